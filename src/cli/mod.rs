@@ -1,0 +1,233 @@
+//! The `integra` command: one subcommand per file, dispatched from here.
+//! `main` → `try_main` → an exit code and a one-line message on every error.
+
+mod bench;
+mod catalog_cmd;
+mod demo;
+mod queue_cmds;
+
+use crate::core::{Catalog, CatalogError, QueueError};
+use crate::engine::{Engine, EngineError};
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit codes, documented in `integra --help` and the README.
+pub mod exit {
+    /// Something went wrong with the device (disk, database, printer…).
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong.
+    pub const USAGE: u8 = 2;
+    /// A catalog or settings file is invalid; nothing was started.
+    pub const INVALID_CONFIG: u8 = 3;
+    /// The queue refused the request (closed service, unknown ticket…); nothing changed.
+    pub const REFUSED: u8 = 4;
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "integra",
+    version,
+    about = "Integra: lobby kiosk firmware for community centers (tickets, appointments, activities)",
+    after_help = "Exit codes: 0 ok, 1 device or data failure, 2 usage error, 3 invalid catalog or settings, 4 refused by the queue rules (nothing changed).\nWith no subcommand, `integra` runs the demo on the embedded demo center."
+)]
+pub struct Cli {
+    /// Data directory (queue database). Default: $INTEGRA_DATA, else ~/.local/share/integra
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Center catalog file. Default: DATA/catalog.toml if present, else the embedded demo center
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    /// Act as if the time were this instant (RFC 3339), for training and tests
+    #[arg(long, global = true, value_name = "TIME")]
+    pub at: Option<DateTime<Utc>>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Check or print a center catalog file
+    #[command(subcommand)]
+    Catalog(catalog_cmd::CatalogCmd),
+    /// Issue a walk-in ticket; prints its number on the last line
+    Issue(queue_cmds::IssueArgs),
+    /// Print the waiting queue of every service
+    Queue,
+    /// Call the next ticket for a counter and print it
+    Next(queue_cmds::NextArgs),
+    /// Act on one of today's tickets: recall, start, finish, no-show, cancel, transfer
+    Ticket(queue_cmds::TicketArgs),
+    /// Book an appointment; prints its short code on the last line
+    Book(queue_cmds::BookArgs),
+    /// Check in an appointment by its short code; prints the ticket number on the last line
+    CheckIn(queue_cmds::CheckInArgs),
+    /// Sign up for a group activity; prints the sign-up code on the last line
+    SignUp(queue_cmds::SignUpArgs),
+    /// Measure committed ticket issues per second and call-next latency
+    Bench(bench::BenchArgs),
+    /// Run a short simulated morning at the embedded demo center
+    Demo(demo::DemoArgs),
+}
+
+/// An error with the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        CliError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<CatalogError> for CliError {
+    fn from(e: CatalogError) -> Self {
+        CliError::new(exit::INVALID_CONFIG, e.to_string())
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        CliError::new(exit::FAILURE, e.to_string())
+    }
+}
+
+impl From<QueueError> for CliError {
+    fn from(e: QueueError) -> Self {
+        CliError::new(exit::REFUSED, e.to_string())
+    }
+}
+
+impl From<EngineError> for CliError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Queue(q) => q.into(),
+            EngineError::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(exit::FAILURE, e.to_string())
+    }
+}
+
+pub fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp(None)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(exit::USAGE),
+            };
+        }
+    };
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("integra: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+pub fn try_main(cli: Cli) -> Result<(), CliError> {
+    let ctx = Context {
+        data: cli.data.clone(),
+        catalog: cli.catalog.clone(),
+        at: cli.at,
+    };
+    match cli.command {
+        None => demo::run(&ctx, &demo::DemoArgs::default()),
+        Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
+        Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),
+        Some(Cmd::Queue) => queue_cmds::queue(&ctx),
+        Some(Cmd::Next(a)) => queue_cmds::next(&ctx, a),
+        Some(Cmd::Ticket(a)) => queue_cmds::ticket(&ctx, a),
+        Some(Cmd::Book(a)) => queue_cmds::book(&ctx, a),
+        Some(Cmd::CheckIn(a)) => queue_cmds::check_in(&ctx, a),
+        Some(Cmd::SignUp(a)) => queue_cmds::sign_up(&ctx, a),
+        Some(Cmd::Bench(a)) => bench::run(&ctx, a),
+        Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
+    }
+}
+
+/// Global options every subcommand shares.
+pub struct Context {
+    pub data: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Context {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.at.unwrap_or_else(Utc::now)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.clone().unwrap_or_else(default_data_dir)
+    }
+
+    /// The catalog: --catalog FILE, else DATA/catalog.toml, else the embedded demo center.
+    pub fn load_catalog(&self) -> Result<Arc<Catalog>, CliError> {
+        let in_data = self.data_dir().join("catalog.toml");
+        let path = match &self.catalog {
+            Some(p) => Some(p.clone()),
+            None if in_data.exists() => Some(in_data),
+            None => None,
+        };
+        let catalog = match path {
+            Some(p) => load_catalog_file(&p)?,
+            None => Catalog::demo()?,
+        };
+        Ok(Arc::new(catalog))
+    }
+
+    pub fn engine(&self) -> Result<Engine, CliError> {
+        let catalog = self.load_catalog()?;
+        Ok(Engine::open(&self.data_dir(), catalog)?)
+    }
+}
+
+pub fn load_catalog_file(path: &Path) -> Result<Catalog, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::new(
+            exit::INVALID_CONFIG,
+            format!(
+                "cannot read the catalog {}: {e}. Give the path of a center catalog (TOML), or leave --catalog out to use the demo center",
+                path.display()
+            ),
+        )
+    })?;
+    Ok(Catalog::parse(&text, &path.display().to_string())?)
+}
+
+/// `$INTEGRA_DATA`, else `$XDG_DATA_HOME/integra`, else `~/.local/share/integra`, else `./integra-data`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("INTEGRA_DATA").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d).join("integra");
+    }
+    if let Some(h) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(h).join(".local/share/integra");
+    }
+    PathBuf::from("integra-data")
+}

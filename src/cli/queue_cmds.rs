@@ -1,0 +1,352 @@
+//! Technician and test commands on the queue: issue, queue, next, ticket, book, check-in, sign-up.
+
+use super::{CliError, Context, exit};
+use crate::core::{
+    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
+    Stamped, Ticket, TicketId, pick,
+};
+use chrono::{NaiveDate, NaiveTime};
+use clap::{Args, ValueEnum};
+use std::io::Write;
+
+fn lang_arg(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// Service code, e.g. `info` (see `integra catalog check`)
+    #[arg(long)]
+    pub service: String,
+    /// Priority class code, e.g. `pregnant`
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// The visitor's language: es, en, pt, fr, ht
+    #[arg(long, value_parser = lang_arg)]
+    pub lang: Option<Lang>,
+    /// Issue this many tickets, printing each number as soon as it is committed
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// Counter id, e.g. `1`
+    #[arg(long)]
+    pub counter: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TicketAction {
+    Recall,
+    Start,
+    Finish,
+    NoShow,
+    Cancel,
+    Transfer,
+}
+
+#[derive(Debug, Args)]
+pub struct TicketArgs {
+    /// Today's ticket number, e.g. `A-023`
+    pub number: String,
+    pub action: TicketAction,
+    /// With `transfer`: the service to send the visitor to
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BookArgs {
+    #[arg(long)]
+    pub service: String,
+    /// Day, YYYY-MM-DD
+    #[arg(long)]
+    pub date: NaiveDate,
+    /// Slot start, HH:MM
+    #[arg(long, value_parser = parse_time)]
+    pub time: NaiveTime,
+    #[arg(long, value_parser = lang_arg)]
+    pub lang: Option<Lang>,
+    /// Optional first name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Optional phone number
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckInArgs {
+    /// The appointment's short code
+    #[arg(long)]
+    pub code: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SignUpArgs {
+    /// Activity code, e.g. `spanish`
+    #[arg(long)]
+    pub activity: String,
+    /// Day, YYYY-MM-DD
+    #[arg(long)]
+    pub date: NaiveDate,
+    #[arg(long, value_parser = lang_arg)]
+    pub lang: Option<Lang>,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
+fn parse_time(s: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("'{s}' is not a time: expected HH:MM"))
+}
+
+/// Randomness for short codes (the core has none of its own).
+pub fn nonce() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    })
+}
+
+fn issued(events: &[Stamped]) -> Option<(&Ticket, u32, u32)> {
+    events.iter().find_map(|e| match &e.event {
+        Event::TicketIssued {
+            ticket,
+            ahead,
+            wait_minutes,
+        } => Some((ticket, *ahead, *wait_minutes)),
+        _ => None,
+    })
+}
+
+fn service_name(q: &Queue, code: &ServiceCode, lang: Lang) -> String {
+    let fallback = q.catalog().center.default_language;
+    q.catalog()
+        .service(code)
+        .map(|s| pick(&s.name, lang, fallback).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let cmd = Command::IssueTicket {
+        service: ServiceCode::new(a.service),
+        lang,
+        priority: a.priority.map(PriorityClass::new),
+    };
+    let mut out = std::io::stdout().lock();
+    for i in 0..a.count {
+        let events = engine.execute(&cmd, ctx.now())?;
+        let Some((t, ahead, wait)) = issued(&events) else {
+            return Err(CliError::new(exit::FAILURE, "no ticket was issued"));
+        };
+        if a.count == 1 {
+            writeln!(
+                out,
+                "Ticket {} · {} · {}",
+                t.label(),
+                service_name(engine.queue(), &t.service, lang),
+                lang
+            )?;
+            writeln!(out, "People ahead: {ahead} · estimated wait: {wait} min")?;
+        }
+        writeln!(out, "{}", t.label())?;
+        out.flush()?;
+        log::debug!("issued {} ({}/{})", t.label(), i + 1, a.count);
+    }
+    Ok(())
+}
+
+pub fn queue(ctx: &Context) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    // Roll the day over if needed, so yesterday's tickets are not shown as waiting.
+    engine.execute(&Command::Tick, ctx.now())?;
+    let q = engine.queue();
+    let now = ctx.now();
+    let lang = q.catalog().center.default_language;
+    let mut total = 0;
+    for s in &q.catalog().services {
+        let waiting = q.waiting(&s.code);
+        let status = q.service_status(&s.code, now);
+        total += waiting.len();
+        println!(
+            "{} {} — {} waiting, about {} min{}",
+            s.prefix,
+            pick(&s.name, lang, lang),
+            waiting.len(),
+            status.wait_minutes,
+            if status.open { "" } else { " (closed now)" }
+        );
+        for t in waiting {
+            let waited = (now - t.issued_at).num_minutes().max(0);
+            let mut tags = Vec::new();
+            if let Some(p) = &t.priority {
+                tags.push(format!("priority: {p}"));
+            }
+            if t.appointment.is_some() {
+                tags.push("appointment".to_string());
+            }
+            let tags = if tags.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", tags.join(", "))
+            };
+            println!("    {}  {} min{}", t.label(), waited, tags);
+        }
+    }
+    for c in &q.catalog().counters {
+        if let Some(t) = q.current_at(&c.id) {
+            println!("counter {} ({}): {} {}", c.id, c.name, t.label(), t.state.as_str());
+        }
+    }
+    println!("{total} waiting in all");
+    Ok(())
+}
+
+pub fn next(ctx: &Context, a: NextArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    let counter = CounterId::new(a.counter);
+    let events = engine.execute(&Command::CallNext { counter: counter.clone() }, ctx.now())?;
+    let q = engine.queue();
+    for e in &events {
+        match &e.event {
+            Event::TicketFinished { ticket, .. } => {
+                if let Some(t) = q.ticket(*ticket) {
+                    println!("finished {}", t.label());
+                }
+            }
+            Event::TicketCalled { ticket, .. } => {
+                if let Some(t) = q.ticket(*ticket) {
+                    let name = service_name(q, &t.service, q.catalog().center.default_language);
+                    let tag = t
+                        .priority
+                        .as_ref()
+                        .map(|p| format!(" (priority: {p})"))
+                        .unwrap_or_default();
+                    println!("counter {counter} calls {} · {name}{tag}", t.label());
+                    println!("{}", t.label());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    engine.execute(&Command::Tick, ctx.now())?;
+    let id: TicketId = engine
+        .queue()
+        .ticket_by_label(&a.number)
+        .map(|t| t.id)
+        .ok_or_else(|| {
+            CliError::new(
+                exit::REFUSED,
+                format!(
+                    "no ticket {} today: give a number as printed, e.g. A-023 (see `integra queue`)",
+                    a.number
+                ),
+            )
+        })?;
+    let cmd = match a.action {
+        TicketAction::Recall => Command::Recall { ticket: id },
+        TicketAction::Start => Command::StartServing { ticket: id },
+        TicketAction::Finish => Command::Finish { ticket: id },
+        TicketAction::NoShow => Command::NoShow { ticket: id },
+        TicketAction::Cancel => Command::Cancel { ticket: id },
+        TicketAction::Transfer => Command::Transfer {
+            ticket: id,
+            to: ServiceCode::new(a.to.ok_or_else(|| {
+                CliError::new(exit::USAGE, "transfer needs --to SERVICE (the service code to send the visitor to)")
+            })?),
+        },
+    };
+    engine.execute(&cmd, ctx.now())?;
+    if let Some(t) = engine.queue().ticket(id) {
+        println!("{} {} ({})", t.label(), t.state.as_str(), t.service);
+    }
+    Ok(())
+}
+
+pub fn book(ctx: &Context, a: BookArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let events = engine.execute(
+        &Command::BookAppointment {
+            service: ServiceCode::new(a.service),
+            date: a.date,
+            time: a.time,
+            lang,
+            contact: Contact {
+                name: a.name,
+                phone: a.phone,
+            },
+            nonce: nonce(),
+        },
+        ctx.now(),
+    )?;
+    for e in &events {
+        if let Event::AppointmentBooked { appointment } = &e.event {
+            println!(
+                "appointment {} {} {} · code",
+                appointment.service,
+                appointment.date,
+                appointment.time.format("%H:%M")
+            );
+            println!("{}", appointment.code);
+        }
+    }
+    Ok(())
+}
+
+pub fn check_in(ctx: &Context, a: CheckInArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    let events = engine.execute(&Command::CheckIn { code: a.code }, ctx.now())?;
+    let Some((t, ahead, wait)) = issued(&events) else {
+        return Err(CliError::new(exit::FAILURE, "no ticket was issued"));
+    };
+    println!("checked in · people ahead: {ahead} · estimated wait: {wait} min");
+    println!("{}", t.label());
+    Ok(())
+}
+
+pub fn sign_up(ctx: &Context, a: SignUpArgs) -> Result<(), CliError> {
+    let mut engine = ctx.engine()?;
+    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let events = engine.execute(
+        &Command::SignUp {
+            activity: ActivityCode::new(a.activity),
+            date: a.date,
+            lang,
+            contact: Contact {
+                name: a.name,
+                phone: a.phone,
+            },
+            nonce: nonce(),
+        },
+        ctx.now(),
+    )?;
+    for e in &events {
+        if let Event::SignedUp {
+            signup,
+            waitlist_position,
+        } = &e.event
+        {
+            match waitlist_position {
+                None => println!("seat booked for {} on {}", signup.activity, signup.date),
+                Some(p) => println!(
+                    "the activity is full: on the waitlist, position {p}, for {} on {}",
+                    signup.activity, signup.date
+                ),
+            }
+            println!("{}", signup.code);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! Queue errors are values: each names the problem in plain words and changes nothing.
+
+use super::types::{ActivityCode, CounterId, PriorityClass, ServiceCode, TicketId};
+use chrono::{NaiveDate, NaiveTime};
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum QueueError {
+    #[error("unknown service '{0}': it is not in the center catalog")]
+    UnknownService(ServiceCode),
+    #[error("service '{0}' is closed now; see its opening hours in the catalog")]
+    ServiceClosed(ServiceCode),
+    #[error("service '{0}' does not take walk-in tickets")]
+    NoWalkIn(ServiceCode),
+    #[error("service '{0}' does not take appointments")]
+    NoAppointments(ServiceCode),
+    #[error("unknown priority class '{0}': it is not in the catalog's priority classes")]
+    UnknownPriority(PriorityClass),
+    #[error("unknown counter '{0}': it is not in the center catalog")]
+    UnknownCounter(CounterId),
+    #[error("unknown ticket {0}: it is not one of today's tickets")]
+    UnknownTicket(TicketId),
+    #[error("ticket {label} is {state}; it cannot be {action}")]
+    WrongState {
+        label: String,
+        state: &'static str,
+        action: &'static str,
+    },
+    #[error("nobody is waiting for counter '{0}'")]
+    NothingWaiting(CounterId),
+    #[error("ticket {0} is already in service '{1}'")]
+    SameService(String, ServiceCode),
+    #[error("{date} {time} is not an appointment slot of service '{service}'")]
+    NoSuchSlot {
+        service: ServiceCode,
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    #[error("the slot {date} {time} of service '{service}' is full")]
+    SlotFull {
+        service: ServiceCode,
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    #[error("{date} {time} has already passed")]
+    InThePast { date: NaiveDate, time: NaiveTime },
+    #[error("{0} is too far ahead: bookings are open for the next {1} days")]
+    TooFarAhead(NaiveDate, u32),
+    #[error("no appointment or sign-up has the code '{0}'")]
+    UnknownCode(String),
+    #[error("the appointment with code '{code}' is for {date}, not today")]
+    NotToday { code: String, date: NaiveDate },
+    #[error("the appointment with code '{0}' is already checked in")]
+    AlreadyCheckedIn(String),
+    #[error("unknown activity '{0}'")]
+    UnknownActivity(ActivityCode),
+    #[error("activity '{0}' does not take place on {1}")]
+    NoSession(ActivityCode, NaiveDate),
+    #[error("the name is too long or has characters that cannot be kept (at most 60 letters)")]
+    BadName,
+    #[error("the phone number must have 6 to 20 digits (spaces, +, - and parentheses allowed)")]
+    BadPhone,
+}
+
+impl QueueError {
+    /// The Fluent message id that tells a visitor or receptionist about this error.
+    pub fn fluent_id(&self) -> &'static str {
+        match self {
+            QueueError::UnknownService(_) => "error-unknown-service",
+            QueueError::ServiceClosed(_) => "error-service-closed",
+            QueueError::NoWalkIn(_) => "error-no-walk-in",
+            QueueError::NoAppointments(_) => "error-no-appointments",
+            QueueError::UnknownPriority(_) => "error-unknown-priority",
+            QueueError::UnknownCounter(_) => "error-unknown-counter",
+            QueueError::UnknownTicket(_) => "error-unknown-ticket",
+            QueueError::WrongState { .. } => "error-wrong-state",
+            QueueError::NothingWaiting(_) => "error-nothing-waiting",
+            QueueError::SameService(..) => "error-same-service",
+            QueueError::NoSuchSlot { .. } => "error-no-such-slot",
+            QueueError::SlotFull { .. } => "error-slot-full",
+            QueueError::InThePast { .. } => "error-in-the-past",
+            QueueError::TooFarAhead(..) => "error-too-far-ahead",
+            QueueError::UnknownCode(_) => "error-unknown-code",
+            QueueError::NotToday { .. } => "error-not-today",
+            QueueError::AlreadyCheckedIn(_) => "error-already-checked-in",
+            QueueError::UnknownActivity(_) => "error-unknown-activity",
+            QueueError::NoSession(..) => "error-no-session",
+            QueueError::BadName => "error-bad-name",
+            QueueError::BadPhone => "error-bad-phone",
+        }
+    }
+
+    /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
+    pub const FLUENT_IDS: [&'static str; 21] = [
+        "error-unknown-service",
+        "error-service-closed",
+        "error-no-walk-in",
+        "error-no-appointments",
+        "error-unknown-priority",
+        "error-unknown-counter",
+        "error-unknown-ticket",
+        "error-wrong-state",
+        "error-nothing-waiting",
+        "error-same-service",
+        "error-no-such-slot",
+        "error-slot-full",
+        "error-in-the-past",
+        "error-too-far-ahead",
+        "error-unknown-code",
+        "error-not-today",
+        "error-already-checked-in",
+        "error-unknown-activity",
+        "error-no-session",
+        "error-bad-name",
+        "error-bad-phone",
+    ];
+}

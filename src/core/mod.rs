@@ -1,0 +1,17 @@
+//! The pure core: catalog model, queue state machine, events and errors.
+//! No IO, no clock, no threads: time comes in as `now`, randomness as a `nonce`.
+
+pub mod catalog;
+pub mod error;
+pub mod model;
+pub mod queue;
+pub mod types;
+
+pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
+pub use error::QueueError;
+pub use model::{
+    Appointment, AppointmentState, CancelReason, Command, Event, SignUp, Stamped, Ticket,
+    TicketState,
+};
+pub use queue::{Queue, ServiceStatus, State};
+pub use types::*;

@@ -1,0 +1,255 @@
+//! Commands (what someone asks for), events (what happened) and the records they carry.
+
+use super::types::{
+    ActivityCode, AppointmentId, Contact, CounterId, Lang, PriorityClass, ServiceCode, SignUpId,
+    TicketId, ticket_label,
+};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Everything that can change the queue. Every change of the queue is one of these, applied by
+/// [`super::Queue::apply`] with the current time passed in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// A walk-in visitor takes a ticket.
+    IssueTicket {
+        service: ServiceCode,
+        lang: Lang,
+        #[serde(default)]
+        priority: Option<PriorityClass>,
+    },
+    /// A counter calls its next visitor (finishing the one it had, if any).
+    CallNext { counter: CounterId },
+    /// Call the same ticket again (announced again on the display).
+    Recall { ticket: TicketId },
+    /// The visitor has arrived at the counter.
+    StartServing { ticket: TicketId },
+    Finish { ticket: TicketId },
+    NoShow { ticket: TicketId },
+    Cancel { ticket: TicketId },
+    /// Send a visitor to another service; they keep their number and their place in time.
+    Transfer { ticket: TicketId, to: ServiceCode },
+    BookAppointment {
+        service: ServiceCode,
+        date: NaiveDate,
+        time: NaiveTime,
+        lang: Lang,
+        #[serde(default)]
+        contact: Contact,
+        /// Randomness from the shell, used to make the short code (the core has no RNG).
+        nonce: u64,
+    },
+    CancelAppointment { code: String },
+    /// A visitor checks in with the short code of their appointment: it becomes a ticket.
+    CheckIn { code: String },
+    SignUp {
+        activity: ActivityCode,
+        date: NaiveDate,
+        lang: Lang,
+        #[serde(default)]
+        contact: Contact,
+        nonce: u64,
+    },
+    CancelSignUp { code: String },
+    /// Nothing but the passing of time (lets the shell roll the day over at midnight).
+    Tick,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    Waiting,
+    Called,
+    Serving,
+    Done,
+    NoShow,
+    Cancelled,
+}
+
+impl TicketState {
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            TicketState::Waiting | TicketState::Called | TicketState::Serving
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketState::Waiting => "waiting",
+            TicketState::Called => "called",
+            TicketState::Serving => "serving",
+            TicketState::Done => "done",
+            TicketState::NoShow => "no-show",
+            TicketState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The appointment a ticket came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FromAppointment {
+    pub id: AppointmentId,
+    /// When the slot starts: from then on the ticket goes ahead of walk-ins.
+    pub slot_start: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub day: NaiveDate,
+    pub prefix: char,
+    pub number: u32,
+    /// The service whose queue it is in now.
+    pub service: ServiceCode,
+    pub lang: Lang,
+    #[serde(default)]
+    pub priority: Option<PriorityClass>,
+    /// When it was issued; a transfer keeps it, so the visitor keeps their place in time.
+    pub issued_at: DateTime<Utc>,
+    #[serde(default)]
+    pub appointment: Option<FromAppointment>,
+    pub state: TicketState,
+    #[serde(default)]
+    pub counter: Option<CounterId>,
+    #[serde(default)]
+    pub called_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub serving_at: Option<DateTime<Utc>>,
+    /// How many times a later ticket was called before it (bounded by the fairness rule).
+    #[serde(default)]
+    pub overtaken: u32,
+}
+
+impl Ticket {
+    pub fn label(&self) -> String {
+        ticket_label(self.prefix, self.number)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentState {
+    Booked,
+    CheckedIn,
+    Cancelled,
+    Missed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: AppointmentId,
+    /// The short digits-only code the visitor types at the kiosk.
+    pub code: String,
+    pub service: ServiceCode,
+    pub date: NaiveDate,
+    pub time: NaiveTime,
+    pub lang: Lang,
+    #[serde(default)]
+    pub contact: Contact,
+    pub state: AppointmentState,
+    #[serde(default)]
+    pub ticket: Option<TicketId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignUp {
+    pub id: SignUpId,
+    pub code: String,
+    pub activity: ActivityCode,
+    pub date: NaiveDate,
+    pub lang: Lang,
+    #[serde(default)]
+    pub contact: Contact,
+    /// false while on the waitlist.
+    pub seated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    Staff,
+    /// The day ended with the ticket still open.
+    DayEnded,
+}
+
+/// What happened. Events are the only way the state changes, so replaying them rebuilds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    DayStarted {
+        day: NaiveDate,
+    },
+    TicketIssued {
+        ticket: Ticket,
+        /// People ahead in the same service when it was issued.
+        ahead: u32,
+        /// Estimated wait in minutes.
+        wait_minutes: u32,
+    },
+    TicketCalled {
+        ticket: TicketId,
+        counter: CounterId,
+        /// The services of the counter at that moment (who it could have called).
+        scope: Vec<ServiceCode>,
+    },
+    TicketRecalled {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    ServingStarted {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    TicketFinished {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    TicketNoShow {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    TicketCancelled {
+        ticket: TicketId,
+        reason: CancelReason,
+    },
+    TicketTransferred {
+        ticket: TicketId,
+        from: ServiceCode,
+        to: ServiceCode,
+    },
+    AppointmentBooked {
+        appointment: Appointment,
+    },
+    AppointmentCancelled {
+        id: AppointmentId,
+    },
+    AppointmentCheckedIn {
+        id: AppointmentId,
+        ticket: TicketId,
+    },
+    /// The day of the appointment passed without a check-in.
+    AppointmentMissed {
+        id: AppointmentId,
+    },
+    SignedUp {
+        signup: SignUp,
+        /// Position on the waitlist (1 = next), when not seated.
+        waitlist_position: Option<u32>,
+    },
+    SignUpCancelled {
+        id: SignUpId,
+    },
+    WaitlistPromoted {
+        id: SignUpId,
+    },
+}
+
+/// An event with its sequence number (only ever grows) and the time it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub event: Event,
+}

@@ -1,0 +1,114 @@
+//! The engine joins the pure queue to its durable store: the one path every change takes.
+//!
+//! `execute(command, now)`: the core decides, the store commits (fsync), and only then are the
+//! events returned to the caller (who may show or print a number). When the commit fails, the
+//! in-memory queue is rebuilt from the store, so memory never runs ahead of the disk.
+
+use crate::core::{Catalog, Command, Event, Queue, QueueError, Stamped};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Write a snapshot at least this often (in events), so restarts replay little.
+const SNAPSHOT_EVERY: u64 = 5_000;
+/// How many times a command is retried after another process wrote at the same moment.
+const CONFLICT_RETRIES: usize = 5;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Engine {
+    queue: Queue,
+    store: Store,
+    last_snapshot: u64,
+}
+
+impl Engine {
+    /// Open the store in `data_dir` and rebuild the queue from it.
+    pub fn open(data_dir: &Path, catalog: Arc<Catalog>) -> Result<Engine, StoreError> {
+        Self::with_store(Store::open(data_dir)?, catalog)
+    }
+
+    pub fn with_store(store: Store, catalog: Arc<Catalog>) -> Result<Engine, StoreError> {
+        let (queue, last_snapshot) = load(&store, catalog)?;
+        Ok(Engine {
+            queue,
+            store,
+            last_snapshot,
+        })
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Apply a command and make its events durable. Returns the committed events.
+    pub fn execute(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Stamped>, EngineError> {
+        let mut attempt = 0;
+        loop {
+            let before = self.queue.seq();
+            let events = self.queue.apply(cmd, now)?;
+            if events.is_empty() {
+                return Ok(events);
+            }
+            let rollover = events
+                .iter()
+                .any(|e| matches!(e.event, Event::DayStarted { .. }));
+            let after = self.queue.seq();
+            let snapshot = (rollover || after - self.last_snapshot >= SNAPSHOT_EVERY)
+                .then(|| self.queue.state());
+            match self.store.commit(before, &events, snapshot) {
+                Ok(()) => {
+                    if snapshot.is_some() {
+                        self.last_snapshot = after;
+                    }
+                    return Ok(events);
+                }
+                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => {
+                    // Another process (e.g. a CLI command beside the kiosk) wrote first.
+                    attempt += 1;
+                    self.reload()?;
+                }
+                Err(e) => {
+                    // Memory must not run ahead of the disk: rebuild from what is stored.
+                    self.reload()?;
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+
+    /// Rebuild the queue from the store (after a failed commit, or to catch up).
+    pub fn reload(&mut self) -> Result<(), StoreError> {
+        let (queue, snap) = load(&self.store, self.queue.catalog().clone())?;
+        self.queue = queue;
+        self.last_snapshot = snap;
+        Ok(())
+    }
+}
+
+fn load(store: &Store, catalog: Arc<Catalog>) -> Result<(Queue, u64), StoreError> {
+    let snapshot = store.latest_snapshot()?;
+    let from = snapshot.as_ref().map_or(0, |s| s.seq);
+    let events = store.events_after(from)?;
+    let queue = match snapshot {
+        Some(state) => Queue::resume(catalog, state, &events),
+        None => Queue::replay(catalog, &events),
+    };
+    Ok((queue, from))
+}

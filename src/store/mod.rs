@@ -1,0 +1,386 @@
+//! The durable store: SQLite in WAL mode with `synchronous=FULL`. Only this module touches SQLite.
+//!
+//! The event log is the truth. Each command's events, the ticket rows they change and (now and
+//! then) a snapshot of the whole state are written in one transaction. A restart loads the last
+//! snapshot and replays the events after it, which rebuilds exactly the same state.
+
+use crate::core::{Event, Stamped, State, Ticket, TicketState};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "integra.sqlite3";
+
+/// Identifies an Integra database (SQLite `application_id`): "INTG".
+pub const APPLICATION_ID: i32 = 0x494E_5447;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "cannot open the data directory {path}: {source}. Check that it exists and is writable, or choose another with --data DIR"
+    )]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the database {path}: {source}. If the disk is full, free space; if the file is damaged, restore a backup"
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path} is not an Integra database (it belongs to another program)")]
+    Foreign { path: PathBuf },
+    #[error(
+        "the database {path} was written by a newer version of Integra (schema {found}, this program knows {known}); update this device"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+    #[error("cannot update the database schema: {0}")]
+    Migrate(#[from] rusqlite_migration::Error),
+    #[error("database error: {0}. If the disk is full, free space; otherwise run `integra doctor`")]
+    Sql(#[from] rusqlite::Error),
+    #[error("a stored event cannot be read (seq {seq}): {source}")]
+    Decode {
+        seq: u64,
+        source: serde_json::Error,
+    },
+    #[error("cannot encode an event: {0}")]
+    Encode(serde_json::Error),
+    /// Another process wrote events since this one last read: catch up and try again.
+    #[error("another process changed the queue at the same moment (expected seq {expected}, found {found})")]
+    Conflict { expected: u64, found: u64 },
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE events (
+            seq   INTEGER PRIMARY KEY,
+            at    TEXT NOT NULL,
+            type  TEXT NOT NULL,
+            body  TEXT NOT NULL
+        );
+        CREATE TABLE snapshots (
+            seq   INTEGER PRIMARY KEY,
+            body  TEXT NOT NULL
+        );
+        CREATE TABLE tickets (
+            id         INTEGER PRIMARY KEY,
+            day        TEXT NOT NULL,
+            prefix     TEXT NOT NULL,
+            number     INTEGER NOT NULL,
+            label      TEXT NOT NULL,
+            service    TEXT NOT NULL,
+            lang       TEXT NOT NULL,
+            priority   TEXT,
+            appointment INTEGER,
+            issued_at  TEXT NOT NULL,
+            state      TEXT NOT NULL,
+            counter    TEXT,
+            called_at  TEXT,
+            ended_at   TEXT,
+            UNIQUE (day, prefix, number)
+        );
+        CREATE INDEX tickets_day ON tickets(day);",
+    )])
+}
+
+/// Number of schema versions this program knows.
+pub fn schema_version() -> usize {
+    1
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open (or create) the store in `dir`, running schema migrations.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Self::open_file(&dir.join(DB_FILE))
+    }
+
+    /// Open (or create) a database file.
+    pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        let app_id: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(open_err)?;
+        let user_version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open_err)?;
+        let user_version = usize::try_from(user_version).unwrap_or(usize::MAX);
+        let has_tables: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(open_err)?;
+        if app_id != APPLICATION_ID && (app_id != 0 || has_tables) {
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+            });
+        }
+        if user_version > schema_version() {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: user_version,
+                known: schema_version(),
+            });
+        }
+        migrations().to_latest(&mut conn)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(open_err)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sequence number of the last stored event (0 when empty).
+    pub fn last_seq(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
+    }
+
+    /// The newest snapshot, if any.
+    pub fn latest_snapshot(&self) -> Result<Option<State>, StoreError> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(seq, body)| {
+            serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                seq: seq as u64,
+                source,
+            })
+        })
+        .transpose()
+    }
+
+    /// Events with a sequence number greater than `seq`, in order.
+    pub fn events_after(&self, seq: u64) -> Result<Vec<Stamped>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([seq as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            out.push(
+                serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                    seq: seq as u64,
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Write one command's events (and optionally a snapshot of the state after them) in one
+    /// transaction, and make it durable before returning. Fails with `Conflict` when another
+    /// process has written events since `expected_last_seq`.
+    pub fn commit(
+        &mut self,
+        expected_last_seq: u64,
+        events: &[Stamped],
+        snapshot: Option<&State>,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| {
+            r.get(0)
+        })?;
+        if found as u64 != expected_last_seq {
+            return Err(StoreError::Conflict {
+                expected: expected_last_seq,
+                found: found as u64,
+            });
+        }
+        for e in events {
+            write_event(&tx, e)?;
+        }
+        if let Some(state) = snapshot {
+            let body = serde_json::to_string(state).map_err(StoreError::Encode)?;
+            tx.execute(
+                "INSERT OR REPLACE INTO snapshots (seq, body) VALUES (?1, ?2)",
+                params![state.seq as i64, body],
+            )?;
+            // Older snapshots are not needed to restart; keep the last few for safety.
+            tx.execute(
+                "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT 3)",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Ticket rows of a local day (the durable projection of the event log).
+    pub fn tickets_of_day(&self, day: chrono::NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, label, service, state FROM tickets WHERE day = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([day.to_string()], |r| {
+            Ok(TicketRow {
+                id: r.get::<_, i64>(0)? as u64,
+                label: r.get(1)?,
+                service: r.get(2)?,
+                state: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Direct access for the modules that read figures (reports, backup).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A ticket as stored in the `tickets` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    pub id: u64,
+    pub label: String,
+    pub service: String,
+    pub state: String,
+}
+
+fn event_type(e: &Event) -> &'static str {
+    match e {
+        Event::DayStarted { .. } => "day_started",
+        Event::TicketIssued { .. } => "ticket_issued",
+        Event::TicketCalled { .. } => "ticket_called",
+        Event::TicketRecalled { .. } => "ticket_recalled",
+        Event::ServingStarted { .. } => "serving_started",
+        Event::TicketFinished { .. } => "ticket_finished",
+        Event::TicketNoShow { .. } => "ticket_no_show",
+        Event::TicketCancelled { .. } => "ticket_cancelled",
+        Event::TicketTransferred { .. } => "ticket_transferred",
+        Event::AppointmentBooked { .. } => "appointment_booked",
+        Event::AppointmentCancelled { .. } => "appointment_cancelled",
+        Event::AppointmentCheckedIn { .. } => "appointment_checked_in",
+        Event::AppointmentMissed { .. } => "appointment_missed",
+        Event::SignedUp { .. } => "signed_up",
+        Event::SignUpCancelled { .. } => "sign_up_cancelled",
+        Event::WaitlistPromoted { .. } => "waitlist_promoted",
+    }
+}
+
+fn insert_ticket(tx: &Transaction, t: &Ticket) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO tickets (id, day, prefix, number, label, service, lang, priority, appointment, issued_at, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        t.id.0 as i64,
+        t.day.to_string(),
+        t.prefix.to_string(),
+        t.number,
+        t.label(),
+        t.service.as_str(),
+        t.lang.code(),
+        t.priority.as_ref().map(|p| p.as_str()),
+        t.appointment.as_ref().map(|a| a.id.0 as i64),
+        t.issued_at.to_rfc3339(),
+        TicketState::Waiting.as_str(),
+    ])
+}
+
+fn set_state(
+    tx: &Transaction,
+    ticket: u64,
+    state: TicketState,
+    at: &str,
+    counter: Option<&str>,
+) -> rusqlite::Result<usize> {
+    match state {
+        TicketState::Called => tx
+            .prepare_cached(
+                "UPDATE tickets SET state = ?2, counter = ?3, called_at = coalesce(called_at, ?4) WHERE id = ?1",
+            )?
+            .execute(params![ticket as i64, state.as_str(), counter, at]),
+        TicketState::Waiting | TicketState::Serving => tx
+            .prepare_cached("UPDATE tickets SET state = ?2 WHERE id = ?1")?
+            .execute(params![ticket as i64, state.as_str()]),
+        _ => tx
+            .prepare_cached("UPDATE tickets SET state = ?2, ended_at = ?3 WHERE id = ?1")?
+            .execute(params![ticket as i64, state.as_str(), at]),
+    }
+}
+
+fn write_event(tx: &Transaction, e: &Stamped) -> Result<(), StoreError> {
+    let body = serde_json::to_string(e).map_err(StoreError::Encode)?;
+    let at = e.at.to_rfc3339();
+    tx.prepare_cached("INSERT INTO events (seq, at, type, body) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![e.seq as i64, at, event_type(&e.event), body])?;
+    match &e.event {
+        Event::TicketIssued { ticket, .. } => {
+            insert_ticket(tx, ticket)?;
+        }
+        Event::TicketCalled {
+            ticket, counter, ..
+        } => {
+            set_state(tx, ticket.0, TicketState::Called, &at, Some(counter.as_str()))?;
+        }
+        Event::ServingStarted { ticket, .. } => {
+            set_state(tx, ticket.0, TicketState::Serving, &at, None)?;
+        }
+        Event::TicketFinished { ticket, .. } => {
+            set_state(tx, ticket.0, TicketState::Done, &at, None)?;
+        }
+        Event::TicketNoShow { ticket, .. } => {
+            set_state(tx, ticket.0, TicketState::NoShow, &at, None)?;
+        }
+        Event::TicketCancelled { ticket, .. } => {
+            set_state(tx, ticket.0, TicketState::Cancelled, &at, None)?;
+        }
+        Event::TicketTransferred { ticket, to, .. } => {
+            tx.prepare_cached(
+                "UPDATE tickets SET state = 'waiting', service = ?2, counter = NULL WHERE id = ?1",
+            )?
+            .execute(params![ticket.0 as i64, to.as_str()])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
