@@ -417,11 +417,17 @@ impl Catalog {
             Ok(c) => c,
             Err(e) => {
                 let line = e.span().map(|s| line_of(text, s.start));
+                let mut message = e.message().trim().to_string();
+                if let Some(src) = line.and_then(|l| text.lines().nth(l - 1)) {
+                    let src = src.trim();
+                    let src: String = src.chars().take(80).collect();
+                    message.push_str(&format!(" — in: {src}"));
+                }
                 return Err(CatalogError(vec![CatalogIssue {
                     origin: origin.to_string(),
                     line,
                     field: String::new(),
-                    message: e.message().trim().to_string(),
+                    message,
                 }]));
             }
         };
