@@ -1,5 +1,8 @@
 //! The one integration-test binary. Modules per area.
 
 mod catalog;
+mod cli;
 mod common;
+mod props;
 mod queue;
+mod store;
