@@ -1,6 +1,6 @@
 //! Integra: lobby kiosk firmware for community centers. See ARCHITECTURE.md.
 
+pub mod cli;
 pub mod core;
 pub mod engine;
 pub mod store;
-pub mod cli;

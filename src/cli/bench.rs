@@ -84,18 +84,28 @@ fn bench_in(dir: &std::path::Path, catalog: Arc<Catalog>, a: &BenchArgs) -> Resu
         .filter(|s| s.takes(Mode::WalkIn) && s.is_open_at(local.date(), local.time()))
         .map(|s| s.code.clone())
         .collect();
-    let classes: Vec<PriorityClass> = catalog.priority.classes.iter().map(|c| c.code.clone()).collect();
+    let classes: Vec<PriorityClass> = catalog
+        .priority
+        .classes
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
     let mut engine = Engine::open(dir, catalog.clone())?;
     let mut n: u64 = 0;
     let issue_cmd = |n: u64| Command::IssueTicket {
         service: services[(n as usize) % services.len()].clone(),
         lang: Lang::ALL[(n as usize) % Lang::ALL.len()],
-        priority: (n % 10 == 0).then(|| classes[(n as usize / 10) % classes.len()].clone()),
+        priority: n
+            .is_multiple_of(10)
+            .then(|| classes[(n as usize / 10) % classes.len()].clone()),
     };
     // Ten tickets per simulated second, from 08:00: 10,000 tickets end before 08:17.
     let clock = |n: u64| start + Duration::milliseconds(n as i64 * 100);
 
-    println!("integra bench — data in {} (WAL, synchronous=FULL)", dir.display());
+    println!(
+        "integra bench — data in {} (WAL, synchronous=FULL)",
+        dir.display()
+    );
     let mut samples = Vec::with_capacity(a.issues as usize);
     let t0 = Instant::now();
     for _ in 0..a.issues {
@@ -105,7 +115,10 @@ fn bench_in(dir: &std::path::Path, catalog: Arc<Catalog>, a: &BenchArgs) -> Resu
         samples.push(t.elapsed().as_secs_f64() * 1e3);
         n += 1;
     }
-    report("issue ticket (committed, fsync)", &figures(samples, t0.elapsed().as_secs_f64()));
+    report(
+        "issue ticket (committed, fsync)",
+        &figures(samples, t0.elapsed().as_secs_f64()),
+    );
 
     while n < u64::from(a.day_tickets) {
         let cmd = issue_cmd(n);
@@ -127,7 +140,10 @@ fn bench_in(dir: &std::path::Path, catalog: Arc<Catalog>, a: &BenchArgs) -> Resu
         let _ = pure.apply(&cmd, clock(n + u64::from(i)));
         samples.push(t.elapsed().as_secs_f64() * 1e3);
     }
-    report("call next (pure core, no disk)", &figures(samples, t0.elapsed().as_secs_f64()));
+    report(
+        "call next (pure core, no disk)",
+        &figures(samples, t0.elapsed().as_secs_f64()),
+    );
 
     let mut samples = Vec::new();
     let t0 = Instant::now();
@@ -155,6 +171,9 @@ fn bench_in(dir: &std::path::Path, catalog: Arc<Catalog>, a: &BenchArgs) -> Resu
     );
     let db = dir.join(crate::store::DB_FILE);
     let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
-    println!("database size                      {:.1} MB", size as f64 / 1e6);
+    println!(
+        "database size                      {:.1} MB",
+        size as f64 / 1e6
+    );
     Ok(())
 }

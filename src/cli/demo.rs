@@ -76,7 +76,9 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
                 println!(
                     "kiosk [{lang}] {:<6} {name}{} — {ahead} ahead, ~{wait_minutes} min",
                     ticket.label(),
-                    priority.map(|p| format!(" (priority: {p})")).unwrap_or_default()
+                    priority
+                        .map(|p| format!(" (priority: {p})"))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -84,7 +86,12 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
     println!();
     for counter in ["1", "2", "1", "3", "2", "1"] {
         now += Duration::minutes(3);
-        let events = engine.execute(&Command::CallNext { counter: CounterId::from(counter) }, now)?;
+        let events = engine.execute(
+            &Command::CallNext {
+                counter: CounterId::from(counter),
+            },
+            now,
+        )?;
         for e in &events {
             if let Event::TicketCalled { ticket, .. } = &e.event
                 && let Some(t) = engine.queue().ticket(*ticket)

@@ -100,7 +100,8 @@ pub struct SignUpArgs {
 }
 
 fn parse_time(s: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("'{s}' is not a time: expected HH:MM"))
+    NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| format!("'{s}' is not a time: expected HH:MM"))
 }
 
 /// Randomness for short codes (the core has none of its own).
@@ -133,7 +134,9 @@ fn service_name(q: &Queue, code: &ServiceCode, lang: Lang) -> String {
 
 pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
-    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let lang = a
+        .lang
+        .unwrap_or(engine.queue().catalog().center.default_language);
     let cmd = Command::IssueTicket {
         service: ServiceCode::new(a.service),
         lang,
@@ -201,7 +204,13 @@ pub fn queue(ctx: &Context) -> Result<(), CliError> {
     }
     for c in &q.catalog().counters {
         if let Some(t) = q.current_at(&c.id) {
-            println!("counter {} ({}): {} {}", c.id, c.name, t.label(), t.state.as_str());
+            println!(
+                "counter {} ({}): {} {}",
+                c.id,
+                c.name,
+                t.label(),
+                t.state.as_str()
+            );
         }
     }
     println!("{total} waiting in all");
@@ -211,7 +220,12 @@ pub fn queue(ctx: &Context) -> Result<(), CliError> {
 pub fn next(ctx: &Context, a: NextArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
     let counter = CounterId::new(a.counter);
-    let events = engine.execute(&Command::CallNext { counter: counter.clone() }, ctx.now())?;
+    let events = engine.execute(
+        &Command::CallNext {
+            counter: counter.clone(),
+        },
+        ctx.now(),
+    )?;
     let q = engine.queue();
     for e in &events {
         match &e.event {
@@ -263,7 +277,10 @@ pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
         TicketAction::Transfer => Command::Transfer {
             ticket: id,
             to: ServiceCode::new(a.to.ok_or_else(|| {
-                CliError::new(exit::USAGE, "transfer needs --to SERVICE (the service code to send the visitor to)")
+                CliError::new(
+                    exit::USAGE,
+                    "transfer needs --to SERVICE (the service code to send the visitor to)",
+                )
             })?),
         },
     };
@@ -276,7 +293,9 @@ pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
 
 pub fn book(ctx: &Context, a: BookArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
-    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let lang = a
+        .lang
+        .unwrap_or(engine.queue().catalog().center.default_language);
     let events = engine.execute(
         &Command::BookAppointment {
             service: ServiceCode::new(a.service),
@@ -318,7 +337,9 @@ pub fn check_in(ctx: &Context, a: CheckInArgs) -> Result<(), CliError> {
 
 pub fn sign_up(ctx: &Context, a: SignUpArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
-    let lang = a.lang.unwrap_or(engine.queue().catalog().center.default_language);
+    let lang = a
+        .lang
+        .unwrap_or(engine.queue().catalog().center.default_language);
     let events = engine.execute(
         &Command::SignUp {
             activity: ActivityCode::new(a.activity),

@@ -257,7 +257,9 @@ impl<'de> Deserialize<'de> for Clock {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         parse_clock(&s).map(Clock).ok_or_else(|| {
-            serde::de::Error::custom(format!("'{s}' is not a time: expected HH:MM, e.g. \"08:30\""))
+            serde::de::Error::custom(format!(
+                "'{s}' is not a time: expected HH:MM, e.g. \"08:30\""
+            ))
         })
     }
 }
@@ -294,7 +296,10 @@ impl<'de> Deserialize<'de> for Span {
             ))
         };
         let (a, b) = s.split_once('-').ok_or_else(err)?;
-        let (start, end) = (parse_clock(a).ok_or_else(err)?, parse_clock(b).ok_or_else(err)?);
+        let (start, end) = (
+            parse_clock(a).ok_or_else(err)?,
+            parse_clock(b).ok_or_else(err)?,
+        );
         if end <= start {
             return Err(err());
         }
@@ -343,7 +348,10 @@ impl fmt::Display for CatalogError {
             write!(f, "{issue}")?;
         }
         if n > 1 {
-            write!(f, "\n({n} problems in the catalog; fix them and run `integra catalog check` again)")?;
+            write!(
+                f,
+                "\n({n} problems in the catalog; fix them and run `integra catalog check` again)"
+            )?;
         }
         Ok(())
     }
@@ -583,12 +591,18 @@ impl Catalog {
                 ));
             }
             if !codes.insert(s.code.clone()) {
-                out.push((at("code"), format!("service code '{}' is used twice", s.code)));
+                out.push((
+                    at("code"),
+                    format!("service code '{}' is used twice", s.code),
+                ));
             }
             if !s.prefix.is_ascii_uppercase() {
                 out.push((
                     at("prefix"),
-                    format!("'{}' is not a ticket prefix: expected one capital letter A-Z", s.prefix),
+                    format!(
+                        "'{}' is not a ticket prefix: expected one capital letter A-Z",
+                        s.prefix
+                    ),
                 ));
             } else if let Some(other) = prefixes.insert(s.prefix, s.code.clone()) {
                 out.push((
@@ -685,7 +699,10 @@ impl Catalog {
                 if !codes.contains(code) {
                     out.push((
                         [base.clone(), vec![Seg::Key("services"), Seg::Index(j)]].concat(),
-                        format!("unknown service '{code}': expected one of the service codes ({})", join(&codes)),
+                        format!(
+                            "unknown service '{code}': expected one of the service codes ({})",
+                            join(&codes)
+                        ),
                     ));
                 }
             }
@@ -717,12 +734,19 @@ impl Catalog {
                 ));
             }
             if !acodes.insert(a.code.clone()) {
-                out.push((at("code"), format!("activity code '{}' is used twice", a.code)));
+                out.push((
+                    at("code"),
+                    format!("activity code '{}' is used twice", a.code),
+                ));
             }
             match self.service(&a.service) {
                 None => out.push((
                     at("service"),
-                    format!("unknown service '{}': expected one of ({})", a.service, join(&codes)),
+                    format!(
+                        "unknown service '{}': expected one of ({})",
+                        a.service,
+                        join(&codes)
+                    ),
                 )),
                 Some(s) if !s.takes(Mode::Activity) => out.push((
                     at("service"),
@@ -738,7 +762,10 @@ impl Catalog {
                 out.push((at("seats"), "expected at least 1 seat".into()));
             }
             if a.minutes == 0 {
-                out.push((at("minutes"), "expected a length of at least 1 minute".into()));
+                out.push((
+                    at("minutes"),
+                    "expected a length of at least 1 minute".into(),
+                ));
             }
             if a.weekdays.is_empty() && a.dates.is_empty() {
                 out.push((
@@ -752,13 +779,15 @@ impl Catalog {
 }
 
 fn join<T: fmt::Display>(set: &BTreeSet<T>) -> String {
-    set.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(", ")
+    set.iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn valid_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

@@ -20,16 +20,31 @@ pub enum Command {
         priority: Option<PriorityClass>,
     },
     /// A counter calls its next visitor (finishing the one it had, if any).
-    CallNext { counter: CounterId },
+    CallNext {
+        counter: CounterId,
+    },
     /// Call the same ticket again (announced again on the display).
-    Recall { ticket: TicketId },
+    Recall {
+        ticket: TicketId,
+    },
     /// The visitor has arrived at the counter.
-    StartServing { ticket: TicketId },
-    Finish { ticket: TicketId },
-    NoShow { ticket: TicketId },
-    Cancel { ticket: TicketId },
+    StartServing {
+        ticket: TicketId,
+    },
+    Finish {
+        ticket: TicketId,
+    },
+    NoShow {
+        ticket: TicketId,
+    },
+    Cancel {
+        ticket: TicketId,
+    },
     /// Send a visitor to another service; they keep their number and their place in time.
-    Transfer { ticket: TicketId, to: ServiceCode },
+    Transfer {
+        ticket: TicketId,
+        to: ServiceCode,
+    },
     BookAppointment {
         service: ServiceCode,
         date: NaiveDate,
@@ -40,9 +55,13 @@ pub enum Command {
         /// Randomness from the shell, used to make the short code (the core has no RNG).
         nonce: u64,
     },
-    CancelAppointment { code: String },
+    CancelAppointment {
+        code: String,
+    },
     /// A visitor checks in with the short code of their appointment: it becomes a ticket.
-    CheckIn { code: String },
+    CheckIn {
+        code: String,
+    },
     SignUp {
         activity: ActivityCode,
         date: NaiveDate,
@@ -51,7 +70,9 @@ pub enum Command {
         contact: Contact,
         nonce: u64,
     },
-    CancelSignUp { code: String },
+    CancelSignUp {
+        code: String,
+    },
     /// Nothing but the passing of time (lets the shell roll the day over at midnight).
     Tick,
 }

@@ -9,7 +9,8 @@ use super::model::{
     Ticket, TicketState,
 };
 use super::types::{
-    ActivityCode, AppointmentId, Contact, CounterId, Lang, PriorityClass, ServiceCode, SignUpId, TicketId,
+    ActivityCode, AppointmentId, Contact, CounterId, Lang, PriorityClass, ServiceCode, SignUpId,
+    TicketId,
 };
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -82,7 +83,10 @@ impl Queue {
     }
 
     /// Rebuild a queue from its stored events, in order.
-    pub fn replay<'a>(catalog: Arc<Catalog>, events: impl IntoIterator<Item = &'a Stamped>) -> Self {
+    pub fn replay<'a>(
+        catalog: Arc<Catalog>,
+        events: impl IntoIterator<Item = &'a Stamped>,
+    ) -> Self {
         let mut q = Queue::new(catalog);
         for e in events {
             q.state.apply_event(e);
@@ -226,14 +230,24 @@ impl Queue {
             for event in next.rollover_events(today) {
                 out.push(next.stamp_apply(event, now));
             }
-            let events = Decide { catalog: &self.catalog, state: &next, now }.decide(cmd)?;
+            let events = Decide {
+                catalog: &self.catalog,
+                state: &next,
+                now,
+            }
+            .decide(cmd)?;
             for event in events {
                 out.push(next.stamp_apply(event, now));
             }
             self.state = next;
             Ok(out)
         } else {
-            let events = Decide { catalog: &self.catalog, state: &self.state, now }.decide(cmd)?;
+            let events = Decide {
+                catalog: &self.catalog,
+                state: &self.state,
+                now,
+            }
+            .decide(cmd)?;
             Ok(events
                 .into_iter()
                 .map(|e| self.state.stamp_apply(e, now))
@@ -250,10 +264,9 @@ impl State {
         let mut indexed = BTreeMap::new();
         for (service, w) in &self.waiting {
             for (at, id) in &w.fifo {
-                let t = self
-                    .tickets
-                    .get(id)
-                    .ok_or_else(|| format!("waiting index of {service} holds unknown ticket {id}"))?;
+                let t = self.tickets.get(id).ok_or_else(|| {
+                    format!("waiting index of {service} holds unknown ticket {id}")
+                })?;
                 if t.state != TicketState::Waiting || &t.service != service || *at != t.issued_at {
                     return Err(format!(
                         "{} is indexed as waiting in {service} but is {} in {}",
@@ -268,7 +281,9 @@ impl State {
             }
             for (_, id) in w.priority.iter().chain(w.appointment.iter()) {
                 if !w.fifo.iter().any(|(_, f)| f == id) {
-                    return Err(format!("ticket {id} is in a priority index but not waiting"));
+                    return Err(format!(
+                        "ticket {id} is in a priority index but not waiting"
+                    ));
                 }
             }
         }
@@ -294,7 +309,12 @@ impl State {
         let mut labels = BTreeSet::new();
         for t in self.tickets.values() {
             if Some(t.day) != self.day {
-                return Err(format!("{} belongs to {} but today is {:?}", t.label(), t.day, self.day));
+                return Err(format!(
+                    "{} belongs to {} but today is {:?}",
+                    t.label(),
+                    t.day,
+                    self.day
+                ));
             }
             if !labels.insert((t.prefix, t.number)) {
                 return Err(format!("number {} given twice today", t.label()));
@@ -479,7 +499,8 @@ impl State {
             }
             Event::AppointmentBooked { appointment } => {
                 self.next_appointment = self.next_appointment.max(appointment.id.0 + 1);
-                self.appointments.insert(appointment.id, appointment.clone());
+                self.appointments
+                    .insert(appointment.id, appointment.clone());
             }
             Event::AppointmentCancelled { id } => {
                 if let Some(a) = self.appointments.get_mut(id) {
@@ -581,7 +602,13 @@ impl<'a> Decide<'a> {
                 if !s.is_open_at(local.date(), local.time()) {
                     return Err(QueueError::ServiceClosed(service.clone()));
                 }
-                Ok(vec![self.issue(service, s.prefix, *lang, priority.clone(), None)])
+                Ok(vec![self.issue(
+                    service,
+                    s.prefix,
+                    *lang,
+                    priority.clone(),
+                    None,
+                )])
             }
             Command::CallNext { counter } => self.call_next(counter),
             Command::Recall { ticket } => {
@@ -779,17 +806,13 @@ impl<'a> Decide<'a> {
         appointment: Option<FromAppointment>,
     ) -> Event {
         let number = self.state.numbers.get(&prefix).copied().unwrap_or(0) + 1;
-        let ahead = self
-            .state
-            .waiting
-            .get(service)
-            .map_or(0, |w| {
-                if priority.is_some() {
-                    w.priority.len()
-                } else {
-                    w.fifo.len()
-                }
-            }) as u32;
+        let ahead = self.state.waiting.get(service).map_or(0, |w| {
+            if priority.is_some() {
+                w.priority.len()
+            } else {
+                w.fifo.len()
+            }
+        }) as u32;
         let view = self.queue_view();
         Event::TicketIssued {
             ticket: Ticket {
@@ -819,7 +842,9 @@ impl<'a> Decide<'a> {
             .counter(counter)
             .ok_or_else(|| QueueError::UnknownCounter(counter.clone()))?;
         let scope = &c.services;
-        let pick = self.pick_next(scope).ok_or_else(|| QueueError::NothingWaiting(counter.clone()))?;
+        let pick = self
+            .pick_next(scope)
+            .ok_or_else(|| QueueError::NothingWaiting(counter.clone()))?;
         let mut out = Vec::new();
         if let Some(current) = self.state.at_counter.get(counter) {
             out.push(Event::TicketFinished {
@@ -841,9 +866,20 @@ impl<'a> Decide<'a> {
     /// overtaken `max_overtakes` times or has waited `max_wait_minutes`: then the oldest waiting
     /// ticket is called, which overtakes nobody.
     fn pick_next(&self, scope: &[ServiceCode]) -> Option<TicketId> {
-        let queues: Vec<&Waiting> = scope.iter().filter_map(|s| self.state.waiting.get(s)).collect();
-        let oldest = queues.iter().filter_map(|w| w.fifo.first()).min().copied()?;
-        let first_priority = queues.iter().filter_map(|w| w.priority.first()).min().copied();
+        let queues: Vec<&Waiting> = scope
+            .iter()
+            .filter_map(|s| self.state.waiting.get(s))
+            .collect();
+        let oldest = queues
+            .iter()
+            .filter_map(|w| w.fifo.first())
+            .min()
+            .copied()?;
+        let first_priority = queues
+            .iter()
+            .filter_map(|w| w.priority.first())
+            .min()
+            .copied();
         let first_due = queues
             .iter()
             .filter_map(|w| w.appointment.first())
@@ -898,7 +934,11 @@ impl<'a> Decide<'a> {
             .catalog
             .service(service)
             .ok_or_else(|| QueueError::UnknownService(service.clone()))?;
-        let Some(rules) = s.appointments.as_ref().filter(|_| s.takes(Mode::Appointment)) else {
+        let Some(rules) = s
+            .appointments
+            .as_ref()
+            .filter(|_| s.takes(Mode::Appointment))
+        else {
             return Err(QueueError::NoAppointments(service.clone()));
         };
         if !s.slots_on(date).contains(&time) {
@@ -960,10 +1000,13 @@ struct QueueView<'a> {
 
 impl<'a> QueueView<'a> {
     fn active_appointment(&self, code: &str) -> Option<&'a Appointment> {
-        self.state
-            .appointments
-            .values()
-            .find(|a| a.code == code.trim() && matches!(a.state, AppointmentState::Booked | AppointmentState::CheckedIn))
+        self.state.appointments.values().find(|a| {
+            a.code == code.trim()
+                && matches!(
+                    a.state,
+                    AppointmentState::Booked | AppointmentState::CheckedIn
+                )
+        })
     }
 
     fn slot_taken(&self, service: &ServiceCode, date: NaiveDate, time: NaiveTime) -> u32 {
@@ -974,7 +1017,10 @@ impl<'a> QueueView<'a> {
                 &a.service == service
                     && a.date == date
                     && a.time == time
-                    && matches!(a.state, AppointmentState::Booked | AppointmentState::CheckedIn)
+                    && matches!(
+                        a.state,
+                        AppointmentState::Booked | AppointmentState::CheckedIn
+                    )
             })
             .count() as u32
     }
@@ -999,7 +1045,11 @@ impl<'a> QueueView<'a> {
             Some(d) if !d.is_empty() => {
                 (d.iter().map(|x| u64::from(*x)).sum::<u64>() / d.len() as u64) as u32
             }
-            _ => self.catalog.center.default_service_minutes.saturating_mul(60),
+            _ => self
+                .catalog
+                .center
+                .default_service_minutes
+                .saturating_mul(60),
         }
     }
 

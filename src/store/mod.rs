@@ -47,14 +47,13 @@ pub enum StoreError {
     #[error("database error: {0}. If the disk is full, free space; otherwise run `integra doctor`")]
     Sql(#[from] rusqlite::Error),
     #[error("a stored event cannot be read (seq {seq}): {source}")]
-    Decode {
-        seq: u64,
-        source: serde_json::Error,
-    },
+    Decode { seq: u64, source: serde_json::Error },
     #[error("cannot encode an event: {0}")]
     Encode(serde_json::Error),
     /// Another process wrote events since this one last read: catch up and try again.
-    #[error("another process changed the queue at the same moment (expected seq {expected}, found {found})")]
+    #[error(
+        "another process changed the queue at the same moment (expected seq {expected}, found {found})"
+    )]
     Conflict { expected: u64, found: u64 },
 }
 
@@ -226,9 +225,8 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let found: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| {
-            r.get(0)
-        })?;
+        let found: i64 =
+            tx.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
         if found as u64 != expected_last_seq {
             return Err(StoreError::Conflict {
                 expected: expected_last_seq,
@@ -360,7 +358,13 @@ fn write_event(tx: &Transaction, e: &Stamped) -> Result<(), StoreError> {
         Event::TicketCalled {
             ticket, counter, ..
         } => {
-            set_state(tx, ticket.0, TicketState::Called, &at, Some(counter.as_str()))?;
+            set_state(
+                tx,
+                ticket.0,
+                TicketState::Called,
+                &at,
+                Some(counter.as_str()),
+            )?;
         }
         Event::ServingStarted { ticket, .. } => {
             set_state(tx, ticket.0, TicketState::Serving, &at, None)?;

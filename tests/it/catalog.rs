@@ -12,8 +12,16 @@ fn demo_center_is_valid_and_complete() {
     assert_eq!(c.center.default_language, Lang::Es);
     // The services the brief names.
     for code in [
-        "info", "legal", "health", "education", "jobs", "housing", "family", "protection",
-        "culture", "cowork",
+        "info",
+        "legal",
+        "health",
+        "education",
+        "jobs",
+        "housing",
+        "family",
+        "protection",
+        "culture",
+        "cowork",
     ] {
         let s = c
             .service(&ServiceCode::from(code))
@@ -21,13 +29,19 @@ fn demo_center_is_valid_and_complete() {
         for l in Lang::ALL {
             assert!(s.name.contains_key(&l), "{code} has no name in {l}");
             let d = &s.description[&l];
-            assert!(d.split_whitespace().count() <= 12, "{code}/{l}: '{d}' is too long");
+            assert!(
+                d.split_whitespace().count() <= 12,
+                "{code}/{l}: '{d}' is too long"
+            );
         }
     }
     assert!(c.services.iter().any(|s| s.takes(Mode::Appointment)));
     assert!(!c.activities.is_empty());
     let classes: Vec<&str> = c.priority.classes.iter().map(|p| p.code.as_str()).collect();
-    assert_eq!(classes, ["pregnant", "older", "disability", "minor", "protection"]);
+    assert_eq!(
+        classes,
+        ["pregnant", "older", "disability", "minor", "protection"]
+    );
 }
 
 /// The line at which `from` is replaced (the same byte offset in the broken text).
@@ -40,35 +54,137 @@ fn line_of(text: &str, from: &str) -> usize {
 
 /// (what is broken, replace this, with this, expected field, text the message must contain)
 const BROKEN: &[(&str, &str, &str, &str, &str)] = &[
-    ("syntax", "retention_days = 30", "retention_days = = 30", "", "retention_days"),
-    ("unknown field", "icon = \"jobs\"", "icno = \"jobs\"", "", "unknown field `icno`"),
-    ("bad time", "hours = { mon = [\"08:00-12:00\"] }", "hours = { mon = [\"12:00-08:00\"] }", "", "HH:MM-HH:MM"),
-    ("bad weekday", "weekdays = [\"mon\", \"wed\"]", "weekdays = [\"mon\", \"wednesday\"]", "", "unknown weekday 'wednesday'"),
-    ("bad language", "languages = [\"es\", \"en\"]", "languages = [\"es\", \"de\"]", "", "unknown variant `de`"),
-    ("bad timezone", "timezone = \"America/Bogota\"", "timezone = \"Mars/Olympus\"", "", "Mars/Olympus"),
-    ("duplicate prefix", "prefix = \"E\"", "prefix = \"B\"", "services[2].prefix", "already used by service 'legal'"),
-    ("lowercase prefix", "prefix = \"E\"", "prefix = \"e\"", "services[2].prefix", "one capital letter"),
-    ("duplicate code", "code = \"jobs\"", "code = \"legal\"", "services[2].code", "used twice"),
-    ("unknown counter service", "services = [\"legal\", \"jobs\"]", "services = [\"legal\", \"jbos\"]", "counters[2].services[1]", "unknown service 'jbos'"),
-    ("missing translation", "name = { es = \"Empleo\", en = \"Jobs\" }", "name = { es = \"Empleo\" }", "services[2].name.en", "missing the text in 'en'"),
-    ("default language not offered", "default_language = \"es\"", "default_language = \"pt\"", "center.default_language", "not in center.languages"),
-    ("zero seats", "seats = 3", "seats = 0", "activities[0].seats", "at least 1 seat"),
-    ("activity of a walk-in service", "service = \"culture\"", "service = \"info\"", "activities[0].service", "does not list \"activity\""),
-    ("long description", "description = { es = \"Trabajo.\"", "description = { es = \"Uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece.\"", "services[2].description.es", "at most 12 words"),
-    ("retention zero", "retention_days = 30", "retention_days = 0", "center.retention_days", "from 1 to 3650"),
+    (
+        "syntax",
+        "retention_days = 30",
+        "retention_days = = 30",
+        "",
+        "retention_days",
+    ),
+    (
+        "unknown field",
+        "icon = \"jobs\"",
+        "icno = \"jobs\"",
+        "",
+        "unknown field `icno`",
+    ),
+    (
+        "bad time",
+        "hours = { mon = [\"08:00-12:00\"] }",
+        "hours = { mon = [\"12:00-08:00\"] }",
+        "",
+        "HH:MM-HH:MM",
+    ),
+    (
+        "bad weekday",
+        "weekdays = [\"mon\", \"wed\"]",
+        "weekdays = [\"mon\", \"wednesday\"]",
+        "",
+        "unknown weekday 'wednesday'",
+    ),
+    (
+        "bad language",
+        "languages = [\"es\", \"en\"]",
+        "languages = [\"es\", \"de\"]",
+        "",
+        "unknown variant `de`",
+    ),
+    (
+        "bad timezone",
+        "timezone = \"America/Bogota\"",
+        "timezone = \"Mars/Olympus\"",
+        "",
+        "Mars/Olympus",
+    ),
+    (
+        "duplicate prefix",
+        "prefix = \"E\"",
+        "prefix = \"B\"",
+        "services[2].prefix",
+        "already used by service 'legal'",
+    ),
+    (
+        "lowercase prefix",
+        "prefix = \"E\"",
+        "prefix = \"e\"",
+        "services[2].prefix",
+        "one capital letter",
+    ),
+    (
+        "duplicate code",
+        "code = \"jobs\"",
+        "code = \"legal\"",
+        "services[2].code",
+        "used twice",
+    ),
+    (
+        "unknown counter service",
+        "services = [\"legal\", \"jobs\"]",
+        "services = [\"legal\", \"jbos\"]",
+        "counters[2].services[1]",
+        "unknown service 'jbos'",
+    ),
+    (
+        "missing translation",
+        "name = { es = \"Empleo\", en = \"Jobs\" }",
+        "name = { es = \"Empleo\" }",
+        "services[2].name.en",
+        "missing the text in 'en'",
+    ),
+    (
+        "default language not offered",
+        "default_language = \"es\"",
+        "default_language = \"pt\"",
+        "center.default_language",
+        "not in center.languages",
+    ),
+    (
+        "zero seats",
+        "seats = 3",
+        "seats = 0",
+        "activities[0].seats",
+        "at least 1 seat",
+    ),
+    (
+        "activity of a walk-in service",
+        "service = \"culture\"",
+        "service = \"info\"",
+        "activities[0].service",
+        "does not list \"activity\"",
+    ),
+    (
+        "long description",
+        "description = { es = \"Trabajo.\"",
+        "description = { es = \"Uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece.\"",
+        "services[2].description.es",
+        "at most 12 words",
+    ),
+    (
+        "retention zero",
+        "retention_days = 30",
+        "retention_days = 0",
+        "center.retention_days",
+        "from 1 to 3650",
+    ),
 ];
 
 #[test]
 fn broken_catalogs_name_file_line_and_field() {
     for (what, from, to, field, message) in BROKEN {
-        assert!(TEST_CATALOG.contains(from), "{what}: fixture lacks '{from}'");
+        assert!(
+            TEST_CATALOG.contains(from),
+            "{what}: fixture lacks '{from}'"
+        );
         let text = TEST_CATALOG.replacen(from, to, 1);
         let err = Catalog::parse(&text, "centro.toml").expect_err(what);
         let shown = err.to_string();
         let issue = &err.0[0];
         assert_eq!(issue.origin, "centro.toml", "{what}");
         assert!(shown.starts_with("centro.toml:"), "{what}: {shown}");
-        assert!(shown.contains(message), "{what}: '{shown}' lacks '{message}'");
+        assert!(
+            shown.contains(message),
+            "{what}: '{shown}' lacks '{message}'"
+        );
         if !field.is_empty() {
             assert!(
                 err.0.iter().any(|i| i.field == *field),
@@ -86,9 +202,11 @@ fn broken_catalogs_name_file_line_and_field() {
 
 #[test]
 fn every_problem_is_reported_at_once() {
-    let text = TEST_CATALOG
-        .replacen("seats = 3", "seats = 0", 1)
-        .replacen("prefix = \"E\"", "prefix = \"A\"", 1);
+    let text = TEST_CATALOG.replacen("seats = 3", "seats = 0", 1).replacen(
+        "prefix = \"E\"",
+        "prefix = \"A\"",
+        1,
+    );
     let err = Catalog::parse(&text, "c.toml").expect_err("two problems");
     assert_eq!(err.0.len(), 2, "{err}");
     assert!(err.to_string().contains("2 problems"));
@@ -114,7 +232,9 @@ fn appointment_slots_follow_the_rules() {
         .collect();
     assert_eq!(
         slots,
-        ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+        [
+            "08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30"
+        ]
     );
     let sunday = chrono::NaiveDate::from_ymd_opt(2026, 1, 4).expect("date");
     assert!(legal.slots_on(sunday).is_empty());

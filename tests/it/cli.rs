@@ -33,7 +33,8 @@ fn help_lists_every_subcommand() {
     assert!(o.status.success());
     let text = stdout(&o);
     for sub in [
-        "catalog", "issue", "queue", "next", "ticket", "book", "check-in", "sign-up", "bench", "demo",
+        "catalog", "issue", "queue", "next", "ticket", "book", "check-in", "sign-up", "bench",
+        "demo",
     ] {
         assert!(
             text.lines().any(|l| l.trim_start().starts_with(sub)),
@@ -49,11 +50,29 @@ fn issue_queue_next_on_the_demo_center() {
     let d = dir.path();
     // Monday 2026-01-05 09:00 in Bogotá: the demo center is open.
     let at = monday_9().to_rfc3339();
-    let o = integra(d, &["--at", &at, "issue", "--service", "info", "--lang", "ht"]);
+    let o = integra(
+        d,
+        &["--at", &at, "issue", "--service", "info", "--lang", "ht"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(last_line(&o), "A-001");
-    assert!(stdout(&o).contains("Enfòmasyon ak oryantasyon"), "{}", stdout(&o));
-    let o = integra(d, &["--at", &at, "issue", "--service", "legal", "--priority", "older"]);
+    assert!(
+        stdout(&o).contains("Enfòmasyon ak oryantasyon"),
+        "{}",
+        stdout(&o)
+    );
+    let o = integra(
+        d,
+        &[
+            "--at",
+            &at,
+            "issue",
+            "--service",
+            "legal",
+            "--priority",
+            "older",
+        ],
+    );
     assert_eq!(last_line(&o), "B-001");
     let o = integra(d, &["--at", &at, "issue", "--service", "info"]);
     assert_eq!(last_line(&o), "A-002");
@@ -61,7 +80,10 @@ fn issue_queue_next_on_the_demo_center() {
     let o = integra(d, &["--at", &at, "queue"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let q = stdout(&o);
-    assert!(q.contains("A-001") && q.contains("A-002") && q.contains("B-001"), "{q}");
+    assert!(
+        q.contains("A-001") && q.contains("A-002") && q.contains("B-001"),
+        "{q}"
+    );
     assert!(q.contains("priority: older"), "{q}");
     assert!(q.contains("3 waiting in all"), "{q}");
 
@@ -83,14 +105,38 @@ fn appointments_and_sign_ups_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let at = local(5, 9, 0).to_rfc3339();
-    let o = integra(d, &["--at", &at, "book", "--service", "legal", "--date", "2026-01-05", "--time", "10:00"]);
+    let o = integra(
+        d,
+        &[
+            "--at",
+            &at,
+            "book",
+            "--service",
+            "legal",
+            "--date",
+            "2026-01-05",
+            "--time",
+            "10:00",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let code = last_line(&o);
     assert_eq!(code.len(), 6);
     let o = integra(d, &["--at", &at, "check-in", "--code", &code]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(last_line(&o), "B-001");
-    let o = integra(d, &["--at", &at, "sign-up", "--activity", "sewing", "--date", "2026-01-07"]);
+    let o = integra(
+        d,
+        &[
+            "--at",
+            &at,
+            "sign-up",
+            "--activity",
+            "sewing",
+            "--date",
+            "2026-01-07",
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("seat booked"));
 }
@@ -103,19 +149,58 @@ fn errors_are_one_line_with_the_right_exit_code() {
     let at = monday_9().to_rfc3339();
     let night = local(5, 23, 0).to_rfc3339();
     let broken = d.join("broken.toml");
-    std::fs::write(&broken, TEST_CATALOG.replacen("prefix = \"E\"", "prefix = \"B\"", 1))
-        .expect("write");
+    std::fs::write(
+        &broken,
+        TEST_CATALOG.replacen("prefix = \"E\"", "prefix = \"B\"", 1),
+    )
+    .expect("write");
     let broken = broken.to_string_lossy().into_owned();
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["--at", &at, "issue", "--service", "nope"], 4, "unknown service 'nope'"),
-        (vec!["--at", &night, "issue", "--service", "info"], 4, "closed"),
-        (vec!["--at", &at, "issue", "--service", "info", "--lang", "de"], 2, "unknown language 'de'"),
-        (vec!["--at", &at, "next", "--counter", "1"], 4, "nobody is waiting"),
-        (vec!["--at", &at, "next", "--counter", "77"], 4, "unknown counter '77'"),
-        (vec!["--at", &at, "ticket", "Z-999", "finish"], 4, "no ticket Z-999 today"),
-        (vec!["--catalog", &broken, "queue"], 3, "broken.toml:46: field `services[2].prefix`"),
-        (vec!["--catalog", "/nonexistent/c.toml", "queue"], 3, "cannot read the catalog"),
-        (vec!["catalog", "check", &broken], 3, "already used by service 'legal'"),
+        (
+            vec!["--at", &at, "issue", "--service", "nope"],
+            4,
+            "unknown service 'nope'",
+        ),
+        (
+            vec!["--at", &night, "issue", "--service", "info"],
+            4,
+            "closed",
+        ),
+        (
+            vec!["--at", &at, "issue", "--service", "info", "--lang", "de"],
+            2,
+            "unknown language 'de'",
+        ),
+        (
+            vec!["--at", &at, "next", "--counter", "1"],
+            4,
+            "nobody is waiting",
+        ),
+        (
+            vec!["--at", &at, "next", "--counter", "77"],
+            4,
+            "unknown counter '77'",
+        ),
+        (
+            vec!["--at", &at, "ticket", "Z-999", "finish"],
+            4,
+            "no ticket Z-999 today",
+        ),
+        (
+            vec!["--catalog", &broken, "queue"],
+            3,
+            "broken.toml:46: field `services[2].prefix`",
+        ),
+        (
+            vec!["--catalog", "/nonexistent/c.toml", "queue"],
+            3,
+            "cannot read the catalog",
+        ),
+        (
+            vec!["catalog", "check", &broken],
+            3,
+            "already used by service 'legal'",
+        ),
         (vec!["frobnicate"], 2, "unrecognized subcommand"),
     ];
     for (args, code, message) in cases {
@@ -124,7 +209,11 @@ fn errors_are_one_line_with_the_right_exit_code() {
         assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
         assert!(err.contains(message), "{args:?}: '{err}' lacks '{message}'");
         if code != 2 {
-            assert_eq!(err.trim().lines().count(), 1, "{args:?}: not one line: {err}");
+            assert_eq!(
+                err.trim().lines().count(),
+                1,
+                "{args:?}: not one line: {err}"
+            );
             assert!(err.starts_with("integra: "), "{err}");
         }
     }

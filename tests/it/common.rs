@@ -150,7 +150,9 @@ pub fn called_label(q: &Queue, events: &[Stamped]) -> String {
     events
         .iter()
         .find_map(|e| match &e.event {
-            integra::core::Event::TicketCalled { ticket, .. } => q.ticket(*ticket).map(|t| t.label()),
+            integra::core::Event::TicketCalled { ticket, .. } => {
+                q.ticket(*ticket).map(|t| t.label())
+            }
             _ => None,
         })
         .expect("a ticket was called")

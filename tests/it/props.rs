@@ -6,9 +6,7 @@
 
 use super::common::*;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use integra::core::{
-    Command, Contact, Event, Lang, Queue, ServiceCode, Stamped, TicketId,
-};
+use integra::core::{Command, Contact, Event, Lang, Queue, ServiceCode, Stamped, TicketId};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,7 +58,12 @@ fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
 
 fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
     let tickets: Vec<TicketId> = q.state().tickets.keys().copied().collect();
-    let codes: Vec<String> = q.state().appointments.values().map(|a| a.code.clone()).collect();
+    let codes: Vec<String> = q
+        .state()
+        .appointments
+        .values()
+        .map(|a| a.code.clone())
+        .collect();
     let signups: Vec<String> = q.state().signups.values().map(|s| s.code.clone()).collect();
     let today = now.with_timezone(&tz()).date_naive();
     Some(match op {
@@ -69,12 +72,24 @@ fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
             lang: Lang::ALL[*l],
             priority: p.map(|p| CLASSES[p].into()),
         },
-        Op::Call(c) => Command::CallNext { counter: COUNTERS[*c].into() },
-        Op::Recall(t) => Command::Recall { ticket: pick(&tickets, *t)? },
-        Op::Start(t) => Command::StartServing { ticket: pick(&tickets, *t)? },
-        Op::Finish(t) => Command::Finish { ticket: pick(&tickets, *t)? },
-        Op::NoShow(t) => Command::NoShow { ticket: pick(&tickets, *t)? },
-        Op::Cancel(t) => Command::Cancel { ticket: pick(&tickets, *t)? },
+        Op::Call(c) => Command::CallNext {
+            counter: COUNTERS[*c].into(),
+        },
+        Op::Recall(t) => Command::Recall {
+            ticket: pick(&tickets, *t)?,
+        },
+        Op::Start(t) => Command::StartServing {
+            ticket: pick(&tickets, *t)?,
+        },
+        Op::Finish(t) => Command::Finish {
+            ticket: pick(&tickets, *t)?,
+        },
+        Op::NoShow(t) => Command::NoShow {
+            ticket: pick(&tickets, *t)?,
+        },
+        Op::Cancel(t) => Command::Cancel {
+            ticket: pick(&tickets, *t)?,
+        },
         Op::Transfer(t, s) => Command::Transfer {
             ticket: pick(&tickets, *t)?,
             to: SERVICES[*s].into(),
@@ -87,8 +102,12 @@ fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
             contact: Contact::default(),
             nonce: *nonce,
         },
-        Op::CheckIn(i) => Command::CheckIn { code: pick(&codes, *i)? },
-        Op::CancelAppointment(i) => Command::CancelAppointment { code: pick(&codes, *i)? },
+        Op::CheckIn(i) => Command::CheckIn {
+            code: pick(&codes, *i)?,
+        },
+        Op::CancelAppointment(i) => Command::CancelAppointment {
+            code: pick(&codes, *i)?,
+        },
         Op::SignUp(d, nonce) => Command::SignUp {
             activity: "sewing".into(),
             date: today + chrono::Days::new(*d),
@@ -96,7 +115,9 @@ fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
             contact: Contact::default(),
             nonce: *nonce,
         },
-        Op::CancelSignUp(i) => Command::CancelSignUp { code: pick(&signups, *i)? },
+        Op::CancelSignUp(i) => Command::CancelSignUp {
+            code: pick(&signups, *i)?,
+        },
         Op::Wait(_) => Command::Tick,
     })
 }
@@ -126,7 +147,9 @@ impl Fairness {
                     if id != ticket && scope.contains(service) && other < key {
                         *count += 1;
                         if *count > bound {
-                            return Err(format!("ticket {id} overtaken {count} times (bound {bound})"));
+                            return Err(format!(
+                                "ticket {id} overtaken {count} times (bound {bound})"
+                            ));
                         }
                         if e.at - other.0 >= max_wait {
                             return Err(format!(
@@ -142,7 +165,8 @@ impl Fairness {
                 let count = self.waiting.get(ticket).map_or(0, |w| w.1);
                 // A called ticket keeps the count it had; the core keeps it on the ticket.
                 let kept = self.waiting.remove(ticket).map(|w| w.1);
-                self.waiting.insert(*ticket, (to.clone(), kept.unwrap_or(count)));
+                self.waiting
+                    .insert(*ticket, (to.clone(), kept.unwrap_or(count)));
             }
             Event::TicketFinished { ticket, .. }
             | Event::TicketNoShow { ticket, .. }
@@ -169,7 +193,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         if let Op::Wait(m) = op {
             now += Duration::minutes(*m);
         }
-        let Some(cmd) = to_command(&q, op, now) else { continue };
+        let Some(cmd) = to_command(&q, op, now) else {
+            continue;
+        };
         let before = q.state().clone();
         match q.apply(&cmd, now) {
             Ok(events) => {
@@ -178,25 +204,42 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                     if let Event::TicketIssued { ticket, .. } = &e.event {
                         prop_assert!(
                             numbers.insert((ticket.day, ticket.prefix, ticket.number)),
-                            "number {} given twice on {}", ticket.label(), ticket.day
+                            "number {} given twice on {}",
+                            ticket.label(),
+                            ticket.day
                         );
                     }
                     if let Event::TicketTransferred { ticket, .. } = &e.event
                         && let Some(t) = before.tickets.get(ticket)
                     {
-                        fairness.waiting.insert(*ticket, (t.service.clone(), t.overtaken));
+                        fairness
+                            .waiting
+                            .insert(*ticket, (t.service.clone(), t.overtaken));
                     }
-                    fairness.observe(e, bound, max_wait).map_err(TestCaseError::fail)?;
+                    fairness
+                        .observe(e, bound, max_wait)
+                        .map_err(TestCaseError::fail)?;
                     log.push(e.clone());
                 }
             }
             Err(err) => {
-                prop_assert_eq!(q.state(), &before, "refused {:?} ({}) changed the state", cmd, err);
+                prop_assert_eq!(
+                    q.state(),
+                    &before,
+                    "refused {:?} ({}) changed the state",
+                    cmd,
+                    err
+                );
             }
         }
         q.state().check_invariants().map_err(TestCaseError::fail)?;
         for t in q.state().tickets.values() {
-            prop_assert!(t.overtaken <= bound, "{} overtaken {} times", t.label(), t.overtaken);
+            prop_assert!(
+                t.overtaken <= bound,
+                "{} overtaken {} times",
+                t.label(),
+                t.overtaken
+            );
         }
         let mut seated: BTreeMap<_, u32> = BTreeMap::new();
         for s in q.state().signups.values().filter(|s| s.seated) {
@@ -204,7 +247,10 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         }
         for ((activity, date), n) in seated {
             let seats = catalog.activity(&activity).map_or(0, |a| a.seats);
-            prop_assert!(n <= seats, "{activity} on {date}: {n} seated, {seats} seats");
+            prop_assert!(
+                n <= seats,
+                "{activity} on {date}: {n} seated, {seats} seats"
+            );
         }
     }
     let replayed = Queue::replay(catalog, &log);

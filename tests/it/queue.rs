@@ -34,7 +34,10 @@ fn numbers_are_per_prefix_and_restart_at_local_midnight() {
     // 23:50 in Bogotá is already the next day in UTC, but still Monday for the center.
     let late = local(5, 23, 50);
     assert_eq!(late.format("%d").to_string(), "06");
-    assert_eq!(issued_label(&ok(&mut q, issue("info", None), late)), "A-004");
+    assert_eq!(
+        issued_label(&ok(&mut q, issue("info", None), late)),
+        "A-004"
+    );
 
     // Just after local midnight, numbering starts again; yesterday's open tickets are closed.
     let events = ok(&mut q, issue("info", None), local(6, 0, 5));
@@ -51,11 +54,14 @@ fn numbers_are_per_prefix_and_restart_at_local_midnight() {
             )
         })
         .count();
-    assert_eq!(cancelled, 5, "the five open tickets of Monday end with the day");
+    assert_eq!(
+        cancelled, 5,
+        "the five open tickets of Monday end with the day"
+    );
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(e.event, Event::DayStarted { day } if day.to_string() == "2026-01-06"))
+        events.iter().any(
+            |e| matches!(e.event, Event::DayStarted { day } if day.to_string() == "2026-01-06")
+        )
     );
     assert_eq!(q.waiting_count(&ServiceCode::from("info")), 1);
 }
@@ -116,11 +122,19 @@ fn counters_call_only_their_services_oldest_first() {
     assert_eq!(next(&mut q, "1", t + mins(3)), "A-001"); // counter 1: info only
     assert_eq!(next(&mut q, "2", t + mins(3)), "B-001"); // counter 2: info + legal
     let err = q
-        .apply(&Command::CallNext { counter: "1".into() }, t + mins(4))
+        .apply(
+            &Command::CallNext {
+                counter: "1".into(),
+            },
+            t + mins(4),
+        )
         .expect_err("nothing left for counter 1");
     assert_eq!(err, QueueError::NothingWaiting("1".into()));
     // Counter 1 still holds A-001 after the refused call.
-    assert_eq!(q.current_at(&"1".into()).map(|t| t.label()), Some("A-001".into()));
+    assert_eq!(
+        q.current_at(&"1".into()).map(|t| t.label()),
+        Some("A-001".into())
+    );
 }
 
 #[test]
@@ -132,10 +146,22 @@ fn call_next_finishes_the_current_visitor() {
     next(&mut q, "1", t + mins(1));
     let a = id_of(&q, "A-001");
     ok(&mut q, Command::StartServing { ticket: a }, t + mins(2));
-    let events = ok(&mut q, Command::CallNext { counter: "1".into() }, t + mins(12));
+    let events = ok(
+        &mut q,
+        Command::CallNext {
+            counter: "1".into(),
+        },
+        t + mins(12),
+    );
     assert!(matches!(events[0].event, Event::TicketFinished { .. }));
-    assert_eq!(q.ticket_by_label("A-001").map(|t| t.state), Some(TicketState::Done));
-    assert_eq!(q.ticket_by_label("A-002").map(|t| t.state), Some(TicketState::Called));
+    assert_eq!(
+        q.ticket_by_label("A-001").map(|t| t.state),
+        Some(TicketState::Done)
+    );
+    assert_eq!(
+        q.ticket_by_label("A-002").map(|t| t.state),
+        Some(TicketState::Called)
+    );
     // The 10-minute service time now drives the estimate (1 counter for info + counter 2 = 2).
     assert_eq!(q.service_seconds(&"info".into()), 600);
     assert_eq!(q.estimate_minutes(&"info".into(), 4), 20);
@@ -155,7 +181,16 @@ fn ticket_lifecycle_and_wrong_states() {
         Command::Recall { ticket: a },
     ] {
         let err = q.apply(&cmd, t).expect_err("waiting ticket");
-        assert!(matches!(err, QueueError::WrongState { state: "waiting", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                QueueError::WrongState {
+                    state: "waiting",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("A-001 is waiting"), "{err}");
     }
     next(&mut q, "1", t + mins(1));
@@ -164,7 +199,9 @@ fn ticket_lifecycle_and_wrong_states() {
     ok(&mut q, Command::NoShow { ticket: a }, t + mins(3));
     assert_eq!(q.ticket(a).map(|t| t.state), Some(TicketState::NoShow));
     assert!(q.current_at(&"1".into()).is_none());
-    let err = q.apply(&Command::Cancel { ticket: a }, t + mins(4)).expect_err("ended");
+    let err = q
+        .apply(&Command::Cancel { ticket: a }, t + mins(4))
+        .expect_err("ended");
     assert!(err.to_string().contains("no-show"), "{err}");
 }
 
@@ -176,7 +213,14 @@ fn transfer_keeps_the_number_and_the_original_time() {
     ok(&mut q, issue("legal", None), t + mins(5)); // B-001 at 9:05
     next(&mut q, "1", t + mins(6));
     let a = id_of(&q, "A-001");
-    ok(&mut q, Command::Transfer { ticket: a, to: "legal".into() }, t + mins(10));
+    ok(
+        &mut q,
+        Command::Transfer {
+            ticket: a,
+            to: "legal".into(),
+        },
+        t + mins(10),
+    );
     let ticket = q.ticket(a).expect("still there");
     assert_eq!(ticket.label(), "A-001");
     assert_eq!(ticket.state, TicketState::Waiting);
@@ -184,7 +228,13 @@ fn transfer_keeps_the_number_and_the_original_time() {
     // Counter 3 (legal, jobs) calls A-001 before B-001: it came earlier.
     assert_eq!(next(&mut q, "3", t + mins(11)), "A-001");
     let err = q
-        .apply(&Command::Transfer { ticket: id_of(&q, "B-001"), to: "legal".into() }, t + mins(12))
+        .apply(
+            &Command::Transfer {
+                ticket: id_of(&q, "B-001"),
+                to: "legal".into(),
+            },
+            t + mins(12),
+        )
         .expect_err("same service");
     assert!(matches!(err, QueueError::SameService(..)));
 }
@@ -209,9 +259,18 @@ fn appointments_book_check_in_and_go_ahead_once_due() {
     // Capacity 2 per slot: a second fits, a third does not; a code is never reused.
     let second = ok(&mut q, book("10:00", 42), t);
     assert_ne!(booked(&second).code, code);
-    assert!(matches!(q.apply(&book("10:00", 7), t), Err(QueueError::SlotFull { .. })));
-    assert!(matches!(q.apply(&book("10:10", 7), t), Err(QueueError::NoSuchSlot { .. })));
-    assert!(matches!(q.apply(&book("09:30", 7), t), Err(QueueError::InThePast { .. })));
+    assert!(matches!(
+        q.apply(&book("10:00", 7), t),
+        Err(QueueError::SlotFull { .. })
+    ));
+    assert!(matches!(
+        q.apply(&book("10:10", 7), t),
+        Err(QueueError::NoSuchSlot { .. })
+    ));
+    assert!(matches!(
+        q.apply(&book("09:30", 7), t),
+        Err(QueueError::InThePast { .. })
+    ));
 
     ok(&mut q, issue("legal", None), t + mins(1)); // B-001 walk-in at 9:51
     let checked = ok(&mut q, Command::CheckIn { code: code.clone() }, t + mins(5));
@@ -228,7 +287,12 @@ fn appointments_book_check_in_and_go_ahead_once_due() {
     assert_eq!(next(&mut q, "3", t + mins(11)), "B-002");
     assert_eq!(next(&mut q, "3", t + mins(12)), "B-001");
     assert!(matches!(
-        q.apply(&Command::CheckIn { code: "999999".into() }, t),
+        q.apply(
+            &Command::CheckIn {
+                code: "999999".into()
+            },
+            t
+        ),
         Err(QueueError::UnknownCode(_))
     ));
 }
@@ -252,7 +316,13 @@ fn checked_in_early_the_appointment_waits_its_turn() {
     );
     let appointment = &booked(&events);
     ok(&mut q, issue("legal", None), t + mins(1)); // B-001
-    ok(&mut q, Command::CheckIn { code: appointment.code.clone() }, t + mins(2)); // B-002
+    ok(
+        &mut q,
+        Command::CheckIn {
+            code: appointment.code.clone(),
+        },
+        t + mins(2),
+    ); // B-002
     assert_eq!(next(&mut q, "3", t + mins(3)), "B-001");
 }
 
@@ -268,7 +338,10 @@ fn appointment_on_another_day_is_not_checked_in_and_missed_ones_are_marked() {
             date: tuesday,
             time: chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
             lang: Lang::Es,
-            contact: Contact { name: Some("  Marie ".into()), phone: Some("+57 300 123 4567".into()) },
+            contact: Contact {
+                name: Some("  Marie ".into()),
+                phone: Some("+57 300 123 4567".into()),
+            },
             nonce: 9,
         },
         t,
@@ -276,13 +349,25 @@ fn appointment_on_another_day_is_not_checked_in_and_missed_ones_are_marked() {
     let appointment = &booked(&events);
     assert_eq!(appointment.contact.name.as_deref(), Some("Marie"));
     let err = q
-        .apply(&Command::CheckIn { code: appointment.code.clone() }, t)
+        .apply(
+            &Command::CheckIn {
+                code: appointment.code.clone(),
+            },
+            t,
+        )
         .expect_err("not today");
     assert!(err.to_string().contains("2026-01-06"), "{err}");
     // Wednesday comes without a check-in: the appointment is marked missed.
     let events = ok(&mut q, Command::Tick, local(7, 8, 0));
-    assert!(events.iter().any(|e| matches!(e.event, Event::AppointmentMissed { id } if id == appointment.id)));
-    assert!(q.state().appointments.is_empty(), "past appointments leave memory");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.event, Event::AppointmentMissed { id } if id == appointment.id))
+    );
+    assert!(
+        q.state().appointments.is_empty(),
+        "past appointments leave memory"
+    );
 }
 
 #[test]
@@ -307,7 +392,13 @@ fn activities_never_oversell_and_promote_from_the_waitlist() {
     }
     assert_eq!(positions, [None, None, None, Some(1), Some(2)]);
     assert_eq!(q.seats_taken(&"sewing".into(), monday), (3, 2));
-    let events = ok(&mut q, Command::CancelSignUp { code: codes[1].clone() }, t);
+    let events = ok(
+        &mut q,
+        Command::CancelSignUp {
+            code: codes[1].clone(),
+        },
+        t,
+    );
     assert_eq!(events.len(), 2);
     assert!(matches!(events[1].event, Event::WaitlistPromoted { .. }));
     assert_eq!(q.seats_taken(&"sewing".into(), monday), (3, 1));
@@ -315,10 +406,22 @@ fn activities_never_oversell_and_promote_from_the_waitlist() {
     // Not on a Tuesday; not once it has started.
     let tuesday = monday.succ_opt().expect("date");
     assert!(matches!(
-        q.apply(&Command::SignUp { activity: "sewing".into(), date: tuesday, lang: Lang::Es, contact: Contact::default(), nonce: 1 }, t),
+        q.apply(
+            &Command::SignUp {
+                activity: "sewing".into(),
+                date: tuesday,
+                lang: Lang::Es,
+                contact: Contact::default(),
+                nonce: 1
+            },
+            t
+        ),
         Err(QueueError::NoSession(..))
     ));
-    assert!(matches!(q.apply(&sign(1), local(5, 15, 30)), Err(QueueError::InThePast { .. })));
+    assert!(matches!(
+        q.apply(&sign(1), local(5, 15, 30)),
+        Err(QueueError::InThePast { .. })
+    ));
 }
 
 /// Each refused command gives its error and leaves the state exactly as it was.
@@ -332,35 +435,95 @@ fn refused_commands_change_nothing() {
         (issue("nope", None), "unknown service 'nope'"),
         (issue("culture", None), "does not take walk-in"),
         (issue("info", Some("vip")), "unknown priority class 'vip'"),
-        (Command::CallNext { counter: "9".into() }, "unknown counter '9'"),
-        (Command::Finish { ticket: integra::core::TicketId(999) }, "unknown ticket"),
-        (Command::Transfer { ticket: id_of(&q, "A-001"), to: "nope".into() }, "unknown service 'nope'"),
-        (Command::CheckIn { code: "123".into() }, "no appointment or sign-up has the code"),
-        (Command::CancelSignUp { code: "123".into() }, "no appointment or sign-up has the code"),
         (
-            Command::BookAppointment { service: "info".into(), date: monday, time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"), lang: Lang::Es, contact: Contact::default(), nonce: 1 },
+            Command::CallNext {
+                counter: "9".into(),
+            },
+            "unknown counter '9'",
+        ),
+        (
+            Command::Finish {
+                ticket: integra::core::TicketId(999),
+            },
+            "unknown ticket",
+        ),
+        (
+            Command::Transfer {
+                ticket: id_of(&q, "A-001"),
+                to: "nope".into(),
+            },
+            "unknown service 'nope'",
+        ),
+        (
+            Command::CheckIn { code: "123".into() },
+            "no appointment or sign-up has the code",
+        ),
+        (
+            Command::CancelSignUp { code: "123".into() },
+            "no appointment or sign-up has the code",
+        ),
+        (
+            Command::BookAppointment {
+                service: "info".into(),
+                date: monday,
+                time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"),
+                lang: Lang::Es,
+                contact: Contact::default(),
+                nonce: 1,
+            },
             "does not take appointments",
         ),
         (
-            Command::BookAppointment { service: "legal".into(), date: monday, time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"), lang: Lang::Es, contact: Contact { name: None, phone: Some("call me".into()) }, nonce: 1 },
+            Command::BookAppointment {
+                service: "legal".into(),
+                date: monday,
+                time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"),
+                lang: Lang::Es,
+                contact: Contact {
+                    name: None,
+                    phone: Some("call me".into()),
+                },
+                nonce: 1,
+            },
             "phone number",
         ),
         (
-            Command::BookAppointment { service: "legal".into(), date: monday + chrono::Days::new(60), time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"), lang: Lang::Es, contact: Contact::default(), nonce: 1 },
+            Command::BookAppointment {
+                service: "legal".into(),
+                date: monday + chrono::Days::new(60),
+                time: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("t"),
+                lang: Lang::Es,
+                contact: Contact::default(),
+                nonce: 1,
+            },
             "too far ahead",
         ),
-        (Command::SignUp { activity: "yoga".into(), date: monday, lang: Lang::Es, contact: Contact::default(), nonce: 1 }, "unknown activity 'yoga'"),
+        (
+            Command::SignUp {
+                activity: "yoga".into(),
+                date: monday,
+                lang: Lang::Es,
+                contact: Contact::default(),
+                nonce: 1,
+            },
+            "unknown activity 'yoga'",
+        ),
     ];
     for (cmd, message) in cases {
         let before = q.state().clone();
         let err = q.apply(&cmd, t + mins(1)).expect_err(message);
-        assert!(err.to_string().contains(message), "{cmd:?}: '{err}' lacks '{message}'");
+        assert!(
+            err.to_string().contains(message),
+            "{cmd:?}: '{err}' lacks '{message}'"
+        );
         assert!(!err.fluent_id().is_empty());
         assert_eq!(q.state(), &before, "{cmd:?} changed the state");
     }
     // Closed: the jobs service opens Monday 08:00-12:00 only.
     let before = q.state().clone();
-    let err = q.apply(&issue("jobs", None), local(5, 13, 0)).expect_err("closed");
+    let err = q
+        .apply(&issue("jobs", None), local(5, 13, 0))
+        .expect_err("closed");
     assert_eq!(err, QueueError::ServiceClosed("jobs".into()));
     assert_eq!(q.state(), &before);
 }
@@ -383,10 +546,16 @@ fn replay_rebuilds_the_same_state() {
         issue("info", None),
         issue("legal", Some("older")),
         issue("info", Some("pregnant")),
-        Command::CallNext { counter: "2".into() },
-        Command::CallNext { counter: "1".into() },
+        Command::CallNext {
+            counter: "2".into(),
+        },
+        Command::CallNext {
+            counter: "1".into(),
+        },
         issue("legal", None),
-        Command::CallNext { counter: "3".into() },
+        Command::CallNext {
+            counter: "3".into(),
+        },
     ];
     for (i, cmd) in script.into_iter().enumerate() {
         log.extend(ok(&mut q, cmd, t + mins(i as i64)));

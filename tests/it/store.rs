@@ -13,11 +13,31 @@ fn script() -> Vec<(Command, i64)> {
         (issue("info", None), 0),
         (issue("legal", Some("older")), 1),
         (issue("info", Some("pregnant")), 2),
-        (Command::CallNext { counter: "2".into() }, 3),
-        (Command::CallNext { counter: "1".into() }, 4),
+        (
+            Command::CallNext {
+                counter: "2".into(),
+            },
+            3,
+        ),
+        (
+            Command::CallNext {
+                counter: "1".into(),
+            },
+            4,
+        ),
         (issue("legal", None), 5),
-        (Command::CallNext { counter: "3".into() }, 6),
-        (Command::CallNext { counter: "2".into() }, 7),
+        (
+            Command::CallNext {
+                counter: "3".into(),
+            },
+            6,
+        ),
+        (
+            Command::CallNext {
+                counter: "2".into(),
+            },
+            7,
+        ),
     ]
 }
 
@@ -30,8 +50,10 @@ fn restart_rebuilds_exactly_the_same_state() {
             e.execute(&cmd, monday_9() + mins(m)).expect("execute");
         }
         // A new day writes a snapshot; more events follow it.
-        e.execute(&issue("info", None), local(6, 9, 0)).expect("tuesday");
-        e.execute(&issue("info", None), local(6, 9, 1)).expect("tuesday");
+        e.execute(&issue("info", None), local(6, 9, 0))
+            .expect("tuesday");
+        e.execute(&issue("info", None), local(6, 9, 1))
+            .expect("tuesday");
         e.queue().state().clone()
     };
     let e = Engine::open(dir.path(), catalog()).expect("reopen");
@@ -56,7 +78,9 @@ fn a_refused_command_writes_nothing() {
     let mut e = Engine::open(dir.path(), catalog()).expect("open");
     e.execute(&issue("info", None), monday_9()).expect("issue");
     let seq = e.store().last_seq().expect("seq");
-    let err = e.execute(&issue("nope", None), monday_9()).expect_err("unknown");
+    let err = e
+        .execute(&issue("nope", None), monday_9())
+        .expect_err("unknown");
     assert!(matches!(err, EngineError::Queue(_)));
     assert_eq!(e.store().last_seq().expect("seq"), seq);
 }
@@ -68,8 +92,14 @@ fn two_engines_on_one_database_never_give_the_same_number() {
     let mut b = Engine::open(dir.path(), catalog()).expect("b");
     let mut labels = Vec::new();
     for i in 0..10 {
-        let (e, name) = if i % 2 == 0 { (&mut a, "a") } else { (&mut b, "b") };
-        let events = e.execute(&issue("info", None), monday_9() + mins(i)).expect(name);
+        let (e, name) = if i % 2 == 0 {
+            (&mut a, "a")
+        } else {
+            (&mut b, "b")
+        };
+        let events = e
+            .execute(&issue("info", None), monday_9() + mins(i))
+            .expect(name);
         labels.push(issued_label(&events));
     }
     let expected: Vec<String> = (1..=10).map(|n| format!("A-{n:03}")).collect();
@@ -82,7 +112,8 @@ fn foreign_and_newer_databases_are_refused() {
     let foreign = dir.path().join("other.sqlite3");
     {
         let c = rusqlite::Connection::open(&foreign).expect("create");
-        c.execute_batch("CREATE TABLE customers (id INTEGER);").expect("table");
+        c.execute_batch("CREATE TABLE customers (id INTEGER);")
+            .expect("table");
     }
     let err = Store::open_file(&foreign).err().expect("foreign refused");
     assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
@@ -104,8 +135,12 @@ fn the_store_runs_in_wal_with_full_sync() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
     let c = store.connection();
-    let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0)).expect("mode");
-    let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("sync");
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("mode");
+    let sync: i64 = c
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .expect("sync");
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2, "synchronous=FULL");
 }
@@ -128,7 +163,15 @@ fn sigkill_while_issuing_loses_no_reported_ticket() {
             .arg(&data)
             .arg("--catalog")
             .arg(&catalog_file)
-            .args(["--at", &at, "issue", "--service", "info", "--count", "1000000"])
+            .args([
+                "--at",
+                &at,
+                "issue",
+                "--service",
+                "info",
+                "--count",
+                "1000000",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -157,7 +200,10 @@ fn sigkill_while_issuing_loses_no_reported_ticket() {
     let stored: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.label.as_str()).collect();
     assert_eq!(stored.len(), rows.len(), "a number was stored twice");
     for l in &reported {
-        assert!(stored.contains(l.as_str()), "{l} was reported but not stored");
+        assert!(
+            stored.contains(l.as_str()),
+            "{l} was reported but not stored"
+        );
     }
     let unique: std::collections::BTreeSet<&String> = reported.iter().collect();
     assert_eq!(unique.len(), reported.len(), "a number was reported twice");
