@@ -3,4 +3,5 @@
 pub mod cli;
 pub mod core;
 pub mod engine;
+pub mod i18n;
 pub mod store;

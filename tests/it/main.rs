@@ -3,6 +3,7 @@
 mod catalog;
 mod cli;
 mod common;
+mod locales;
 mod props;
 mod queue;
 mod store;

@@ -1,0 +1,22 @@
+# Messages for refused requests, shown to visitors and staff.
+error-unknown-service = This service does not exist here ({ $service }).
+error-service-closed = { $service } is closed now. Please ask at reception.
+error-no-walk-in = { $service } does not give tickets; it works by appointment or activity.
+error-no-appointments = { $service } does not take appointments.
+error-unknown-priority = This priority group is not known ({ $priority }).
+error-unknown-counter = Counter { $counter } does not exist.
+error-unknown-ticket = This ticket is not one of today's tickets.
+error-wrong-state = Ticket { $ticket } cannot be changed this way now.
+error-nothing-waiting = Nobody is waiting for counter { $counter }.
+error-same-service = Ticket { $ticket } is already in { $service }.
+error-no-such-slot = There is no appointment at that time.
+error-slot-full = That time is already taken. Please choose another one.
+error-in-the-past = That time has already passed.
+error-too-far-ahead = You can book up to { $days } days ahead.
+error-unknown-code = We cannot find that code. Please check the numbers or ask at reception.
+error-not-today = Your appointment is on { $date }, not today.
+error-already-checked-in = You have already checked in with this code.
+error-unknown-activity = This activity does not exist.
+error-no-session = This activity does not take place on that day.
+error-bad-name = The name is too long (at most 60 letters).
+error-bad-phone = Please write the phone number with digits only (6 to 20).

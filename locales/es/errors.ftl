@@ -1,0 +1,22 @@
+# Mensajes para solicitudes rechazadas, para visitantes y personal.
+error-unknown-service = Este servicio no existe aquí ({ $service }).
+error-service-closed = { $service } está cerrado ahora. Por favor, pregunte en recepción.
+error-no-walk-in = { $service } no da turnos; funciona con cita o actividad.
+error-no-appointments = { $service } no atiende con cita.
+error-unknown-priority = Este grupo de prioridad no existe ({ $priority }).
+error-unknown-counter = La ventanilla { $counter } no existe.
+error-unknown-ticket = Este turno no es uno de los turnos de hoy.
+error-wrong-state = El turno { $ticket } no se puede cambiar así ahora.
+error-nothing-waiting = Nadie está esperando para la ventanilla { $counter }.
+error-same-service = El turno { $ticket } ya está en { $service }.
+error-no-such-slot = No hay citas a esa hora.
+error-slot-full = Esa hora ya está ocupada. Por favor, elija otra.
+error-in-the-past = Esa hora ya pasó.
+error-too-far-ahead = Puede reservar hasta { $days } días antes.
+error-unknown-code = No encontramos ese código. Revise los números o pregunte en recepción.
+error-not-today = Su cita es el { $date }, no hoy.
+error-already-checked-in = Ya registró su llegada con este código.
+error-unknown-activity = Esta actividad no existe.
+error-no-session = Esta actividad no se realiza ese día.
+error-bad-name = El nombre es demasiado largo (máximo 60 letras).
+error-bad-phone = Escriba el teléfono solo con números (de 6 a 20).

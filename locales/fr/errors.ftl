@@ -1,0 +1,22 @@
+# Messages pour les demandes refusées, destinés aux visiteurs et au personnel.
+error-unknown-service = Ce service n'existe pas ici ({ $service }).
+error-service-closed = { $service } est fermé maintenant. Merci de demander à l'accueil.
+error-no-walk-in = { $service } ne donne pas de tickets ; il fonctionne sur rendez-vous ou par activité.
+error-no-appointments = { $service } ne prend pas de rendez-vous.
+error-unknown-priority = Ce groupe prioritaire n'existe pas ({ $priority }).
+error-unknown-counter = Le guichet { $counter } n'existe pas.
+error-unknown-ticket = Ce ticket ne fait pas partie des tickets d'aujourd'hui.
+error-wrong-state = Le ticket { $ticket } ne peut pas être modifié ainsi maintenant.
+error-nothing-waiting = Personne n'attend pour le guichet { $counter }.
+error-same-service = Le ticket { $ticket } est déjà dans { $service }.
+error-no-such-slot = Il n'y a pas de rendez-vous à cette heure-là.
+error-slot-full = Cette heure est déjà prise. Merci d'en choisir une autre.
+error-in-the-past = Cette heure est déjà passée.
+error-too-far-ahead = Vous pouvez réserver jusqu'à { $days } jours à l'avance.
+error-unknown-code = Nous ne trouvons pas ce code. Vérifiez les chiffres ou demandez à l'accueil.
+error-not-today = Votre rendez-vous est le { $date }, pas aujourd'hui.
+error-already-checked-in = Vous avez déjà signalé votre arrivée avec ce code.
+error-unknown-activity = Cette activité n'existe pas.
+error-no-session = Cette activité n'a pas lieu ce jour-là.
+error-bad-name = Le nom est trop long (60 lettres au maximum).
+error-bad-phone = Écrivez le numéro de téléphone avec des chiffres seulement (de 6 à 20).

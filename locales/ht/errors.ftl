@@ -1,0 +1,22 @@
+# Mesaj pou demann ki pa pase yo, pou vizitè ak anplwaye yo.
+error-unknown-service = Sèvis sa a pa egziste isit la ({ $service }).
+error-service-closed = { $service } fèmen kounye a. Tanpri mande nan resepsyon an.
+error-no-walk-in = { $service } pa bay tikè; se sou randevou oswa nan aktivite li mache.
+error-no-appointments = { $service } pa pran randevou.
+error-unknown-priority = Nou pa konnen gwoup priyorite sa a ({ $priority }).
+error-unknown-counter = Gichè { $counter } pa egziste.
+error-unknown-ticket = Tikè sa a pa youn nan tikè jodi a.
+error-wrong-state = Ou pa ka chanje tikè { $ticket } konsa kounye a.
+error-nothing-waiting = Pa gen pèsonn k ap tann pou gichè { $counter }.
+error-same-service = Tikè { $ticket } deja nan { $service }.
+error-no-such-slot = Pa gen randevou a lè sa a.
+error-slot-full = Lè sa a deja pran. Tanpri chwazi yon lòt.
+error-in-the-past = Lè sa a deja pase.
+error-too-far-ahead = Ou ka pran randevou jiska { $days } jou davans.
+error-unknown-code = Nou pa jwenn kòd sa a. Tanpri verifye chif yo oswa mande nan resepsyon an.
+error-not-today = Randevou ou a se { $date }, se pa jodi a.
+error-already-checked-in = Ou deja anrejistre ak kòd sa a.
+error-unknown-activity = Aktivite sa a pa egziste.
+error-no-session = Aktivite sa a pa fèt jou sa a.
+error-bad-name = Non an twò long (60 lèt pou pi plis).
+error-bad-phone = Tanpri ekri nimewo telefòn nan ak chif sèlman (6 a 20).

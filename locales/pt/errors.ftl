@@ -1,0 +1,22 @@
+# Mensagens para pedidos recusados, para visitantes e equipe.
+error-unknown-service = Este serviço não existe aqui ({ $service }).
+error-service-closed = { $service } está fechado agora. Por favor, pergunte na recepção.
+error-no-walk-in = { $service } não dá senhas; funciona com agendamento ou atividade.
+error-no-appointments = { $service } não atende com agendamento.
+error-unknown-priority = Este grupo de prioridade não existe ({ $priority }).
+error-unknown-counter = O guichê { $counter } não existe.
+error-unknown-ticket = Esta senha não é uma das senhas de hoje.
+error-wrong-state = A senha { $ticket } não pode ser mudada assim agora.
+error-nothing-waiting = Ninguém está esperando pelo guichê { $counter }.
+error-same-service = A senha { $ticket } já está em { $service }.
+error-no-such-slot = Não há atendimento marcado nesse horário.
+error-slot-full = Esse horário já está ocupado. Por favor, escolha outro.
+error-in-the-past = Esse horário já passou.
+error-too-far-ahead = Você pode agendar com até { $days } dias de antecedência.
+error-unknown-code = Não encontramos esse código. Confira os números ou pergunte na recepção.
+error-not-today = Seu agendamento é no dia { $date }, não hoje.
+error-already-checked-in = Você já confirmou sua chegada com este código.
+error-unknown-activity = Esta atividade não existe.
+error-no-session = Esta atividade não acontece nesse dia.
+error-bad-name = O nome é longo demais (no máximo 60 letras).
+error-bad-phone = Escreva o telefone só com números (de 6 a 20).
