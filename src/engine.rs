@@ -78,16 +78,20 @@ impl Engine {
                 Ok(()) => {
                     if snapshot.is_some() {
                         self.last_snapshot = after;
+                        log::info!("snapshot written at seq {after}");
                     }
+                    log::debug!("committed seq {}..={after}", before + 1);
                     return Ok(events);
                 }
-                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => {
+                Err(StoreError::Conflict { expected, found }) if attempt < CONFLICT_RETRIES => {
                     // Another process (e.g. a CLI command beside the kiosk) wrote first.
+                    log::info!("another process wrote seq {expected}..{found}; catching up");
                     attempt += 1;
                     self.reload()?;
                 }
                 Err(e) => {
                     // Memory must not run ahead of the disk: rebuild from what is stored.
+                    log::error!("commit failed, reloading the queue from disk: {e}");
                     self.reload()?;
                     return Err(e.into());
                 }
@@ -108,6 +112,10 @@ fn load(store: &Store, catalog: Arc<Catalog>) -> Result<(Queue, u64), StoreError
     let snapshot = store.latest_snapshot()?;
     let from = snapshot.as_ref().map_or(0, |s| s.seq);
     let events = store.events_after(from)?;
+    log::info!(
+        "loading the queue: snapshot at seq {from}, {} events to replay",
+        events.len()
+    );
     let queue = match snapshot {
         Some(state) => Queue::resume(catalog, state, &events),
         None => Queue::replay(catalog, &events),
