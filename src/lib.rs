@@ -4,4 +4,5 @@ pub mod cli;
 pub mod core;
 pub mod engine;
 pub mod i18n;
+pub mod printer;
 pub mod store;

@@ -10,10 +10,16 @@ use unic_langid::LanguageIdentifier;
 pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
     macro_rules! files {
         ($l:literal) => {
-            &[(
-                concat!("locales/", $l, "/errors.ftl"),
-                include_str!(concat!("../../locales/", $l, "/errors.ftl")),
-            )]
+            &[
+                (
+                    concat!("locales/", $l, "/errors.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/errors.ftl")),
+                ),
+                (
+                    concat!("locales/", $l, "/printer.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/printer.ftl")),
+                ),
+            ]
         };
     }
     match lang {
@@ -108,6 +114,26 @@ impl Localizer {
             _ => {}
         }
         self.text(err.fluent_id(), Some(&args))
+    }
+}
+
+/// Every message id the code uses (the locale test checks each locale has exactly these).
+pub fn used_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = QueueError::FLUENT_IDS.to_vec();
+    ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
+    ids
+}
+
+/// The Fluent id of a weekday's name.
+pub fn weekday_id(day: chrono::Weekday) -> &'static str {
+    match day {
+        chrono::Weekday::Mon => "weekday-mon",
+        chrono::Weekday::Tue => "weekday-tue",
+        chrono::Weekday::Wed => "weekday-wed",
+        chrono::Weekday::Thu => "weekday-thu",
+        chrono::Weekday::Fri => "weekday-fri",
+        chrono::Weekday::Sat => "weekday-sat",
+        chrono::Weekday::Sun => "weekday-sun",
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::common::catalog;
 use integra::core::{Lang, QueueError};
-use integra::i18n::{Localizer, message_ids, sources};
+use integra::i18n::{Localizer, message_ids, sources, used_ids};
 use std::collections::BTreeSet;
 
 fn keys(lang: Lang) -> BTreeSet<String> {
