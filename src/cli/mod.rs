@@ -4,10 +4,12 @@
 mod bench;
 mod catalog_cmd;
 mod demo;
+mod print_cmd;
 mod queue_cmds;
 
 use crate::core::{Catalog, CatalogError, QueueError};
 use crate::engine::{Engine, EngineError};
+use crate::printer::{CodePage, Format, Paper, PrinterUri};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -44,6 +46,21 @@ pub struct Cli {
     /// Act as if the time were this instant (RFC 3339), for training and tests
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<DateTime<Utc>>,
+    /// Printer: usb:/dev/usb/lp0, serial:/dev/serial0?baud=19200, tcp://HOST:9100 or file:PATH
+    #[arg(long, global = true, value_name = "URI", value_parser = parse_printer)]
+    pub printer: Option<PrinterUri>,
+    /// Paper width in mm: 58 or 80
+    #[arg(long, global = true, value_name = "MM", default_value = "80", value_parser = parse_paper)]
+    pub paper: Paper,
+    /// Printer code page: cp858 (default), cp850, cp860, cp863, cp1252, cp437
+    #[arg(long, global = true, value_name = "PAGE", default_value = "cp858", value_parser = parse_codepage)]
+    pub codepage: CodePage,
+    /// The printer's number for that code page in `ESC t n`, when it differs from Epson's
+    #[arg(long, global = true, value_name = "N")]
+    pub codepage_number: Option<u8>,
+    /// Content of a QR code printed on walk-in tickets (e.g. the center's page)
+    #[arg(long, global = true, value_name = "TEXT")]
+    pub qr: Option<String>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -67,6 +84,8 @@ pub enum Cmd {
     CheckIn(queue_cmds::CheckInArgs),
     /// Sign up for a group activity; prints the sign-up code on the last line
     SignUp(queue_cmds::SignUpArgs),
+    /// Print a test page (every language, the code page's accents, a QR) and the printer status
+    PrintTest,
     /// Measure committed ticket issues per second and call-next latency
     Bench(bench::BenchArgs),
     /// Run a short simulated morning at the embedded demo center
@@ -152,6 +171,13 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         data: cli.data.clone(),
         catalog: cli.catalog.clone(),
         at: cli.at,
+        printer: cli.printer.clone(),
+        format: Format {
+            paper: cli.paper,
+            codepage: cli.codepage,
+            codepage_number: cli.codepage_number,
+            qr: cli.qr.clone(),
+        },
     };
     match cli.command {
         None => demo::run(&ctx, &demo::DemoArgs::default()),
@@ -163,6 +189,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Book(a)) => queue_cmds::book(&ctx, a),
         Some(Cmd::CheckIn(a)) => queue_cmds::check_in(&ctx, a),
         Some(Cmd::SignUp(a)) => queue_cmds::sign_up(&ctx, a),
+        Some(Cmd::PrintTest) => print_cmd::print_test(&ctx),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
     }
@@ -173,6 +200,8 @@ pub struct Context {
     pub data: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
     pub at: Option<DateTime<Utc>>,
+    pub printer: Option<PrinterUri>,
+    pub format: Format,
 }
 
 impl Context {
@@ -203,6 +232,18 @@ impl Context {
         let catalog = self.load_catalog()?;
         Ok(Engine::open(&self.data_dir(), catalog)?)
     }
+}
+
+fn parse_printer(s: &str) -> Result<PrinterUri, String> {
+    s.parse()
+}
+
+fn parse_paper(s: &str) -> Result<Paper, String> {
+    s.parse()
+}
+
+fn parse_codepage(s: &str) -> Result<CodePage, String> {
+    s.parse()
 }
 
 pub fn load_catalog_file(path: &Path) -> Result<Catalog, CliError> {

@@ -1,6 +1,8 @@
 //! Technician and test commands on the queue: issue, queue, next, ticket, book, check-in, sign-up.
 
+use super::print_cmd::maybe_print;
 use super::{CliError, Context, exit};
+use crate::printer::Slip;
 use crate::core::{
     ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
     Stamped, Ticket, TicketId, pick,
@@ -157,6 +159,9 @@ pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {
                 lang
             )?;
             writeln!(out, "People ahead: {ahead} · estimated wait: {wait} min")?;
+            out.flush()?;
+            let slip = Slip::for_ticket(engine.queue().catalog(), t, ahead, wait);
+            maybe_print(ctx, &t.label(), &slip);
         }
         writeln!(out, "{}", t.label())?;
         out.flush()?;
@@ -318,6 +323,11 @@ pub fn book(ctx: &Context, a: BookArgs) -> Result<(), CliError> {
                 appointment.date,
                 appointment.time.format("%H:%M")
             );
+            maybe_print(
+                ctx,
+                &appointment.code,
+                &Slip::for_appointment(engine.queue().catalog(), appointment),
+            );
             println!("{}", appointment.code);
         }
     }
@@ -331,6 +341,8 @@ pub fn check_in(ctx: &Context, a: CheckInArgs) -> Result<(), CliError> {
         return Err(CliError::new(exit::FAILURE, "no ticket was issued"));
     };
     println!("checked in · people ahead: {ahead} · estimated wait: {wait} min");
+    let slip = Slip::for_ticket(engine.queue().catalog(), t, ahead, wait);
+    maybe_print(ctx, &t.label(), &slip);
     println!("{}", t.label());
     Ok(())
 }
@@ -366,6 +378,11 @@ pub fn sign_up(ctx: &Context, a: SignUpArgs) -> Result<(), CliError> {
                     signup.activity, signup.date
                 ),
             }
+            maybe_print(
+                ctx,
+                &signup.code,
+                &Slip::for_signup(engine.queue().catalog(), signup, *waitlist_position),
+            );
             println!("{}", signup.code);
         }
     }

@@ -2,6 +2,7 @@
 //! (`link`), and the spooler thread that keeps the kiosk from ever waiting for paper.
 
 pub mod codepage;
+pub mod fake;
 pub mod layout;
 pub mod link;
 pub mod spooler;

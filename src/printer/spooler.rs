@@ -136,12 +136,21 @@ pub struct Spooler {
 impl Spooler {
     /// Start the spooler thread for a printer. `notify` is called from that thread.
     pub fn start(uri: PrinterUri, notify: impl Fn(SpoolEvent) + Send + 'static) -> Spooler {
+        Self::start_with(uri, RECHECK_EVERY, notify)
+    }
+
+    /// Start with a chosen interval for re-checking a faulty printer.
+    pub fn start_with(
+        uri: PrinterUri,
+        recheck: Duration,
+        notify: impl Fn(SpoolEvent) + Send + 'static,
+    ) -> Spooler {
         let (tx, rx) = sync_channel(QUEUE_BOUND);
         let alerts = Arc::new(Mutex::new(Vec::new()));
         let shared = alerts.clone();
         let thread = std::thread::Builder::new()
             .name("printer-spooler".into())
-            .spawn(move || Worker::new(uri, shared, Box::new(notify)).run(rx))
+            .spawn(move || Worker::new(uri, recheck, shared, Box::new(notify)).run(rx))
             .ok();
         Spooler {
             tx: Some(tx),
@@ -180,6 +189,7 @@ struct Worker {
     link: Option<Box<dyn Link>>,
     /// Whether this link answers status requests (unknown until asked; reset on reconnect).
     reads_status: Option<bool>,
+    recheck: Duration,
     alerts: Arc<Mutex<Vec<Alert>>>,
     current: Vec<Alert>,
     notify: Box<dyn Fn(SpoolEvent) + Send>,
@@ -188,6 +198,7 @@ struct Worker {
 impl Worker {
     fn new(
         uri: PrinterUri,
+        recheck: Duration,
         alerts: Arc<Mutex<Vec<Alert>>>,
         notify: Box<dyn Fn(SpoolEvent) + Send>,
     ) -> Self {
@@ -195,6 +206,7 @@ impl Worker {
             uri,
             link: None,
             reads_status: None,
+            recheck,
             alerts,
             current: Vec::new(),
             notify,
@@ -206,7 +218,7 @@ impl Worker {
             let wait = if self.current.is_empty() {
                 Duration::from_secs(3600)
             } else {
-                RECHECK_EVERY
+                self.recheck
             };
             match rx.recv_timeout(wait) {
                 Ok(job) => self.print(job),
