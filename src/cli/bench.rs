@@ -21,6 +21,67 @@ pub struct BenchArgs {
     /// "Call next" operations measured
     #[arg(long, default_value_t = 1_000)]
     pub calls: u32,
+    /// Tickets printed to a loopback fake printer, measuring commit → first byte
+    #[arg(long, default_value_t = 500)]
+    pub prints: u32,
+}
+
+/// From "issue" committed to the first ticket byte at a fake printer on loopback (status
+/// requests answered, as a real Epson printer does), through layout and the spooler thread.
+fn first_byte(
+    engine: &mut Engine,
+    issue_cmd: &dyn Fn(u64) -> Command,
+    clock: &dyn Fn(u64) -> DateTime<Utc>,
+    from: u64,
+    count: u32,
+) -> Result<(), CliError> {
+    use crate::printer::fake::{FakePrinter, FakeState};
+    use crate::printer::{Format, Job, Slip, Spooler, render};
+    let fail = |e: String| CliError::new(exit::FAILURE, e);
+    let printer = FakePrinter::start(FakeState::Ready).map_err(|e| fail(e.to_string()))?;
+    let uri = printer.uri().parse().map_err(fail)?;
+    let spooler = Spooler::start(uri, |_| {});
+    let format = Format::default();
+    let mut committed = Vec::new();
+    let mut total = Vec::new();
+    let t0 = Instant::now();
+    for i in 0..u64::from(count) {
+        let start = Instant::now();
+        let events = engine.execute(&issue_cmd(from + i), clock(from + i))?;
+        let done = Instant::now();
+        let Some(slip) = events.iter().find_map(|e| match &e.event {
+            crate::core::Event::TicketIssued {
+                ticket,
+                ahead,
+                wait_minutes,
+            } => Some((
+                ticket.label(),
+                Slip::for_ticket(engine.queue().catalog(), ticket, *ahead, *wait_minutes),
+            )),
+            _ => None,
+        }) else {
+            return Err(fail("no ticket issued".into()));
+        };
+        let bytes = render(&slip.1, &format).map_err(fail)?;
+        spooler
+            .submit(Job {
+                label: slip.0,
+                bytes,
+            })
+            .map_err(|e| fail(format!("{e:?}")))?;
+        let first = printer
+            .next_job(std::time::Duration::from_secs(5))
+            .ok_or_else(|| fail("the fake printer received nothing".into()))?;
+        committed.push((first - done).as_secs_f64() * 1e3);
+        total.push((first - start).as_secs_f64() * 1e3);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    report(
+        "committed → first byte (loopback)",
+        &figures(committed, secs),
+    );
+    report("tap → first byte (issue+print)", &figures(total, secs));
+    Ok(())
 }
 
 pub struct Figures {
@@ -159,6 +220,14 @@ fn bench_in(dir: &std::path::Path, catalog: Arc<Catalog>, a: &BenchArgs) -> Resu
         &format!("call next ({} tickets, committed)", n),
         &figures(samples, t0.elapsed().as_secs_f64()),
     );
+
+    first_byte(
+        &mut engine,
+        &issue_cmd,
+        &clock,
+        n + u64::from(a.calls),
+        a.prints,
+    )?;
 
     let t = Instant::now();
     let reopened = Engine::open(dir, catalog)?;

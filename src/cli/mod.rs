@@ -76,7 +76,7 @@ pub enum Cmd {
     Queue,
     /// Call the next ticket for a counter and print it
     Next(queue_cmds::NextArgs),
-    /// Act on one of today's tickets: recall, start, finish, no-show, cancel, transfer
+    /// Act on one of today's tickets: recall, start, finish, no-show, cancel, transfer, reprint
     Ticket(queue_cmds::TicketArgs),
     /// Book an appointment; prints its short code on the last line
     Book(queue_cmds::BookArgs),

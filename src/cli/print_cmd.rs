@@ -1,7 +1,9 @@
 //! `integra print-test`, and printing a slip from the other commands when `--printer` is given.
 
 use super::{CliError, Context, exit};
-use crate::printer::{self, Alert, Job, PrinterStatus, PrinterUri, Slip, SpoolEvent, Spooler, link};
+use crate::printer::{
+    self, Alert, Job, PrinterStatus, PrinterUri, Slip, SpoolEvent, Spooler, link,
+};
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
@@ -24,7 +26,12 @@ pub fn printer_or_preview(ctx: &Context) -> Result<PrinterUri, CliError> {
 }
 
 /// Print a slip through the spooler and wait for the outcome. Returns a line for the technician.
-pub fn print_slip(ctx: &Context, uri: PrinterUri, label: &str, slip: &Slip) -> Result<String, CliError> {
+pub fn print_slip(
+    ctx: &Context,
+    uri: PrinterUri,
+    label: &str,
+    slip: &Slip,
+) -> Result<String, CliError> {
     let bytes = printer::render(slip, &ctx.format).map_err(|e| CliError::new(exit::FAILURE, e))?;
     let (tx, rx) = channel();
     let spooler = Spooler::start(uri.clone(), move |e| {
@@ -35,7 +42,12 @@ pub fn print_slip(ctx: &Context, uri: PrinterUri, label: &str, slip: &Slip) -> R
             label: label.to_string(),
             bytes,
         })
-        .map_err(|e| CliError::new(exit::FAILURE, format!("the printer queue refused the job: {e:?}")))?;
+        .map_err(|e| {
+            CliError::new(
+                exit::FAILURE,
+                format!("the printer queue refused the job: {e:?}"),
+            )
+        })?;
     loop {
         match rx.recv_timeout(WAIT) {
             Ok(SpoolEvent::Printed { .. }) => return Ok(format!("printed on {uri}")),
@@ -49,7 +61,10 @@ pub fn print_slip(ctx: &Context, uri: PrinterUri, label: &str, slip: &Slip) -> R
             Err(_) => {
                 return Err(CliError::new(
                     exit::FAILURE,
-                    format!("the printer {uri} did not answer within {} s", WAIT.as_secs()),
+                    format!(
+                        "the printer {uri} did not answer within {} s",
+                        WAIT.as_secs()
+                    ),
                 ));
             }
         }

@@ -2,11 +2,11 @@
 
 use super::print_cmd::maybe_print;
 use super::{CliError, Context, exit};
-use crate::printer::Slip;
 use crate::core::{
     ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
     Stamped, Ticket, TicketId, pick,
 };
+use crate::printer::Slip;
 use chrono::{NaiveDate, NaiveTime};
 use clap::{Args, ValueEnum};
 use std::io::Write;
@@ -46,6 +46,8 @@ pub enum TicketAction {
     NoShow,
     Cancel,
     Transfer,
+    /// Print the ticket again (after a printer fault); changes nothing in the queue
+    Reprint,
 }
 
 #[derive(Debug, Args)]
@@ -273,12 +275,32 @@ pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
                 ),
             )
         })?;
+    if let TicketAction::Reprint = a.action {
+        let q = engine.queue();
+        let t = q
+            .ticket(id)
+            .ok_or_else(|| CliError::new(exit::REFUSED, format!("no ticket {} today", a.number)))?;
+        let ahead = q
+            .waiting(&t.service)
+            .iter()
+            .take_while(|w| w.id != t.id)
+            .count() as u32;
+        let slip = Slip::for_ticket(q.catalog(), t, ahead, q.estimate_minutes(&t.service, ahead));
+        let uri = super::print_cmd::printer_or_preview(ctx)?;
+        println!(
+            "{}",
+            super::print_cmd::print_slip(ctx, uri, &t.label(), &slip)?
+        );
+        println!("{}", t.label());
+        return Ok(());
+    }
     let cmd = match a.action {
         TicketAction::Recall => Command::Recall { ticket: id },
         TicketAction::Start => Command::StartServing { ticket: id },
         TicketAction::Finish => Command::Finish { ticket: id },
         TicketAction::NoShow => Command::NoShow { ticket: id },
         TicketAction::Cancel => Command::Cancel { ticket: id },
+        TicketAction::Reprint => return Ok(()),
         TicketAction::Transfer => Command::Transfer {
             ticket: id,
             to: ServiceCode::new(a.to.ok_or_else(|| {

@@ -18,8 +18,10 @@ pub enum FakeState {
     CoverOpen,
     /// Answers no status request (a printer without read-back).
     Silent,
-    /// Drops the connection after receiving this many more bytes.
+    /// Drops the connection after receiving this many more bytes (answers status until then).
     VanishAfter(usize),
+    /// Accepts connections but reads nothing (a jammed printer): writes end up blocking.
+    Stalled,
 }
 
 impl FakeState {
@@ -30,7 +32,7 @@ impl FakeState {
             FakeState::PaperNearEnd => (0x12, 0x12, 0x1E),
             FakeState::PaperOut => (0x1A, 0x32, 0x7E),
             FakeState::CoverOpen => (0x1A, 0x16, 0x12),
-            FakeState::Silent => return None,
+            FakeState::Silent | FakeState::Stalled => return None,
         };
         match n {
             1 => Some(printer),
@@ -97,6 +99,18 @@ impl FakePrinter {
             .unwrap_or_default()
     }
 
+    /// Wait until at least `len` bytes have arrived (the network is not instant).
+    pub fn wait_received(&self, len: usize, timeout: Duration) -> Vec<u8> {
+        let end = Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= len || Instant::now() >= end {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     pub fn connections(&self) -> usize {
         self.shared.lock().map(|s| s.connections).unwrap_or(0)
     }
@@ -147,6 +161,14 @@ fn serve(
     // Bytes of an escape sequence split across reads.
     let mut pending: Vec<u8> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
+        if shared
+            .lock()
+            .map(|s| s.state == FakeState::Stalled)
+            .unwrap_or(false)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
         let n = match stream.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,

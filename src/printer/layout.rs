@@ -77,7 +77,9 @@ impl FromStr for Paper {
         match s.trim().trim_end_matches("mm") {
             "58" => Ok(Paper::Mm58),
             "80" => Ok(Paper::Mm80),
-            other => Err(format!("unknown paper width '{other}': expected 58 or 80 (mm)")),
+            other => Err(format!(
+                "unknown paper width '{other}': expected 58 or 80 (mm)"
+            )),
         }
     }
 }
@@ -149,7 +151,10 @@ pub enum Slip {
     Appointment(AppointmentSlip),
     Activity(ActivitySlip),
     /// A sample line in every language, the code page's accented characters, a QR.
-    TestPage { center: String, qr: String },
+    TestPage {
+        center: String,
+        qr: String,
+    },
 }
 
 impl Slip {
@@ -193,10 +198,7 @@ impl Slip {
     }
 
     /// Build the slip of a booked appointment.
-    pub fn for_appointment(
-        catalog: &crate::core::Catalog,
-        a: &crate::core::Appointment,
-    ) -> Slip {
+    pub fn for_appointment(catalog: &crate::core::Catalog, a: &crate::core::Appointment) -> Slip {
         let default = catalog.center.default_language;
         let service = catalog.service(&a.service);
         Slip::Appointment(AppointmentSlip {
@@ -276,7 +278,8 @@ impl Escpos {
         let w = w.clamp(1, 8);
         let h = h.clamp(1, 8);
         self.width_factor = usize::from(w);
-        self.out.extend_from_slice(&[GS, b'!', ((w - 1) << 4) | (h - 1)]);
+        self.out
+            .extend_from_slice(&[GS, b'!', ((w - 1) << 4) | (h - 1)]);
         self
     }
 
@@ -351,7 +354,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         if word.is_empty() {
             continue;
         }
-        let need = if len == 0 { word.len() } else { len + 1 + word.len() };
+        let need = if len == 0 {
+            word.len()
+        } else {
+            len + 1 + word.len()
+        };
         if need > width {
             lines.push(std::mem::take(&mut line));
             len = 0;
@@ -390,8 +397,16 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.center(true).bold(true).text(&t.center).bold(false);
             p.rule();
             p.text(&l.text("print-ticket-title", None));
-            p.size(big, big).bold(true).text(&t.label).bold(false).size(1, 1);
-            p.size(1, 2).bold(true).text(&t.service).bold(false).size(1, 1);
+            p.size(big, big)
+                .bold(true)
+                .text(&t.label)
+                .bold(false)
+                .size(1, 1);
+            p.size(1, 2)
+                .bold(true)
+                .text(&t.service)
+                .bold(false)
+                .size(1, 1);
             if let Some(d) = &t.service_default {
                 p.text(d);
             }
@@ -406,7 +421,8 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.rule();
             p.text(&l.text("print-keep", None));
             if let Some(qr) = format.qr.as_deref().filter(|q| !q.is_empty()) {
-                p.feed(1).qr(qr, if format.paper == Paper::Mm58 { 5 } else { 6 });
+                p.feed(1)
+                    .qr(qr, if format.paper == Paper::Mm58 { 5 } else { 6 });
             }
             p.feed(3);
         }
@@ -414,11 +430,19 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.center(true).bold(true).text(&a.center).bold(false);
             p.rule();
             p.text(&l.text("print-appointment-title", None));
-            p.size(1, 2).bold(true).text(&a.service).bold(false).size(1, 1);
+            p.size(1, 2)
+                .bold(true)
+                .text(&a.service)
+                .bold(false)
+                .size(1, 1);
             p.text(&when(&l, a.date, a.time));
             p.feed(1);
             p.text(&l.text("print-appointment-code", None));
-            p.size(big, big).bold(true).text(&a.code).bold(false).size(1, 1);
+            p.size(big, big)
+                .bold(true)
+                .text(&a.code)
+                .bold(false)
+                .size(1, 1);
             if let Some(bring) = &a.bring {
                 p.feed(1).center(false);
                 p.bold(true).text(&l.text("print-bring", None)).bold(false);
@@ -431,7 +455,11 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.center(true).bold(true).text(&a.center).bold(false);
             p.rule();
             p.text(&l.text("print-activity-title", None));
-            p.size(1, 2).bold(true).text(&a.title).bold(false).size(1, 1);
+            p.size(1, 2)
+                .bold(true)
+                .text(&a.title)
+                .bold(false)
+                .size(1, 1);
             p.text(&when(&l, a.date, a.time));
             let mut args = FluentArgs::new();
             args.set("place", a.place.clone());
@@ -454,7 +482,9 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
         }
         Slip::TestPage { center, qr } => {
             p.center(true).bold(true).text(center).bold(false);
-            p.size(2, 2).text(&l.text("print-test-title", None)).size(1, 1);
+            p.size(2, 2)
+                .text(&l.text("print-test-title", None))
+                .size(1, 1);
             p.text(&format!(
                 "{} mm · {} (ESC t {})",
                 format.paper.mm(),
@@ -466,7 +496,11 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.rule().center(false);
             for lang in Lang::ALL {
                 let ll = Localizer::new(lang)?;
-                p.text(&format!("{}: {}", lang.code(), ll.text("print-test-sample", None)));
+                p.text(&format!(
+                    "{}: {}",
+                    lang.code(),
+                    ll.text("print-test-sample", None)
+                ));
             }
             p.rule();
             p.text(&l.text("print-test-charset", None));

@@ -16,7 +16,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const STATUS_TIMEOUT: Duration = Duration::from_millis(500);
 
-const FORMS: &str = "expected one of: usb:/dev/usb/lp0, serial:/dev/serial0?baud=19200, tcp://HOST:9100, file:PATH";
+const FORMS: &str =
+    "expected one of: usb:/dev/usb/lp0, serial:/dev/serial0?baud=19200, tcp://HOST:9100, file:PATH";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PrinterUri {
@@ -61,7 +62,9 @@ impl FromStr for PrinterUri {
                             .parse()
                             .ok()
                             .filter(|b| (1_200..=921_600).contains(b))
-                            .ok_or_else(|| bad(&format!("baud '{v}' is not a speed from 1200 to 921600")))?;
+                            .ok_or_else(|| {
+                                bad(&format!("baud '{v}' is not a speed from 1200 to 921600"))
+                            })?;
                     }
                     _ => return Err(bad(&format!("unknown option '{pair}' (only baud=N)"))),
                 }
@@ -119,7 +122,8 @@ pub fn open(uri: &PrinterUri) -> io::Result<Box<dyn Link>> {
         }
         PrinterUri::Tcp { host, port } => {
             let addrs: Vec<SocketAddr> = (host.as_str(), *port).to_socket_addrs()?.collect();
-            let mut last = io::Error::new(io::ErrorKind::NotFound, format!("no address for {host}"));
+            let mut last =
+                io::Error::new(io::ErrorKind::NotFound, format!("no address for {host}"));
             for addr in addrs {
                 match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
                     Ok(s) => {
@@ -134,8 +138,9 @@ pub fn open(uri: &PrinterUri) -> io::Result<Box<dyn Link>> {
             Err(last)
         }
         PrinterUri::Serial { path, baud } => {
-            let mut uart = rppal::uart::Uart::with_path(path, *baud, rppal::uart::Parity::None, 8, 1)
-                .map_err(to_io)?;
+            let mut uart =
+                rppal::uart::Uart::with_path(path, *baud, rppal::uart::Parity::None, 8, 1)
+                    .map_err(to_io)?;
             uart.set_write_mode(true).map_err(to_io)?;
             uart.set_read_mode(0, STATUS_TIMEOUT).map_err(to_io)?;
             Ok(Box::new(SerialLink(uart)))
@@ -178,7 +183,12 @@ impl Link for TcpLink {
                 io::ErrorKind::ConnectionAborted,
                 "the printer closed the connection",
             )),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -230,7 +240,10 @@ impl Link for SerialLink {
         while !bytes.is_empty() {
             let n = self.0.write(bytes).map_err(to_io)?;
             if n == 0 {
-                return Err(io::Error::new(io::ErrorKind::WriteZero, "the serial port took nothing"));
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the serial port took nothing",
+                ));
             }
             bytes = &bytes[n..];
         }

@@ -89,7 +89,9 @@ impl Alert {
             Alert::PaperOut => "out of paper: put in a new roll".into(),
             Alert::PaperNearEnd => "paper is running out: have a new roll ready".into(),
             Alert::CoverOpen => "the cover is open: close it".into(),
-            Alert::Offline => "the printer is offline: check its lights and press its feed button".into(),
+            Alert::Offline => {
+                "the printer is offline: check its lights and press its feed button".into()
+            }
             Alert::Unreachable(why) => format!(
                 "cannot reach the printer ({why}): check the cable or network and that it is switched on"
             ),
@@ -113,8 +115,13 @@ pub struct Job {
 /// What the spooler reports back (from its own thread).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpoolEvent {
-    Printed { label: String },
-    Failed { label: String, reason: String },
+    Printed {
+        label: String,
+    },
+    Failed {
+        label: String,
+        reason: String,
+    },
     /// The set of current alerts changed (empty = all clear).
     Alerts(Vec<Alert>),
 }
@@ -300,8 +307,20 @@ impl Worker {
             });
             return;
         }
+        let confirm = self.reads_status == Some(true);
         let written = match self.connect() {
-            Ok(link) => link.write_all(&job.bytes).map_err(|e| e.to_string()),
+            Ok(link) => link
+                .write_all(&job.bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    // A network write only reaches the kernel: ask the printer once more, so a
+                    // printer that vanished mid-job is noticed instead of a ticket lost silently.
+                    if confirm {
+                        link.query(1).map(|_| ()).map_err(|e| e.to_string())
+                    } else {
+                        Ok(())
+                    }
+                }),
             Err(e) => Err(e),
         };
         match written {

@@ -4,6 +4,7 @@ mod catalog;
 mod cli;
 mod common;
 mod locales;
+mod printer;
 mod props;
 mod queue;
 mod store;
