@@ -3,6 +3,7 @@
 //! return either a catalog or errors that name the file, the line, the field and what is
 //! expected.
 
+use super::tomlpath::{Seg, from_toml, locate_all};
 use super::types::{ActivityCode, CounterId, Lang, Localized, PriorityClass, ServiceCode};
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
@@ -359,101 +360,15 @@ impl fmt::Display for CatalogError {
 
 impl std::error::Error for CatalogError {}
 
-/// A path segment inside the TOML document.
-#[derive(Debug, Clone)]
-enum Seg {
-    Key(&'static str),
-    Name(String),
-    Index(usize),
-}
-
-fn path_string(path: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Seg::Name(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Seg::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1
-}
-
-/// Find the line of a path in the document (the deepest part of the path that exists).
-fn locate(text: &str, path: &[Seg]) -> Option<usize> {
-    let doc = toml::de::DeTable::parse(text).ok()?;
-    let mut span = doc.span();
-    let mut table = Some(doc.get_ref());
-    let mut value: Option<&toml::de::DeValue> = None;
-    for seg in path {
-        let next = match (seg, table, value) {
-            (Seg::Key(k), Some(t), _) => t.get(*k),
-            (Seg::Name(k), Some(t), _) => t.get(k.as_str()),
-            (Seg::Index(i), _, Some(toml::de::DeValue::Array(a))) => a.get(*i),
-            _ => None,
-        };
-        let Some(next) = next else { break };
-        span = next.span();
-        value = Some(next.get_ref());
-        table = next.get_ref().as_table();
-    }
-    Some(line_of(text, span.start))
-}
-
 impl Catalog {
     /// Parse and validate a catalog. `origin` names the file in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let catalog: Catalog = match toml::from_str(text) {
-            Ok(c) => c,
-            Err(e) => {
-                let line = e.span().map(|s| line_of(text, s.start));
-                let mut message = e.message().trim().to_string();
-                if let Some(src) = line.and_then(|l| text.lines().nth(l - 1)) {
-                    let src = src.trim();
-                    let src: String = src.chars().take(80).collect();
-                    message.push_str(&format!(" — in: {src}"));
-                }
-                return Err(CatalogError(vec![CatalogIssue {
-                    origin: origin.to_string(),
-                    line,
-                    field: String::new(),
-                    message,
-                }]));
-            }
-        };
+        let catalog: Catalog = from_toml(text, origin).map_err(|e| CatalogError(vec![e]))?;
         let problems = catalog.problems();
         if problems.is_empty() {
             return Ok(catalog);
         }
-        Err(CatalogError(
-            problems
-                .into_iter()
-                .map(|(path, message)| CatalogIssue {
-                    origin: origin.to_string(),
-                    line: locate(text, &path),
-                    field: path_string(&path),
-                    message,
-                })
-                .collect(),
-        ))
+        Err(CatalogError(locate_all(text, origin, problems)))
     }
 
     /// The embedded demo center.

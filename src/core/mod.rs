@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod error;
 pub mod model;
 pub mod queue;
+pub mod tomlpath;
 pub mod types;
 
 pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
