@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod core;
+pub mod device;
 pub mod engine;
 pub mod i18n;
 pub mod printer;

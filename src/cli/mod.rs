@@ -6,8 +6,10 @@ mod catalog_cmd;
 mod demo;
 mod print_cmd;
 mod queue_cmds;
+mod settings_cmd;
 
 use crate::core::{Catalog, CatalogError, QueueError};
+use crate::device::Settings;
 use crate::engine::{Engine, EngineError};
 use crate::printer::{CodePage, Format, Paper, PrinterUri};
 use crate::store::StoreError;
@@ -37,7 +39,10 @@ pub mod exit {
     after_help = "Exit codes: 0 ok, 1 device or data failure, 2 usage error, 3 invalid catalog or settings, 4 refused by the queue rules (nothing changed).\nWith no subcommand, `integra` runs the demo on the embedded demo center."
 )]
 pub struct Cli {
-    /// Data directory (queue database). Default: $INTEGRA_DATA, else ~/.local/share/integra
+    /// Device settings file (role, printer, data directory…). Default: $INTEGRA_SETTINGS if set
+    #[arg(long, global = true, value_name = "FILE", env = "INTEGRA_SETTINGS")]
+    pub settings: Option<PathBuf>,
+    /// Data directory (queue database). Default: the settings' data_dir, else $INTEGRA_DATA, else ~/.local/share/integra
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Center catalog file. Default: DATA/catalog.toml if present, else the embedded demo center
@@ -50,11 +55,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "URI", value_parser = parse_printer)]
     pub printer: Option<PrinterUri>,
     /// Paper width in mm: 58 or 80
-    #[arg(long, global = true, value_name = "MM", default_value = "80", value_parser = parse_paper)]
-    pub paper: Paper,
+    #[arg(long, global = true, value_name = "MM", value_parser = parse_paper)]
+    pub paper: Option<Paper>,
     /// Printer code page: cp858 (default), cp850, cp860, cp863, cp1252, cp437
-    #[arg(long, global = true, value_name = "PAGE", default_value = "cp858", value_parser = parse_codepage)]
-    pub codepage: CodePage,
+    #[arg(long, global = true, value_name = "PAGE", value_parser = parse_codepage)]
+    pub codepage: Option<CodePage>,
     /// The printer's number for that code page in `ESC t n`, when it differs from Epson's
     #[arg(long, global = true, value_name = "N")]
     pub codepage_number: Option<u8>,
@@ -70,6 +75,9 @@ pub enum Cmd {
     /// Check or print a center catalog file
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCmd),
+    /// Check a device settings file (integra.toml)
+    #[command(subcommand)]
+    Settings(settings_cmd::SettingsCmd),
     /// Issue a walk-in ticket; prints its number on the last line
     Issue(queue_cmds::IssueArgs),
     /// Print the waiting queue of every service
@@ -167,21 +175,39 @@ pub fn main() -> ExitCode {
 }
 
 pub fn try_main(cli: Cli) -> Result<(), CliError> {
+    let settings = match &cli.settings {
+        Some(path) => Some(load_settings_file(path)?),
+        None => None,
+    };
+    let base = settings
+        .as_ref()
+        .map(Settings::print_format)
+        .unwrap_or_default();
     let ctx = Context {
-        data: cli.data.clone(),
-        catalog: cli.catalog.clone(),
+        data: cli
+            .data
+            .clone()
+            .or_else(|| settings.as_ref().map(|s| s.data_dir.clone())),
+        catalog: cli
+            .catalog
+            .clone()
+            .or_else(|| settings.as_ref().and_then(|s| s.catalog.clone())),
         at: cli.at,
-        printer: cli.printer.clone(),
+        printer: cli
+            .printer
+            .clone()
+            .or_else(|| settings.as_ref().and_then(Settings::printer_uri)),
         format: Format {
-            paper: cli.paper,
-            codepage: cli.codepage,
-            codepage_number: cli.codepage_number,
-            qr: cli.qr.clone(),
+            paper: cli.paper.unwrap_or(base.paper),
+            codepage: cli.codepage.unwrap_or(base.codepage),
+            codepage_number: cli.codepage_number.or(base.codepage_number),
+            qr: cli.qr.clone().or(base.qr),
         },
     };
     match cli.command {
         None => demo::run(&ctx, &demo::DemoArgs::default()),
         Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
+        Some(Cmd::Settings(c)) => settings_cmd::run(c),
         Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),
         Some(Cmd::Queue) => queue_cmds::queue(&ctx),
         Some(Cmd::Next(a)) => queue_cmds::next(&ctx, a),
@@ -244,6 +270,20 @@ fn parse_paper(s: &str) -> Result<Paper, String> {
 
 fn parse_codepage(s: &str) -> Result<CodePage, String> {
     s.parse()
+}
+
+pub fn load_settings_file(path: &Path) -> Result<Settings, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::new(
+            exit::INVALID_CONFIG,
+            format!(
+                "cannot read the settings {}: {e}. Give the path of the device's integra.toml (examples in deploy/examples/)",
+                path.display()
+            ),
+        )
+    })?;
+    Settings::parse(&text, &path.display().to_string())
+        .map_err(|e| CliError::new(exit::INVALID_CONFIG, e.to_string()))
 }
 
 pub fn load_catalog_file(path: &Path) -> Result<Catalog, CliError> {

@@ -23,7 +23,11 @@ pub fn from_toml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Cat
 }
 
 /// Turn (path, message) problems into located issues.
-pub fn locate_all(text: &str, origin: &str, problems: Vec<(Vec<Seg>, String)>) -> Vec<CatalogIssue> {
+pub fn locate_all(
+    text: &str,
+    origin: &str,
+    problems: Vec<(Vec<Seg>, String)>,
+) -> Vec<CatalogIssue> {
     problems
         .into_iter()
         .map(|(path, message)| CatalogIssue {
@@ -93,4 +97,3 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
     }
     Some(line_of(text, span.start))
 }
-

@@ -247,3 +247,65 @@ fn the_demo_runs_with_no_arguments() {
     assert!(text.contains("counter 1 calls"), "{text}");
     assert!(text.contains("code"), "{text}");
 }
+
+/// A device configured by its settings file: data directory and printer come from it.
+#[test]
+fn settings_file_drives_data_and_printer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let preview = dir.path().join("ticket.bin");
+    let settings = dir.path().join("integra.toml");
+    std::fs::write(
+        &settings,
+        format!(
+            "role = \"kiosk\"\ndata_dir = \"{}\"\n\n[printer]\nuri = \"file:{}\"\npaper = 58\n",
+            data.display(),
+            preview.display()
+        ),
+    )
+    .expect("write settings");
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--settings")
+        .arg(&settings)
+        .args([
+            "--at",
+            &monday_9().to_rfc3339(),
+            "issue",
+            "--service",
+            "info",
+            "--lang",
+            "pt",
+        ])
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(last_line(&o), "A-001");
+    assert!(stdout(&o).contains("printed on file:"), "{}", stdout(&o));
+    let bytes = std::fs::read(&preview).expect("printed");
+    assert!(bytes.starts_with(&[0x1B, b'@', 0x1B, b't', 19]));
+    assert!(
+        data.join(integra::store::DB_FILE).exists(),
+        "data went to the settings' data_dir"
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(["settings", "check"])
+        .arg(&settings)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("58 mm"), "{}", stdout(&o));
+
+    std::fs::write(&settings, "role = \"counter\"\n").expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(["settings", "check"])
+        .arg(&settings)
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("integra.toml:1: field `role`"),
+        "{}",
+        stderr(&o)
+    );
+}

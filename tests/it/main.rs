@@ -7,4 +7,5 @@ mod locales;
 mod printer;
 mod props;
 mod queue;
+mod settings;
 mod store;

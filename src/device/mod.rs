@@ -1,0 +1,5 @@
+//! The device: its settings file (role, hub, printer, screen, GPIO, audio).
+
+pub mod settings;
+
+pub use settings::{HubAddress, Role, Settings, SettingsError};

@@ -1,0 +1,359 @@
+//! The device settings file (`integra.toml` on the boot partition): what this device is and how
+//! it is wired. Loaded and validated in one place; errors name the file, the line and the field.
+
+use crate::core::catalog::CatalogIssue;
+use crate::core::tomlpath::{Seg, from_toml, locate_all};
+use crate::core::{CounterId, Lang};
+use crate::printer::{CodePage, Format, Paper, PrinterUri};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The visitor's touchscreen; runs the hub in-process unless `hub` names another.
+    Kiosk,
+    /// A staff desk terminal.
+    Counter,
+    /// The lobby TV.
+    Display,
+    /// The hub alone, headless.
+    Hub,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Kiosk => "kiosk",
+            Role::Counter => "counter",
+            Role::Display => "display",
+            Role::Hub => "hub",
+        }
+    }
+}
+
+/// Where the hub is: found on the LAN by mDNS, or at a fixed address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubAddress {
+    Auto,
+    /// This device runs it (kiosk or hub role).
+    Local,
+    At(String),
+}
+
+impl Serialize for HubAddress {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            HubAddress::Auto => s.serialize_str("auto"),
+            HubAddress::Local => s.serialize_str("local"),
+            HubAddress::At(a) => s.serialize_str(a),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for HubAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.trim() {
+            "auto" => Ok(HubAddress::Auto),
+            "local" => Ok(HubAddress::Local),
+            a if a.starts_with("http://") && a.len() > "http://".len() => {
+                Ok(HubAddress::At(a.trim_end_matches('/').to_string()))
+            }
+            other => Err(serde::de::Error::custom(format!(
+                "hub '{other}': expected \"auto\" (find it on the network), \"local\" (this device runs it) or an address like \"http://192.168.1.10:8080\""
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterSettings {
+    /// `usb:/dev/usb/lp0`, `serial:/dev/serial0?baud=19200`, `tcp://HOST:9100` or `file:PATH`.
+    pub uri: String,
+    /// Paper width in mm: 58 or 80.
+    #[serde(default = "default_paper")]
+    pub paper: u32,
+    #[serde(default = "default_codepage")]
+    pub codepage: String,
+    /// `ESC t n` number, when the printer's differs from Epson's.
+    #[serde(default)]
+    pub codepage_number: Option<u8>,
+    /// Content of a QR code on walk-in tickets.
+    #[serde(default)]
+    pub qr: Option<String>,
+}
+
+fn default_paper() -> u32 {
+    80
+}
+fn default_codepage() -> String {
+    CodePage::DEFAULT.name().to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenSettings {
+    /// Degrees: 0, 90, 180 or 270.
+    #[serde(default)]
+    pub rotation: u16,
+    /// libinput calibration matrix (6 numbers), when the touch does not match the picture.
+    #[serde(default)]
+    pub touch_calibration: Option<Vec<f32>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GpioSettings {
+    /// BCM pin of the physical "next" button (counter role).
+    #[serde(default)]
+    pub next_button: Option<u8>,
+    /// BCM pin of the LED that lights while a visitor is being called.
+    #[serde(default)]
+    pub call_led: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudioSettings {
+    #[serde(default = "yes")]
+    pub chime: bool,
+    #[serde(default = "yes")]
+    pub voice: bool,
+}
+
+impl Default for AudioSettings {
+    fn default() -> Self {
+        AudioSettings {
+            chime: true,
+            voice: true,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub role: Role,
+    /// Shown until the center catalog is loaded (and in logs).
+    #[serde(default)]
+    pub center_name: Option<String>,
+    /// Where the hub is; by default this device for kiosk and hub roles, `auto` for the others.
+    #[serde(default)]
+    pub hub: Option<HubAddress>,
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// The center catalog (hub and kiosk roles); the embedded demo center when absent.
+    #[serde(default)]
+    pub catalog: Option<PathBuf>,
+    /// Languages offered on this device, in order; all five when absent.
+    #[serde(default)]
+    pub languages: Option<Vec<Lang>>,
+    #[serde(default)]
+    pub timezone: Option<Tz>,
+    /// Seconds without a touch before the kiosk returns to the welcome screen.
+    #[serde(default = "default_idle")]
+    pub idle_timeout_seconds: u32,
+    /// The counter this terminal is (counter role).
+    #[serde(default)]
+    pub counter: Option<CounterId>,
+    #[serde(default)]
+    pub printer: Option<PrinterSettings>,
+    #[serde(default)]
+    pub screen: ScreenSettings,
+    #[serde(default)]
+    pub gpio: GpioSettings,
+    #[serde(default)]
+    pub audio: AudioSettings,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("/var/lib/integra")
+}
+fn default_idle() -> u32 {
+    45
+}
+
+/// Everything wrong with a settings file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError(pub Vec<CatalogIssue>);
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, issue) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{issue}")?;
+        }
+        if self.0.len() > 1 {
+            write!(
+                f,
+                "\n({} problems in the settings; fix them and run `integra settings check` again)",
+                self.0.len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl Settings {
+    /// Parse and validate a settings file. `origin` names it in messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingsError> {
+        let s: Settings = from_toml(text, origin).map_err(|e| SettingsError(vec![e]))?;
+        let problems = s.problems();
+        if problems.is_empty() {
+            Ok(s)
+        } else {
+            Err(SettingsError(locate_all(text, origin, problems)))
+        }
+    }
+
+    /// Where this device finds the hub.
+    pub fn hub(&self) -> HubAddress {
+        self.hub.clone().unwrap_or(match self.role {
+            Role::Kiosk | Role::Hub => HubAddress::Local,
+            Role::Counter | Role::Display => HubAddress::Auto,
+        })
+    }
+
+    /// The printer link, when one is set.
+    pub fn printer_uri(&self) -> Option<PrinterUri> {
+        self.printer.as_ref().and_then(|p| p.uri.parse().ok())
+    }
+
+    /// How slips are printed on this device.
+    pub fn print_format(&self) -> Format {
+        let Some(p) = &self.printer else {
+            return Format::default();
+        };
+        Format {
+            paper: if p.paper == 58 {
+                Paper::Mm58
+            } else {
+                Paper::Mm80
+            },
+            codepage: p.codepage.parse().unwrap_or(CodePage::DEFAULT),
+            codepage_number: p.codepage_number,
+            qr: p.qr.clone().filter(|q| !q.is_empty()),
+        }
+    }
+
+    fn problems(&self) -> Vec<(Vec<Seg>, String)> {
+        let mut out = Vec::new();
+        let at = |k: &'static str| vec![Seg::Key(k)];
+        if let Some(p) = &self.printer {
+            let pa = |k: &'static str| vec![Seg::Key("printer"), Seg::Key(k)];
+            if let Err(e) = p.uri.parse::<PrinterUri>() {
+                out.push((pa("uri"), e));
+            }
+            if p.paper != 58 && p.paper != 80 {
+                out.push((
+                    pa("paper"),
+                    format!("{} mm is not a paper width: expected 58 or 80", p.paper),
+                ));
+            }
+            if let Err(e) = p.codepage.parse::<CodePage>() {
+                out.push((pa("codepage"), e));
+            }
+        }
+        if ![0, 90, 180, 270].contains(&self.screen.rotation) {
+            out.push((
+                vec![Seg::Key("screen"), Seg::Key("rotation")],
+                format!(
+                    "{} is not a rotation: expected 0, 90, 180 or 270",
+                    self.screen.rotation
+                ),
+            ));
+        }
+        if let Some(m) = &self.screen.touch_calibration
+            && m.len() != 6
+        {
+            out.push((
+                vec![Seg::Key("screen"), Seg::Key("touch_calibration")],
+                format!(
+                    "{} numbers: a calibration matrix has 6 (a b c d e f)",
+                    m.len()
+                ),
+            ));
+        }
+        if !(10..=600).contains(&self.idle_timeout_seconds) {
+            out.push((
+                at("idle_timeout_seconds"),
+                "expected a number of seconds from 10 to 600".into(),
+            ));
+        }
+        if let Some(l) = &self.languages
+            && l.is_empty()
+        {
+            out.push((
+                at("languages"),
+                "list at least one language (es, en, pt, fr, ht)".into(),
+            ));
+        }
+        for (key, pin) in [
+            ("next_button", self.gpio.next_button),
+            ("call_led", self.gpio.call_led),
+        ] {
+            if let Some(p) = pin
+                && !(2..=27).contains(&p)
+            {
+                out.push((
+                    vec![Seg::Key("gpio"), Seg::Key(key)],
+                    format!("pin {p} is not a usable GPIO: expected a BCM number from 2 to 27"),
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (self.gpio.next_button, self.gpio.call_led)
+            && a == b
+        {
+            out.push((
+                vec![Seg::Key("gpio"), Seg::Key("call_led")],
+                format!("pin {b} is already the next button: use another pin"),
+            ));
+        }
+        match self.role {
+            Role::Counter => {
+                if self.counter.is_none() {
+                    out.push((
+                        at("role"),
+                        "a counter terminal needs `counter = \"ID\"` (the counter id from the center catalog)".into(),
+                    ));
+                }
+                if self.hub() == HubAddress::Local {
+                    out.push((
+                        at("hub"),
+                        "a counter does not run the hub: use \"auto\" or the hub's address".into(),
+                    ));
+                }
+            }
+            Role::Display => {
+                if self.hub() == HubAddress::Local {
+                    out.push((
+                        at("hub"),
+                        "a display does not run the hub: use \"auto\" or the hub's address".into(),
+                    ));
+                }
+            }
+            Role::Hub => {
+                if matches!(self.hub(), HubAddress::At(_)) {
+                    out.push((
+                        at("hub"),
+                        "this device is the hub: leave `hub` out or set it to \"local\"".into(),
+                    ));
+                }
+            }
+            Role::Kiosk => {}
+        }
+        out
+    }
+}

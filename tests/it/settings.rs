@@ -1,0 +1,185 @@
+//! Device settings: the example file of every role is valid; each broken file is refused with
+//! its line, field and the fix.
+
+use integra::device::{HubAddress, Role, Settings};
+use integra::printer::{CodePage, Paper, PrinterUri};
+use std::path::PathBuf;
+
+fn example(role: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/examples")
+        .join(format!("{role}.toml"));
+    std::fs::read_to_string(path).expect("example settings")
+}
+
+#[test]
+fn every_role_has_a_valid_example() {
+    let cases = [
+        ("kiosk", Role::Kiosk, HubAddress::Local),
+        ("counter", Role::Counter, HubAddress::Auto),
+        ("display", Role::Display, HubAddress::Auto),
+        ("hub", Role::Hub, HubAddress::Local),
+    ];
+    for (name, role, hub) in cases {
+        let s = Settings::parse(&example(name), name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s.role, role);
+        assert_eq!(s.hub(), hub, "{name}");
+    }
+    let kiosk = Settings::parse(&example("kiosk"), "kiosk").expect("valid");
+    assert_eq!(
+        kiosk.printer_uri(),
+        Some(PrinterUri::Usb("/dev/usb/lp0".into()))
+    );
+    let f = kiosk.print_format();
+    assert_eq!((f.paper, f.codepage), (Paper::Mm80, CodePage::Cp858));
+    let counter = Settings::parse(&example("counter"), "counter").expect("valid");
+    assert_eq!(counter.counter.as_ref().map(|c| c.as_str()), Some("2"));
+    assert_eq!(counter.gpio.next_button, Some(17));
+}
+
+/// (role example, replace, with, field, message, the line to name when not the replaced one)
+const BROKEN: &[(&str, &str, &str, &str, &str, &str)] = &[
+    (
+        "kiosk",
+        "role = \"kiosk\"",
+        "role = \"kiosko\"",
+        "",
+        "unknown variant `kiosko`",
+        "",
+    ),
+    (
+        "kiosk",
+        "paper = 80 ",
+        "paper = 76 ",
+        "printer.paper",
+        "expected 58 or 80",
+        "",
+    ),
+    (
+        "kiosk",
+        "uri = \"usb:/dev/usb/lp0\"",
+        "uri = \"lp0\"",
+        "printer.uri",
+        "tcp://HOST:9100",
+        "",
+    ),
+    (
+        "kiosk",
+        "codepage = \"cp858\"",
+        "codepage = \"utf8\"",
+        "printer.codepage",
+        "unknown code page",
+        "",
+    ),
+    (
+        "kiosk",
+        "rotation = 0 ",
+        "rotation = 45 ",
+        "screen.rotation",
+        "0, 90, 180 or 270",
+        "",
+    ),
+    (
+        "kiosk",
+        "idle_timeout_seconds = 45",
+        "idle_timeout_seconds = 2",
+        "idle_timeout_seconds",
+        "from 10 to 600",
+        "",
+    ),
+    (
+        "kiosk",
+        "timezone = \"America/Bogota\"",
+        "timezone = \"Bogota\"",
+        "",
+        "Bogota",
+        "",
+    ),
+    (
+        "kiosk",
+        "hub = \"local\" ",
+        "hub = \"192.168.1.10\" ",
+        "",
+        "expected \"auto\"",
+        "",
+    ),
+    (
+        "counter",
+        "counter = \"2\" ",
+        "# no counter ",
+        "role",
+        "needs `counter = \"ID\"`",
+        "role = \"counter\"",
+    ),
+    (
+        "counter",
+        "call_led = 27 ",
+        "call_led = 17 ",
+        "gpio.call_led",
+        "already the next button",
+        "",
+    ),
+    (
+        "counter",
+        "next_button = 17 ",
+        "next_button = 40 ",
+        "gpio.next_button",
+        "BCM number from 2 to 27",
+        "",
+    ),
+    (
+        "display",
+        "hub = \"auto\"",
+        "hub = \"local\"",
+        "hub",
+        "does not run the hub",
+        "",
+    ),
+    (
+        "hub",
+        "role = \"hub\"",
+        "role = \"hub\"\nhub = \"http://10.0.0.2:8080\"",
+        "hub",
+        "this device is the hub",
+        "",
+    ),
+    ("display", "chime = true", "chime = yes", "", "chime", ""),
+    (
+        "display",
+        "[audio]",
+        "[audio]\nvolume = 3",
+        "",
+        "unknown field `volume`",
+        "",
+    ),
+];
+
+#[test]
+fn broken_settings_name_line_field_and_fix() {
+    for (role, from, to, field, message, anchor) in BROKEN {
+        let good = example(role);
+        assert!(good.contains(from), "{role}: example lacks '{from}'");
+        let at = good
+            .find(if anchor.is_empty() { from } else { anchor })
+            .expect("found");
+        let line = good[..at].matches('\n').count() + 1;
+        let text = good.replacen(from, to, 1);
+        let err = Settings::parse(&text, "integra.toml").expect_err(from);
+        let shown = err.to_string();
+        assert!(
+            shown.contains(message),
+            "{from}: '{shown}' lacks '{message}'"
+        );
+        assert!(shown.starts_with("integra.toml:"), "{shown}");
+        if !field.is_empty() {
+            assert!(err.0.iter().any(|i| i.field == *field), "{from}: {shown}");
+        }
+        // The line named is the broken line (or, for an added key, the one just after it).
+        assert!(
+            err.0
+                .iter()
+                .any(|i| i.line == Some(line) || i.line == Some(line + 1)),
+            "{from}: expected line {line} in '{shown}'"
+        );
+    }
+}
