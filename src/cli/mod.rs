@@ -94,6 +94,16 @@ pub enum Cmd {
     SignUp(queue_cmds::SignUpArgs),
     /// Print a test page (every language, the code page's accents, a QR) and the printer status
     PrintTest,
+    /// Take a consistent copy of the data while the hub runs
+    Backup {
+        /// Where to write the backup, e.g. /media/usb/integra-2026-11-24.sqlite3
+        file: PathBuf,
+    },
+    /// Replace the data with a backup (checked first; the previous data is kept aside)
+    Restore {
+        /// The backup file
+        file: PathBuf,
+    },
     /// Measure committed ticket issues per second and call-next latency
     Bench(bench::BenchArgs),
     /// Run a short simulated morning at the embedded demo center
@@ -216,6 +226,8 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::CheckIn(a)) => queue_cmds::check_in(&ctx, a),
         Some(Cmd::SignUp(a)) => queue_cmds::sign_up(&ctx, a),
         Some(Cmd::PrintTest) => print_cmd::print_test(&ctx),
+        Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
+        Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
     }
@@ -258,6 +270,35 @@ impl Context {
         let catalog = self.load_catalog()?;
         Ok(Engine::open(&self.data_dir(), catalog)?)
     }
+}
+
+fn backup_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
+    let store = crate::store::Store::open(&ctx.data_dir())?;
+    let info = store.backup_to(file)?;
+    println!(
+        "backup written to {}: {} events (up to seq {}), {} tickets",
+        file.display(),
+        info.events,
+        info.last_seq,
+        info.tickets
+    );
+    Ok(())
+}
+
+fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
+    let stamp = ctx.now().format("%Y%m%dT%H%M%SZ").to_string();
+    let (info, kept) = crate::store::backup::restore(&ctx.data_dir(), file, &stamp)?;
+    println!(
+        "restored {}: {} events (up to seq {}), {} tickets",
+        file.display(),
+        info.events,
+        info.last_seq,
+        info.tickets
+    );
+    if let Some(k) = kept {
+        println!("the previous data is kept in {}", k.display());
+    }
+    Ok(())
 }
 
 fn parse_printer(s: &str) -> Result<PrinterUri, String> {

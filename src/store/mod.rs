@@ -4,6 +4,8 @@
 //! then) a snapshot of the whole state are written in one transaction. A restart loads the last
 //! snapshot and replays the events after it, which rebuilds exactly the same state.
 
+pub mod backup;
+
 use crate::core::{Event, Stamped, State, Ticket, TicketState};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
@@ -50,6 +52,12 @@ pub enum StoreError {
     Decode { seq: u64, source: serde_json::Error },
     #[error("cannot encode an event: {0}")]
     Encode(serde_json::Error),
+    #[error("{path} is damaged ({detail}); use another backup")]
+    Damaged { path: PathBuf, detail: String },
+    #[error(
+        "{path} is in use (a hub or kiosk is running on it): stop it first, e.g. `systemctl stop integra`"
+    )]
+    Busy { path: PathBuf },
     /// Another process wrote events since this one last read: catch up and try again.
     #[error(
         "another process changed the queue at the same moment (expected seq {expected}, found {found})"

@@ -1,5 +1,6 @@
 //! The one integration-test binary. Modules per area.
 
+mod backup;
 mod catalog;
 mod cli;
 mod common;

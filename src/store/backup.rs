@@ -1,0 +1,185 @@
+//! Backup and restore. A backup is a consistent copy taken with SQLite's online backup while the
+//! hub keeps running; a restore checks the file first, refuses another program's file or a newer
+//! version's, and keeps the previous data aside.
+
+use super::{APPLICATION_ID, DB_FILE, Store, StoreError, schema_version};
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+/// What a backup file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    pub schema: usize,
+    pub events: u64,
+    pub last_seq: u64,
+    pub tickets: u64,
+}
+
+fn busy(path: &Path) -> StoreError {
+    StoreError::Busy {
+        path: path.to_path_buf(),
+    }
+}
+
+impl Store {
+    /// Copy the whole database to `dest` as one consistent snapshot (the hub may keep writing).
+    /// The file appears complete or not at all.
+    pub fn backup_to(&self, dest: &Path) -> Result<BackupInfo, StoreError> {
+        let tmp = with_suffix(dest, ".partial");
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let mut out = Connection::open(&tmp).map_err(|source| StoreError::Open {
+                path: tmp.clone(),
+                source,
+            })?;
+            let backup = Backup::new(self.connection(), &mut out)?;
+            // All pages in one step: one read transaction, so one consistent state. WAL lets
+            // writers go on meanwhile.
+            loop {
+                match backup.step(-1)? {
+                    StepResult::Done => break,
+                    StepResult::More => continue,
+                    StepResult::Busy | StepResult::Locked => {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    _ => return Err(busy(self.path())),
+                }
+            }
+            drop(backup);
+            out.pragma_update(None, "journal_mode", "DELETE")?;
+        }
+        let info = verify(&tmp)?;
+        let f = std::fs::File::open(&tmp).map_err(|source| StoreError::Dir {
+            path: tmp.clone(),
+            source,
+        })?;
+        f.sync_all().map_err(|source| StoreError::Dir {
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, dest).map_err(|source| StoreError::Dir {
+            path: dest.to_path_buf(),
+            source,
+        })?;
+        Ok(info)
+    }
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Check a backup file without changing it: an Integra database, of a schema this program
+/// knows, that passes SQLite's integrity check.
+pub fn verify(path: &Path) -> Result<BackupInfo, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Dir {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file"),
+        });
+    }
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| {
+            StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    let foreign = || StoreError::Foreign {
+        path: path.to_path_buf(),
+    };
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|_| foreign())?;
+    if app != APPLICATION_ID {
+        return Err(foreign());
+    }
+    let schema: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let schema = usize::try_from(schema).unwrap_or(usize::MAX);
+    if schema > schema_version() {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: schema,
+            known: schema_version(),
+        });
+    }
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: check,
+        });
+    }
+    let (events, last_seq): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(max(seq), 0) FROM events",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+    Ok(BackupInfo {
+        schema,
+        events: events as u64,
+        last_seq: last_seq as u64,
+        tickets: tickets as u64,
+    })
+}
+
+/// Replace the data in `data_dir` with a backup. The current database is moved aside (its path
+/// is returned) after checking that nothing is using it. Migrations run on the restored copy.
+pub fn restore(
+    data_dir: &Path,
+    file: &Path,
+    stamp: &str,
+) -> Result<(BackupInfo, Option<PathBuf>), StoreError> {
+    let info = verify(file)?;
+    std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Dir {
+        path: data_dir.to_path_buf(),
+        source,
+    })?;
+    let db = data_dir.join(DB_FILE);
+    let mut kept = None;
+    if db.exists() {
+        {
+            // Refuse while a hub or kiosk holds the database.
+            let conn = Connection::open(&db).map_err(|source| StoreError::Open {
+                path: db.clone(),
+                source,
+            })?;
+            conn.busy_timeout(std::time::Duration::ZERO)?;
+            conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;")
+                .map_err(|_| busy(&db))?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|_| busy(&db))?;
+        }
+        let aside = data_dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+        std::fs::rename(&db, &aside).map_err(|source| StoreError::Dir {
+            path: aside.clone(),
+            source,
+        })?;
+        for ext in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(with_suffix(&db, ext));
+        }
+        kept = Some(aside);
+    }
+    let tmp = with_suffix(&db, ".restoring");
+    std::fs::copy(file, &tmp).map_err(|source| StoreError::Dir {
+        path: tmp.clone(),
+        source,
+    })?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| StoreError::Dir {
+            path: tmp.clone(),
+            source,
+        })?;
+    std::fs::rename(&tmp, &db).map_err(|source| StoreError::Dir {
+        path: db.clone(),
+        source,
+    })?;
+    // Opening runs the migrations of an older backup.
+    drop(Store::open(data_dir)?);
+    Ok((info, kept))
+}
