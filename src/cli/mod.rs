@@ -4,6 +4,7 @@
 mod bench;
 mod catalog_cmd;
 mod demo;
+mod doctor_cmd;
 mod print_cmd;
 mod queue_cmds;
 mod settings_cmd;
@@ -94,6 +95,15 @@ pub enum Cmd {
     SignUp(queue_cmds::SignUpArgs),
     /// Print a test page (every language, the code page's accents, a QR) and the printer status
     PrintTest,
+    /// Check this device and say in plain words what is wrong and how to fix it
+    Doctor {
+        /// Also print a test page
+        #[arg(long)]
+        print: bool,
+        /// Also wait 10 s for a press of the GPIO "next" button
+        #[arg(long)]
+        press_test: bool,
+    },
     /// Take a consistent copy of the data while the hub runs
     Backup {
         /// Where to write the backup, e.g. /media/usb/integra-2026-11-24.sqlite3
@@ -185,9 +195,17 @@ pub fn main() -> ExitCode {
 }
 
 pub fn try_main(cli: Cli) -> Result<(), CliError> {
-    let settings = match &cli.settings {
-        Some(path) => Some(load_settings_file(path)?),
-        None => None,
+    let loaded = cli
+        .settings
+        .as_ref()
+        .map(|p| load_settings_file(p).map_err(|e| e.message));
+    let settings = match &loaded {
+        Some(Ok(s)) => Some(s.clone()),
+        // The doctor reports a broken settings file instead of stopping at it.
+        Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. })) => {
+            return Err(CliError::new(exit::INVALID_CONFIG, e.clone()));
+        }
+        _ => None,
     };
     let base = settings
         .as_ref()
@@ -226,6 +244,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::CheckIn(a)) => queue_cmds::check_in(&ctx, a),
         Some(Cmd::SignUp(a)) => queue_cmds::sign_up(&ctx, a),
         Some(Cmd::PrintTest) => print_cmd::print_test(&ctx),
+        Some(Cmd::Doctor { print, press_test }) => {
+            doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
+        }
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
         Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),

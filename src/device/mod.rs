@@ -1,5 +1,6 @@
 //! The device: its settings file (role, hub, printer, screen, GPIO, audio).
 
+pub mod doctor;
 pub mod settings;
 
 pub use settings::{HubAddress, Role, Settings, SettingsError};

@@ -4,6 +4,7 @@ mod backup;
 mod catalog;
 mod cli;
 mod common;
+mod doctor;
 mod locales;
 mod printer;
 mod props;

@@ -1,0 +1,101 @@
+//! `integra doctor`: every check on one line, ✔ / ! / ✘ / – with the fix; non-zero exit on ✘.
+
+use super::{CliError, Context, exit, load_catalog_file};
+use crate::core::Catalog;
+use crate::device::Settings;
+use crate::device::doctor::{self, Check, Verdict};
+use crate::printer::Slip;
+use std::path::Path;
+use std::time::Duration;
+
+pub fn run(
+    ctx: &Context,
+    settings_path: Option<&Path>,
+    settings: Option<Result<Settings, String>>,
+    print: bool,
+    press_test: bool,
+) -> Result<(), CliError> {
+    let mut checks: Vec<Check> = Vec::new();
+    let ok_settings = match (&settings, settings_path) {
+        (Some(s), Some(p)) => {
+            checks.push(doctor::settings_check(s, &p.display().to_string()));
+            s.as_ref().ok()
+        }
+        _ => {
+            checks.push(Check {
+                verdict: Verdict::Warn,
+                what: "settings",
+                detail: "no settings file given: defaults are used".into(),
+                fix: Some(
+                    "pass --settings /boot/firmware/integra.toml (or set INTEGRA_SETTINGS)".into(),
+                ),
+            });
+            None
+        }
+    };
+    let role = ok_settings.map(|s| s.role);
+    let catalog: Result<Catalog, String> = match &ctx.catalog {
+        Some(p) => load_catalog_file(p).map_err(|e| e.message),
+        None => ctx
+            .load_catalog()
+            .map(|c| (*c).clone())
+            .map_err(|e| e.message),
+    };
+    checks.push(doctor::catalog_check(&catalog));
+    let data = ctx.data_dir();
+    let data_checks = doctor::data_dir_check(&data);
+    let writable = data_checks.iter().all(|c| c.verdict != Verdict::Fail);
+    checks.extend(data_checks);
+    if writable {
+        checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
+    }
+    checks.push(doctor::clock_check(ctx.now(), doctor::build_time()));
+    checks.push(doctor::hub_check(ok_settings));
+    let printer = doctor::printer_check(ctx.printer.as_ref(), role);
+    let printer_ok = printer.verdict != Verdict::Fail;
+    checks.push(printer);
+    if print
+        && printer_ok
+        && let (Some(uri), Ok(c)) = (ctx.printer.clone(), &catalog)
+    {
+        let slip = Slip::TestPage {
+            center: c.center.name.clone(),
+            qr: format!("{} - doctor", c.center.name),
+        };
+        checks.push(
+            match super::print_cmd::print_slip(ctx, uri, "test page", &slip) {
+                Ok(line) => Check {
+                    verdict: Verdict::Pass,
+                    what: "test print",
+                    detail: line,
+                    fix: None,
+                },
+                Err(e) => Check {
+                    verdict: Verdict::Fail,
+                    what: "test print",
+                    detail: e.message,
+                    fix: Some("see the printer line above".into()),
+                },
+            },
+        );
+    }
+    checks.push(doctor::gpio_check(
+        ok_settings,
+        press_test.then_some(Duration::from_secs(10)),
+    ));
+    checks.extend(doctor::display_check(role));
+    checks.push(doctor::locales_check());
+
+    for c in &checks {
+        println!("{}", c.line());
+    }
+    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
+    if failed > 0 {
+        return Err(CliError::new(
+            exit::FAILURE,
+            format!("{failed} check(s) failed: see the lines marked ✘ above"),
+        ));
+    }
+    println!("all checks passed");
+    Ok(())
+}

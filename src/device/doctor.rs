@@ -1,0 +1,445 @@
+//! `integra doctor`: checks a device and says, one line each, what is right, what is wrong and
+//! how to fix it. Each check is a function returning a `Check`, so the list is easy to extend
+//! and to test.
+
+use super::settings::{HubAddress, Role, Settings};
+use crate::core::{Catalog, Lang};
+use crate::i18n::{Localizer, used_ids};
+use crate::printer::{PrinterStatus, PrinterUri, link};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use std::ffi::CString;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// Works, but needs attention soon.
+    Warn,
+    Fail,
+    /// Does not apply to this device.
+    Skip,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub verdict: Verdict,
+    pub what: &'static str,
+    pub detail: String,
+    /// What to do, in plain words, when it is not a pass.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn pass(what: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            verdict: Verdict::Pass,
+            what,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+    fn fail(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            verdict: Verdict::Fail,
+            what,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    fn warn(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            verdict: Verdict::Warn,
+            what,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+    fn skip(what: &'static str, detail: impl Into<String>) -> Check {
+        Check {
+            verdict: Verdict::Skip,
+            what,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    /// One line: mark, what, detail, and the fix.
+    pub fn line(&self) -> String {
+        let mark = match self.verdict {
+            Verdict::Pass => "✔",
+            Verdict::Warn => "!",
+            Verdict::Fail => "✘",
+            Verdict::Skip => "–",
+        };
+        match &self.fix {
+            Some(fix) => format!("{mark} {}: {} — {fix}", self.what, self.detail),
+            None => format!("{mark} {}: {}", self.what, self.detail),
+        }
+    }
+}
+
+/// What the doctor may do beyond looking.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Print a test page on the printer.
+    pub print: bool,
+    /// Wait this long for a press of the GPIO "next" button.
+    pub press_test: Option<Duration>,
+}
+
+/// The instant this program was built (a clock before it is certainly wrong).
+pub fn build_time() -> DateTime<Utc> {
+    let secs: i64 = option_env!("INTEGRA_BUILD_EPOCH")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+pub fn settings_check(settings: &Result<Settings, String>, origin: &str) -> Check {
+    match settings {
+        Ok(s) => Check::pass(
+            "settings",
+            format!("{origin} is valid (role {})", s.role.as_str()),
+        ),
+        Err(e) => Check::fail(
+            "settings",
+            e.lines().next().unwrap_or("invalid").to_string(),
+            "fix the line named, then run `integra settings check FILE` (examples in deploy/examples/)",
+        ),
+    }
+}
+
+pub fn catalog_check(catalog: &Result<Catalog, String>) -> Check {
+    match catalog {
+        Ok(c) => Check::pass(
+            "center catalog",
+            format!(
+                "{}: {} services, {} counters",
+                c.center.name,
+                c.services.len(),
+                c.counters.len()
+            ),
+        ),
+        Err(e) => Check::fail(
+            "center catalog",
+            e.lines().next().unwrap_or("invalid").to_string(),
+            "fix it and run `integra catalog check FILE`",
+        ),
+    }
+}
+
+/// Free bytes on the file system holding `dir`.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    let c = CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: a zeroed statvfs is a valid out-buffer; `c` is a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
+    (r == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+pub fn data_dir_check(dir: &Path) -> Vec<Check> {
+    let mut out = Vec::new();
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        out.push(Check::fail(
+            "data directory",
+            format!("{} cannot be created: {e}", dir.display()),
+            "check the data partition is mounted and writable (mount | grep integra)",
+        ));
+        return out;
+    }
+    let probe = dir.join(".doctor-write-test");
+    match std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe)) {
+        Ok(()) => out.push(Check::pass(
+            "data directory",
+            format!("{} is writable", dir.display()),
+        )),
+        Err(e) => {
+            out.push(Check::fail(
+                "data directory",
+                format!("{} is not writable: {e}", dir.display()),
+                "the data partition may be read-only or full: check `df -h` and the integra user's rights",
+            ));
+            return out;
+        }
+    }
+    match free_bytes(dir) {
+        Some(b) if b < 100 << 20 => out.push(Check::fail(
+            "free space",
+            format!("{} MB free", b >> 20),
+            "free space now: tickets cannot be saved on a full disk (old backups, logs)",
+        )),
+        Some(b) if b < 500 << 20 => out.push(Check::warn(
+            "free space",
+            format!("{} MB free", b >> 20),
+            "free some space soon",
+        )),
+        Some(b) => out.push(Check::pass("free space", format!("{} MB free", b >> 20))),
+        None => out.push(Check::warn(
+            "free space",
+            "cannot be read",
+            "check with `df -h`",
+        )),
+    }
+    out
+}
+
+pub fn database_check(dir: &Path, catalog: Option<&Catalog>) -> Check {
+    let store = match Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            return Check::fail(
+                "queue database",
+                e.to_string(),
+                "restore the last backup with `integra restore FILE`",
+            );
+        }
+    };
+    let quick: Result<String, _> = store
+        .connection()
+        .query_row("PRAGMA quick_check", [], |r| r.get(0));
+    match quick {
+        Ok(ok) if ok == "ok" => {}
+        Ok(other) => {
+            return Check::fail(
+                "queue database",
+                format!("damaged: {other}"),
+                "restore the last backup with `integra restore FILE`",
+            );
+        }
+        Err(e) => return Check::fail("queue database", e.to_string(), "restore the last backup"),
+    }
+    let Some(catalog) = catalog else {
+        return Check::pass("queue database", "opens and passes SQLite's check");
+    };
+    match crate::engine::Engine::with_store(store, std::sync::Arc::new(catalog.clone())) {
+        Ok(e) => match e.queue().state().check_invariants() {
+            Ok(()) => Check::pass(
+                "queue database",
+                format!("{} events, today's queue is consistent", e.queue().seq()),
+            ),
+            Err(why) => Check::fail(
+                "queue database",
+                format!("inconsistent queue: {why}"),
+                "report this; restore the last backup to go on",
+            ),
+        },
+        Err(e) => Check::fail("queue database", e.to_string(), "restore the last backup"),
+    }
+}
+
+pub fn clock_check(now: DateTime<Utc>, built: DateTime<Utc>) -> Check {
+    if now < built {
+        Check::fail(
+            "clock",
+            format!(
+                "says {}, before this program was built ({})",
+                now.format("%Y-%m-%d %H:%M UTC"),
+                built.format("%Y-%m-%d")
+            ),
+            "this device has no battery clock: connect it to the network (NTP) or set the time with `date -s`",
+        )
+    } else {
+        Check::pass("clock", now.format("%Y-%m-%d %H:%M UTC").to_string())
+    }
+}
+
+pub fn hub_check(settings: Option<&Settings>) -> Check {
+    let hub = settings.map_or(HubAddress::Local, Settings::hub);
+    match hub {
+        HubAddress::Local => Check::pass("hub", "runs on this device"),
+        HubAddress::Auto => Check::skip(
+            "hub",
+            "found on the network by mDNS when the program starts (not looked up here)",
+        ),
+        HubAddress::At(url) => {
+            let hostport = url
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let addr = hostport.to_socket_addrs().ok().and_then(|mut a| a.next());
+            match addr.map(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2))) {
+                Some(Ok(_)) => Check::pass("hub", format!("{url} answers")),
+                Some(Err(e)) => Check::fail(
+                    "hub",
+                    format!("cannot reach {url}: {e}"),
+                    "check the network cable and that the hub device is on; or set hub = \"auto\"",
+                ),
+                None => Check::fail(
+                    "hub",
+                    format!("{url} is not an address this device can look up"),
+                    "write it as http://IP:PORT, e.g. http://192.168.1.10:8080",
+                ),
+            }
+        }
+    }
+}
+
+pub fn printer_check(uri: Option<&PrinterUri>, role: Option<Role>) -> Check {
+    let Some(uri) = uri else {
+        return if matches!(role, Some(Role::Kiosk)) {
+            Check::warn(
+                "printer",
+                "none set: visitors get their number on screen only",
+                "set [printer] uri = \"usb:/dev/usb/lp0\" in the settings",
+            )
+        } else {
+            Check::skip("printer", "none set")
+        };
+    };
+    let mut l = match link::open(uri) {
+        Ok(l) => l,
+        Err(e) => {
+            return Check::fail(
+                "printer",
+                format!("cannot open {uri}: {e}"),
+                "check the cable, that the printer is on, and the address in the settings",
+            );
+        }
+    };
+    match PrinterStatus::read(l.as_mut()) {
+        Ok(Some(s)) => match s.alerts().first() {
+            None => Check::pass("printer", format!("{uri}: ready, paper OK")),
+            Some(a) if !a.blocks() => Check::warn("printer", format!("{uri}"), a.describe()),
+            Some(a) => Check::fail("printer", format!("{uri}"), a.describe()),
+        },
+        Ok(None) => Check::pass(
+            "printer",
+            format!("{uri}: open (it does not report its status)"),
+        ),
+        Err(e) => Check::fail(
+            "printer",
+            format!("{uri} does not answer: {e}"),
+            "switch the printer off and on; check the cable",
+        ),
+    }
+}
+
+pub fn gpio_check(settings: Option<&Settings>, press: Option<Duration>) -> Check {
+    let Some(pin) = settings.and_then(|s| s.gpio.next_button) else {
+        return Check::skip("GPIO button", "no pin set");
+    };
+    let gpio = match rppal::gpio::Gpio::new() {
+        Ok(g) => g,
+        Err(e) => {
+            return Check::fail(
+                "GPIO button",
+                format!("GPIO is not available here ({e})"),
+                "this is not a Raspberry Pi, or the integra user is not in the gpio group; the keyboard still works",
+            );
+        }
+    };
+    let input = match gpio.get(pin) {
+        Ok(p) => p.into_input_pullup(),
+        Err(e) => {
+            return Check::fail(
+                "GPIO button",
+                format!("pin {pin}: {e}"),
+                "check gpio.next_button in the settings",
+            );
+        }
+    };
+    let Some(wait) = press else {
+        return Check::pass(
+            "GPIO button",
+            format!("pin {pin} ready (add --press-test to try it)"),
+        );
+    };
+    println!(
+        "press the \"next\" button now (pin {pin}, {} s)…",
+        wait.as_secs()
+    );
+    let end = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < end {
+        if input.is_low() {
+            return Check::pass("GPIO button", format!("pin {pin}: press seen"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    Check::fail(
+        "GPIO button",
+        format!("no press seen on pin {pin}"),
+        "check the wiring: button between the pin and ground",
+    )
+}
+
+pub fn display_check(role: Option<Role>) -> Vec<Check> {
+    if matches!(role, Some(Role::Hub)) {
+        return vec![Check::skip("display", "the hub has no screen")];
+    }
+    let mut out = Vec::new();
+    let kms = std::fs::read_dir("/dev/dri")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().starts_with("card"))
+        })
+        .unwrap_or(false);
+    let desktop =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    out.push(if kms || desktop {
+        Check::pass(
+            "display",
+            if kms { "a graphics device is present (/dev/dri)" } else { "a desktop session is available" },
+        )
+    } else {
+        Check::fail(
+            "display",
+            "no graphics device and no desktop session",
+            "check the HDMI/DSI cable and that the screen is on; on a Pi console run with SLINT_BACKEND=linuxkms",
+        )
+    });
+    if matches!(role, Some(Role::Kiosk) | Some(Role::Counter)) {
+        let devices = std::fs::read_to_string("/proc/bus/input/devices").unwrap_or_default();
+        let touch = devices
+            .lines()
+            .filter(|l| l.starts_with("N: Name="))
+            .any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.contains("touch") || l.contains("ft5406") || l.contains("goodix")
+            });
+        out.push(if touch {
+            Check::pass("touch", "a touch screen is connected")
+        } else {
+            Check::fail(
+                "touch",
+                "no touch screen found",
+                "check the touch screen's USB or ribbon cable; a mouse works for testing",
+            )
+        });
+    }
+    out
+}
+
+pub fn locales_check() -> Check {
+    let ids = used_ids();
+    let mut missing = Vec::new();
+    for lang in Lang::ALL {
+        match Localizer::new(lang) {
+            Ok(l) => {
+                for id in &ids {
+                    if !l.has(id) {
+                        missing.push(format!("{lang}:{id}"));
+                    }
+                }
+            }
+            Err(e) => missing.push(format!("{lang}: {e}")),
+        }
+    }
+    if missing.is_empty() {
+        Check::pass(
+            "languages",
+            format!("es, en, pt, fr, ht complete ({} messages each)", ids.len()),
+        )
+    } else {
+        Check::fail(
+            "languages",
+            format!("missing: {}", missing.join(", ")),
+            "this build is incomplete: install an official release",
+        )
+    }
+}

@@ -1,0 +1,131 @@
+//! `integra doctor` against a fake printer, an unreachable hub, a wrong clock, a bad data dir.
+
+use chrono::{TimeZone, Utc};
+use integra::device::doctor::{self, Verdict};
+use integra::printer::fake::{FakePrinter, FakeState};
+use std::process::Command;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn doctor_with(settings: &str, dir: &std::path::Path) -> (Option<i32>, String, String) {
+    let file = dir.join("integra.toml");
+    std::fs::write(&file, settings).expect("settings");
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--settings")
+        .arg(&file)
+        .arg("--data")
+        .arg(dir.join("data"))
+        .args(["doctor"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run doctor");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn line<'a>(out: &'a str, what: &str) -> &'a str {
+    out.lines()
+        .find(|l| {
+            l.chars()
+                .skip(1)
+                .collect::<String>()
+                .trim_start()
+                .starts_with(what)
+        })
+        .unwrap_or_else(|| panic!("no '{what}' line in:\n{out}"))
+}
+
+#[test]
+fn doctor_reports_paper_out_and_an_unreachable_hub_with_fixes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let printer = FakePrinter::start(FakeState::PaperOut).expect("fake printer");
+    let settings = format!(
+        "role = \"kiosk\"\nhub = \"http://127.0.0.1:{}\"\ndata_dir = \"{}\"\n[printer]\nuri = \"{}\"\n",
+        free_port(),
+        dir.path().join("data").display(),
+        printer.uri()
+    );
+    let (code, out, err) = doctor_with(&settings, dir.path());
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("check(s) failed"), "{err}");
+    let p = line(&out, "printer");
+    assert!(
+        p.starts_with('✘') && p.contains("out of paper: put in a new roll"),
+        "{p}"
+    );
+    let h = line(&out, "hub");
+    assert!(
+        h.starts_with('✘') && h.contains("cannot reach") && h.contains("network cable"),
+        "{h}"
+    );
+    let s = line(&out, "settings");
+    assert!(s.starts_with('✔'), "{s}");
+    assert!(line(&out, "data directory").starts_with('✔'));
+    assert!(line(&out, "languages").starts_with('✔'));
+
+    // A new roll: the printer line turns green.
+    printer.set_state(FakeState::Ready);
+    let (_, out, _) = doctor_with(&settings, dir.path());
+    let p = line(&out, "printer");
+    assert!(p.starts_with('✔') && p.contains("ready, paper OK"), "{p}");
+}
+
+#[test]
+fn doctor_reports_a_broken_settings_file_instead_of_stopping() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, out, _) = doctor_with("role = \"kiosk\"\nidle_timeout_seconds = 1\n", dir.path());
+    assert_eq!(code, Some(1));
+    let s = line(&out, "settings");
+    assert!(
+        s.starts_with('✘') && s.contains(":2:") && s.contains("idle_timeout_seconds"),
+        "{s}"
+    );
+}
+
+#[test]
+fn a_clock_before_the_build_is_wrong() {
+    let built = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("t");
+    let c = doctor::clock_check(
+        Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 5)
+            .single()
+            .expect("t"),
+        built,
+    );
+    assert_eq!(c.verdict, Verdict::Fail);
+    assert!(c.line().contains("NTP"), "{}", c.line());
+    let c = doctor::clock_check(
+        Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
+            .single()
+            .expect("t"),
+        built,
+    );
+    assert_eq!(c.verdict, Verdict::Pass);
+    assert!(doctor::build_time() <= Utc::now());
+}
+
+#[test]
+fn an_unwritable_data_directory_fails_plainly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, b"x").expect("file");
+    let checks = doctor::data_dir_check(&file.join("data"));
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Fail);
+    assert!(
+        checks[0].line().contains("cannot be created"),
+        "{}",
+        checks[0].line()
+    );
+}
