@@ -1,5 +1,5 @@
-//! Records the build date, so that `integra doctor` can tell a clock that is obviously wrong
-//! (a Raspberry Pi has no real-time clock and may boot in 1970).
+//! Compiles the Slint UI, and records the build time so that `integra doctor` can tell a clock
+//! that is obviously wrong (a Raspberry Pi has no real-time clock and may boot in 1970).
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn main() {
@@ -15,4 +15,10 @@ fn main() {
                 .unwrap_or(0)
         });
     println!("cargo:rustc-env=INTEGRA_BUILD_EPOCH={secs}");
+    // Debug info lets tests find elements by their accessible labels.
+    let config = slint_build::CompilerConfiguration::new().with_debug_info(true);
+    if let Err(e) = slint_build::compile_with_config("ui/kiosk.slint", config) {
+        println!("cargo:warning=Slint UI does not compile: {e}");
+        std::process::exit(1);
+    }
 }

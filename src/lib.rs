@@ -7,3 +7,4 @@ pub mod engine;
 pub mod i18n;
 pub mod printer;
 pub mod store;
+pub mod ui;

@@ -1,0 +1,70 @@
+# La borne pour les visiteurs.
+kiosk-welcome = Bienvenue ! Touchez ici pour le français.
+kiosk-home = Accueil
+kiosk-back = Retour
+kiosk-larger = Texte plus grand
+kiosk-busy = Un instant, s'il vous plaît…
+kiosk-go-to-reception = Désolé, le système ne fonctionne pas pour le moment. Merci d'aller à l'accueil.
+kiosk-services-title = De quoi avez-vous besoin aujourd'hui ?
+kiosk-appointments = J'ai un rendez-vous / en prendre un
+kiosk-activities = Activités en groupe
+kiosk-status-open = { $count ->
+    [0] Ouvert · personne n'attend
+    [one] Ouvert · 1 personne attend · environ { $minutes } min
+   *[other] Ouvert · { $count } personnes attendent · environ { $minutes } min
+}
+kiosk-status-closed = Fermé maintenant
+kiosk-priority-question = Avez-vous besoin d'être reçu en priorité aujourd'hui ?
+kiosk-priority-note = Touchez l'image qui vous correspond. Vous n'avez aucun papier à montrer.
+kiosk-priority-skip = Non, continuer
+kiosk-ticket-title = Votre numéro est
+kiosk-ticket-ahead = { $count ->
+    [0] Personne n'est avant vous.
+    [one] 1 personne est avant vous.
+   *[other] { $count } personnes sont avant vous.
+}
+kiosk-ticket-wait = Attente estimée : environ { $minutes } min.
+kiosk-ticket-take = Prenez votre ticket imprimé en bas.
+kiosk-ticket-remember = L'imprimante ne marche pas. Retenez votre numéro : { $number }. Il est valable.
+kiosk-done = Terminé
+kiosk-checkin-title = Votre rendez-vous
+kiosk-checkin-hint = Tapez le code écrit sur le papier de votre rendez-vous.
+kiosk-delete = Effacer
+kiosk-ok = Valider
+kiosk-book = Prendre un nouveau rendez-vous
+kiosk-book-service = Pour quel service est le rendez-vous ?
+kiosk-book-day = Quel jour ?
+kiosk-book-time = À quelle heure ?
+kiosk-book-none = Il n'y a pas de rendez-vous libre les prochains jours. Merci de demander à l'accueil.
+kiosk-slots-free = { $count ->
+    [0] Complet
+    [one] 1 heure libre
+   *[other] { $count } heures libres
+}
+kiosk-slot-full = Pris
+kiosk-contact-title = Votre prénom et votre téléphone (facultatif)
+kiosk-contact-why = Ils nous aident à vous prévenir si le rendez-vous change. Vous pouvez passer.
+kiosk-contact-name = Prénom
+kiosk-contact-phone = Téléphone
+kiosk-space = Espace
+kiosk-skip = Passer
+kiosk-next = Continuer
+kiosk-confirm-appointment = Votre rendez-vous est réservé
+kiosk-confirm-code = Votre code pour signaler votre arrivée :
+kiosk-slip-take = Prenez votre papier imprimé en bas.
+kiosk-slip-remember = L'imprimante ne marche pas. Notez votre code : { $code }.
+kiosk-activities-title = Activités en groupe
+kiosk-activities-none = Il n'y a pas d'activité les prochains jours.
+kiosk-seats-left = { $count ->
+    [one] Il reste 1 place
+   *[other] Il reste { $count } places
+}
+kiosk-full = Complet · { $count ->
+    [0] personne sur la liste d'attente
+    [one] 1 personne sur la liste d'attente
+   *[other] { $count } personnes sur la liste d'attente
+}
+kiosk-sign-up = M'inscrire
+kiosk-join-waitlist = Entrer sur la liste d'attente
+kiosk-confirm-activity = Votre place est réservée
+kiosk-confirm-waitlist = Vous êtes le numéro { $position } sur la liste d'attente

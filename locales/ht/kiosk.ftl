@@ -1,0 +1,70 @@
+# Bòn pou vizitè yo.
+kiosk-welcome = Byenveni! Touche la pou kreyòl.
+kiosk-home = Kòmansman
+kiosk-back = Retounen
+kiosk-larger = Lèt pi gwo
+kiosk-busy = Tann yon ti moman, tanpri…
+kiosk-go-to-reception = Padon, sistèm nan pa mache kounye a. Tanpri ale nan resepsyon an.
+kiosk-services-title = Kisa ou bezwen jodi a?
+kiosk-appointments = Mwen gen randevou / pran yon randevou
+kiosk-activities = Aktivite an gwoup
+kiosk-status-open = { $count ->
+    [0] Louvri · pèsonn p ap tann
+    [one] Louvri · 1 moun ap tann · anviwon { $minutes } min
+   *[other] Louvri · { $count } moun ap tann · anviwon { $minutes } min
+}
+kiosk-status-closed = Fèmen kounye a
+kiosk-priority-question = Èske ou bezwen pase anvan jodi a?
+kiosk-priority-note = Touche desen ki koresponn ak ou a. Ou pa bezwen montre okenn papye.
+kiosk-priority-skip = Non, kontinye
+kiosk-ticket-title = Nimewo ou se
+kiosk-ticket-ahead = { $count ->
+    [0] Pa gen pèsonn devan ou.
+    [one] Gen 1 moun devan ou.
+   *[other] Gen { $count } moun devan ou.
+}
+kiosk-ticket-wait = Tan pou tann: anviwon { $minutes } min.
+kiosk-ticket-take = Pran tikè ki enprime a anba a.
+kiosk-ticket-remember = Enprimant lan pa mache. Tanpri sonje nimewo ou: { $number }. Li valab.
+kiosk-done = Fini
+kiosk-checkin-title = Randevou ou
+kiosk-checkin-hint = Tape kòd ki sou papye randevou ou a.
+kiosk-delete = Efase
+kiosk-ok = Dakò
+kiosk-book = Pran yon nouvo randevou
+kiosk-book-service = Pou ki sèvis randevou a ye?
+kiosk-book-day = Ki jou?
+kiosk-book-time = Ki lè?
+kiosk-book-none = Pa gen randevou lib nan jou k ap vini yo. Tanpri mande nan resepsyon an.
+kiosk-slots-free = { $count ->
+    [0] Plen
+    [one] 1 lè lib
+   *[other] { $count } lè lib
+}
+kiosk-slot-full = Pran deja
+kiosk-contact-title = Prenon ou ak telefòn ou (si ou vle)
+kiosk-contact-why = Yo ede nou avèti ou si randevou a chanje. Ou ka sote etap sa a.
+kiosk-contact-name = Prenon
+kiosk-contact-phone = Telefòn
+kiosk-space = Espas
+kiosk-skip = Sote
+kiosk-next = Kontinye
+kiosk-confirm-appointment = Randevou ou pran
+kiosk-confirm-code = Kòd ou pou anrejistre lè ou rive:
+kiosk-slip-take = Pran papye ki enprime a anba a.
+kiosk-slip-remember = Enprimant lan pa mache. Tanpri ekri kòd ou: { $code }.
+kiosk-activities-title = Aktivite an gwoup
+kiosk-activities-none = Pa gen aktivite nan jou k ap vini yo.
+kiosk-seats-left = { $count ->
+    [one] Rete 1 plas
+   *[other] Rete { $count } plas
+}
+kiosk-full = Plen · { $count ->
+    [0] pèsonn sou lis datant lan
+    [one] 1 moun sou lis datant lan
+   *[other] { $count } moun sou lis datant lan
+}
+kiosk-sign-up = Enskri
+kiosk-join-waitlist = Antre sou lis datant lan
+kiosk-confirm-activity = Plas ou rezève
+kiosk-confirm-waitlist = Ou se nimewo { $position } sou lis datant lan
