@@ -122,3 +122,12 @@ fn load(store: &Store, catalog: Arc<Catalog>) -> Result<(Queue, u64), StoreError
     };
     Ok((queue, from))
 }
+
+/// Randomness for short codes (the core has none of its own).
+pub fn nonce() -> u64 {
+    getrandom::u64().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    })
+}

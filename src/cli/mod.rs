@@ -5,6 +5,7 @@ mod bench;
 mod catalog_cmd;
 mod demo;
 mod doctor_cmd;
+mod kiosk_cmd;
 mod print_cmd;
 mod queue_cmds;
 mod settings_cmd;
@@ -37,7 +38,7 @@ pub mod exit {
     name = "integra",
     version,
     about = "Integra: lobby kiosk firmware for community centers (tickets, appointments, activities)",
-    after_help = "Exit codes: 0 ok, 1 device or data failure, 2 usage error, 3 invalid catalog or settings, 4 refused by the queue rules (nothing changed).\nWith no subcommand, `integra` runs the demo on the embedded demo center."
+    after_help = "Exit codes: 0 ok, 1 device or data failure, 2 usage error, 3 invalid catalog or settings, 4 refused by the queue rules (nothing changed).\nWith no subcommand, `integra` opens the kiosk on the embedded demo center (`integra demo` runs a text demo)."
 )]
 pub struct Cli {
     /// Device settings file (role, printer, data directory…). Default: $INTEGRA_SETTINGS if set
@@ -73,6 +74,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
+    /// Open the visitor's kiosk full screen, with the hub in-process (the default)
+    Kiosk,
     /// Check or print a center catalog file
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCmd),
@@ -233,7 +236,11 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         },
     };
     match cli.command {
-        None => demo::run(&ctx, &demo::DemoArgs::default()),
+        None | Some(Cmd::Kiosk) => kiosk_cmd::run(
+            &ctx,
+            settings.as_ref().map(|s| s.idle_timeout_seconds),
+            settings.as_ref().and_then(|s| s.languages.clone()),
+        ),
         Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
         Some(Cmd::Settings(c)) => settings_cmd::run(c),
         Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),

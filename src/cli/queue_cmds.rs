@@ -108,14 +108,7 @@ fn parse_time(s: &str) -> Result<NaiveTime, String> {
         .map_err(|_| format!("'{s}' is not a time: expected HH:MM"))
 }
 
-/// Randomness for short codes (the core has none of its own).
-pub fn nonce() -> u64 {
-    getrandom::u64().unwrap_or_else(|_| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64)
-    })
-}
+pub use crate::engine::nonce;
 
 fn issued(events: &[Stamped]) -> Option<(&Ticket, u32, u32)> {
     events.iter().find_map(|e| match &e.event {

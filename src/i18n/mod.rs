@@ -19,6 +19,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/printer.ftl"),
                     include_str!(concat!("../../locales/", $l, "/printer.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/kiosk.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/kiosk.ftl")),
+                ),
             ]
         };
     }
@@ -121,6 +125,7 @@ impl Localizer {
 pub fn used_ids() -> Vec<&'static str> {
     let mut ids: Vec<&'static str> = QueueError::FLUENT_IDS.to_vec();
     ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
+    ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
     ids
 }
 

@@ -1,1 +1,1314 @@
-pub fn x(){}
+//! The visitor's kiosk: the flow from "choose your language" to a ticket in hand.
+//!
+//! Threads: the UI thread owns the window and the flow state; the engine (queue + SQLite) lives
+//! on its own thread (`Hub`), and the printer on the spooler's. The UI thread never waits: it
+//! sends work to the hub thread, and results come back with `invoke_from_event_loop` to the
+//! controller, found through a thread-local on the UI thread.
+
+use super::{
+    ActivitiesAdapter, CheckinAdapter, Choice, ChoiceAdapter, ConfirmAdapter, ContactAdapter,
+    KioskAdapter, KioskWindow, LanguageChoice, PriorityAdapter, PriorityChoice, Screen,
+    ServiceTile, ServicesAdapter, Session, Theme, TicketAdapter, WelcomeAdapter, icons,
+};
+use crate::core::catalog::Mode;
+use crate::core::{
+    ActivityCode, Appointment, Catalog, Command, Contact, Event, Lang, QueueError, ServiceCode,
+    SignUp, Stamped, Ticket, pick,
+};
+use crate::engine::{Engine, EngineError};
+use crate::i18n::{Localizer, weekday_id};
+use crate::printer::{Format, Job, PrinterUri, Slip, SpoolEvent, Spooler, render};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
+use fluent_bundle::{FluentArgs, FluentValue};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex};
+
+/// Every Fluent id the kiosk uses.
+pub const FLUENT_IDS: &[&str] = &[
+    "kiosk-welcome",
+    "kiosk-home",
+    "kiosk-back",
+    "kiosk-larger",
+    "kiosk-busy",
+    "kiosk-go-to-reception",
+    "kiosk-services-title",
+    "kiosk-appointments",
+    "kiosk-activities",
+    "kiosk-status-open",
+    "kiosk-status-closed",
+    "kiosk-priority-question",
+    "kiosk-priority-note",
+    "kiosk-priority-skip",
+    "kiosk-ticket-title",
+    "kiosk-ticket-ahead",
+    "kiosk-ticket-wait",
+    "kiosk-ticket-take",
+    "kiosk-ticket-remember",
+    "kiosk-done",
+    "kiosk-checkin-title",
+    "kiosk-checkin-hint",
+    "kiosk-delete",
+    "kiosk-ok",
+    "kiosk-book",
+    "kiosk-book-service",
+    "kiosk-book-day",
+    "kiosk-book-time",
+    "kiosk-book-none",
+    "kiosk-slots-free",
+    "kiosk-slot-full",
+    "kiosk-contact-title",
+    "kiosk-contact-why",
+    "kiosk-contact-name",
+    "kiosk-contact-phone",
+    "kiosk-space",
+    "kiosk-skip",
+    "kiosk-next",
+    "kiosk-confirm-appointment",
+    "kiosk-confirm-code",
+    "kiosk-slip-take",
+    "kiosk-slip-remember",
+    "kiosk-activities-title",
+    "kiosk-activities-none",
+    "kiosk-seats-left",
+    "kiosk-full",
+    "kiosk-sign-up",
+    "kiosk-join-waitlist",
+    "kiosk-confirm-activity",
+    "kiosk-confirm-waitlist",
+];
+
+/// Letters offered for a first name (Spanish, Portuguese, French and Creole names).
+const LETTERS: &[&str] = &[
+    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "Ñ", "O", "P", "Q", "R",
+    "S", "T", "U", "V", "W", "X", "Y", "Z", "Á", "É", "Í", "Ó", "Ú", "Ç", "Ã", "Õ", "È", "Ò", "-",
+];
+
+/// Days shown when booking an appointment or looking for activities.
+const DAYS_AHEAD: u32 = 14;
+
+/// How the kiosk is set up.
+#[derive(Clone)]
+pub struct KioskConfig {
+    pub catalog: Arc<Catalog>,
+    /// `None`: tickets go to a preview file (said in the log).
+    pub printer: PrinterUri,
+    pub format: Format,
+    /// Back to the welcome screen after this long without a touch.
+    pub idle: std::time::Duration,
+    /// How long the ticket stays on screen (twice as long when the print failed).
+    pub ticket_screen: std::time::Duration,
+    /// Languages in the order of the welcome screen.
+    pub languages: Vec<Lang>,
+    /// A fixed instant for training and tests; the real clock otherwise.
+    pub clock: Option<DateTime<Utc>>,
+    /// Run the engine on the UI thread (tests with the testing backend) instead of its own.
+    pub inline: bool,
+}
+
+type HubJob = Box<dyn FnOnce(&mut Engine) + Send>;
+type UiJob = Box<dyn FnOnce() + Send>;
+
+/// The engine, on its own thread (or inline for tests).
+enum Hub {
+    Thread(Sender<HubJob>),
+    Inline(RefCell<Engine>),
+}
+
+impl Hub {
+    fn start(engine: Engine, inline: bool) -> Hub {
+        if inline {
+            return Hub::Inline(RefCell::new(engine));
+        }
+        let (tx, rx) = channel::<HubJob>();
+        let mut engine = engine;
+        let spawned = std::thread::Builder::new()
+            .name("kiosk-hub".into())
+            .spawn(move || {
+                for job in rx {
+                    job(&mut engine);
+                }
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start the hub thread: {e}");
+        }
+        Hub::Thread(tx)
+    }
+
+    fn run(&self, job: HubJob) {
+        match self {
+            Hub::Thread(tx) => {
+                if tx.send(job).is_err() {
+                    log::error!("the hub thread has stopped");
+                    to_ui(Box::new(|| with_kiosk(|k| k.hub_failed())));
+                }
+            }
+            Hub::Inline(engine) => match engine.try_borrow_mut() {
+                Ok(mut e) => job(&mut e),
+                Err(_) => log::error!("the engine is busy"),
+            },
+        }
+    }
+}
+
+thread_local! {
+    static KIOSK: RefCell<Option<Rc<Kiosk>>> = const { RefCell::new(None) };
+}
+
+/// UI jobs that arrived from other threads while running inline (tests pump them).
+static PENDING: Mutex<Vec<UiJob>> = Mutex::new(Vec::new());
+static INLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Run `f` on the UI thread.
+fn to_ui(f: UiJob) {
+    let on_ui = KIOSK.with(|k| k.borrow().is_some());
+    if on_ui {
+        f();
+    } else if INLINE.load(std::sync::atomic::Ordering::SeqCst) {
+        if let Ok(mut p) = PENDING.lock() {
+            p.push(f);
+        }
+    } else if let Err(e) = slint::invoke_from_event_loop(f) {
+        log::error!("cannot reach the UI thread: {e}");
+    }
+}
+
+fn with_kiosk(f: impl FnOnce(&Rc<Kiosk>)) {
+    let k = KIOSK.with(|k| k.borrow().clone());
+    if let Some(k) = k {
+        f(&k);
+    }
+}
+
+/// Run the UI jobs that other threads (the printer spooler) queued, in inline mode.
+pub fn pump() {
+    let jobs: Vec<UiJob> = PENDING.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    for j in jobs {
+        j();
+    }
+}
+
+#[derive(Default)]
+struct Booking {
+    service: Option<ServiceCode>,
+    date: Option<NaiveDate>,
+    time: Option<NaiveTime>,
+}
+
+#[derive(Default, PartialEq, Eq, Clone, Copy)]
+enum ChoiceStep {
+    #[default]
+    Service,
+    Day,
+    Time,
+}
+
+#[derive(Default)]
+struct Flow {
+    lang: Option<Lang>,
+    stack: Vec<Screen>,
+    service: Option<ServiceCode>,
+    code: String,
+    booking: Booking,
+    choice: ChoiceStep,
+    contact: Contact,
+    field_phone: bool,
+    sessions: Vec<(ActivityCode, NaiveDate)>,
+    /// The ticket number or code on screen (to match printer failures).
+    shown: String,
+}
+
+/// Tile data computed on the hub thread (no UI types: those are not `Send`).
+struct TileData {
+    code: ServiceCode,
+    open: bool,
+    waiting: u32,
+    wait: u32,
+}
+
+struct SessionData {
+    code: ActivityCode,
+    date: NaiveDate,
+    seated: u32,
+    waitlist: u32,
+}
+
+pub struct Kiosk {
+    ui: slint::Weak<KioskWindow>,
+    cfg: KioskConfig,
+    hub: Hub,
+    spooler: Spooler,
+    flow: RefCell<Flow>,
+    locales: BTreeMap<Lang, Localizer>,
+    idle: slint::Timer,
+    printing_failed: Cell<bool>,
+}
+
+impl Kiosk {
+    /// Build the kiosk on a window: wire every adapter, start the hub thread and the spooler.
+    pub fn start(ui: &KioskWindow, engine: Engine, cfg: KioskConfig) -> Result<Rc<Kiosk>, String> {
+        let mut locales = BTreeMap::new();
+        for l in Lang::ALL {
+            locales.insert(l, Localizer::new(l)?);
+        }
+        INLINE.store(cfg.inline, std::sync::atomic::Ordering::SeqCst);
+        let spooler = Spooler::start(cfg.printer.clone(), |e| {
+            if let SpoolEvent::Failed { label, reason } = e {
+                log::warn!("not printed {label}: {reason}");
+                to_ui(Box::new(move || with_kiosk(|k| k.print_failed(&label))));
+            }
+        });
+        let kiosk = Rc::new(Kiosk {
+            ui: ui.as_weak(),
+            hub: Hub::start(engine, cfg.inline),
+            cfg,
+            spooler,
+            flow: RefCell::new(Flow::default()),
+            locales,
+            idle: slint::Timer::default(),
+            printing_failed: Cell::new(false),
+        });
+        KIOSK.with(|k| *k.borrow_mut() = Some(kiosk.clone()));
+        kiosk.wire(ui);
+        kiosk.home();
+        Ok(kiosk)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.cfg.clock.unwrap_or_else(Utc::now)
+    }
+
+    fn lang(&self) -> Lang {
+        self.flow
+            .borrow()
+            .lang
+            .unwrap_or(self.cfg.catalog.center.default_language)
+    }
+
+    fn l(&self) -> &Localizer {
+        let lang = self.lang();
+        self.locales
+            .get(&lang)
+            .or_else(|| self.locales.values().next())
+            .expect("all five locales load at start")
+    }
+
+    fn t(&self, id: &str) -> SharedString {
+        self.l().text(id, None).into()
+    }
+
+    fn t_args(&self, id: &str, args: &[(&str, FluentValue<'static>)]) -> SharedString {
+        let mut a = FluentArgs::new();
+        for (k, v) in args {
+            a.set(*k, v.clone());
+        }
+        self.l().text(id, Some(&a)).into()
+    }
+
+    fn ui(&self) -> Option<KioskWindow> {
+        self.ui.upgrade()
+    }
+
+    /// Any touch: the idle countdown starts again.
+    fn touched(&self) {
+        let screen = self.ui().map(|u| u.global::<KioskAdapter>().get_screen());
+        let wait = match screen {
+            Some(Screen::Ticket) | Some(Screen::Confirm) => {
+                if self.printing_failed.get() {
+                    self.cfg.ticket_screen * 3
+                } else {
+                    self.cfg.ticket_screen
+                }
+            }
+            Some(Screen::Welcome) | None => return self.idle.stop(),
+            _ => self.cfg.idle,
+        };
+        self.idle.start(slint::TimerMode::SingleShot, wait, || {
+            with_kiosk(|k| {
+                log::info!("idle: back to the welcome screen");
+                k.home();
+            })
+        });
+    }
+
+    fn go(&self, screen: Screen) {
+        if let Some(ui) = self.ui() {
+            let a = ui.global::<KioskAdapter>();
+            let current = a.get_screen();
+            if current != screen && !matches!(current, Screen::Busy) {
+                self.flow.borrow_mut().stack.push(current);
+            }
+            a.set_screen(screen);
+            a.set_notice(SharedString::new());
+        }
+        self.touched();
+    }
+
+    /// Back to the welcome screen, forgetting everything typed or chosen.
+    pub fn home(&self) {
+        *self.flow.borrow_mut() = Flow::default();
+        self.printing_failed.set(false);
+        if let Some(ui) = self.ui() {
+            let contact = ui.global::<ContactAdapter>();
+            contact.set_name(SharedString::new());
+            contact.set_phone(SharedString::new());
+            let checkin = ui.global::<CheckinAdapter>();
+            checkin.set_code(SharedString::new());
+            checkin.set_error(SharedString::new());
+            ui.global::<Theme>().set_large_text(false);
+            let a = ui.global::<KioskAdapter>();
+            a.set_screen(Screen::Welcome);
+            a.set_notice(SharedString::new());
+        }
+        self.fill_welcome();
+        self.idle.stop();
+    }
+
+    fn back(&self) {
+        let prev = self.flow.borrow_mut().stack.pop();
+        match prev {
+            None | Some(Screen::Welcome) => self.home(),
+            Some(screen) => {
+                if screen == Screen::Choice {
+                    let step = self.flow.borrow().choice;
+                    let prev_step = match step {
+                        ChoiceStep::Time => Some(ChoiceStep::Day),
+                        ChoiceStep::Day => Some(ChoiceStep::Service),
+                        ChoiceStep::Service => None,
+                    };
+                    if let Some(s) = prev_step
+                        && self.ui().map(|u| u.global::<KioskAdapter>().get_screen())
+                            == Some(Screen::Choice)
+                    {
+                        self.flow.borrow_mut().stack.push(Screen::Choice);
+                        self.flow.borrow_mut().choice = s;
+                    }
+                }
+                if let Some(ui) = self.ui() {
+                    ui.global::<KioskAdapter>().set_screen(screen);
+                }
+                self.refresh(screen);
+                self.touched();
+            }
+        }
+    }
+
+    /// Refill a screen's adapter (after back, or a language change).
+    fn refresh(&self, screen: Screen) {
+        match screen {
+            Screen::Services => self.show_services(),
+            Screen::Choice => self.show_choice(),
+            Screen::Activities => self.show_activities(),
+            _ => {}
+        }
+    }
+
+    fn wire(self: &Rc<Self>, ui: &KioskWindow) {
+        let a = ui.global::<KioskAdapter>();
+        a.on_home(|| with_kiosk(|k| k.home()));
+        a.on_back(|| with_kiosk(|k| k.back()));
+        a.on_larger(|| {
+            with_kiosk(|k| {
+                if let Some(ui) = k.ui() {
+                    let t = ui.global::<Theme>();
+                    t.set_large_text(!t.get_large_text());
+                }
+                k.touched();
+            })
+        });
+        a.on_printer_failed(|label| with_kiosk(|k| k.print_failed(label.as_str())));
+        ui.global::<WelcomeAdapter>()
+            .on_choose(|code| with_kiosk(|k| k.choose_language(code.as_str())));
+        let s = ui.global::<ServicesAdapter>();
+        s.on_pick(|code| with_kiosk(|k| k.pick_service(code.as_str())));
+        s.on_appointments(|| with_kiosk(|k| k.show_checkin()));
+        s.on_activities(|| with_kiosk(|k| k.show_activities()));
+        let p = ui.global::<PriorityAdapter>();
+        p.on_skip(|| with_kiosk(|k| k.issue(None)));
+        p.on_choose(|code| with_kiosk(|k| k.issue(Some(code.to_string()))));
+        ui.global::<TicketAdapter>()
+            .on_done(|| with_kiosk(|k| k.home()));
+        ui.global::<ConfirmAdapter>()
+            .on_done(|| with_kiosk(|k| k.home()));
+        let c = ui.global::<CheckinAdapter>();
+        c.on_digit(|d| with_kiosk(|k| k.checkin_digit(d.as_str())));
+        c.on_delete(|| with_kiosk(|k| k.checkin_delete()));
+        c.on_ok(|| with_kiosk(|k| k.check_in()));
+        c.on_book(|| with_kiosk(|k| k.start_booking()));
+        ui.global::<ChoiceAdapter>()
+            .on_pick(|key| with_kiosk(|k| k.choice_picked(key.as_str())));
+        let ct = ui.global::<ContactAdapter>();
+        ct.on_focus(|f| with_kiosk(|k| k.contact_focus(f.as_str())));
+        ct.on_key(|s| with_kiosk(|k| k.contact_key(s.as_str())));
+        ct.on_delete(|| with_kiosk(|k| k.contact_delete()));
+        ct.on_skip(|| {
+            with_kiosk(|k| {
+                k.flow.borrow_mut().contact = Contact::default();
+                k.book();
+            })
+        });
+        ct.on_next(|| with_kiosk(|k| k.book()));
+        ui.global::<ActivitiesAdapter>()
+            .on_sign_up(|key| with_kiosk(|k| k.sign_up(key.as_str())));
+    }
+
+    // ------------------------------------------------------------------ welcome
+
+    fn fill_welcome(&self) {
+        let Some(ui) = self.ui() else { return };
+        let choices: Vec<LanguageChoice> = self
+            .cfg
+            .languages
+            .iter()
+            .filter_map(|l| {
+                self.locales.get(l).map(|loc| LanguageChoice {
+                    code: l.code().into(),
+                    name: l.native_name().into(),
+                    welcome: loc.text("kiosk-welcome", None).into(),
+                })
+            })
+            .collect();
+        let w = ui.global::<WelcomeAdapter>();
+        w.set_center_name(self.cfg.catalog.center.name.clone().into());
+        w.set_languages(ModelRc::new(VecModel::from(choices)));
+    }
+
+    fn choose_language(&self, code: &str) {
+        let Ok(lang) = code.parse::<Lang>() else { return };
+        self.flow.borrow_mut().lang = Some(lang);
+        if let Some(ui) = self.ui() {
+            let a = ui.global::<KioskAdapter>();
+            a.set_home_label(self.t("kiosk-home"));
+            a.set_back_label(self.t("kiosk-back"));
+            a.set_larger_label(self.t("kiosk-larger"));
+            a.set_busy_text(self.t("kiosk-busy"));
+        }
+        self.go(Screen::Services);
+        self.show_services();
+    }
+
+    // ------------------------------------------------------------------ services
+
+    fn show_services(&self) {
+        let catalog = self.cfg.catalog.clone();
+        let now = self.now();
+        self.hub.run(Box::new(move |engine| {
+            let q = engine.queue();
+            let tiles: Vec<TileData> = catalog
+                .services
+                .iter()
+                .map(|s| {
+                    let st = q.service_status(&s.code, now);
+                    // An activity service is "open" when it has sessions to sign up for.
+                    let open = if s.takes(Mode::Activity) && !s.takes(Mode::WalkIn) {
+                        catalog.activities.iter().any(|a| a.service == s.code)
+                    } else {
+                        st.open
+                    };
+                    TileData {
+                        code: s.code.clone(),
+                        open,
+                        waiting: st.waiting,
+                        wait: st.wait_minutes,
+                    }
+                })
+                .collect();
+            to_ui(Box::new(move || with_kiosk(|k| k.fill_services(tiles))));
+        }));
+    }
+
+    fn fill_services(&self, tiles: Vec<TileData>) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let model: Vec<ServiceTile> = tiles
+            .iter()
+            .filter_map(|t| {
+                let s = self.cfg.catalog.service(&t.code)?;
+                let status = if !t.open {
+                    self.t("kiosk-status-closed")
+                } else if s.takes(Mode::WalkIn) {
+                    self.t_args(
+                        "kiosk-status-open",
+                        &[
+                            ("count", FluentValue::from(t.waiting)),
+                            ("minutes", FluentValue::from(t.wait)),
+                        ],
+                    )
+                } else {
+                    self.t("kiosk-activities")
+                };
+                Some(ServiceTile {
+                    code: s.code.as_str().into(),
+                    name: pick(&s.name, lang, fallback).into(),
+                    line: pick(&s.description, lang, fallback).into(),
+                    icon: icons::image(&s.icon),
+                    open: t.open,
+                    status,
+                })
+            })
+            .collect();
+        let a = ui.global::<ServicesAdapter>();
+        a.set_title(self.t("kiosk-services-title"));
+        a.set_appointments_label(self.t("kiosk-appointments"));
+        a.set_activities_label(self.t("kiosk-activities"));
+        a.set_services(ModelRc::new(VecModel::from(model)));
+    }
+
+    fn pick_service(&self, code: &str) {
+        let Some(s) = self.cfg.catalog.service(&ServiceCode::from(code)) else {
+            return;
+        };
+        if !s.takes(Mode::WalkIn) {
+            if s.takes(Mode::Activity) {
+                return self.show_activities();
+            }
+            return self.show_checkin();
+        }
+        let local = self.now().with_timezone(&self.cfg.catalog.center.timezone);
+        if !s.is_open_at(local.date_naive(), local.time()) {
+            let msg = self.l().error(
+                &QueueError::ServiceClosed(s.code.clone()),
+                &self.cfg.catalog,
+            );
+            if let Some(ui) = self.ui() {
+                ui.global::<KioskAdapter>().set_notice(msg.into());
+            }
+            return self.touched();
+        }
+        self.flow.borrow_mut().service = Some(s.code.clone());
+        self.show_priority();
+    }
+
+    // ------------------------------------------------------------------ priority
+
+    fn show_priority(&self) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let classes: Vec<PriorityChoice> = self
+            .cfg
+            .catalog
+            .priority
+            .classes
+            .iter()
+            .map(|c| PriorityChoice {
+                code: c.code.as_str().into(),
+                name: pick(&c.name, lang, fallback).into(),
+                icon: icons::image(&c.icon),
+            })
+            .collect();
+        let p = ui.global::<PriorityAdapter>();
+        p.set_question(self.t("kiosk-priority-question"));
+        p.set_note(self.t("kiosk-priority-note"));
+        p.set_skip_label(self.t("kiosk-priority-skip"));
+        p.set_classes(ModelRc::new(VecModel::from(classes)));
+        self.go(Screen::Priority);
+    }
+
+    // ------------------------------------------------------------------ issuing
+
+    fn busy(&self) {
+        if let Some(ui) = self.ui() {
+            ui.global::<KioskAdapter>().set_screen(Screen::Busy);
+        }
+    }
+
+    /// The engine failed (disk, database): the visitor is sent to reception, no number invented.
+    fn hub_failed(&self) {
+        let text = self.t("kiosk-go-to-reception");
+        if let Some(ui) = self.ui() {
+            let a = ui.global::<KioskAdapter>();
+            if a.get_screen() == Screen::Busy {
+                let prev = self.flow.borrow_mut().stack.pop().unwrap_or(Screen::Services);
+                a.set_screen(prev);
+            }
+            a.set_notice(text);
+        }
+        self.touched();
+    }
+
+    fn refused(&self, err: &QueueError) {
+        let text = self.l().error(err, &self.cfg.catalog);
+        if let Some(ui) = self.ui() {
+            let a = ui.global::<KioskAdapter>();
+            if a.get_screen() == Screen::Busy {
+                let prev = self.flow.borrow_mut().stack.pop().unwrap_or(Screen::Services);
+                a.set_screen(prev);
+            }
+            a.set_notice(text.into());
+        }
+        self.touched();
+    }
+
+    /// Send a command to the engine; the committed events come back to `done` on the UI thread.
+    fn execute(&self, cmd: Command, done: fn(&Kiosk, Vec<Stamped>)) {
+        self.busy();
+        let now = self.now();
+        self.hub.run(Box::new(move |engine| {
+            let result = engine.execute(&cmd, now);
+            to_ui(Box::new(move || {
+                with_kiosk(|k| match result {
+                    Ok(events) => done(k, events),
+                    Err(EngineError::Queue(e)) => k.refused(&e),
+                    Err(EngineError::Store(e)) => {
+                        log::error!("the engine failed: {e}");
+                        k.hub_failed();
+                    }
+                })
+            }));
+        }));
+    }
+
+    fn issue(&self, priority: Option<String>) {
+        let Some(service) = self.flow.borrow().service.clone() else {
+            return self.home();
+        };
+        let cmd = Command::IssueTicket {
+            service,
+            lang: self.lang(),
+            priority: priority.map(crate::core::PriorityClass::new),
+        };
+        self.execute(cmd, |k, events| k.show_ticket(&events));
+    }
+
+    fn print(&self, label: &str, slip: &Slip) {
+        match render(slip, &self.cfg.format) {
+            Ok(bytes) => {
+                if let Err(e) = self.spooler.submit(Job {
+                    label: label.to_string(),
+                    bytes,
+                }) {
+                    log::warn!("printer queue refused {label}: {e:?}");
+                    self.print_failed(label);
+                }
+            }
+            Err(e) => {
+                log::error!("cannot lay out {label}: {e}");
+                self.print_failed(label);
+            }
+        }
+    }
+
+    fn show_ticket(&self, events: &[Stamped]) {
+        let Some((ticket, ahead, wait)) = events.iter().find_map(|e| match &e.event {
+            Event::TicketIssued {
+                ticket,
+                ahead,
+                wait_minutes,
+            } => Some((ticket.clone(), *ahead, *wait_minutes)),
+            _ => None,
+        }) else {
+            return self.hub_failed();
+        };
+        let label = ticket.label();
+        self.flow.borrow_mut().shown = label.clone();
+        self.printing_failed.set(false);
+        if let Some(ui) = self.ui() {
+            self.fill_ticket(&ui, &ticket, ahead, wait);
+        }
+        self.go(Screen::Ticket);
+        // The number is on screen (committed); only now does it go to the printer.
+        let slip = Slip::for_ticket(&self.cfg.catalog, &ticket, ahead, wait);
+        self.print(&label, &slip);
+    }
+
+    fn fill_ticket(&self, ui: &KioskWindow, ticket: &Ticket, ahead: u32, wait: u32) {
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let label = ticket.label();
+        let t = ui.global::<TicketAdapter>();
+        t.set_title(self.t("kiosk-ticket-title"));
+        t.set_number(label.clone().into());
+        t.set_service(
+            self.cfg
+                .catalog
+                .service(&ticket.service)
+                .map(|s| pick(&s.name, lang, fallback).to_string())
+                .unwrap_or_default()
+                .into(),
+        );
+        t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
+        t.set_wait(self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))]));
+        t.set_print_line(self.t("kiosk-ticket-take"));
+        t.set_remember_line(self.t_args(
+            "kiosk-ticket-remember",
+            &[("number", FluentValue::from(label))],
+        ));
+        t.set_print_failed(false);
+        t.set_done_label(self.t("kiosk-done"));
+    }
+
+    /// The printer could not print what is on screen: say so, keep it on screen longer.
+    pub fn print_failed(&self, label: &str) {
+        if self.flow.borrow().shown != label {
+            return;
+        }
+        self.printing_failed.set(true);
+        if let Some(ui) = self.ui() {
+            ui.global::<TicketAdapter>().set_print_failed(true);
+            ui.global::<ConfirmAdapter>().set_print_failed(true);
+        }
+        self.touched();
+    }
+
+    // ------------------------------------------------------------------ check-in
+
+    fn show_checkin(&self) {
+        let Some(ui) = self.ui() else { return };
+        let c = ui.global::<CheckinAdapter>();
+        c.set_title(self.t("kiosk-checkin-title"));
+        c.set_hint(self.t("kiosk-checkin-hint"));
+        c.set_delete_label(self.t("kiosk-delete"));
+        c.set_ok_label(self.t("kiosk-ok"));
+        c.set_book_label(self.t("kiosk-book"));
+        c.set_error(SharedString::new());
+        c.set_code(self.flow.borrow().code.clone().into());
+        self.go(Screen::Checkin);
+    }
+
+    fn checkin_digit(&self, d: &str) {
+        {
+            let mut f = self.flow.borrow_mut();
+            if f.code.len() < 6 && d.chars().all(|c| c.is_ascii_digit()) {
+                f.code.push_str(d);
+            }
+        }
+        self.sync_code();
+    }
+
+    fn checkin_delete(&self) {
+        self.flow.borrow_mut().code.pop();
+        self.sync_code();
+    }
+
+    fn sync_code(&self) {
+        if let Some(ui) = self.ui() {
+            let c = ui.global::<CheckinAdapter>();
+            c.set_code(self.flow.borrow().code.clone().into());
+            c.set_error(SharedString::new());
+        }
+        self.touched();
+    }
+
+    fn check_in(&self) {
+        let code = self.flow.borrow().code.clone();
+        if code.is_empty() {
+            return;
+        }
+        self.busy();
+        let now = self.now();
+        self.hub.run(Box::new(move |engine| {
+            let result = engine.execute(&Command::CheckIn { code }, now);
+            to_ui(Box::new(move || {
+                with_kiosk(|k| match result {
+                    Ok(events) => k.show_ticket(&events),
+                    Err(EngineError::Queue(e)) => {
+                        let text = k.l().error(&e, &k.cfg.catalog);
+                        if let Some(ui) = k.ui() {
+                            ui.global::<KioskAdapter>().set_screen(Screen::Checkin);
+                            ui.global::<CheckinAdapter>().set_error(text.into());
+                        }
+                        k.touched();
+                    }
+                    Err(EngineError::Store(e)) => {
+                        log::error!("the engine failed: {e}");
+                        k.hub_failed();
+                    }
+                })
+            }));
+        }));
+    }
+
+    // ------------------------------------------------------------------ booking
+
+    fn start_booking(&self) {
+        {
+            let mut f = self.flow.borrow_mut();
+            f.booking = Booking::default();
+            f.choice = ChoiceStep::Service;
+        }
+        self.go(Screen::Choice);
+        self.show_choice();
+    }
+
+    fn date_label(&self, date: NaiveDate) -> String {
+        format!(
+            "{} {}",
+            self.l().text(weekday_id(date.weekday()), None),
+            date.format("%d/%m")
+        )
+    }
+
+    /// Fill the choice screen for the current booking step (slot counts come from the hub).
+    fn show_choice(&self) {
+        let step = self.flow.borrow().choice;
+        let catalog = self.cfg.catalog.clone();
+        let now = self.now();
+        let (service, date) = {
+            let f = self.flow.borrow();
+            (f.booking.service.clone(), f.booking.date)
+        };
+        self.hub.run(Box::new(move |engine| {
+            let q = engine.queue();
+            let tz = catalog.center.timezone;
+            let local = now.with_timezone(&tz).naive_local();
+            let today = local.date();
+            let horizon = catalog.center.booking_days_ahead.min(DAYS_AHEAD);
+            // (key, free slots) per item.
+            let free_on = |s: &crate::core::catalog::Service, d: NaiveDate| -> Vec<(NaiveTime, u32)> {
+                let cap = s.appointments.as_ref().map_or(0, |r| r.capacity);
+                s.slots_on(d)
+                    .into_iter()
+                    .filter(|t| d.and_time(*t) > local)
+                    .map(|t| (t, cap.saturating_sub(q.slot_taken(&s.code, d, t))))
+                    .collect()
+            };
+            let items: Vec<(String, u32)> = match step {
+                ChoiceStep::Service => catalog
+                    .services
+                    .iter()
+                    .filter(|s| s.takes(Mode::Appointment))
+                    .map(|s| {
+                        let free: u32 = (0..=horizon)
+                            .filter_map(|i| today.checked_add_days(chrono::Days::new(u64::from(i))))
+                            .map(|d| free_on(s, d).iter().map(|x| x.1).sum::<u32>())
+                            .sum();
+                        (s.code.to_string(), free)
+                    })
+                    .collect(),
+                ChoiceStep::Day => service
+                    .as_ref()
+                    .and_then(|c| catalog.service(c))
+                    .map(|s| {
+                        (0..=horizon)
+                            .filter_map(|i| today.checked_add_days(chrono::Days::new(u64::from(i))))
+                            .filter(|d| !s.slots_on(*d).is_empty())
+                            .map(|d| (d.to_string(), free_on(s, d).iter().map(|x| x.1).sum()))
+                            .filter(|(_, free)| *free > 0)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ChoiceStep::Time => match (service.as_ref().and_then(|c| catalog.service(c)), date) {
+                    (Some(s), Some(d)) => free_on(s, d)
+                        .into_iter()
+                        .map(|(t, free)| (t.format("%H:%M").to_string(), free))
+                        .collect(),
+                    _ => Vec::new(),
+                },
+            };
+            to_ui(Box::new(move || with_kiosk(|k| k.fill_choice(step, items))));
+        }));
+    }
+
+    fn fill_choice(&self, step: ChoiceStep, items: Vec<(String, u32)>) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let choices: Vec<Choice> = items
+            .iter()
+            .map(|(key, free)| {
+                let (label, sub) = match step {
+                    ChoiceStep::Service => (
+                        self.cfg
+                            .catalog
+                            .service(&ServiceCode::from(key.as_str()))
+                            .map(|s| pick(&s.name, lang, fallback).to_string())
+                            .unwrap_or_default(),
+                        self.t_args("kiosk-slots-free", &[("count", FluentValue::from(*free))])
+                            .to_string(),
+                    ),
+                    ChoiceStep::Day => (
+                        key.parse::<NaiveDate>()
+                            .map(|d| self.date_label(d))
+                            .unwrap_or_default(),
+                        self.t_args("kiosk-slots-free", &[("count", FluentValue::from(*free))])
+                            .to_string(),
+                    ),
+                    ChoiceStep::Time => (
+                        key.clone(),
+                        if *free == 0 {
+                            self.t("kiosk-slot-full").to_string()
+                        } else {
+                            String::new()
+                        },
+                    ),
+                };
+                Choice {
+                    key: key.as_str().into(),
+                    label: label.into(),
+                    sub: sub.into(),
+                    enabled: *free > 0,
+                }
+            })
+            .collect();
+        let c = ui.global::<ChoiceAdapter>();
+        c.set_title(self.t(match step {
+            ChoiceStep::Service => "kiosk-book-service",
+            ChoiceStep::Day => "kiosk-book-day",
+            ChoiceStep::Time => "kiosk-book-time",
+        }));
+        c.set_empty(self.t("kiosk-book-none"));
+        c.set_error(SharedString::new());
+        c.set_choices(ModelRc::new(VecModel::from(choices)));
+    }
+
+    fn choice_picked(&self, key: &str) {
+        let step = self.flow.borrow().choice;
+        {
+            let mut f = self.flow.borrow_mut();
+            match step {
+                ChoiceStep::Service => {
+                    f.booking.service = Some(ServiceCode::from(key));
+                    f.choice = ChoiceStep::Day;
+                }
+                ChoiceStep::Day => {
+                    f.booking.date = key.parse().ok();
+                    f.choice = ChoiceStep::Time;
+                }
+                ChoiceStep::Time => {
+                    f.booking.time = NaiveTime::parse_from_str(key, "%H:%M").ok();
+                }
+            }
+            if step != ChoiceStep::Time {
+                f.stack.push(Screen::Choice);
+            }
+        }
+        if step == ChoiceStep::Time {
+            self.show_contact();
+        } else {
+            self.show_choice();
+            self.touched();
+        }
+    }
+
+    fn show_contact(&self) {
+        let Some(ui) = self.ui() else { return };
+        let c = ui.global::<ContactAdapter>();
+        c.set_title(self.t("kiosk-contact-title"));
+        c.set_why(self.t("kiosk-contact-why"));
+        c.set_name_label(self.t("kiosk-contact-name"));
+        c.set_phone_label(self.t("kiosk-contact-phone"));
+        c.set_skip_label(self.t("kiosk-skip"));
+        c.set_next_label(self.t("kiosk-next"));
+        c.set_delete_label(self.t("kiosk-delete"));
+        c.set_space_label(self.t("kiosk-space"));
+        c.set_error(SharedString::new());
+        let letters: Vec<SharedString> = LETTERS.iter().map(|l| SharedString::from(*l)).collect();
+        c.set_letters(ModelRc::new(VecModel::from(letters)));
+        self.sync_contact();
+        self.go(Screen::Contact);
+    }
+
+    fn sync_contact(&self) {
+        let Some(ui) = self.ui() else { return };
+        let f = self.flow.borrow();
+        let c = ui.global::<ContactAdapter>();
+        c.set_name(f.contact.name.clone().unwrap_or_default().into());
+        c.set_phone(f.contact.phone.clone().unwrap_or_default().into());
+        c.set_field(if f.field_phone { "phone" } else { "name" }.into());
+    }
+
+    fn contact_focus(&self, field: &str) {
+        self.flow.borrow_mut().field_phone = field == "phone";
+        self.sync_contact();
+        self.touched();
+    }
+
+    fn contact_key(&self, key: &str) {
+        {
+            let mut f = self.flow.borrow_mut();
+            let phone = f.field_phone;
+            let target = if phone {
+                f.contact.phone.get_or_insert_with(String::new)
+            } else {
+                f.contact.name.get_or_insert_with(String::new)
+            };
+            let limit = if phone { 20 } else { 40 };
+            if target.chars().count() < limit {
+                // Names are typed in capitals on the keys; keep them readable: Ana, not ANA.
+                let lower = !phone
+                    && target
+                        .chars()
+                        .last()
+                        .is_some_and(|c| c.is_alphabetic());
+                if lower {
+                    target.push_str(&key.to_lowercase());
+                } else {
+                    target.push_str(key);
+                }
+            }
+        }
+        self.sync_contact();
+        self.touched();
+    }
+
+    fn contact_delete(&self) {
+        {
+            let mut f = self.flow.borrow_mut();
+            let phone = f.field_phone;
+            let target = if phone {
+                &mut f.contact.phone
+            } else {
+                &mut f.contact.name
+            };
+            if let Some(s) = target {
+                s.pop();
+                if s.is_empty() {
+                    *target = None;
+                }
+            }
+        }
+        self.sync_contact();
+        self.touched();
+    }
+
+    fn book(&self) {
+        let (service, date, time, contact) = {
+            let f = self.flow.borrow();
+            (
+                f.booking.service.clone(),
+                f.booking.date,
+                f.booking.time,
+                f.contact.clone(),
+            )
+        };
+        let (Some(service), Some(date), Some(time)) = (service, date, time) else {
+            return self.start_booking();
+        };
+        let cmd = Command::BookAppointment {
+            service,
+            date,
+            time,
+            lang: self.lang(),
+            contact,
+            nonce: crate::engine::nonce(),
+        };
+        self.busy();
+        let now = self.now();
+        self.hub.run(Box::new(move |engine| {
+            let result = engine.execute(&cmd, now);
+            to_ui(Box::new(move || {
+                with_kiosk(|k| match result {
+                    Ok(events) => k.show_booked(&events),
+                    Err(EngineError::Queue(e @ (QueueError::BadName | QueueError::BadPhone))) => {
+                        let text = k.l().error(&e, &k.cfg.catalog);
+                        if let Some(ui) = k.ui() {
+                            ui.global::<KioskAdapter>().set_screen(Screen::Contact);
+                            ui.global::<ContactAdapter>().set_error(text.into());
+                        }
+                        k.touched();
+                    }
+                    Err(EngineError::Queue(e)) => {
+                        // The slot went in the meantime: choose another time.
+                        let text = k.l().error(&e, &k.cfg.catalog);
+                        k.flow.borrow_mut().choice = ChoiceStep::Time;
+                        if let Some(ui) = k.ui() {
+                            ui.global::<KioskAdapter>().set_screen(Screen::Choice);
+                        }
+                        k.show_choice();
+                        if let Some(ui) = k.ui() {
+                            ui.global::<ChoiceAdapter>().set_error(text.into());
+                        }
+                        k.touched();
+                    }
+                    Err(EngineError::Store(e)) => {
+                        log::error!("the engine failed: {e}");
+                        k.hub_failed();
+                    }
+                })
+            }));
+        }));
+    }
+
+    fn show_booked(&self, events: &[Stamped]) {
+        let Some(a) = events.iter().find_map(|e| match &e.event {
+            Event::AppointmentBooked { appointment } => Some(appointment.clone()),
+            _ => None,
+        }) else {
+            return self.hub_failed();
+        };
+        self.show_confirm_appointment(&a);
+        self.print(&a.code, &Slip::for_appointment(&self.cfg.catalog, &a));
+    }
+
+    fn show_confirm_appointment(&self, a: &Appointment) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let service = self
+            .cfg
+            .catalog
+            .service(&a.service)
+            .map(|s| pick(&s.name, lang, fallback).to_string())
+            .unwrap_or_default();
+        let lines = vec![
+            SharedString::from(service),
+            format!("{} · {}", self.date_label(a.date), a.time.format("%H:%M")).into(),
+        ];
+        self.fill_confirm(&ui, "kiosk-confirm-appointment", &a.code, lines);
+        self.go(Screen::Confirm);
+    }
+
+    fn fill_confirm(&self, ui: &KioskWindow, title: &str, code: &str, lines: Vec<SharedString>) {
+        self.flow.borrow_mut().shown = code.to_string();
+        self.printing_failed.set(false);
+        let c = ui.global::<ConfirmAdapter>();
+        c.set_title(self.t(title));
+        c.set_code_label(self.t("kiosk-confirm-code"));
+        c.set_code(code.into());
+        c.set_lines(ModelRc::new(VecModel::from(lines)));
+        c.set_print_line(self.t("kiosk-slip-take"));
+        c.set_remember_line(self.t_args(
+            "kiosk-slip-remember",
+            &[("code", FluentValue::from(code.to_string()))],
+        ));
+        c.set_print_failed(false);
+        c.set_done_label(self.t("kiosk-done"));
+    }
+
+    // ------------------------------------------------------------------ activities
+
+    fn show_activities(&self) {
+        self.go(Screen::Activities);
+        let catalog = self.cfg.catalog.clone();
+        let now = self.now();
+        self.hub.run(Box::new(move |engine| {
+            let q = engine.queue();
+            let local = now.with_timezone(&catalog.center.timezone).naive_local();
+            let mut sessions: Vec<SessionData> = Vec::new();
+            for a in &catalog.activities {
+                for d in a.next_dates(local.date(), DAYS_AHEAD) {
+                    if d.and_time(a.start.0) <= local {
+                        continue;
+                    }
+                    let (seated, waitlist) = q.seats_taken(&a.code, d);
+                    sessions.push(SessionData {
+                        code: a.code.clone(),
+                        date: d,
+                        seated,
+                        waitlist,
+                    });
+                }
+            }
+            sessions.sort_by_key(|s| {
+                (
+                    s.date,
+                    catalog.activity(&s.code).map(|a| a.start.0),
+                    s.code.clone(),
+                )
+            });
+            to_ui(Box::new(move || with_kiosk(|k| k.fill_activities(sessions))));
+        }));
+    }
+
+    fn fill_activities(&self, sessions: Vec<SessionData>) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let mut keys = Vec::new();
+        let model: Vec<Session> = sessions
+            .iter()
+            .filter_map(|s| {
+                let a = self.cfg.catalog.activity(&s.code)?;
+                let full = s.seated >= a.seats;
+                keys.push((s.code.clone(), s.date));
+                Some(Session {
+                    key: format!("{}|{}", s.code, s.date).into(),
+                    title: pick(&a.title, lang, fallback).into(),
+                    when: format!("{} {}", self.date_label(s.date), a.start.0.format("%H:%M")).into(),
+                    place: a.place.clone().into(),
+                    seats: if full {
+                        self.t_args("kiosk-full", &[("count", FluentValue::from(s.waitlist))])
+                    } else {
+                        self.t_args(
+                            "kiosk-seats-left",
+                            &[("count", FluentValue::from(a.seats - s.seated))],
+                        )
+                    },
+                    full,
+                    action: self.t(if full {
+                        "kiosk-join-waitlist"
+                    } else {
+                        "kiosk-sign-up"
+                    }),
+                })
+            })
+            .collect();
+        self.flow.borrow_mut().sessions = keys;
+        let a = ui.global::<ActivitiesAdapter>();
+        a.set_title(self.t("kiosk-activities-title"));
+        a.set_empty(self.t("kiosk-activities-none"));
+        a.set_error(SharedString::new());
+        a.set_sessions(ModelRc::new(VecModel::from(model)));
+    }
+
+    fn sign_up(&self, key: &str) {
+        let Some((code, date)) = key
+            .split_once('|')
+            .and_then(|(c, d)| Some((ActivityCode::from(c), d.parse::<NaiveDate>().ok()?)))
+        else {
+            return;
+        };
+        let cmd = Command::SignUp {
+            activity: code,
+            date,
+            lang: self.lang(),
+            contact: Contact::default(),
+            nonce: crate::engine::nonce(),
+        };
+        self.execute(cmd, |k, events| k.show_signed_up(&events));
+    }
+
+    fn show_signed_up(&self, events: &[Stamped]) {
+        let Some((s, pos)) = events.iter().find_map(|e| match &e.event {
+            Event::SignedUp {
+                signup,
+                waitlist_position,
+            } => Some((signup.clone(), *waitlist_position)),
+            _ => None,
+        }) else {
+            return self.hub_failed();
+        };
+        self.show_confirm_signup(&s, pos);
+        self.print(&s.code, &Slip::for_signup(&self.cfg.catalog, &s, pos));
+    }
+
+    fn show_confirm_signup(&self, s: &SignUp, pos: Option<u32>) {
+        let Some(ui) = self.ui() else { return };
+        let lang = self.lang();
+        let fallback = self.cfg.catalog.center.default_language;
+        let activity = self.cfg.catalog.activity(&s.activity);
+        let mut lines = vec![
+            SharedString::from(
+                activity
+                    .map(|a| pick(&a.title, lang, fallback).to_string())
+                    .unwrap_or_default(),
+            ),
+            format!(
+                "{} {} · {}",
+                self.date_label(s.date),
+                activity.map(|a| a.start.0.format("%H:%M").to_string()).unwrap_or_default(),
+                activity.map(|a| a.place.clone()).unwrap_or_default()
+            )
+            .into(),
+        ];
+        let title = match pos {
+            None => "kiosk-confirm-activity",
+            Some(p) => {
+                lines.push(self.t_args("kiosk-confirm-waitlist", &[("position", FluentValue::from(p))]));
+                "kiosk-activities-title"
+            }
+        };
+        self.fill_confirm(&ui, title, &s.code, lines);
+        self.go(Screen::Confirm);
+    }
+}
+
+/// Give up the controller of this thread (tests start a new kiosk per test).
+pub fn stop() {
+    KIOSK.with(|k| *k.borrow_mut() = None);
+}
