@@ -9,7 +9,11 @@ use crate::ui::kiosk::{Kiosk, KioskConfig};
 use slint::ComponentHandle;
 use std::time::Duration;
 
-pub fn run(ctx: &Context, idle_seconds: Option<u32>, languages: Option<Vec<Lang>>) -> Result<(), CliError> {
+pub fn run(
+    ctx: &Context,
+    idle_seconds: Option<u32>,
+    languages: Option<Vec<Lang>>,
+) -> Result<(), CliError> {
     let catalog = ctx.load_catalog()?;
     let engine = Engine::open(&ctx.data_dir(), catalog.clone())?;
     let printer = printer_or_preview(ctx)?;

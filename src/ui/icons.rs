@@ -11,8 +11,20 @@ macro_rules! icons {
 }
 
 icons!(
-    "info", "legal", "health", "education", "jobs", "housing", "family", "protection", "culture",
-    "cowork", "pregnant", "older", "disability", "minor",
+    "info",
+    "legal",
+    "health",
+    "education",
+    "jobs",
+    "housing",
+    "family",
+    "protection",
+    "culture",
+    "cowork",
+    "pregnant",
+    "older",
+    "disability",
+    "minor",
 );
 
 /// The SVG of an icon name (the "info" icon when unknown).

@@ -115,13 +115,13 @@ type UiJob = Box<dyn FnOnce() + Send>;
 /// The engine, on its own thread (or inline for tests).
 enum Hub {
     Thread(Sender<HubJob>),
-    Inline(RefCell<Engine>),
+    Inline(Box<RefCell<Engine>>),
 }
 
 impl Hub {
     fn start(engine: Engine, inline: bool) -> Hub {
         if inline {
-            return Hub::Inline(RefCell::new(engine));
+            return Hub::Inline(Box::new(RefCell::new(engine)));
         }
         let (tx, rx) = channel::<HubJob>();
         let mut engine = engine;
@@ -185,7 +185,10 @@ fn with_kiosk(f: impl FnOnce(&Rc<Kiosk>)) {
 
 /// Run the UI jobs that other threads (the printer spooler) queued, in inline mode.
 pub fn pump() {
-    let jobs: Vec<UiJob> = PENDING.lock().map(|mut p| std::mem::take(&mut *p)).unwrap_or_default();
+    let jobs: Vec<UiJob> = PENDING
+        .lock()
+        .map(|mut p| std::mem::take(&mut *p))
+        .unwrap_or_default();
     for j in jobs {
         j();
     }
@@ -477,7 +480,9 @@ impl Kiosk {
     }
 
     fn choose_language(&self, code: &str) {
-        let Ok(lang) = code.parse::<Lang>() else { return };
+        let Ok(lang) = code.parse::<Lang>() else {
+            return;
+        };
         self.flow.borrow_mut().lang = Some(lang);
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
@@ -623,7 +628,12 @@ impl Kiosk {
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
             if a.get_screen() == Screen::Busy {
-                let prev = self.flow.borrow_mut().stack.pop().unwrap_or(Screen::Services);
+                let prev = self
+                    .flow
+                    .borrow_mut()
+                    .stack
+                    .pop()
+                    .unwrap_or(Screen::Services);
                 a.set_screen(prev);
             }
             a.set_notice(text);
@@ -636,7 +646,12 @@ impl Kiosk {
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
             if a.get_screen() == Screen::Busy {
-                let prev = self.flow.borrow_mut().stack.pop().unwrap_or(Screen::Services);
+                let prev = self
+                    .flow
+                    .borrow_mut()
+                    .stack
+                    .pop()
+                    .unwrap_or(Screen::Services);
                 a.set_screen(prev);
             }
             a.set_notice(text.into());
@@ -859,14 +874,15 @@ impl Kiosk {
             let today = local.date();
             let horizon = catalog.center.booking_days_ahead.min(DAYS_AHEAD);
             // (key, free slots) per item.
-            let free_on = |s: &crate::core::catalog::Service, d: NaiveDate| -> Vec<(NaiveTime, u32)> {
-                let cap = s.appointments.as_ref().map_or(0, |r| r.capacity);
-                s.slots_on(d)
-                    .into_iter()
-                    .filter(|t| d.and_time(*t) > local)
-                    .map(|t| (t, cap.saturating_sub(q.slot_taken(&s.code, d, t))))
-                    .collect()
-            };
+            let free_on =
+                |s: &crate::core::catalog::Service, d: NaiveDate| -> Vec<(NaiveTime, u32)> {
+                    let cap = s.appointments.as_ref().map_or(0, |r| r.capacity);
+                    s.slots_on(d)
+                        .into_iter()
+                        .filter(|t| d.and_time(*t) > local)
+                        .map(|t| (t, cap.saturating_sub(q.slot_taken(&s.code, d, t))))
+                        .collect()
+                };
             let items: Vec<(String, u32)> = match step {
                 ChoiceStep::Service => catalog
                     .services
@@ -892,7 +908,8 @@ impl Kiosk {
                             .collect()
                     })
                     .unwrap_or_default(),
-                ChoiceStep::Time => match (service.as_ref().and_then(|c| catalog.service(c)), date) {
+                ChoiceStep::Time => match (service.as_ref().and_then(|c| catalog.service(c)), date)
+                {
                     (Some(s), Some(d)) => free_on(s, d)
                         .into_iter()
                         .map(|(t, free)| (t.format("%H:%M").to_string(), free))
@@ -1030,11 +1047,7 @@ impl Kiosk {
             let limit = if phone { 20 } else { 40 };
             if target.chars().count() < limit {
                 // Names are typed in capitals on the keys; keep them readable: Ana, not ANA.
-                let lower = !phone
-                    && target
-                        .chars()
-                        .last()
-                        .is_some_and(|c| c.is_alphabetic());
+                let lower = !phone && target.chars().last().is_some_and(|c| c.is_alphabetic());
                 if lower {
                     target.push_str(&key.to_lowercase());
                 } else {
@@ -1201,7 +1214,9 @@ impl Kiosk {
                     s.code.clone(),
                 )
             });
-            to_ui(Box::new(move || with_kiosk(|k| k.fill_activities(sessions))));
+            to_ui(Box::new(move || {
+                with_kiosk(|k| k.fill_activities(sessions))
+            }));
         }));
     }
 
@@ -1219,7 +1234,8 @@ impl Kiosk {
                 Some(Session {
                     key: format!("{}|{}", s.code, s.date).into(),
                     title: pick(&a.title, lang, fallback).into(),
-                    when: format!("{} {}", self.date_label(s.date), a.start.0.format("%H:%M")).into(),
+                    when: format!("{} {}", self.date_label(s.date), a.start.0.format("%H:%M"))
+                        .into(),
                     place: a.place.clone().into(),
                     seats: if full {
                         self.t_args("kiosk-full", &[("count", FluentValue::from(s.waitlist))])
@@ -1291,7 +1307,9 @@ impl Kiosk {
             format!(
                 "{} {} · {}",
                 self.date_label(s.date),
-                activity.map(|a| a.start.0.format("%H:%M").to_string()).unwrap_or_default(),
+                activity
+                    .map(|a| a.start.0.format("%H:%M").to_string())
+                    .unwrap_or_default(),
                 activity.map(|a| a.place.clone()).unwrap_or_default()
             )
             .into(),
@@ -1299,7 +1317,10 @@ impl Kiosk {
         let title = match pos {
             None => "kiosk-confirm-activity",
             Some(p) => {
-                lines.push(self.t_args("kiosk-confirm-waitlist", &[("position", FluentValue::from(p))]));
+                lines.push(self.t_args(
+                    "kiosk-confirm-waitlist",
+                    &[("position", FluentValue::from(p))],
+                ));
                 "kiosk-activities-title"
             }
         };

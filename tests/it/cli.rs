@@ -236,16 +236,39 @@ fn catalog_check_accepts_the_demo_file_it_prints() {
 }
 
 #[test]
-fn the_demo_runs_with_no_arguments() {
+fn the_text_demo_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = Command::new(env!("CARGO_BIN_EXE_integra"))
         .env("INTEGRA_DATA", dir.path())
+        .arg("demo")
         .output()
         .expect("run");
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("counter 1 calls"), "{text}");
     assert!(text.contains("code"), "{text}");
+}
+
+/// With no display, the kiosk says in one line how to run it, and changes nothing.
+#[test]
+fn the_kiosk_without_a_display_says_how_to_run_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .env("INTEGRA_DATA", dir.path())
+        .env("RUST_LOG", "error")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env_remove("SLINT_BACKEND")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("SLINT_BACKEND=linuxkms") && err.contains("X11 or Wayland"),
+        "{err}"
+    );
 }
 
 /// A device configured by its settings file: data directory and printer come from it.

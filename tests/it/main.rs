@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod common;
 mod doctor;
+mod kiosk;
 mod locales;
 mod printer;
 mod props;

@@ -1,0 +1,333 @@
+//! The visitor's kiosk, driven like a visitor through accessible labels with Slint's testing
+//! backend (software renderer, mocked time). One test function runs the scenarios in order,
+//! because the UI platform belongs to one thread.
+
+use super::common::*;
+use chrono::{DateTime, Utc};
+use i_slint_backend_testing::{ElementHandle, TestingBackend, TestingBackendOptions};
+use integra::core::{Catalog, Command, Contact, Lang};
+use integra::engine::Engine;
+use integra::printer::{Format, PrinterUri};
+use integra::store::Store;
+use integra::ui::kiosk::{self, Kiosk, KioskConfig};
+use integra::ui::{KioskAdapter, KioskWindow, Screen, TicketAdapter};
+use slint::ComponentHandle;
+use std::path::Path;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Setup {
+    ui: KioskWindow,
+    _kiosk: Rc<Kiosk>,
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    preview: std::path::PathBuf,
+}
+
+fn start(
+    catalog: Arc<Catalog>,
+    at: DateTime<Utc>,
+    printer: Option<PrinterUri>,
+    prepare: impl FnOnce(&mut Engine),
+) -> Setup {
+    kiosk::stop();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let preview = dir.path().join("preview.bin");
+    let mut engine = Engine::open(&data, catalog.clone()).expect("engine");
+    prepare(&mut engine);
+    let ui = KioskWindow::new().expect("window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let cfg = KioskConfig {
+        languages: catalog.center.languages.clone(),
+        catalog,
+        printer: printer.unwrap_or_else(|| PrinterUri::File(preview.clone())),
+        format: Format::default(),
+        idle: Duration::from_secs(45),
+        ticket_screen: Duration::from_secs(20),
+        clock: Some(at),
+        inline: true,
+    };
+    let k = Kiosk::start(&ui, engine, cfg).expect("kiosk");
+    Setup {
+        ui,
+        _kiosk: k,
+        _dir: dir,
+        data,
+        preview,
+    }
+}
+
+fn tap(ui: &KioskWindow, label: &str) {
+    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(ui, label).collect();
+    assert!(
+        !found.is_empty(),
+        "nothing labelled '{label}' on screen {:?}",
+        screen(ui)
+    );
+    found[0].invoke_accessible_default_action();
+}
+
+fn has(ui: &KioskWindow, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(ui, label)
+        .next()
+        .is_some()
+}
+
+fn screen(ui: &KioskWindow) -> Screen {
+    ui.global::<KioskAdapter>().get_screen()
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn stored_labels(data: &Path, day: chrono::NaiveDate) -> Vec<String> {
+    Store::open(data)
+        .expect("store")
+        .tickets_of_day(day)
+        .expect("rows")
+        .into_iter()
+        .map(|r| r.label)
+        .collect()
+}
+
+fn walk_in_in_three_taps() {
+    let s = start(
+        Arc::new(Catalog::demo().expect("demo")),
+        monday_9(),
+        None,
+        |_| {},
+    );
+    assert_eq!(screen(&s.ui), Screen::Welcome);
+    for name in [
+        "Español",
+        "English",
+        "Português",
+        "Français",
+        "Kreyòl ayisyen",
+    ] {
+        assert!(has(&s.ui, name), "welcome lacks {name}");
+    }
+    tap(&s.ui, "Kreyòl ayisyen"); // 1
+    assert_eq!(screen(&s.ui), Screen::Services);
+    tap(&s.ui, "Konsèy legal ak regilarizasyon"); // 2
+    assert_eq!(screen(&s.ui), Screen::Priority);
+    tap(&s.ui, "Non, kontinye"); // 3
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    let number = s.ui.global::<TicketAdapter>().get_number().to_string();
+    assert_eq!(number, "B-001");
+    assert!(has(&s.ui, "B-001"), "the number is on screen");
+    let day = monday_9()
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    assert_eq!(
+        stored_labels(&s.data, day),
+        ["B-001"],
+        "the store holds the number shown"
+    );
+    assert_eq!(
+        s.ui.global::<TicketAdapter>().get_ahead().as_str(),
+        "Pa gen pèsonn devan ou."
+    );
+    // The slip reaches the (preview) printer after the number is shown.
+    wait_for("the printed ticket", || {
+        std::fs::metadata(&s.preview).is_ok_and(|m| m.len() > 0)
+    });
+    // Done → welcome; a second visitor with priority.
+    tap(&s.ui, "Fini");
+    assert_eq!(screen(&s.ui), Screen::Welcome);
+    tap(&s.ui, "Español");
+    tap(&s.ui, "Asesoría legal y regularización");
+    tap(&s.ui, "Persona mayor");
+    assert_eq!(
+        s.ui.global::<TicketAdapter>().get_number().as_str(),
+        "B-002"
+    );
+    assert_eq!(stored_labels(&s.data, day), ["B-001", "B-002"]);
+}
+
+fn closed_service_says_so_and_issues_nothing() {
+    let night = local(5, 22, 0);
+    let s = start(
+        Arc::new(Catalog::demo().expect("demo")),
+        night,
+        None,
+        |_| {},
+    );
+    tap(&s.ui, "English");
+    tap(&s.ui, "Health");
+    assert_eq!(screen(&s.ui), Screen::Services);
+    let notice = s.ui.global::<KioskAdapter>().get_notice().to_string();
+    assert!(notice.contains("Health is closed now"), "{notice}");
+    let day = night
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    assert!(stored_labels(&s.data, day).is_empty());
+}
+
+fn check_in_by_code() {
+    let at = local(5, 10, 5);
+    let mut code = String::new();
+    let s = start(catalog(), at, None, |e| {
+        let events = e
+            .execute(
+                &Command::BookAppointment {
+                    service: "legal".into(),
+                    date: at.with_timezone(&tz()).date_naive(),
+                    time: chrono::NaiveTime::from_hms_opt(10, 30, 0).expect("t"),
+                    lang: Lang::Fr,
+                    contact: Contact::default(),
+                    nonce: 77,
+                },
+                local(5, 8, 0),
+            )
+            .expect("book");
+        code = booked(&events).code;
+    });
+    tap(&s.ui, "Español");
+    tap(&s.ui, "Tengo una cita / pedir una cita");
+    assert_eq!(screen(&s.ui), Screen::Checkin);
+    // A wrong code first: a clear word, nothing issued.
+    for d in ["9", "9", "9"] {
+        tap(&s.ui, d);
+    }
+    tap(&s.ui, "Aceptar");
+    assert_eq!(screen(&s.ui), Screen::Checkin);
+    let err =
+        s.ui.global::<integra::ui::CheckinAdapter>()
+            .get_error()
+            .to_string();
+    assert!(err.contains("No encontramos ese código"), "{err}");
+    for _ in 0..3 {
+        tap(&s.ui, "Borrar");
+    }
+    for d in code.chars() {
+        tap(&s.ui, &d.to_string());
+    }
+    tap(&s.ui, "Aceptar");
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    assert_eq!(
+        s.ui.global::<TicketAdapter>().get_number().as_str(),
+        "B-001"
+    );
+    assert_eq!(
+        stored_labels(&s.data, at.with_timezone(&tz()).date_naive()),
+        ["B-001"]
+    );
+}
+
+fn a_full_activity_offers_the_waitlist() {
+    let at = monday_9();
+    let s = start(catalog(), at, None, |e| {
+        for n in 0..3 {
+            e.execute(
+                &Command::SignUp {
+                    activity: "sewing".into(),
+                    date: at.with_timezone(&tz()).date_naive(),
+                    lang: Lang::Es,
+                    contact: Contact::default(),
+                    nonce: n,
+                },
+                at,
+            )
+            .expect("sign up");
+        }
+    });
+    tap(&s.ui, "English");
+    tap(&s.ui, "Group activities");
+    assert_eq!(screen(&s.ui), Screen::Activities);
+    // Today's session is full (3 of 3): the first button offers the waitlist.
+    tap(&s.ui, "Join the waitlist");
+    assert_eq!(screen(&s.ui), Screen::Confirm);
+    let lines: Vec<String> =
+        slint::Model::iter(&s.ui.global::<integra::ui::ConfirmAdapter>().get_lines())
+            .map(|l| l.to_string())
+            .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "You are number 1 on the waitlist"),
+        "{lines:?}"
+    );
+}
+
+fn idle_timeout_forgets_typed_data() {
+    let s = start(catalog(), monday_9(), None, |_| {});
+    tap(&s.ui, "English");
+    tap(&s.ui, "I have an appointment / book one");
+    tap(&s.ui, "1");
+    tap(&s.ui, "2");
+    assert_eq!(
+        s.ui.global::<integra::ui::CheckinAdapter>()
+            .get_code()
+            .as_str(),
+        "12"
+    );
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(30));
+    assert_eq!(screen(&s.ui), Screen::Checkin, "not yet idle");
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(16));
+    assert_eq!(screen(&s.ui), Screen::Welcome, "back to welcome after 45 s");
+    tap(&s.ui, "English");
+    tap(&s.ui, "I have an appointment / book one");
+    assert_eq!(
+        s.ui.global::<integra::ui::CheckinAdapter>()
+            .get_code()
+            .as_str(),
+        ""
+    );
+}
+
+fn a_failed_print_keeps_the_number_and_says_remember_it() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let printer: PrinterUri = format!("tcp://127.0.0.1:{port}").parse().expect("uri");
+    let s = start(catalog(), monday_9(), Some(printer), |_| {});
+    tap(&s.ui, "Español");
+    tap(&s.ui, "Información");
+    tap(&s.ui, "No, continuar");
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    let t = s.ui.global::<TicketAdapter>();
+    wait_for("the print failure", || {
+        kiosk::pump();
+        t.get_print_failed()
+    });
+    assert_eq!(t.get_number().as_str(), "A-001");
+    assert!(
+        t.get_remember_line().contains("recuerde su número: A-001"),
+        "{}",
+        t.get_remember_line()
+    );
+    // It stays on screen longer than a printed ticket (20 s), then goes home by itself.
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(25));
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(40));
+    assert_eq!(screen(&s.ui), Screen::Welcome);
+}
+
+#[test]
+fn kiosk_scenarios() {
+    slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })))
+    .expect("testing platform");
+    walk_in_in_three_taps();
+    closed_service_says_so_and_issues_nothing();
+    check_in_by_code();
+    a_full_activity_offers_the_waitlist();
+    idle_timeout_forgets_typed_data();
+    a_failed_print_keeps_the_number_and_says_remember_it();
+    kiosk::stop();
+}
