@@ -81,11 +81,18 @@ pub const FLUENT_IDS: &[&str] = &[
     "kiosk-confirm-waitlist",
 ];
 
-/// Letters offered for a first name (Spanish, Portuguese, French and Creole names).
+/// Letters offered for a first name, in two pages so every key fits at 800×480: plain letters,
+/// then the accented ones of Spanish, Portuguese, French and Creole names.
 const LETTERS: &[&str] = &[
     "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "Ñ", "O", "P", "Q", "R",
-    "S", "T", "U", "V", "W", "X", "Y", "Z", "Á", "É", "Í", "Ó", "Ú", "Ç", "Ã", "Õ", "È", "Ò", "-",
+    "S", "T", "U", "V", "W", "X", "Y", "Z", "-", TO_ACCENTS,
 ];
+const ACCENTS: &[&str] = &[
+    "Á", "À", "Â", "Ã", "É", "È", "Ê", "Ë", "Í", "Ï", "Ó", "Ò", "Ô", "Õ", "Ú", "Ü", "Ç", "'",
+    TO_LETTERS,
+];
+const TO_ACCENTS: &str = "ÁÈÇ…";
+const TO_LETTERS: &str = "ABC…";
 
 /// Days shown when booking an appointment or looking for activities.
 const DAYS_AHEAD: u32 = 14;
@@ -219,6 +226,7 @@ struct Flow {
     choice: ChoiceStep,
     contact: Contact,
     field_phone: bool,
+    accents: bool,
     sessions: Vec<(ActivityCode, NaiveDate)>,
     /// The ticket number or code on screen (to match printer failures).
     shown: String,
@@ -1014,8 +1022,7 @@ impl Kiosk {
         c.set_delete_label(self.t("kiosk-delete"));
         c.set_space_label(self.t("kiosk-space"));
         c.set_error(SharedString::new());
-        let letters: Vec<SharedString> = LETTERS.iter().map(|l| SharedString::from(*l)).collect();
-        c.set_letters(ModelRc::new(VecModel::from(letters)));
+        self.flow.borrow_mut().accents = false;
         self.sync_contact();
         self.go(Screen::Contact);
     }
@@ -1027,6 +1034,9 @@ impl Kiosk {
         c.set_name(f.contact.name.clone().unwrap_or_default().into());
         c.set_phone(f.contact.phone.clone().unwrap_or_default().into());
         c.set_field(if f.field_phone { "phone" } else { "name" }.into());
+        let page = if f.accents { ACCENTS } else { LETTERS };
+        let letters: Vec<SharedString> = page.iter().map(|l| SharedString::from(*l)).collect();
+        c.set_letters(ModelRc::new(VecModel::from(letters)));
     }
 
     fn contact_focus(&self, field: &str) {
@@ -1036,6 +1046,11 @@ impl Kiosk {
     }
 
     fn contact_key(&self, key: &str) {
+        if key == TO_ACCENTS || key == TO_LETTERS {
+            self.flow.borrow_mut().accents = key == TO_ACCENTS;
+            self.sync_contact();
+            return self.touched();
+        }
         {
             let mut f = self.flow.borrow_mut();
             let phone = f.field_phone;

@@ -61,7 +61,12 @@ fn start(
 }
 
 fn tap(ui: &KioskWindow, label: &str) {
-    let found: Vec<ElementHandle> = ElementHandle::find_by_accessible_label(ui, label).collect();
+    // Buttons first: a Text with the same words is not something to press.
+    let mut found: Vec<ElementHandle> =
+        ElementHandle::find_by_accessible_label(ui, label).collect();
+    found.sort_by_key(|e| {
+        e.accessible_role() != Some(i_slint_backend_testing::AccessibleRole::Button)
+    });
     assert!(
         !found.is_empty(),
         "nothing labelled '{label}' on screen {:?}",
@@ -315,6 +320,99 @@ fn a_failed_print_keeps_the_number_and_says_remember_it() {
     assert_eq!(screen(&s.ui), Screen::Welcome);
 }
 
+fn snapshot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&dir).expect("screens dir");
+    let shot = ui.window().take_snapshot().expect("snapshot");
+    let (w, h) = (shot.width(), shot.height());
+    let img = image::RgbaImage::from_raw(w, h, shot.as_bytes().to_vec()).expect("pixels");
+    // A rendered screen has text and shapes: many colours, not a blank frame.
+    let colours: std::collections::BTreeSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
+    assert!(
+        colours.len() > 20,
+        "{name} looks blank ({} colours)",
+        colours.len()
+    );
+    let path = dir.join(format!("{name}.png"));
+    img.save(&path).expect("save png");
+    path
+}
+
+/// Every screen in every language at 800×480 (and a few at 1920×1080 and in portrait), as PNG
+/// files in target/tmp/screens, for a person to look at.
+fn screenshots_of_every_screen_in_every_language() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let sizes: [(u32, u32, &str); 3] = [
+        (800, 480, "800x480"),
+        (1920, 1080, "1920x1080"),
+        (480, 800, "480x800"),
+    ];
+    for (w, h, size) in sizes {
+        for lang in Lang::ALL {
+            if size != "800x480" && lang != Lang::Ht && lang != Lang::Fr {
+                continue;
+            }
+            let s = start(demo.clone(), monday_9(), None, |e| {
+                for (svc, n) in [("info", 4), ("legal", 2), ("health", 1)] {
+                    for _ in 0..n {
+                        e.execute(&issue(svc, None), monday_9() - mins(30))
+                            .expect("issue");
+                    }
+                }
+            });
+            s.ui.window().set_size(slint::PhysicalSize::new(w, h));
+            let n = |screen: &str| format!("{size}-{}-{screen}", lang.code());
+            snapshot(&s.ui, &n("1-welcome"));
+            tap(&s.ui, lang.native_name());
+            snapshot(&s.ui, &n("2-services"));
+            let info = demo.services[0].name[&lang].clone();
+            tap(&s.ui, &info);
+            snapshot(&s.ui, &n("3-priority"));
+            let skip = integra::i18n::Localizer::new(lang)
+                .expect("l")
+                .text("kiosk-priority-skip", None);
+            tap(&s.ui, &skip);
+            snapshot(&s.ui, &n("4-ticket"));
+            s.ui.global::<TicketAdapter>().set_print_failed(true);
+            snapshot(&s.ui, &n("4b-ticket-print-failed"));
+            let l = integra::i18n::Localizer::new(lang).expect("l");
+            tap(&s.ui, &l.text("kiosk-done", None));
+            tap(&s.ui, lang.native_name());
+            tap(&s.ui, &l.text("kiosk-appointments", None));
+            tap(&s.ui, "4");
+            tap(&s.ui, "2");
+            snapshot(&s.ui, &n("5-checkin"));
+            tap(&s.ui, &l.text("kiosk-book", None));
+            snapshot(&s.ui, &n("6-book-service"));
+            tap(&s.ui, &demo.services[1].name[&lang]);
+            snapshot(&s.ui, &n("7-book-day"));
+            let first_day = slint::Model::row_data(
+                &s.ui.global::<integra::ui::ChoiceAdapter>().get_choices(),
+                0,
+            )
+            .expect("a day");
+            tap(&s.ui, &first_day.label);
+            snapshot(&s.ui, &n("8-book-time"));
+            let first_time =
+                slint::Model::iter(&s.ui.global::<integra::ui::ChoiceAdapter>().get_choices())
+                    .find(|c| c.enabled)
+                    .expect("a free time");
+            tap(&s.ui, &first_time.label);
+            tap(&s.ui, "M");
+            tap(&s.ui, "A");
+            tap(&s.ui, "R");
+            snapshot(&s.ui, &n("9-contact"));
+            tap(&s.ui, &l.text("kiosk-next", None));
+            assert_eq!(screen(&s.ui), Screen::Confirm, "{size} {lang}");
+            snapshot(&s.ui, &n("10-confirm-appointment"));
+            tap(&s.ui, &l.text("kiosk-done", None));
+            tap(&s.ui, lang.native_name());
+            tap(&s.ui, &l.text("kiosk-activities", None));
+            snapshot(&s.ui, &n("11-activities"));
+        }
+    }
+}
+
 #[test]
 fn kiosk_scenarios() {
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
@@ -329,5 +427,6 @@ fn kiosk_scenarios() {
     a_full_activity_offers_the_waitlist();
     idle_timeout_forgets_typed_data();
     a_failed_print_keeps_the_number_and_says_remember_it();
+    screenshots_of_every_screen_in_every_language();
     kiosk::stop();
 }
