@@ -4,6 +4,7 @@ pub mod cli;
 pub mod core;
 pub mod device;
 pub mod engine;
+pub mod hub;
 pub mod i18n;
 pub mod printer;
 pub mod store;

@@ -3,7 +3,6 @@
 
 use super::{CliError, Context, exit, print_cmd::printer_or_preview};
 use crate::core::Lang;
-use crate::engine::Engine;
 use crate::ui::KioskWindow;
 use crate::ui::kiosk::{Kiosk, KioskConfig};
 use slint::ComponentHandle;
@@ -13,9 +12,10 @@ pub fn run(
     ctx: &Context,
     idle_seconds: Option<u32>,
     languages: Option<Vec<Lang>>,
+    bench_tickets: Option<u32>,
 ) -> Result<(), CliError> {
-    let catalog = ctx.load_catalog()?;
-    let engine = Engine::open(&ctx.data_dir(), catalog.clone())?;
+    let hub = super::hub_cmd::open_hub(ctx)?;
+    let catalog = hub.catalog().clone();
     let printer = printer_or_preview(ctx)?;
     if ctx.printer.is_none() {
         log::warn!("no printer set: tickets go to the preview file {printer}");
@@ -41,10 +41,19 @@ pub fn run(
         clock: ctx.at,
         inline: false,
     };
-    let _kiosk = Kiosk::start(&ui, engine, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
-    if std::env::var_os("INTEGRA_WINDOWED").is_none() {
+    // The hub runs in-process: staff consoles, displays and other kiosks reach it on the LAN.
+    // The kiosk works on without it when the port is taken.
+    match hub.serve_in_background(ctx.listen) {
+        Ok(addr) => log::warn!(
+            "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
+        ),
+        Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
+    }
+    let _kiosk = Kiosk::start(&ui, hub, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {
         ui.window().set_fullscreen(true);
     }
+    let _bench = bench_tickets.map(|n| bench(&ui, n));
     ui.run().map_err(|e| {
         CliError::new(
             exit::FAILURE,
@@ -53,4 +62,57 @@ pub fn run(
     })?;
     crate::ui::kiosk::stop();
     Ok(())
+}
+
+/// Drive the screens like a visitor (language → service → no priority → done) `n` times,
+/// then print the time to the first frame and the resident memory, and quit.
+fn bench(ui: &KioskWindow, n: u32) -> slint::Timer {
+    use crate::ui::{
+        KioskAdapter, PriorityAdapter, Screen, ServicesAdapter, TicketAdapter, WelcomeAdapter,
+    };
+    let started = super::STARTED
+        .get()
+        .copied()
+        .unwrap_or_else(std::time::Instant::now);
+    let weak = ui.as_weak();
+    let issued = std::cell::Cell::new(0u32);
+    let first = std::cell::Cell::new(None::<Duration>);
+    let t0 = std::cell::Cell::new(None::<std::time::Instant>);
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, Duration::from_millis(1), move || {
+        let Some(ui) = weak.upgrade() else { return };
+        if first.get().is_none() {
+            first.set(Some(started.elapsed()));
+            t0.set(Some(std::time::Instant::now()));
+        }
+        match ui.global::<KioskAdapter>().get_screen() {
+            Screen::Welcome => ui.global::<WelcomeAdapter>().invoke_choose("es".into()),
+            Screen::Services => ui.global::<ServicesAdapter>().invoke_pick("info".into()),
+            Screen::Priority => ui.global::<PriorityAdapter>().invoke_skip(),
+            Screen::Ticket => {
+                issued.set(issued.get() + 1);
+                if issued.get() >= n {
+                    let rss = std::fs::read_to_string("/proc/self/status")
+                        .ok()
+                        .and_then(|s| {
+                            s.lines()
+                                .find(|l| l.starts_with("VmRSS:"))
+                                .map(|l| l.trim_start_matches("VmRSS:").trim().to_string())
+                        })
+                        .unwrap_or_else(|| "unknown".into());
+                    let per = t0.get().map(|t| t.elapsed() / n).unwrap_or_default();
+                    println!(
+                        "first frame after {:.0} ms; {n} tickets through the screens ({:.1} ms each); RSS {rss}",
+                        first.get().unwrap_or_default().as_secs_f64() * 1e3,
+                        per.as_secs_f64() * 1e3
+                    );
+                    let _ = slint::quit_event_loop();
+                } else {
+                    ui.global::<TicketAdapter>().invoke_done();
+                }
+            }
+            _ => {}
+        }
+    });
+    timer
 }

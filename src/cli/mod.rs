@@ -5,6 +5,7 @@ mod bench;
 mod catalog_cmd;
 mod demo;
 mod doctor_cmd;
+mod hub_cmd;
 mod kiosk_cmd;
 mod print_cmd;
 mod queue_cmds;
@@ -68,6 +69,10 @@ pub struct Cli {
     /// Content of a QR code printed on walk-in tickets (e.g. the center's page)
     #[arg(long, global = true, value_name = "TEXT")]
     pub qr: Option<String>,
+    /// Where the hub listens (kiosk and hub): default 0.0.0.0:7878 with a settings file,
+    /// 127.0.0.1:7878 on the demo
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -75,10 +80,29 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
     /// Open the visitor's kiosk full screen, with the hub in-process (the default)
-    Kiosk,
+    Kiosk {
+        /// Benchmark: issue N tickets through the screens, print time to first frame and
+        /// resident memory, and quit
+        #[arg(long, hide = true)]
+        bench_tickets: Option<u32>,
+    },
     /// Check or print a center catalog file
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCmd),
+    /// Run the hub alone, headless: the API, the event stream and the staff console
+    Hub,
+    /// Make a one-time PIN (valid 10 minutes) to pair a device or a staff browser with the hub
+    Pair {
+        /// What the device may do: kiosk, counter, display or admin
+        #[arg(long, value_enum)]
+        role: crate::hub::Role,
+    },
+    /// List the paired devices, or revoke one
+    Devices {
+        /// Revoke this device's token (its number from the list)
+        #[arg(long, value_name = "ID")]
+        revoke: Option<u64>,
+    },
     /// Check a device settings file (integra.toml)
     #[command(subcommand)]
     Settings(settings_cmd::SettingsCmd),
@@ -172,7 +196,11 @@ impl From<std::io::Error> for CliError {
     }
 }
 
+/// When the process started (for the kiosk's time-to-first-frame figure).
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
 pub fn main() -> ExitCode {
+    let _ = STARTED.set(std::time::Instant::now());
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp(None)
         .init();
@@ -214,7 +242,19 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         .as_ref()
         .map(Settings::print_format)
         .unwrap_or_default();
+    let listen = cli
+        .listen
+        .or_else(|| settings.as_ref().and_then(|s| s.listen))
+        .unwrap_or_else(|| {
+            let ip = if settings.is_some() {
+                std::net::Ipv4Addr::UNSPECIFIED
+            } else {
+                std::net::Ipv4Addr::LOCALHOST
+            };
+            std::net::SocketAddr::from((ip, crate::hub::DEFAULT_PORT))
+        });
     let ctx = Context {
+        listen,
         data: cli
             .data
             .clone()
@@ -236,11 +276,21 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         },
     };
     match cli.command {
-        None | Some(Cmd::Kiosk) => kiosk_cmd::run(
+        None => kiosk_cmd::run(
             &ctx,
             settings.as_ref().map(|s| s.idle_timeout_seconds),
             settings.as_ref().and_then(|s| s.languages.clone()),
+            None,
         ),
+        Some(Cmd::Kiosk { bench_tickets }) => kiosk_cmd::run(
+            &ctx,
+            settings.as_ref().map(|s| s.idle_timeout_seconds),
+            settings.as_ref().and_then(|s| s.languages.clone()),
+            bench_tickets,
+        ),
+        Some(Cmd::Hub) => hub_cmd::serve(&ctx),
+        Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
+        Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),
         Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
         Some(Cmd::Settings(c)) => settings_cmd::run(c),
         Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),
@@ -263,6 +313,8 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
 
 /// Global options every subcommand shares.
 pub struct Context {
+    /// Where the hub listens (kiosk and hub roles).
+    pub listen: std::net::SocketAddr,
     pub data: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
     pub at: Option<DateTime<Utc>>,

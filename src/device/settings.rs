@@ -148,6 +148,9 @@ pub struct Settings {
     /// Where the hub is; by default this device for kiosk and hub roles, `auto` for the others.
     #[serde(default)]
     pub hub: Option<HubAddress>,
+    /// Where this device's hub listens for the LAN (kiosk and hub roles), e.g. "0.0.0.0:7878".
+    #[serde(default)]
+    pub listen: Option<std::net::SocketAddr>,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// The center catalog (hub and kiosk roles); the embedded demo center when absent.

@@ -23,6 +23,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/kiosk.ftl"),
                     include_str!(concat!("../../locales/", $l, "/kiosk.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/console.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/console.ftl")),
+                ),
             ]
         };
     }
@@ -126,6 +130,7 @@ pub fn used_ids() -> Vec<&'static str> {
     let mut ids: Vec<&'static str> = QueueError::FLUENT_IDS.to_vec();
     ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
+    ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
     ids
 }
 

@@ -5,6 +5,7 @@
 //! snapshot and replays the events after it, which rebuilds exactly the same state.
 
 pub mod backup;
+pub mod devices;
 
 use crate::core::{Event, Stamped, State, Ticket, TicketState};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -66,8 +67,9 @@ pub enum StoreError {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE events (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE events (
             seq   INTEGER PRIMARY KEY,
             at    TEXT NOT NULL,
             type  TEXT NOT NULL,
@@ -95,12 +97,32 @@ fn migrations() -> Migrations<'static> {
             UNIQUE (day, prefix, number)
         );
         CREATE INDEX tickets_day ON tickets(day);",
-    )])
+        ),
+        // Paired devices and one-time pairing PINs (both stored hashed only).
+        M::up(
+            "CREATE TABLE devices (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL,
+            role        TEXT NOT NULL,
+            token_hash  TEXT NOT NULL UNIQUE,
+            created_at  TEXT NOT NULL,
+            last_seen   TEXT,
+            revoked_at  TEXT
+        );
+        CREATE TABLE pairing_pins (
+            pin_hash    TEXT PRIMARY KEY,
+            role        TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            expires_at  TEXT NOT NULL,
+            used_at     TEXT
+        );",
+        ),
+    ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    1
+    2
 }
 
 pub struct Store {

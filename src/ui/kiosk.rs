@@ -15,7 +15,8 @@ use crate::core::{
     ActivityCode, Appointment, Catalog, Command, Contact, Event, Lang, QueueError, ServiceCode,
     SignUp, Stamped, Ticket, pick,
 };
-use crate::engine::{Engine, EngineError};
+use crate::engine::EngineError;
+use crate::hub::{Hub, Session as HubSession};
 use crate::i18n::{Localizer, weekday_id};
 use crate::printer::{Format, Job, PrinterUri, Slip, SpoolEvent, Spooler, render};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
@@ -97,6 +98,21 @@ const TO_LETTERS: &str = "ABC…";
 /// Days shown when booking an appointment or looking for activities.
 const DAYS_AHEAD: u32 = 14;
 
+/// The name under which the kiosk's own printer alerts reach staff.
+pub const KIOSK_DEVICE: &str = "kiosk";
+
+/// The alert code staff consoles translate.
+pub fn alert_kind(a: &crate::printer::Alert) -> &'static str {
+    use crate::printer::Alert;
+    match a {
+        Alert::PaperOut => "paper-out",
+        Alert::PaperNearEnd => "paper-near-end",
+        Alert::CoverOpen => "cover-open",
+        Alert::Offline => "printer-offline",
+        Alert::Unreachable(_) => "printer-unreachable",
+    }
+}
+
 /// How the kiosk is set up.
 #[derive(Clone)]
 pub struct KioskConfig {
@@ -116,47 +132,43 @@ pub struct KioskConfig {
     pub inline: bool,
 }
 
-type HubJob = Box<dyn FnOnce(&mut Engine) + Send>;
+type HubJob = Box<dyn FnOnce(&mut HubSession<'_>) + Send>;
 type UiJob = Box<dyn FnOnce() + Send>;
 
-/// The engine, on its own thread (or inline for tests).
-enum Hub {
+/// Runs work against the hub's engine on its own thread (or inline for tests).
+enum Worker {
     Thread(Sender<HubJob>),
-    Inline(Box<RefCell<Engine>>),
+    Inline(Hub),
 }
 
-impl Hub {
-    fn start(engine: Engine, inline: bool) -> Hub {
+impl Worker {
+    fn start(hub: Hub, inline: bool) -> Worker {
         if inline {
-            return Hub::Inline(Box::new(RefCell::new(engine)));
+            return Worker::Inline(hub);
         }
         let (tx, rx) = channel::<HubJob>();
-        let mut engine = engine;
         let spawned = std::thread::Builder::new()
-            .name("kiosk-hub".into())
+            .name("kiosk-worker".into())
             .spawn(move || {
                 for job in rx {
-                    job(&mut engine);
+                    job(&mut hub.session());
                 }
             });
         if let Err(e) = spawned {
-            log::error!("cannot start the hub thread: {e}");
+            log::error!("cannot start the kiosk's worker thread: {e}");
         }
-        Hub::Thread(tx)
+        Worker::Thread(tx)
     }
 
     fn run(&self, job: HubJob) {
         match self {
-            Hub::Thread(tx) => {
+            Worker::Thread(tx) => {
                 if tx.send(job).is_err() {
-                    log::error!("the hub thread has stopped");
+                    log::error!("the kiosk's worker thread has stopped");
                     to_ui(Box::new(|| with_kiosk(|k| k.hub_failed())));
                 }
             }
-            Hub::Inline(engine) => match engine.try_borrow_mut() {
-                Ok(mut e) => job(&mut e),
-                Err(_) => log::error!("the engine is busy"),
-            },
+            Worker::Inline(hub) => job(&mut hub.session()),
         }
     }
 }
@@ -250,8 +262,8 @@ struct SessionData {
 pub struct Kiosk {
     ui: slint::Weak<KioskWindow>,
     cfg: KioskConfig,
-    hub: Hub,
-    spooler: Spooler,
+    hub: Worker,
+    spooler: Arc<Spooler>,
     flow: RefCell<Flow>,
     locales: BTreeMap<Lang, Localizer>,
     idle: slint::Timer,
@@ -260,21 +272,38 @@ pub struct Kiosk {
 
 impl Kiosk {
     /// Build the kiosk on a window: wire every adapter, start the hub thread and the spooler.
-    pub fn start(ui: &KioskWindow, engine: Engine, cfg: KioskConfig) -> Result<Rc<Kiosk>, String> {
+    pub fn start(ui: &KioskWindow, hub: Hub, cfg: KioskConfig) -> Result<Rc<Kiosk>, String> {
         let mut locales = BTreeMap::new();
         for l in Lang::ALL {
             locales.insert(l, Localizer::new(l)?);
         }
         INLINE.store(cfg.inline, std::sync::atomic::Ordering::SeqCst);
-        let spooler = Spooler::start(cfg.printer.clone(), |e| {
-            if let SpoolEvent::Failed { label, reason } = e {
+        let alerts_to = hub.clone();
+        let printer_hub = hub.clone();
+        let spooler = Spooler::start(cfg.printer.clone(), move |e| match e {
+            SpoolEvent::Failed { label, reason } => {
                 log::warn!("not printed {label}: {reason}");
                 to_ui(Box::new(move || with_kiosk(|k| k.print_failed(&label))));
             }
+            // Printer alerts reach staff through the hub (console, alerts stream).
+            SpoolEvent::Alerts(alerts) => alerts_to.set_device_alerts(
+                KIOSK_DEVICE,
+                alerts
+                    .iter()
+                    .map(|a| (alert_kind(a).to_string(), a.describe()))
+                    .collect(),
+            ),
+            SpoolEvent::Printed { .. } => {}
         });
+        let spooler = Arc::new(spooler);
+        // Reprints asked from a counter print here.
+        printer_hub.set_printer(Some(Arc::new(crate::hub::HubPrinter {
+            spooler: spooler.clone(),
+            format: cfg.format.clone(),
+        })));
         let kiosk = Rc::new(Kiosk {
             ui: ui.as_weak(),
-            hub: Hub::start(engine, cfg.inline),
+            hub: Worker::start(hub, cfg.inline),
             cfg,
             spooler,
             flow: RefCell::new(Flow::default()),

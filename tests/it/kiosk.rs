@@ -50,7 +50,8 @@ fn start(
         clock: Some(at),
         inline: true,
     };
-    let k = Kiosk::start(&ui, engine, cfg).expect("kiosk");
+    let hub = integra::hub::Hub::new(engine, Some(at)).expect("hub");
+    let k = Kiosk::start(&ui, hub, cfg).expect("kiosk");
     Setup {
         ui,
         _kiosk: k,
@@ -333,25 +334,129 @@ fn snapshot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
         "{name} looks blank ({} colours)",
         colours.len()
     );
+    touch_targets_fit(ui, name);
     let path = dir.join(format!("{name}.png"));
     img.save(&path).expect("save png");
     path
+}
+
+/// Every button on the screen is at least 60×60 px and lies wholly inside the window (a
+/// button pushed off the edge by a long translation is one a visitor cannot press).
+fn touch_targets_fit(ui: &KioskWindow, name: &str) {
+    let size = ui.window().size().to_logical(ui.window().scale_factor());
+    let buttons = i_slint_backend_testing::ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+        .find_all();
+    assert!(buttons.len() >= 2, "{name}: only {} buttons", buttons.len());
+    for b in buttons {
+        let label = b.accessible_label().unwrap_or_default();
+        let (sz, pos) = (b.size(), b.absolute_position());
+        assert!(
+            sz.width >= 60.0 && sz.height >= 60.0,
+            "{name}: button {label:?} is {}×{} px, under 60",
+            sz.width,
+            sz.height
+        );
+        assert!(
+            pos.x >= -0.5
+                && pos.y >= -0.5
+                && pos.x + sz.width <= size.width + 0.5
+                && pos.y + sz.height <= size.height + 0.5,
+            "{name}: button {label:?} at {pos:?} size {sz:?} leaves the {size:?} window"
+        );
+    }
+}
+
+/// WCAG relative luminance of an sRGB colour.
+fn luminance(c: slint::Color) -> f64 {
+    let lin = |v: u8| {
+        let v = f64::from(v) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.red()) + 0.7152 * lin(c.green()) + 0.0722 * lin(c.blue())
+}
+
+fn contrast(a: slint::Color, b: slint::Color) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+#[test]
+fn contrast_formula_matches_wcag_examples() {
+    let c = |r, g, b| slint::Color::from_rgb_u8(r, g, b);
+    assert!((contrast(c(0, 0, 0), c(255, 255, 255)) - 21.0).abs() < 0.01);
+    assert!((contrast(c(0x77, 0x77, 0x77), c(255, 255, 255)) - 4.48).abs() < 0.01);
+}
+
+/// Every text colour of the Theme against every surface it is drawn on: at least 7:1 (WCAG AAA).
+fn theme_text_contrast_is_at_least_7_to_1(ui: &KioskWindow) {
+    let t = ui.global::<integra::ui::Theme>();
+    let pairs = [
+        ("text / background", t.get_text(), t.get_background()),
+        ("text / surface", t.get_text(), t.get_surface()),
+        (
+            "text-muted / background",
+            t.get_text_muted(),
+            t.get_background(),
+        ),
+        ("text-muted / surface", t.get_text_muted(), t.get_surface()),
+        ("on-primary / primary", t.get_on_primary(), t.get_primary()),
+        (
+            "on-primary / primary-pressed",
+            t.get_on_primary(),
+            t.get_primary_pressed(),
+        ),
+        ("on-accent / accent", t.get_on_accent(), t.get_accent()),
+        (
+            "closed-text / closed-surface",
+            t.get_closed_text(),
+            t.get_closed_surface(),
+        ),
+        (
+            "warning-text / warning-surface",
+            t.get_warning_text(),
+            t.get_warning_surface(),
+        ),
+        ("primary / surface", t.get_primary(), t.get_surface()),
+        ("primary / background", t.get_primary(), t.get_background()),
+    ];
+    for (name, fg, bg) in pairs {
+        let r = contrast(fg, bg);
+        assert!(r >= 7.0, "{name}: contrast {r:.2}:1, under 7:1");
+    }
 }
 
 /// Every screen in every language at 800×480 (and a few at 1920×1080 and in portrait), as PNG
 /// files in target/tmp/screens, for a person to look at.
 fn screenshots_of_every_screen_in_every_language() {
     let demo = Arc::new(Catalog::demo().expect("demo"));
-    let sizes: [(u32, u32, &str); 3] = [
+    let sizes: [(u32, u32, &str); 5] = [
         (800, 480, "800x480"),
         (1920, 1080, "1920x1080"),
         (480, 800, "480x800"),
+        (800, 480, "800x480-larger"),
+        (480, 800, "480x800-larger"),
     ];
     for (w, h, size) in sizes {
+        let larger = size.ends_with("larger");
         for lang in Lang::ALL {
-            if size != "800x480" && lang != Lang::Ht && lang != Lang::Fr {
+            if size != "800x480" && lang != Lang::Ht && lang != Lang::Fr && lang != Lang::Pt {
                 continue;
             }
+            let l = integra::i18n::Localizer::new(lang).expect("l");
+            // Choose the language, then (in the larger-text runs) the "larger text" switch.
+            let enter = |ui: &KioskWindow| {
+                tap(ui, lang.native_name());
+                if larger {
+                    tap(ui, &l.text("kiosk-larger", None));
+                    assert!(ui.global::<integra::ui::Theme>().get_large_text());
+                }
+            };
             let s = start(demo.clone(), monday_9(), None, |e| {
                 for (svc, n) in [("info", 4), ("legal", 2), ("health", 1)] {
                     for _ in 0..n {
@@ -363,21 +468,17 @@ fn screenshots_of_every_screen_in_every_language() {
             s.ui.window().set_size(slint::PhysicalSize::new(w, h));
             let n = |screen: &str| format!("{size}-{}-{screen}", lang.code());
             snapshot(&s.ui, &n("1-welcome"));
-            tap(&s.ui, lang.native_name());
+            enter(&s.ui);
             snapshot(&s.ui, &n("2-services"));
             let info = demo.services[0].name[&lang].clone();
             tap(&s.ui, &info);
             snapshot(&s.ui, &n("3-priority"));
-            let skip = integra::i18n::Localizer::new(lang)
-                .expect("l")
-                .text("kiosk-priority-skip", None);
-            tap(&s.ui, &skip);
+            tap(&s.ui, &l.text("kiosk-priority-skip", None));
             snapshot(&s.ui, &n("4-ticket"));
             s.ui.global::<TicketAdapter>().set_print_failed(true);
             snapshot(&s.ui, &n("4b-ticket-print-failed"));
-            let l = integra::i18n::Localizer::new(lang).expect("l");
             tap(&s.ui, &l.text("kiosk-done", None));
-            tap(&s.ui, lang.native_name());
+            enter(&s.ui);
             tap(&s.ui, &l.text("kiosk-appointments", None));
             tap(&s.ui, "4");
             tap(&s.ui, "2");
@@ -406,7 +507,7 @@ fn screenshots_of_every_screen_in_every_language() {
             assert_eq!(screen(&s.ui), Screen::Confirm, "{size} {lang}");
             snapshot(&s.ui, &n("10-confirm-appointment"));
             tap(&s.ui, &l.text("kiosk-done", None));
-            tap(&s.ui, lang.native_name());
+            enter(&s.ui);
             tap(&s.ui, &l.text("kiosk-activities", None));
             snapshot(&s.ui, &n("11-activities"));
         }
@@ -421,6 +522,15 @@ fn kiosk_scenarios() {
         renderer_name: Some("software".into()),
     })))
     .expect("testing platform");
+    theme_text_contrast_is_at_least_7_to_1(
+        &start(
+            Arc::new(Catalog::demo().expect("demo")),
+            monday_9(),
+            None,
+            |_| {},
+        )
+        .ui,
+    );
     walk_in_in_three_taps();
     closed_service_says_so_and_issues_nothing();
     check_in_by_code();

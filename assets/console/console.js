@@ -1,0 +1,361 @@
+// Integra staff console: pair once, pick a counter, call and serve visitors. Plain JavaScript,
+// served by the hub; no internet needed. Updates live from the hub's event stream.
+"use strict";
+
+const STATE_IDS = {
+  waiting: "console-state-waiting",
+  called: "console-state-called",
+  serving: "console-state-serving",
+  booked: "console-state-booked",
+  checked_in: "console-state-checked_in",
+  cancelled: "console-state-cancelled",
+  missed: "console-state-missed",
+};
+const ALERT_IDS = {
+  "paper-out": "console-alert-paper-out",
+  "paper-near-end": "console-alert-paper-near-end",
+  "cover-open": "console-alert-cover-open",
+  "printer-offline": "console-alert-printer-offline",
+  "printer-unreachable": "console-alert-printer-unreachable",
+  "device-offline": "console-alert-device-offline",
+};
+
+const $ = (id) => document.getElementById(id);
+const store = window.localStorage;
+let strings = {};
+let catalog = null;
+let view = null;
+let socket = null;
+let lastSeq = 0;
+let refreshTimer = null;
+let retry = 500;
+
+const t = (id) => strings[id] || id;
+const lang = () => store.getItem("integra.lang") || "";
+const token = () => store.getItem("integra.token");
+const counter = () => store.getItem("integra.counter") || "";
+
+function name(localized) {
+  if (!localized) return "";
+  return localized[lang()] || localized[catalog && catalog.center.default_language] || Object.values(localized)[0] || "";
+}
+
+async function api(method, path, body) {
+  const headers = { "Accept-Language": lang() || "es" };
+  if (token()) headers["Authorization"] = "Bearer " + token();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && path !== "/api/v1/pair") {
+    store.removeItem("integra.token");
+    showPairing();
+  }
+  if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
+  return data;
+}
+
+function showError(e) {
+  $("error").textContent = e ? e.message || String(e) : "";
+}
+
+async function loadStrings() {
+  const res = await fetch("/api/v1/strings?lang=" + encodeURIComponent(lang()));
+  const data = await res.json();
+  strings = data.strings;
+  if (!lang()) store.setItem("integra.lang", data.lang);
+  document.documentElement.lang = data.lang;
+  const sel = $("lang");
+  sel.innerHTML = "";
+  for (const l of data.languages) {
+    const o = new Option(l.name, l.code, false, l.code === data.lang);
+    sel.add(o);
+  }
+  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+}
+
+function showPairing() {
+  $("pairing").hidden = false;
+  $("desk").hidden = true;
+  if (socket) socket.close();
+}
+
+async function pair(ev) {
+  ev.preventDefault();
+  $("pair-error").textContent = "";
+  try {
+    const r = await api("POST", "/api/v1/pair", { pin: $("pin").value.trim(), name: $("device-name").value.trim() });
+    store.setItem("integra.token", r.token);
+    await start();
+  } catch (e) {
+    $("pair-error").textContent = e.message;
+  }
+}
+
+async function start() {
+  if (!token()) return showPairing();
+  try {
+    catalog = await api("GET", "/api/v1/catalog");
+  } catch (e) {
+    return;
+  }
+  $("pairing").hidden = true;
+  $("desk").hidden = false;
+  const sel = $("counter");
+  sel.innerHTML = "";
+  for (const c of catalog.counters) sel.add(new Option(c.name, c.id, false, c.id === counter()));
+  if (!counter() && catalog.counters.length) store.setItem("integra.counter", catalog.counters[0].id);
+  const services = (sel) => {
+    sel.innerHTML = "";
+    for (const s of catalog.services) sel.add(new Option(name(s.name), s.code));
+  };
+  services($("transfer-to"));
+  services($("book-service"));
+  if (!$("book-date").value) $("book-date").value = new Date().toISOString().slice(0, 10);
+  await refresh();
+  await loadSlots();
+  connect();
+}
+
+function myServices() {
+  const c = catalog && catalog.counters.find((c) => c.id === counter());
+  return c ? c.services : [];
+}
+
+function serviceName(code) {
+  const s = catalog && catalog.services.find((s) => s.code === code);
+  return s ? name(s.name) : code;
+}
+
+function cell(row, text, cls) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function render() {
+  if (!view) return;
+  const mine = myServices();
+  const body = $("waiting").tBodies[0];
+  body.innerHTML = "";
+  const rows = view.services.filter((s) => mine.includes(s.code)).flatMap((s) => s.waiting);
+  rows.sort((a, b) => (b.priority ? 1 : 0) - (a.priority ? 1 : 0) || a.issued_at.localeCompare(b.issued_at));
+  for (const tk of rows) {
+    const r = body.insertRow();
+    r.dataset.label = tk.label;
+    cell(r, tk.label, "label");
+    cell(r, serviceName(tk.service));
+    cell(r, tk.priority ? "★ " + t("console-priority") : tk.appointment_time ? t("console-appointment") + " " + tk.appointment_time : "", tk.priority ? "priority" : "");
+    cell(r, tk.waited_minutes + " " + t("console-minutes"));
+    cell(r, tk.name || "");
+  }
+  $("waiting-none").hidden = rows.length > 0;
+
+  const c = view.counters.find((c) => c.id === counter());
+  const cur = c && c.current;
+  const box = $("current");
+  box.innerHTML = "";
+  if (cur) {
+    const big = document.createElement("div");
+    big.className = "ticket";
+    big.id = "current-label";
+    big.textContent = cur.label;
+    const info = document.createElement("div");
+    info.textContent = serviceName(cur.service) + " · " + t(STATE_IDS[cur.state] || cur.state) + (cur.name ? " · " + cur.name : "");
+    box.append(big, info);
+  } else {
+    const p = document.createElement("p");
+    p.textContent = t("console-nobody");
+    box.append(p);
+  }
+  for (const id of ["recall", "start", "finish", "no-show", "reprint", "transfer"]) $(id).disabled = !cur;
+  $("start").disabled = !cur || cur.state !== "called";
+}
+
+async function refresh() {
+  try {
+    view = await api("GET", "/api/v1/queue");
+    render();
+    const a = await api("GET", "/api/v1/appointments");
+    renderAppointments(a.appointments);
+    const al = await api("GET", "/api/v1/alerts");
+    renderAlerts(al.alerts);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function scheduleRefresh() {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    refresh();
+  }, 50);
+}
+
+function renderAppointments(list) {
+  const body = $("appointments").tBodies[0];
+  body.innerHTML = "";
+  for (const a of list) {
+    const r = body.insertRow();
+    cell(r, a.time.slice(0, 5), "label");
+    cell(r, serviceName(a.service));
+    cell(r, a.code);
+    cell(r, (a.contact && a.contact.name) || "");
+    cell(r, t(STATE_IDS[a.state] || a.state));
+    const td = r.insertCell();
+    if (a.state === "booked") {
+      const b = document.createElement("button");
+      b.textContent = t("console-check-in");
+      b.onclick = () => act("POST", "/api/v1/check-in", { code: a.code });
+      td.append(b);
+    }
+  }
+  $("appointments-none").hidden = list.length > 0;
+}
+
+function renderAlerts(list) {
+  const ul = $("alerts");
+  ul.innerHTML = "";
+  for (const a of list) {
+    const li = document.createElement("li");
+    li.textContent = a.device + ": " + (ALERT_IDS[a.kind] ? t(ALERT_IDS[a.kind]) : a.message);
+    li.title = a.message;
+    ul.append(li);
+  }
+  $("alerts-none").hidden = list.length > 0;
+}
+
+async function act(method, path, body) {
+  showError(null);
+  try {
+    const r = await api(method, path, body);
+    scheduleRefresh();
+    return r;
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function current() {
+  const c = view && view.counters.find((c) => c.id === counter());
+  return c && c.current;
+}
+
+function ticketAction(action, body) {
+  const cur = current();
+  if (cur) act("POST", "/api/v1/tickets/" + encodeURIComponent(cur.label) + "/" + action, body);
+}
+
+const callNext = () => act("POST", "/api/v1/counters/" + encodeURIComponent(counter()) + "/next");
+
+async function loadSlots() {
+  const service = $("book-service").value;
+  const date = $("book-date").value;
+  const sel = $("book-time");
+  sel.innerHTML = "";
+  if (!service || !date) return;
+  try {
+    const r = await api("GET", "/api/v1/slots?service=" + encodeURIComponent(service) + "&date=" + encodeURIComponent(date));
+    for (const s of r.slots) if (s.free > 0) sel.add(new Option(s.time, s.time));
+  } catch (e) {
+    /* a service without appointments has no slots */
+  }
+  $("book-no-slots").hidden = sel.options.length > 0;
+}
+
+async function book(ev) {
+  ev.preventDefault();
+  const r = await act("POST", "/api/v1/appointments", {
+    service: $("book-service").value,
+    date: $("book-date").value,
+    time: $("book-time").value,
+    lang: lang() || "es",
+    name: $("book-name").value || null,
+    phone: $("book-phone").value || null,
+  });
+  if (r && r.code) {
+    $("booked-code").textContent = r.code;
+    $("booked").hidden = false;
+    $("book-name").value = "";
+    $("book-phone").value = "";
+    loadSlots();
+  }
+}
+
+function setLink(live) {
+  const el = $("link");
+  el.textContent = live ? "● " + t("console-live") : "○ " + t("console-reconnecting");
+  el.className = live ? "link live" : "link down";
+}
+
+function connect() {
+  if (socket) socket.close();
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const url = proto + "//" + location.host + "/api/v1/events?token=" + encodeURIComponent(token()) + (lastSeq ? "&after=" + lastSeq : "");
+  const ws = new WebSocket(url);
+  socket = ws;
+  ws.onopen = () => {
+    retry = 500;
+    setLink(true);
+  };
+  ws.onmessage = (m) => {
+    let msg;
+    try {
+      msg = JSON.parse(m.data);
+    } catch (e) {
+      return;
+    }
+    if (msg.type === "alerts") renderAlerts(msg.alerts);
+    else {
+      if (msg.seq) lastSeq = msg.seq;
+      scheduleRefresh();
+    }
+  };
+  ws.onclose = () => {
+    if (socket !== ws) return;
+    setLink(false);
+    if (!token()) return;
+    setTimeout(() => {
+      if (socket === ws) {
+        connect();
+        scheduleRefresh();
+      }
+    }, retry);
+    retry = Math.min(retry * 2, 5000);
+  };
+}
+
+$("pair-form").addEventListener("submit", pair);
+$("book-form").addEventListener("submit", book);
+$("book-service").addEventListener("change", loadSlots);
+$("book-date").addEventListener("change", loadSlots);
+$("call-next").addEventListener("click", callNext);
+$("recall").addEventListener("click", () => ticketAction("recall"));
+$("start").addEventListener("click", () => ticketAction("start"));
+$("finish").addEventListener("click", () => ticketAction("finish"));
+$("no-show").addEventListener("click", () => ticketAction("no-show"));
+$("reprint").addEventListener("click", () => ticketAction("reprint"));
+$("transfer").addEventListener("click", () => ticketAction("transfer", { to: $("transfer-to").value }));
+$("counter").addEventListener("change", (e) => {
+  store.setItem("integra.counter", e.target.value);
+  render();
+});
+$("lang").addEventListener("change", async (e) => {
+  store.setItem("integra.lang", e.target.value);
+  await loadStrings();
+  render();
+  refresh();
+});
+$("unpair").addEventListener("click", () => {
+  store.removeItem("integra.token");
+  showPairing();
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "F2" || (e.altKey && (e.key === "n" || e.key === "N"))) {
+    e.preventDefault();
+    if (!$("desk").hidden) callNext();
+  }
+});
+
+loadStrings().then(start);

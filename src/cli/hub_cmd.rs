@@ -1,0 +1,127 @@
+//! `integra hub` (the hub alone, headless), `integra pair` and `integra devices`.
+
+use super::{CliError, Context, exit};
+use crate::engine::Engine;
+use crate::hub::{Hub, HubPrinter, Role, auth};
+use crate::printer::{SpoolEvent, Spooler};
+use crate::store::Store;
+use std::sync::Arc;
+
+/// Open the engine and make the hub (with the printer, when one is set, for reprints).
+pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
+    let catalog = ctx.load_catalog()?;
+    let engine = Engine::open(&ctx.data_dir(), catalog)?;
+    Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e.to_string()))
+}
+
+pub fn serve(ctx: &Context) -> Result<(), CliError> {
+    let hub = open_hub(ctx)?;
+    if let Some(uri) = ctx.printer.clone() {
+        let alerts = hub.clone();
+        let spooler = Spooler::start(uri, move |e| {
+            if let SpoolEvent::Alerts(a) = e {
+                alerts.set_device_alerts(
+                    "hub",
+                    a.iter()
+                        .map(|a| (crate::ui::kiosk::alert_kind(a).to_string(), a.describe()))
+                        .collect(),
+                );
+            }
+        });
+        hub.set_printer(Some(Arc::new(HubPrinter {
+            spooler: Arc::new(spooler),
+            format: ctx.format.clone(),
+        })));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            CliError::new(
+                exit::FAILURE,
+                format!("cannot start the network runtime: {e}"),
+            )
+        })?;
+    rt.block_on(async {
+        let (addr, task) = hub.serve(ctx.listen).await.map_err(|e| {
+            CliError::new(
+                exit::FAILURE,
+                format!(
+                    "cannot listen on {}: {e} (is another hub running? choose another address with --listen or `listen` in the settings)",
+                    ctx.listen
+                ),
+            )
+        })?;
+        println!(
+            "hub of {} listening on http://{addr}/ (staff console); API at /api/v1, described at /api/v1/openapi.json",
+            hub.catalog().center.name
+        );
+        println!("pair a staff browser or device with: integra pair --role counter");
+        tokio::select! {
+            _ = task => {}
+            _ = shutdown() => println!("hub stopped"),
+        }
+        Ok::<(), CliError>(())
+    })
+}
+
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
+    let store = Store::open(&ctx.data_dir())?;
+    let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let local = expires.with_timezone(&chrono::Local);
+    println!(
+        "Pairing PIN for a {} device, valid until {} (once):",
+        role.as_str(),
+        local.format("%H:%M")
+    );
+    println!(
+        "On the device, open the hub's page (http://HUB:{}/) or start it, and type the PIN.",
+        ctx.listen.port()
+    );
+    println!("{pin}");
+    Ok(())
+}
+
+pub fn devices(ctx: &Context, revoke: Option<u64>) -> Result<(), CliError> {
+    let store = Store::open(&ctx.data_dir())?;
+    if let Some(id) = revoke {
+        if !store.revoke_device(id, chrono::Utc::now())? {
+            return Err(CliError::new(
+                exit::USAGE,
+                format!("no device {id}: run `integra devices` to see their numbers"),
+            ));
+        }
+        println!("device {id} revoked: it must pair again to reach the hub");
+        return Ok(());
+    }
+    let list = store.devices()?;
+    if list.is_empty() {
+        println!("no paired devices yet: pair one with `integra pair --role ROLE`");
+    }
+    for d in list {
+        let state = match (&d.revoked_at, &d.last_seen) {
+            (Some(t), _) => format!("revoked {}", t.format("%Y-%m-%d %H:%M")),
+            (None, Some(t)) => format!("last seen {}", t.format("%Y-%m-%d %H:%M")),
+            (None, None) => "never seen".into(),
+        };
+        println!("{:>4}  {:<8} {:<30} {state}", d.id, d.role, d.name);
+    }
+    Ok(())
+}

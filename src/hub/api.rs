@@ -1,0 +1,952 @@
+//! HTTP + JSON under `/api/v1` (described by `/api/v1/openapi.json`), the event stream, and the
+//! staff console's files. Every error is JSON `{"error": {"code", "message"}}` with a 4xx/5xx
+//! status; a refused request changes nothing.
+
+use super::auth::{self, Action, Role};
+use super::view::{queue_view, redact_event, redact_state};
+use super::{Hub, console, stream};
+use crate::core::{
+    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, QueueError, ServiceCode,
+    Stamped, TicketId,
+};
+use crate::engine::EngineError;
+use crate::i18n::Localizer;
+use crate::printer::{Job, Slip, render};
+use crate::store::devices::Device;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{NaiveDate, NaiveTime};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+
+/// Request bodies larger than this are refused (413) before they are read.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Every route, as `METHOD path` (the OpenAPI test checks the document lists exactly these).
+pub const ROUTES: &[&str] = &[
+    "GET /api/v1/health",
+    "GET /api/v1/openapi.json",
+    "POST /api/v1/pair",
+    "GET /api/v1/me",
+    "GET /api/v1/catalog",
+    "GET /api/v1/state",
+    "GET /api/v1/queue",
+    "GET /api/v1/events",
+    "GET /api/v1/strings",
+    "POST /api/v1/tickets",
+    "GET /api/v1/tickets/{label}",
+    "POST /api/v1/tickets/{label}/{action}",
+    "POST /api/v1/counters/{counter}/next",
+    "GET /api/v1/appointments",
+    "POST /api/v1/appointments",
+    "GET /api/v1/slots",
+    "POST /api/v1/check-in",
+    "POST /api/v1/appointments/{code}/cancel",
+    "POST /api/v1/signups",
+    "GET /api/v1/alerts",
+    "POST /api/v1/alerts",
+    "GET /api/v1/devices",
+    "POST /api/v1/devices/{id}/revoke",
+    "POST /api/v1/pairing-pins",
+];
+
+pub fn router(hub: Hub) -> Router {
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/pair", post(pair))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/catalog", get(catalog))
+        .route("/api/v1/state", get(state))
+        .route("/api/v1/queue", get(queue))
+        .route("/api/v1/events", get(stream::events))
+        .route("/api/v1/strings", get(console::strings))
+        .route("/api/v1/tickets", post(issue))
+        .route("/api/v1/tickets/{label}", get(ticket))
+        .route("/api/v1/tickets/{label}/{action}", post(ticket_action))
+        .route("/api/v1/counters/{counter}/next", post(call_next))
+        .route("/api/v1/appointments", get(appointments).post(book))
+        .route("/api/v1/slots", get(slots))
+        .route("/api/v1/check-in", post(check_in))
+        .route(
+            "/api/v1/appointments/{code}/cancel",
+            post(cancel_appointment),
+        )
+        .route("/api/v1/signups", post(sign_up))
+        .route("/api/v1/alerts", get(alerts).post(report_alerts))
+        .route("/api/v1/devices", get(devices))
+        .route("/api/v1/devices/{id}/revoke", post(revoke))
+        .route("/api/v1/pairing-pins", post(new_pin))
+        .route("/", get(console::index))
+        .route("/console.js", get(console::script))
+        .route("/console.css", get(console::style))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(hub)
+}
+
+// ---------------------------------------------------------------- errors
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    pub retry_after: Option<i64>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "this needs a device token: pair the device first (POST /api/v1/pair with a PIN from `integra pair --role ROLE`) and send `Authorization: Bearer TOKEN`",
+        )
+    }
+
+    fn forbidden(role: Role) -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "a {} device may not do this: pair with a role that may",
+                role.as_str()
+            ),
+        )
+    }
+
+    fn internal(what: impl std::fmt::Display) -> ApiError {
+        log::error!("hub: {what}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the hub could not do this: {what}"),
+        )
+    }
+
+    fn queue(err: &QueueError, lang: Lang, hub: &Hub) -> ApiError {
+        let status = match err {
+            QueueError::UnknownService(_)
+            | QueueError::UnknownCounter(_)
+            | QueueError::UnknownTicket(_)
+            | QueueError::UnknownCode(_)
+            | QueueError::UnknownActivity(_)
+            | QueueError::UnknownPriority(_) => StatusCode::NOT_FOUND,
+            QueueError::BadName
+            | QueueError::BadPhone
+            | QueueError::NoSuchSlot { .. }
+            | QueueError::InThePast { .. }
+            | QueueError::TooFarAhead(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::CONFLICT,
+        };
+        let message = Localizer::new(lang)
+            .map(|l| l.error(err, hub.catalog()))
+            .unwrap_or_else(|_| err.to_string());
+        ApiError::new(
+            status,
+            err.fluent_id().trim_start_matches("error-"),
+            message,
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
+        let mut resp = (self.status, body).into_response();
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "no such address: see /api/v1/openapi.json for the API",
+    )
+}
+
+/// A JSON body whose every problem (not JSON, wrong field, unknown field, too large) is a
+/// clear JSON error.
+pub struct Body<T>(pub T);
+
+impl<S, T> FromRequest<S> for Body<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(Body(v)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let (code, hint) = match &rejection {
+                    JsonRejection::JsonDataError(_) => (
+                        "invalid-field",
+                        "a field is missing, unknown or of the wrong type",
+                    ),
+                    JsonRejection::JsonSyntaxError(_) => {
+                        ("malformed-json", "the body is not valid JSON")
+                    }
+                    JsonRejection::MissingJsonContentType(_) => (
+                        "content-type",
+                        "send the header `Content-Type: application/json`",
+                    ),
+                    _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                        ("too-large", "the body is too large (at most 16 KiB)")
+                    }
+                    _ => ("bad-body", "the body could not be read"),
+                };
+                Err(ApiError::new(
+                    status,
+                    code,
+                    format!("{hint}: {}", rejection.body_text()),
+                ))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- who is asking
+
+pub struct Caller {
+    pub role: Role,
+    pub device: Device,
+    pub lang: Lang,
+}
+
+/// The language for messages: `Accept-Language` when it names one of ours, else English.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .filter_map(|part| part.split(';').next())
+                .filter_map(|tag| tag.trim().get(..2))
+                .find_map(|code| code.parse::<Lang>().ok())
+        })
+        .unwrap_or(Lang::En)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Who sent the request (token in `Authorization: Bearer`, or `token` in the query for the
+/// WebSocket, which browsers cannot give headers), and whether that role may do `action`.
+pub fn caller(
+    hub: &Hub,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+    action: Action,
+) -> ApiResult<Caller> {
+    let token = bearer(headers)
+        .or(query_token)
+        .ok_or_else(ApiError::unauthorized)?;
+    let device = hub
+        .auth_store()
+        .device_by_token(&auth::token_hash(token))
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)?;
+    let role = Role::parse(&device.role).ok_or_else(ApiError::unauthorized)?;
+    if !role.may(action) {
+        return Err(ApiError::forbidden(role));
+    }
+    Ok(Caller {
+        role,
+        device,
+        lang: request_lang(headers),
+    })
+}
+
+/// Run blocking engine work off the async threads.
+async fn blocking<T: Send + 'static>(
+    hub: &Hub,
+    f: impl FnOnce(&Hub) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let hub = hub.clone();
+    tokio::task::spawn_blocking(move || f(&hub))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// Execute one command for a caller; queue refusals become 4xx in the caller's language.
+fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
+    let now = hub.now();
+    let mut s = hub.session();
+    s.execute(cmd, now).map_err(|e| match e {
+        EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
+        EngineError::Store(e) => ApiError::internal(e),
+    })
+}
+
+fn events_json(events: &[Stamped], role: Role) -> Value {
+    json!(
+        events
+            .iter()
+            .map(|e| redact_event(e, role))
+            .collect::<Vec<_>>()
+    )
+}
+
+// ---------------------------------------------------------------- handlers
+
+async fn health(State(hub): State<Hub>) -> ApiResult<Json<Value>> {
+    blocking(&hub, |hub| {
+        let s = hub.session();
+        Ok(Json(json!({
+            "status": "ok",
+            "program": "integra",
+            "version": env!("CARGO_PKG_VERSION"),
+            "center": hub.catalog().center.name,
+            "seq": s.queue().seq(),
+        })))
+    })
+    .await
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairReq {
+    pin: String,
+    /// What to call the device (e.g. "Counter 2 PC", "Lobby TV").
+    name: String,
+}
+
+async fn pair(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(req): Body<PairReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "`name` must be 1 to 60 characters, e.g. \"Counter 2 PC\"",
+        ));
+    }
+    // PINs live in real time, even when the queue runs on a fixed training clock.
+    let now = chrono::Utc::now();
+    let ip = peer.ip();
+    if let Some(wait) = crate::hub::lock(&hub.inner.limiter).blocked(ip, chrono::Utc::now()) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            format!("too many wrong PINs: wait {wait} seconds, then ask for a new PIN"),
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    let pin = req.pin.trim().to_string();
+    blocking(&hub, move |hub| {
+        let token = auth::new_token().map_err(ApiError::internal)?;
+        let device = hub
+            .auth_store()
+            .redeem_pairing_pin(&auth::pin_hash(&pin), &name, &auth::token_hash(&token), now)
+            .map_err(ApiError::internal)?;
+        match device {
+            Some(d) => {
+                log::info!("paired device {} '{}' as {}", d.id, d.name, d.role);
+                Ok((
+                    StatusCode::CREATED,
+                    Json(json!({"token": token, "role": d.role, "device": d})),
+                ))
+            }
+            None => {
+                crate::hub::lock(&hub.inner.limiter).failed(ip, chrono::Utc::now());
+                Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "wrong-pin",
+                    "this PIN is wrong, used or expired: ask for a new one with `integra pair --role ROLE` or on the admin page",
+                ))
+            }
+        }
+    })
+    .await
+}
+
+async fn me(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(json!({"role": c.role, "device": c.device})))
+}
+
+async fn catalog(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(json!(hub.catalog().as_ref())))
+}
+
+async fn state(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    blocking(&hub, move |hub| {
+        let mut state = hub.session().queue().state().clone();
+        redact_state(&mut state, c.role);
+        Ok(Json(json!({"seq": state.seq, "state": state})))
+    })
+    .await
+}
+
+async fn queue(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    blocking(&hub, move |hub| {
+        let now = hub.now();
+        Ok(Json(json!(queue_view(hub.session().queue(), c.role, now))))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueReq {
+    service: String,
+    lang: Lang,
+    #[serde(default)]
+    priority: Option<String>,
+}
+
+async fn issue(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<IssueReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let c = caller(&hub, &headers, None, Action::Visit)?;
+    let cmd = Command::IssueTicket {
+        service: ServiceCode::new(req.service),
+        lang: req.lang,
+        priority: req.priority.map(PriorityClass::new),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let issued = events.iter().find_map(|e| match &e.event {
+            Event::TicketIssued {
+                ticket,
+                ahead,
+                wait_minutes,
+            } => Some(json!({"label": ticket.label(), "ticket": ticket, "ahead": ahead, "wait_minutes": wait_minutes})),
+            _ => None,
+        });
+        let mut body = issued.unwrap_or_else(|| json!({}));
+        body["events"] = events_json(&events, c.role);
+        Ok((StatusCode::CREATED, Json(body)))
+    })
+    .await
+}
+
+fn find_ticket(hub: &Hub, label: &str) -> ApiResult<TicketId> {
+    let s = hub.session();
+    let q = s.queue();
+    q.ticket_by_label(&label.to_ascii_uppercase())
+        .map(|t| t.id)
+        .or_else(|| {
+            label
+                .parse::<u64>()
+                .ok()
+                .map(TicketId)
+                .filter(|id| q.ticket(*id).is_some())
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown-ticket",
+                format!("no ticket '{label}' today: give its number as printed, e.g. A-023"),
+            )
+        })
+}
+
+async fn ticket(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(label): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Read)?;
+    blocking(&hub, move |hub| {
+        let id = find_ticket(hub, &label)?;
+        let s = hub.session();
+        Ok(Json(json!(s.queue().ticket(id))))
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ActionReq {
+    /// For `transfer`: the service to send the visitor to.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+async fn ticket_action(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path((label, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Serve)?;
+    // The body is optional here (only `transfer` needs one).
+    let req: ActionReq = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionReq::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                if e.is_data() {
+                    "invalid-field"
+                } else {
+                    "malformed-json"
+                },
+                format!("the body is not valid: {e}; for transfer send {{\"to\": \"SERVICE\"}}"),
+            )
+        })?
+    };
+    blocking(&hub, move |hub| {
+        let id = find_ticket(hub, &label)?;
+        let ticket = id;
+        let cmd = match action.as_str() {
+            "recall" => Command::Recall { ticket },
+            "start" => Command::StartServing { ticket },
+            "finish" => Command::Finish { ticket },
+            "no-show" => Command::NoShow { ticket },
+            "cancel" => Command::Cancel { ticket },
+            "transfer" => match req.to {
+                Some(to) => Command::Transfer {
+                    ticket,
+                    to: ServiceCode::new(to),
+                },
+                None => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-field",
+                        "transfer needs `to`: the service code to send the visitor to",
+                    ));
+                }
+            },
+            "reprint" => return reprint(hub, id),
+            other => {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "unknown-action",
+                    format!(
+                        "unknown action '{other}': use recall, start, finish, no-show, cancel, transfer or reprint"
+                    ),
+                ));
+            }
+        };
+        let events = execute(hub, &cmd, c.lang)?;
+        let s = hub.session();
+        Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events, c.role)})))
+    })
+    .await
+}
+
+fn reprint(hub: &Hub, id: TicketId) -> ApiResult<Json<Value>> {
+    let (slip, label) = {
+        let s = hub.session();
+        let q = s.queue();
+        let t = q.ticket(id).ok_or_else(|| {
+            ApiError::new(StatusCode::NOT_FOUND, "unknown-ticket", "no such ticket")
+        })?;
+        let ahead = q
+            .waiting(&t.service)
+            .iter()
+            .take_while(|w| w.id != t.id)
+            .count() as u32;
+        let wait = q.estimate_minutes(&t.service, ahead);
+        (Slip::for_ticket(q.catalog(), t, ahead, wait), t.label())
+    };
+    let printer = hub.printer().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "no-printer",
+            "this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings",
+        )
+    })?;
+    let bytes = render(&slip, &printer.format).map_err(ApiError::internal)?;
+    hub.print(Job {
+        label: label.clone(),
+        bytes,
+    })
+    .map_err(|m| ApiError::new(StatusCode::CONFLICT, "printer", m))?;
+    Ok(Json(json!({"reprinted": label})))
+}
+
+async fn call_next(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(counter): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Serve)?;
+    let cmd = Command::CallNext {
+        counter: CounterId::new(counter),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let called = events.iter().find_map(|e| match &e.event {
+            Event::TicketCalled { ticket, .. } => Some(*ticket),
+            _ => None,
+        });
+        let s = hub.session();
+        let t = called.and_then(|id| s.queue().ticket(id).cloned());
+        Ok(Json(json!({
+            "label": t.as_ref().map(|t| t.label()),
+            "ticket": t,
+            "events": events_json(&events, c.role),
+        })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DateQuery {
+    #[serde(default)]
+    date: Option<NaiveDate>,
+    #[serde(default)]
+    service: Option<String>,
+}
+
+fn bad_query(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid-query",
+        format!("the query is not valid ({e}): dates are YYYY-MM-DD"),
+    )
+}
+
+async fn appointments(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Serve)?;
+    let Query(q) = query.map_err(bad_query)?;
+    blocking(&hub, move |hub| {
+        let now = hub.now();
+        let s = hub.session();
+        let queue = s.queue();
+        let date = q.date.unwrap_or_else(|| queue.local(now).date());
+        let mut list: Vec<_> = queue
+            .state()
+            .appointments
+            .values()
+            .filter(|a| a.date == date)
+            .filter(|a| q.service.as_ref().is_none_or(|sv| a.service.as_str() == sv))
+            .cloned()
+            .collect();
+        list.sort_by_key(|a| (a.time, a.id));
+        if !c.role.sees_personal() {
+            for a in &mut list {
+                a.contact = Contact::default();
+            }
+        }
+        Ok(Json(json!({"date": date, "appointments": list})))
+    })
+    .await
+}
+
+async fn slots(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Visit)?;
+    let Query(q) = query.map_err(bad_query)?;
+    let (Some(service), Some(date)) = (q.service, q.date) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            "give `service` and `date` (YYYY-MM-DD), e.g. /api/v1/slots?service=legal&date=2026-12-01",
+        ));
+    };
+    blocking(&hub, move |hub| {
+        let s = hub.session();
+        let queue = s.queue();
+        let code = ServiceCode::new(service);
+        let svc = queue.catalog().service(&code).ok_or_else(|| {
+            ApiError::queue(&QueueError::UnknownService(code.clone()), Lang::En, hub)
+        })?;
+        let capacity = svc.appointments.as_ref().map(|r| r.capacity).unwrap_or(0);
+        let list: Vec<Value> = svc
+            .slots_on(date)
+            .into_iter()
+            .map(|t| {
+                let taken = queue.slot_taken(&code, date, t);
+                json!({"time": t.format("%H:%M").to_string(), "free": capacity.saturating_sub(taken)})
+            })
+            .collect();
+        Ok(Json(json!({"service": code, "date": date, "slots": list})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BookReq {
+    service: String,
+    date: NaiveDate,
+    time: NaiveTime,
+    lang: Lang,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+fn contact(name: Option<String>, phone: Option<String>) -> Contact {
+    let keep = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Contact {
+        name: keep(name),
+        phone: keep(phone),
+    }
+}
+
+async fn book(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<BookReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let c = caller(&hub, &headers, None, Action::Visit)?;
+    let cmd = Command::BookAppointment {
+        service: ServiceCode::new(req.service),
+        date: req.date,
+        time: req.time,
+        lang: req.lang,
+        contact: contact(req.name, req.phone),
+        nonce: crate::engine::nonce(),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let a = events.iter().find_map(|e| match &e.event {
+            Event::AppointmentBooked { appointment } => Some(appointment.clone()),
+            _ => None,
+        });
+        // The caller gets the code it must give the visitor, even when it may not see names.
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({"code": a.as_ref().map(|a| a.code.clone()), "appointment": a.map(|mut a| { if !c.role.sees_personal() { a.contact = Contact::default(); } a })})),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckInReq {
+    code: String,
+}
+
+async fn check_in(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<CheckInReq>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Visit)?;
+    let cmd = Command::CheckIn {
+        code: req.code.trim().to_string(),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let t = events.iter().find_map(|e| match &e.event {
+            Event::TicketIssued { ticket, .. } => Some(ticket.clone()),
+            _ => None,
+        });
+        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "events": events_json(&events, c.role)})))
+    })
+    .await
+}
+
+async fn cancel_appointment(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Serve)?;
+    let cmd = Command::CancelAppointment { code };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        Ok(Json(json!({"events": events_json(&events, c.role)})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignUpReq {
+    activity: String,
+    date: NaiveDate,
+    lang: Lang,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+async fn sign_up(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<SignUpReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let c = caller(&hub, &headers, None, Action::Visit)?;
+    let cmd = Command::SignUp {
+        activity: ActivityCode::new(req.activity),
+        date: req.date,
+        lang: req.lang,
+        contact: contact(req.name, req.phone),
+        nonce: crate::engine::nonce(),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let s = events.iter().find_map(|e| match &e.event {
+            Event::SignedUp {
+                signup,
+                waitlist_position,
+            } => Some((signup.clone(), *waitlist_position)),
+            _ => None,
+        });
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "code": s.as_ref().map(|(s, _)| s.code.clone()),
+                "seated": s.as_ref().map(|(s, _)| s.seated),
+                "waitlist_position": s.as_ref().and_then(|(_, p)| *p),
+            })),
+        ))
+    })
+    .await
+}
+
+async fn alerts(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(json!({"alerts": hub.alerts()})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertIn {
+    kind: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsReq {
+    /// The device's alerts now (empty: all clear).
+    alerts: Vec<AlertIn>,
+}
+
+async fn report_alerts(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<AlertsReq>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    if req.alerts.len() > 16
+        || req
+            .alerts
+            .iter()
+            .any(|a| a.kind.is_empty() || a.kind.len() > 40 || a.message.len() > 300)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "at most 16 alerts, each with a `kind` of 1 to 40 characters and a `message` of at most 300",
+        ));
+    }
+    hub.set_device_alerts(
+        &c.device.name,
+        req.alerts
+            .into_iter()
+            .map(|a| (a.kind, a.message))
+            .collect(),
+    );
+    Ok(Json(json!({"alerts": hub.alerts()})))
+}
+
+async fn devices(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let list = hub.auth_store().devices().map_err(ApiError::internal)?;
+    Ok(Json(json!({"devices": list})))
+}
+
+async fn revoke(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-path",
+            format!("'{id}' is not a device number: see GET /api/v1/devices"),
+        )
+    })?;
+    let found = hub
+        .auth_store()
+        .revoke_device(id, hub.now())
+        .map_err(ApiError::internal)?;
+    if !found {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-device",
+            format!("no device {id}: see GET /api/v1/devices"),
+        ));
+    }
+    Ok(Json(json!({"revoked": id})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PinReq {
+    role: Role,
+}
+
+async fn new_pin(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<PinReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let (pin, expires) = auth::new_pin(&hub.auth_store(), req.role, chrono::Utc::now())
+        .map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"pin": pin, "role": req.role, "expires_at": expires})),
+    ))
+}

@@ -1,0 +1,272 @@
+//! The hub: the one engine of a center, shared by the kiosk screen in the same process and by
+//! every device on the LAN (HTTP + JSON under `/api/v1`, an event stream over WebSocket).
+//!
+//! Every change goes through [`Session::execute`], which holds the engine's lock while it applies,
+//! commits and *then* publishes the events, so subscribers see events in sequence order, each
+//! once, and only after they are durable. A stream subscribes first and reads the log second,
+//! which is why a client resuming from sequence N misses nothing and gets nothing twice.
+
+pub mod api;
+pub mod auth;
+pub mod console;
+pub mod stream;
+pub mod view;
+
+use crate::core::{Catalog, Command, Queue, Stamped};
+use crate::engine::{Engine, EngineError};
+use crate::printer::{Format, Job, Spooler};
+use crate::store::Store;
+pub use auth::Role;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
+
+/// The TCP port the hub listens on unless the settings say otherwise.
+pub const DEFAULT_PORT: u16 = 7878;
+/// How many pushes a slow subscriber may fall behind before it is told to resume.
+const STREAM_BUFFER: usize = 4096;
+
+/// What the hub pushes to its subscribers.
+#[derive(Debug, Clone)]
+pub enum Push {
+    Event(Arc<Stamped>),
+    /// The set of device alerts changed.
+    Alerts(Arc<Vec<DeviceAlert>>),
+}
+
+/// A problem with a device that staff should act on (printer out of paper, kiosk offline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceAlert {
+    /// Which device: "kiosk" for the hub's own, else the paired device's name.
+    pub device: String,
+    /// Stable code: paper-out, paper-near-end, cover-open, printer-offline, printer-unreachable,
+    /// device-offline.
+    pub kind: String,
+    /// Plain words for staff (the console shows its own translation of `kind`).
+    pub message: String,
+    pub since: DateTime<Utc>,
+}
+
+/// Prints slips on the hub's own printer (the kiosk's, when the hub runs inside a kiosk).
+pub struct HubPrinter {
+    pub spooler: Arc<Spooler>,
+    pub format: Format,
+}
+
+pub(crate) struct Inner {
+    engine: Mutex<Engine>,
+    /// A second connection for devices and pairing, so a token check never waits for a commit.
+    auth: Mutex<Store>,
+    catalog: Arc<Catalog>,
+    pushes: broadcast::Sender<Push>,
+    alerts: Mutex<BTreeMap<(String, String), DeviceAlert>>,
+    clock: Option<DateTime<Utc>>,
+    printer: Mutex<Option<Arc<HubPrinter>>>,
+    pub(crate) limiter: Mutex<auth::PairLimiter>,
+    /// Paired devices with a stream open now, and when the last one of each closed.
+    pub(crate) presence: Mutex<BTreeMap<u64, auth::Presence>>,
+}
+
+/// The hub, cheap to clone: every clone is the same hub.
+#[derive(Clone)]
+pub struct Hub {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// Exclusive use of the engine for a moment: read the queue, execute commands.
+pub struct Session<'a> {
+    engine: MutexGuard<'a, Engine>,
+    inner: &'a Inner,
+}
+
+impl Session<'_> {
+    pub fn queue(&self) -> &Queue {
+        self.engine.queue()
+    }
+
+    pub fn store(&self) -> &Store {
+        self.engine.store()
+    }
+
+    /// Apply, commit, then publish the events to every subscriber (in order, under the lock).
+    pub fn execute(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Stamped>, EngineError> {
+        let events = self.engine.execute(cmd, now)?;
+        for e in &events {
+            // No subscriber is not an error.
+            let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));
+        }
+        Ok(events)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave the engine half-changed (it reloads on a
+    // failed commit), so carry on with the data as it is.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Hub {
+    /// A hub over an open engine. `clock`: a fixed instant for training and tests.
+    pub fn new(engine: Engine, clock: Option<DateTime<Utc>>) -> Result<Hub, EngineError> {
+        let auth = Store::open_file(engine.store().path())?;
+        let catalog = engine.queue().catalog().clone();
+        let (pushes, _) = broadcast::channel(STREAM_BUFFER);
+        Ok(Hub {
+            inner: Arc::new(Inner {
+                engine: Mutex::new(engine),
+                auth: Mutex::new(auth),
+                catalog,
+                pushes,
+                alerts: Mutex::new(BTreeMap::new()),
+                clock,
+                printer: Mutex::new(None),
+                limiter: Mutex::new(auth::PairLimiter::default()),
+                presence: Mutex::new(BTreeMap::new()),
+            }),
+        })
+    }
+
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            engine: lock(&self.inner.engine),
+            inner: &self.inner,
+        }
+    }
+
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.inner.catalog
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.unwrap_or_else(Utc::now)
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Push> {
+        self.inner.pushes.subscribe()
+    }
+
+    pub(crate) fn auth_store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.inner.auth)
+    }
+
+    /// Give the hub a printer for reprints (the kiosk's own, when it runs the hub).
+    pub fn set_printer(&self, printer: Option<Arc<HubPrinter>>) {
+        *lock(&self.inner.printer) = printer;
+    }
+
+    pub fn printer(&self) -> Option<Arc<HubPrinter>> {
+        lock(&self.inner.printer).clone()
+    }
+
+    /// Print a job on the hub's printer. Err: plain words on why not.
+    pub fn print(&self, job: Job) -> Result<(), String> {
+        match self.printer() {
+            Some(p) => p
+                .spooler
+                .submit(job)
+                .map_err(|e| format!("the printer queue refused the job ({e:?})")),
+            None => Err("this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings".into()),
+        }
+    }
+
+    /// Replace the alerts of one device (empty = all clear) and tell subscribers when they changed.
+    pub fn set_device_alerts(&self, device: &str, alerts: Vec<(String, String)>) {
+        let now = self.now();
+        let changed = {
+            let mut all = lock(&self.inner.alerts);
+            let before: Vec<(String, String)> =
+                all.keys().filter(|(d, _)| d == device).cloned().collect();
+            let wanted: Vec<(String, String)> = alerts
+                .iter()
+                .map(|(kind, _)| (device.to_string(), kind.clone()))
+                .collect();
+            all.retain(|(d, k), _| d != device || wanted.iter().any(|(_, w)| w == k));
+            for (kind, message) in alerts {
+                all.entry((device.to_string(), kind.clone()))
+                    .and_modify(|a| a.message = message.clone())
+                    .or_insert(DeviceAlert {
+                        device: device.to_string(),
+                        kind,
+                        message,
+                        since: now,
+                    });
+            }
+            before.len() != wanted.len() || before.iter().any(|k| !wanted.contains(k))
+        };
+        if changed {
+            let _ = self
+                .inner
+                .pushes
+                .send(Push::Alerts(Arc::new(self.alerts())));
+        }
+    }
+
+    pub fn alerts(&self) -> Vec<DeviceAlert> {
+        lock(&self.inner.alerts).values().cloned().collect()
+    }
+
+    /// Serve the API, the event stream and the staff console on `addr` until the runtime stops.
+    /// Returns the bound address (port 0 picks a free one).
+    pub async fn serve(
+        &self,
+        addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let app = api::router(self.clone());
+        let hub = self.clone();
+        tokio::spawn(async move { auth::watch_presence(hub).await });
+        let task = tokio::spawn(async move {
+            let svc = app.into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(e) = axum::serve(listener, svc).await {
+                log::error!("the hub server stopped: {e}");
+            }
+        });
+        Ok((local, task))
+    }
+
+    /// Run the server on its own thread with its own runtime (for the kiosk and the CLI).
+    /// Returns once the port is bound, with the address or the reason it could not be.
+    pub fn serve_in_background(&self, addr: SocketAddr) -> Result<SocketAddr, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let hub = self.clone();
+        std::thread::Builder::new()
+            .name("hub-server".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("cannot start the network runtime: {e}")));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    match hub.serve(addr).await {
+                        Ok((local, task)) => {
+                            let _ = tx.send(Ok(local));
+                            let _ = task.await;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(format!(
+                                "cannot listen on {addr}: {e} (is another hub running? change `hub.listen` in the settings)"
+                            )));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| format!("cannot start the hub thread: {e}"))?;
+        rx.recv()
+            .map_err(|_| "the hub thread stopped before listening".to_string())?
+    }
+}

@@ -1,0 +1,177 @@
+//! The event stream: `GET /api/v1/events?after=N` upgraded to a WebSocket.
+//!
+//! Messages (JSON text frames, server → client):
+//! - `{"type":"snapshot","seq":M,"state":{…}}` — the whole state at M, when the client has no
+//!   position (`after` absent or 0), is ahead of the hub (a restored database) or too far behind;
+//!   the client replaces what it had.
+//! - `{"type":"event","seq":…,"at":…,"event":{…}}` — each event after N (or M), in order, once.
+//! - `{"type":"alerts","alerts":[…]}` — the current device alerts, after the start and on change.
+//!
+//! The stream subscribes to the hub's pushes *before* it reads the log under the engine's lock,
+//! and skips pushes it already sent from the log, so nothing is missed or doubled. A client that
+//! falls too far behind is closed with code 4000 and resumes from its last sequence number.
+
+use super::api::{ApiError, caller};
+use super::auth::Action;
+use super::view::{redact_event, redact_state};
+use super::{Hub, Push, Role};
+use crate::core::Stamped;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+
+/// A client further behind than this gets a snapshot instead of the events it missed.
+pub const MAX_REPLAY: u64 = 20_000;
+/// Close code for "you fell behind: reconnect with after=your last seq".
+pub const CLOSE_LAGGED: u16 = 4000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamQuery {
+    #[serde(default)]
+    after: Option<u64>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+pub async fn events(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("{e}: use ?after=SEQ (a number) and, from a browser, &token=TOKEN"),
+        )
+    })?;
+    let c = caller(&hub, &headers, q.token.as_deref(), Action::Read)?;
+    let ws = ws.map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::UPGRADE_REQUIRED,
+            "websocket",
+            format!("this address is a WebSocket: connect with a WebSocket client ({e})"),
+        )
+    })?;
+    let device = c.device;
+    let role = c.role;
+    let after = q.after;
+    Ok(ws.on_upgrade(move |socket| async move {
+        hub.stream_presence(&device, true);
+        run(socket, &hub, role, after).await;
+        hub.stream_presence(&device, false);
+    }))
+}
+
+fn event_msg(e: &Stamped, role: Role) -> String {
+    let e = redact_event(e, role);
+    let mut v = json!(e);
+    v["type"] = json!("event");
+    v.to_string()
+}
+
+/// What to send first: a snapshot or the events after `after`; and the last seq sent.
+fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u64), String> {
+    let s = hub.session();
+    let q = s.queue();
+    let seq = q.seq();
+    match after {
+        Some(n) if n > 0 && n <= seq && seq - n <= MAX_REPLAY => {
+            let events = s
+                .store()
+                .events_after(n)
+                .map_err(|e| format!("cannot read the event log: {e}"))?;
+            Ok((events.iter().map(|e| event_msg(e, role)).collect(), seq))
+        }
+        _ => {
+            let mut state = q.state().clone();
+            redact_state(&mut state, role);
+            let msg = json!({"type": "snapshot", "seq": seq, "state": state});
+            Ok((vec![msg.to_string()], seq))
+        }
+    }
+}
+
+fn alerts_msg(hub: &Hub) -> String {
+    json!({"type": "alerts", "alerts": hub.alerts()}).to_string()
+}
+
+async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
+    let mut rx = hub.subscribe();
+    let first = {
+        let hub = hub.clone();
+        tokio::task::spawn_blocking(move || catch_up(&hub, role, after)).await
+    };
+    let first = first.unwrap_or_else(|e| Err(format!("internal error: {e}")));
+    let (first, mut last) = match first {
+        Ok(v) => v,
+        Err(why) => {
+            log::error!("stream: {why}");
+            let _ = socket
+                .send(Message::Close(Some(CloseFrame {
+                    code: 1011,
+                    reason: why.chars().take(100).collect::<String>().into(),
+                })))
+                .await;
+            return;
+        }
+    };
+    for m in first.into_iter().chain(std::iter::once(alerts_msg(hub))) {
+        if socket.send(Message::Text(m.into())).await.is_err() {
+            return;
+        }
+    }
+    let mut ping = tokio::time::interval(Duration::from_secs(15));
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            push = rx.recv() => match push {
+                Ok(Push::Event(e)) => {
+                    if e.seq <= last {
+                        continue;
+                    }
+                    last = e.seq;
+                    if socket.send(Message::Text(event_msg(&e, role).into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Push::Alerts(_)) => {
+                    if socket.send(Message::Text(alerts_msg(hub).into())).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    let _ = socket
+                        .send(Message::Close(Some(CloseFrame {
+                            code: CLOSE_LAGGED,
+                            reason: format!("fell behind: reconnect with after={last}").into(),
+                        })))
+                        .await;
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Parse one stream message (for Rust clients: displays, counters, tests).
+pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(text)
+}
