@@ -5,6 +5,7 @@ mod catalog;
 mod cli;
 mod common;
 mod doctor;
+mod hub;
 mod kiosk;
 mod locales;
 mod printer;
