@@ -104,16 +104,22 @@ async function start() {
   sel.innerHTML = "";
   for (const c of catalog.counters) sel.add(new Option(c.name, c.id, false, c.id === counter()));
   if (!counter() && catalog.counters.length) store.setItem("integra.counter", catalog.counters[0].id);
-  const services = (sel) => {
-    sel.innerHTML = "";
-    for (const s of catalog.services) sel.add(new Option(name(s.name), s.code));
-  };
-  services($("transfer-to"));
-  services($("book-service"));
+  fillServices();
   if (!$("book-date").value) $("book-date").value = new Date().toISOString().slice(0, 10);
   await refresh();
   await loadSlots();
   connect();
+}
+
+// Service lists in the current language (keeping what was chosen).
+function fillServices() {
+  if (!catalog) return;
+  for (const id of ["transfer-to", "book-service"]) {
+    const sel = $(id);
+    const chosen = sel.value;
+    sel.innerHTML = "";
+    for (const s of catalog.services) sel.add(new Option(name(s.name), s.code, false, s.code === chosen));
+  }
 }
 
 function myServices() {
@@ -344,6 +350,7 @@ $("counter").addEventListener("change", (e) => {
 $("lang").addEventListener("change", async (e) => {
   store.setItem("integra.lang", e.target.value);
   await loadStrings();
+  fillServices();
   render();
   refresh();
 });

@@ -1,6 +1,7 @@
 //! The one integration-test binary. Modules per area.
 
 mod backup;
+mod browser;
 mod catalog;
 mod cli;
 mod common;

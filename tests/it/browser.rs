@@ -1,0 +1,151 @@
+//! The staff console end to end: the real `integra hub` process, headless Chromium driven by
+//! Playwright (tests/e2e/console.mjs): pair, call next by click and by F2, switch language, then
+//! the hub is killed and restarted and the console reconnects by itself.
+//! Needs Debian's chromium and `npm ci --prefix tests/e2e` (both installed by .ci/run).
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct HubProcess(Child);
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_hub(data: &Path, port: u16) -> HubProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(["--data"])
+        .arg(data)
+        .args(["--at", "2026-01-05T14:00:00Z", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("hub")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start integra hub");
+    let hub = HubProcess(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the hub did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    hub
+}
+
+fn pin(data: &Path, role: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--data")
+        .arg(data)
+        .args(["pair", "--role", role])
+        .output()
+        .expect("integra pair");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("a PIN line")
+        .trim()
+        .to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn post(rt: &tokio::runtime::Runtime, url: String, token: Option<&str>, body: Value) -> Value {
+    rt.block_on(async {
+        let mut r = reqwest::Client::new().post(url).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        let resp = r.send().await.expect("request");
+        assert!(resp.status().is_success(), "{}", resp.status());
+        resp.json().await.expect("json")
+    })
+}
+
+#[test]
+fn staff_console_in_headless_chromium() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "the browser test needs Chromium at {chromium}: `apt-get install chromium` (or set CHROMIUM)"
+    );
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_path_buf();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut hub = start_hub(&data, port);
+    let admin = post(
+        &rt,
+        format!("{base}/api/v1/pair"),
+        None,
+        json!({"pin": pin(&data, "admin"), "name": "test admin"}),
+    )["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    for _ in 0..2 {
+        post(
+            &rt,
+            format!("{base}/api/v1/tickets"),
+            Some(&admin),
+            json!({"service": "info", "lang": "ht"}),
+        );
+    }
+    let shot: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shot).expect("screens dir");
+    let shot = shot.join("console-1280x800-ht.png");
+    let mut node = Command::new("node")
+        .arg(e2e.join("console.mjs"))
+        .env("HUB_URL", &base)
+        .env("PAIR_PIN", pin(&data, "counter"))
+        .env("SHOT", &shot)
+        .env("CHROMIUM", &chromium)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node (apt-get install nodejs)");
+    let mut stdin = node.stdin.take().expect("stdin");
+    let stdout = BufReader::new(node.stdout.take().expect("stdout"));
+    let mut log = Vec::new();
+    for line in stdout.lines() {
+        let line = line.expect("line");
+        log.push(line.clone());
+        if line == "RESTART" {
+            // Kill the hub while the console is connected, start it again on the same data,
+            // and issue a ticket: the console must reconnect and show it without a reload.
+            drop(hub);
+            std::thread::sleep(Duration::from_millis(700));
+            hub = start_hub(&data, port);
+            post(
+                &rt,
+                format!("{base}/api/v1/tickets"),
+                Some(&admin),
+                json!({"service": "info", "lang": "es"}),
+            );
+            writeln!(stdin, "restarted").expect("tell node");
+        }
+    }
+    let status = node.wait().expect("node");
+    drop(hub);
+    let log = log.join("\n");
+    assert!(status.success() && log.contains("E2E OK"), "{log}");
+    assert!(shot.exists());
+}
