@@ -46,7 +46,10 @@ async fn main() {
     // Monday 09:00 in Bogotá: the demo center is open.
     let at = "2026-01-05T14:00:00Z".parse().expect("time");
     let hub = Hub::new(engine, Some(at)).expect("hub");
-    let (addr, _task) = hub.serve("127.0.0.1:0".parse().expect("addr")).await.expect("serve");
+    let (addr, _task) = hub
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let admin = pair(&http, &base, dir.path(), Role::Admin).await;
@@ -88,7 +91,9 @@ async fn main() {
         task.await.expect("task");
     }
     let eight = (ISSUES / 2) as f64 / t.elapsed().as_secs_f64();
-    println!("ticket issues over HTTP (committed, fsync): {one:.0}/s from 1 client, {eight:.0}/s from 8 clients");
+    println!(
+        "ticket issues over HTTP (committed, fsync): {one:.0}/s from 1 client, {eight:.0}/s from 8 clients"
+    );
 
     // 100 subscribers.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();

@@ -125,3 +125,78 @@ pub fn devices(ctx: &Context, revoke: Option<u64>) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// Where a device keeps its hub token (readable by the integra user only).
+fn token_path(ctx: &Context) -> std::path::PathBuf {
+    ctx.data_dir().join("hub-token")
+}
+
+/// The token this device got from `integra join`.
+pub fn read_token(ctx: &Context, hub: &str) -> Result<String, CliError> {
+    let path = token_path(ctx);
+    std::fs::read_to_string(&path)
+        .map(|t| t.trim().to_string())
+        .ok()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            CliError::new(
+                exit::INVALID_CONFIG,
+                format!(
+                    "this device is not paired with the hub at {hub}: on the hub run `integra pair --role kiosk`, then here `integra join --pin PIN` (the token goes to {})",
+                    path.display()
+                ),
+            )
+        })
+}
+
+pub fn join(
+    ctx: &Context,
+    settings: Option<&crate::device::settings::Settings>,
+    pin: &str,
+    hub: Option<String>,
+    name: Option<String>,
+) -> Result<(), CliError> {
+    use crate::device::settings::HubAddress;
+    let url = match (hub, settings.map(|s| s.hub())) {
+        (Some(u), _) => u,
+        (None, Some(HubAddress::At(u))) => u,
+        _ => {
+            return Err(CliError::new(
+                exit::USAGE,
+                "which hub? give --hub http://ADDRESS:7878 or set `hub` in the settings",
+            ));
+        }
+    };
+    let name = name
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+        })
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "integra device".into());
+    let (token, role) = crate::hub::client::Remote::pair(&url, pin.trim(), &name)
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let path = token_path(ctx);
+    std::fs::create_dir_all(ctx.data_dir())?;
+    write_private(&path, &token)?;
+    println!(
+        "paired with the hub at {url} as a {role} device named \"{name}\"; token kept in {}",
+        path.display()
+    );
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}

@@ -3,19 +3,61 @@
 
 use super::{CliError, Context, exit, print_cmd::printer_or_preview};
 use crate::core::Lang;
+use crate::device::settings::{HubAddress, Settings};
+use crate::hub::client::Remote;
 use crate::ui::KioskWindow;
-use crate::ui::kiosk::{Kiosk, KioskConfig};
+use crate::ui::kiosk::{Backend, Kiosk, KioskConfig};
 use slint::ComponentHandle;
 use std::time::Duration;
 
 pub fn run(
     ctx: &Context,
-    idle_seconds: Option<u32>,
-    languages: Option<Vec<Lang>>,
+    settings: Option<&Settings>,
     bench_tickets: Option<u32>,
 ) -> Result<(), CliError> {
-    let hub = super::hub_cmd::open_hub(ctx)?;
-    let catalog = hub.catalog().clone();
+    let idle_seconds = settings.map(|s| s.idle_timeout_seconds);
+    let languages: Option<Vec<Lang>> = settings.and_then(|s| s.languages.clone());
+    let backend = match settings.map(Settings::hub) {
+        // A second kiosk: the hub is on another device.
+        Some(HubAddress::At(url)) => {
+            let token = super::hub_cmd::read_token(ctx, &url)?;
+            let remote = Remote::start(&url, &token, ctx.load_catalog()?)
+                .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            // Give the hub a moment to send its catalog before the first screen.
+            let t = std::time::Instant::now();
+            while !remote.online() && t.elapsed() < Duration::from_secs(3) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if !remote.online() {
+                log::error!(
+                    "the hub at {url} does not answer yet: visitors are sent to reception until it does"
+                );
+            }
+            Backend::Remote(remote)
+        }
+        Some(HubAddress::Auto) => {
+            return Err(CliError::new(
+                exit::INVALID_CONFIG,
+                "finding the hub by itself (hub = \"auto\") is not available for kiosks yet: set `hub = \"http://ADDRESS:7878\"` in the settings",
+            ));
+        }
+        _ => {
+            let hub = super::hub_cmd::open_hub(ctx)?;
+            // The hub runs in-process: staff consoles, displays and other kiosks reach it on the
+            // LAN. The kiosk works on without it when the port is taken.
+            match hub.serve_in_background(ctx.listen) {
+                Ok(addr) => log::warn!(
+                    "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
+                ),
+                Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
+            }
+            Backend::Local(hub)
+        }
+    };
+    let catalog = match &backend {
+        Backend::Local(hub) => hub.catalog().clone(),
+        Backend::Remote(r) => r.catalog(),
+    };
     let printer = printer_or_preview(ctx)?;
     if ctx.printer.is_none() {
         log::warn!("no printer set: tickets go to the preview file {printer}");
@@ -41,15 +83,7 @@ pub fn run(
         clock: ctx.at,
         inline: false,
     };
-    // The hub runs in-process: staff consoles, displays and other kiosks reach it on the LAN.
-    // The kiosk works on without it when the port is taken.
-    match hub.serve_in_background(ctx.listen) {
-        Ok(addr) => log::warn!(
-            "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
-        ),
-        Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
-    }
-    let _kiosk = Kiosk::start(&ui, hub, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let _kiosk = Kiosk::start(&ui, backend, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {
         ui.window().set_fullscreen(true);
     }

@@ -97,6 +97,18 @@ pub enum Cmd {
         #[arg(long, value_enum)]
         role: crate::hub::Role,
     },
+    /// Pair this device with the hub (on another device) using a PIN from `integra pair`
+    Join {
+        /// The PIN shown by `integra pair --role ROLE` on the hub
+        #[arg(long)]
+        pin: String,
+        /// The hub's address, e.g. http://192.168.1.10:7878 (default: the settings' `hub`)
+        #[arg(long, value_name = "URL")]
+        hub: Option<String>,
+        /// What staff will see this device called (default: the host name)
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// List the paired devices, or revoke one
     Devices {
         /// Revoke this device's token (its number from the list)
@@ -276,18 +288,13 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         },
     };
     match cli.command {
-        None => kiosk_cmd::run(
-            &ctx,
-            settings.as_ref().map(|s| s.idle_timeout_seconds),
-            settings.as_ref().and_then(|s| s.languages.clone()),
-            None,
-        ),
-        Some(Cmd::Kiosk { bench_tickets }) => kiosk_cmd::run(
-            &ctx,
-            settings.as_ref().map(|s| s.idle_timeout_seconds),
-            settings.as_ref().and_then(|s| s.languages.clone()),
-            bench_tickets,
-        ),
+        None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
+        Some(Cmd::Kiosk { bench_tickets }) => {
+            kiosk_cmd::run(&ctx, settings.as_ref(), bench_tickets)
+        }
+        Some(Cmd::Join { pin, hub, name }) => {
+            hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name)
+        }
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),

@@ -111,6 +111,11 @@ impl Queue {
         &self.catalog
     }
 
+    /// Apply an event decided elsewhere (a mirror of another device's queue follows its hub).
+    pub fn follow(&mut self, e: &Stamped) {
+        self.state.apply_event(e);
+    }
+
     pub fn state(&self) -> &State {
         &self.state
     }

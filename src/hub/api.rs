@@ -38,6 +38,7 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/queue",
     "GET /api/v1/events",
     "GET /api/v1/strings",
+    "POST /api/v1/commands",
     "POST /api/v1/tickets",
     "GET /api/v1/tickets/{label}",
     "POST /api/v1/tickets/{label}/{action}",
@@ -66,6 +67,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/queue", get(queue))
         .route("/api/v1/events", get(stream::events))
         .route("/api/v1/strings", get(console::strings))
+        .route("/api/v1/commands", post(command))
         .route("/api/v1/tickets", post(issue))
         .route("/api/v1/tickets/{label}", get(ticket))
         .route("/api/v1/tickets/{label}/{action}", post(ticket_action))
@@ -427,6 +429,29 @@ async fn queue(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Val
     blocking(&hub, move |hub| {
         let now = hub.now();
         Ok(Json(json!(queue_view(hub.session().queue(), c.role, now))))
+    })
+    .await
+}
+
+/// Any queue command, as the core defines it (`{"kind": "issue_ticket", …}`); what a role may
+/// send follows the same rules as the specific routes. Answers with the committed events.
+async fn command(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(cmd): Body<Command>,
+) -> ApiResult<Json<Value>> {
+    let action = match &cmd {
+        Command::IssueTicket { .. }
+        | Command::BookAppointment { .. }
+        | Command::CheckIn { .. }
+        | Command::SignUp { .. } => Action::Visit,
+        Command::Tick => Action::Admin,
+        _ => Action::Serve,
+    };
+    let c = caller(&hub, &headers, None, action)?;
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        Ok(Json(json!({"events": events_json(&events, c.role)})))
     })
     .await
 }

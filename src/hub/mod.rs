@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod console;
 pub mod stream;
 pub mod view;
@@ -103,6 +104,70 @@ impl Session<'_> {
             let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));
         }
         Ok(events)
+    }
+}
+
+/// Why a command was not carried out, for a screen that must tell the visitor.
+#[derive(Debug, Clone)]
+pub enum Refusal {
+    /// The queue rules refused it (this process's hub).
+    Queue(crate::core::QueueError),
+    /// The hub on another device refused it; its message is already in the asked language.
+    Remote { code: String, message: String },
+    /// The hub cannot be reached or failed (disk, database, network): nothing was done.
+    Unavailable(String),
+}
+
+impl Refusal {
+    /// The error code, as in the API (`bad-phone`, `slot-full`…).
+    pub fn code(&self) -> String {
+        match self {
+            Refusal::Queue(e) => e.fluent_id().trim_start_matches("error-").to_string(),
+            Refusal::Remote { code, .. } => code.clone(),
+            Refusal::Unavailable(_) => "unavailable".into(),
+        }
+    }
+
+    /// Words for the visitor in the language of `l`.
+    pub fn text(&self, l: &crate::i18n::Localizer, catalog: &Catalog) -> String {
+        match self {
+            Refusal::Queue(e) => l.error(e, catalog),
+            Refusal::Remote { message, .. } => message.clone(),
+            Refusal::Unavailable(_) => l.text("kiosk-go-to-reception", None),
+        }
+    }
+}
+
+/// What a screen needs from a hub, here or on another device: read the queue, run commands.
+pub trait QueueAccess {
+    fn queue(&self) -> &Queue;
+    /// Run one command; `lang` is the language refusals are worded in.
+    fn run(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+        lang: crate::core::Lang,
+    ) -> Result<Vec<Stamped>, Refusal>;
+}
+
+impl QueueAccess for Session<'_> {
+    fn queue(&self) -> &Queue {
+        self.engine.queue()
+    }
+
+    fn run(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+        _lang: crate::core::Lang,
+    ) -> Result<Vec<Stamped>, Refusal> {
+        self.execute(cmd, now).map_err(|e| match e {
+            EngineError::Queue(q) => Refusal::Queue(q),
+            EngineError::Store(e) => {
+                log::error!("the engine failed: {e}");
+                Refusal::Unavailable(e.to_string())
+            }
+        })
     }
 }
 

@@ -15,8 +15,8 @@ use crate::core::{
     ActivityCode, Appointment, Catalog, Command, Contact, Event, Lang, QueueError, ServiceCode,
     SignUp, Stamped, Ticket, pick,
 };
-use crate::engine::EngineError;
-use crate::hub::{Hub, Session as HubSession};
+use crate::hub::client::Remote;
+use crate::hub::{Hub, QueueAccess, Refusal};
 use crate::i18n::{Localizer, weekday_id};
 use crate::printer::{Format, Job, PrinterUri, Slip, SpoolEvent, Spooler, render};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
@@ -132,26 +132,42 @@ pub struct KioskConfig {
     pub inline: bool,
 }
 
-type HubJob = Box<dyn FnOnce(&mut HubSession<'_>) + Send>;
+type HubJob = Box<dyn FnOnce(&mut dyn QueueAccess) + Send>;
 type UiJob = Box<dyn FnOnce() + Send>;
 
-/// Runs work against the hub's engine on its own thread (or inline for tests).
+/// Where the kiosk's queue lives: this process's hub, or a hub on another device.
+#[derive(Clone)]
+pub enum Backend {
+    Local(Hub),
+    Remote(Remote),
+}
+
+impl Backend {
+    fn with(&self, job: HubJob) {
+        match self {
+            Backend::Local(hub) => job(&mut hub.session()),
+            Backend::Remote(r) => job(&mut r.session()),
+        }
+    }
+}
+
+/// Runs work against the queue on its own thread (or inline for tests).
 enum Worker {
     Thread(Sender<HubJob>),
-    Inline(Hub),
+    Inline(Backend),
 }
 
 impl Worker {
-    fn start(hub: Hub, inline: bool) -> Worker {
+    fn start(backend: Backend, inline: bool) -> Worker {
         if inline {
-            return Worker::Inline(hub);
+            return Worker::Inline(backend);
         }
         let (tx, rx) = channel::<HubJob>();
         let spawned = std::thread::Builder::new()
             .name("kiosk-worker".into())
             .spawn(move || {
                 for job in rx {
-                    job(&mut hub.session());
+                    backend.with(job);
                 }
             });
         if let Err(e) = spawned {
@@ -168,7 +184,7 @@ impl Worker {
                     to_ui(Box::new(|| with_kiosk(|k| k.hub_failed())));
                 }
             }
-            Worker::Inline(hub) => job(&mut hub.session()),
+            Worker::Inline(b) => b.with(job),
         }
     }
 }
@@ -272,38 +288,46 @@ pub struct Kiosk {
 
 impl Kiosk {
     /// Build the kiosk on a window: wire every adapter, start the hub thread and the spooler.
-    pub fn start(ui: &KioskWindow, hub: Hub, cfg: KioskConfig) -> Result<Rc<Kiosk>, String> {
+    pub fn start(
+        ui: &KioskWindow,
+        backend: Backend,
+        cfg: KioskConfig,
+    ) -> Result<Rc<Kiosk>, String> {
         let mut locales = BTreeMap::new();
         for l in Lang::ALL {
             locales.insert(l, Localizer::new(l)?);
         }
         INLINE.store(cfg.inline, std::sync::atomic::Ordering::SeqCst);
-        let alerts_to = hub.clone();
-        let printer_hub = hub.clone();
+        let alerts_to = backend.clone();
         let spooler = Spooler::start(cfg.printer.clone(), move |e| match e {
             SpoolEvent::Failed { label, reason } => {
                 log::warn!("not printed {label}: {reason}");
                 to_ui(Box::new(move || with_kiosk(|k| k.print_failed(&label))));
             }
             // Printer alerts reach staff through the hub (console, alerts stream).
-            SpoolEvent::Alerts(alerts) => alerts_to.set_device_alerts(
-                KIOSK_DEVICE,
-                alerts
+            SpoolEvent::Alerts(alerts) => {
+                let list = alerts
                     .iter()
                     .map(|a| (alert_kind(a).to_string(), a.describe()))
-                    .collect(),
-            ),
+                    .collect();
+                match &alerts_to {
+                    Backend::Local(hub) => hub.set_device_alerts(KIOSK_DEVICE, list),
+                    Backend::Remote(r) => r.report_alerts(list),
+                }
+            }
             SpoolEvent::Printed { .. } => {}
         });
         let spooler = Arc::new(spooler);
         // Reprints asked from a counter print here.
-        printer_hub.set_printer(Some(Arc::new(crate::hub::HubPrinter {
-            spooler: spooler.clone(),
-            format: cfg.format.clone(),
-        })));
+        if let Backend::Local(hub) = &backend {
+            hub.set_printer(Some(Arc::new(crate::hub::HubPrinter {
+                spooler: spooler.clone(),
+                format: cfg.format.clone(),
+            })));
+        }
         let kiosk = Rc::new(Kiosk {
             ui: ui.as_weak(),
-            hub: Worker::start(hub, cfg.inline),
+            hub: Worker::start(backend, cfg.inline),
             cfg,
             spooler,
             flow: RefCell::new(Flow::default()),
@@ -678,8 +702,12 @@ impl Kiosk {
         self.touched();
     }
 
-    fn refused(&self, err: &QueueError) {
-        let text = self.l().error(err, &self.cfg.catalog);
+    fn refused(&self, err: &Refusal) {
+        if let Refusal::Unavailable(why) = err {
+            log::error!("the hub cannot do it: {why}");
+            return self.hub_failed();
+        }
+        let text = err.text(self.l(), &self.cfg.catalog);
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
             if a.get_screen() == Screen::Busy {
@@ -700,16 +728,13 @@ impl Kiosk {
     fn execute(&self, cmd: Command, done: fn(&Kiosk, Vec<Stamped>)) {
         self.busy();
         let now = self.now();
+        let lang = self.lang();
         self.hub.run(Box::new(move |engine| {
-            let result = engine.execute(&cmd, now);
+            let result = engine.run(&cmd, now, lang);
             to_ui(Box::new(move || {
                 with_kiosk(|k| match result {
                     Ok(events) => done(k, events),
-                    Err(EngineError::Queue(e)) => k.refused(&e),
-                    Err(EngineError::Store(e)) => {
-                        log::error!("the engine failed: {e}");
-                        k.hub_failed();
-                    }
+                    Err(e) => k.refused(&e),
                 })
             }));
         }));
@@ -853,22 +878,20 @@ impl Kiosk {
         }
         self.busy();
         let now = self.now();
+        let lang = self.lang();
         self.hub.run(Box::new(move |engine| {
-            let result = engine.execute(&Command::CheckIn { code }, now);
+            let result = engine.run(&Command::CheckIn { code }, now, lang);
             to_ui(Box::new(move || {
                 with_kiosk(|k| match result {
                     Ok(events) => k.show_ticket(&events),
-                    Err(EngineError::Queue(e)) => {
-                        let text = k.l().error(&e, &k.cfg.catalog);
+                    Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
+                    Err(e) => {
+                        let text = e.text(k.l(), &k.cfg.catalog);
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Checkin);
                             ui.global::<CheckinAdapter>().set_error(text.into());
                         }
                         k.touched();
-                    }
-                    Err(EngineError::Store(e)) => {
-                        log::error!("the engine failed: {e}");
-                        k.hub_failed();
                     }
                 })
             }));
@@ -1146,22 +1169,24 @@ impl Kiosk {
         };
         self.busy();
         let now = self.now();
+        let lang = self.lang();
         self.hub.run(Box::new(move |engine| {
-            let result = engine.execute(&cmd, now);
+            let result = engine.run(&cmd, now, lang);
             to_ui(Box::new(move || {
                 with_kiosk(|k| match result {
                     Ok(events) => k.show_booked(&events),
-                    Err(EngineError::Queue(e @ (QueueError::BadName | QueueError::BadPhone))) => {
-                        let text = k.l().error(&e, &k.cfg.catalog);
+                    Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
+                    Err(e) if matches!(e.code().as_str(), "bad-name" | "bad-phone") => {
+                        let text = e.text(k.l(), &k.cfg.catalog);
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Contact);
                             ui.global::<ContactAdapter>().set_error(text.into());
                         }
                         k.touched();
                     }
-                    Err(EngineError::Queue(e)) => {
+                    Err(e) => {
                         // The slot went in the meantime: choose another time.
-                        let text = k.l().error(&e, &k.cfg.catalog);
+                        let text = e.text(k.l(), &k.cfg.catalog);
                         k.flow.borrow_mut().choice = ChoiceStep::Time;
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Choice);
@@ -1171,10 +1196,6 @@ impl Kiosk {
                             ui.global::<ChoiceAdapter>().set_error(text.into());
                         }
                         k.touched();
-                    }
-                    Err(EngineError::Store(e)) => {
-                        log::error!("the engine failed: {e}");
-                        k.hub_failed();
                     }
                 })
             }));

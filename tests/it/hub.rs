@@ -241,6 +241,12 @@ async fn every_endpoint_for_every_role() {
         },
         Case {
             method: "POST",
+            path: "/api/v1/commands",
+            body: Some(json!({"kind": "issue_ticket", "service": "info", "lang": "pt"})),
+            expect: [401, 200, 200, 403, 200],
+        },
+        Case {
+            method: "POST",
             path: "/api/v1/counters/1/next",
             body: None,
             expect: [401, 403, 200, 403, 200],

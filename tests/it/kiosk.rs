@@ -51,7 +51,7 @@ fn start(
         inline: true,
     };
     let hub = integra::hub::Hub::new(engine, Some(at)).expect("hub");
-    let k = Kiosk::start(&ui, hub, cfg).expect("kiosk");
+    let k = Kiosk::start(&ui, kiosk::Backend::Local(hub), cfg).expect("kiosk");
     Setup {
         ui,
         _kiosk: k,
@@ -159,6 +159,94 @@ fn walk_in_in_three_taps() {
         "B-002"
     );
     assert_eq!(stored_labels(&s.data, day), ["B-001", "B-002"]);
+}
+
+/// A second kiosk whose hub is on another device: it issues through the hub, and when the hub is
+/// gone it tells the visitor (in their language) to go to reception, inventing no number.
+fn second_kiosk_issues_through_the_hub() {
+    use integra::hub::{Hub, Role, auth, client::Remote};
+    kiosk::stop();
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = Hub::new(
+        Engine::open(dir.path(), demo.clone()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let base = format!("http://{addr}");
+    let pin = auth::new_pin(
+        &Store::open(dir.path()).expect("store"),
+        Role::Kiosk,
+        chrono::Utc::now(),
+    )
+    .expect("pin")
+    .0;
+    let (token, role) = Remote::pair(&base, &pin, "kiosk 2").expect("pair");
+    assert_eq!(role, "kiosk");
+    // Before the hub's catalog arrives the kiosk has a local one; here an empty test catalog.
+    let remote = Remote::start(&base, &token, catalog()).expect("remote");
+    wait_for("the hub's stream", || {
+        remote.online() && remote.catalog() == demo
+    });
+    let ui = KioskWindow::new().expect("window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let preview = dir.path().join("preview.bin");
+    let cfg = KioskConfig {
+        languages: demo.center.languages.clone(),
+        catalog: demo.clone(),
+        printer: PrinterUri::File(preview.clone()),
+        format: Format::default(),
+        idle: Duration::from_secs(45),
+        ticket_screen: Duration::from_secs(20),
+        clock: Some(monday_9()),
+        inline: true,
+    };
+    let _k = Kiosk::start(&ui, kiosk::Backend::Remote(remote.clone()), cfg).expect("kiosk");
+    tap(&ui, "Português");
+    tap(&ui, "Assessoria jurídica e regularização");
+    tap(&ui, "Não, continuar");
+    assert_eq!(screen(&ui), Screen::Ticket);
+    assert_eq!(ui.global::<TicketAdapter>().get_number().as_str(), "B-001");
+    let day = monday_9()
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    assert_eq!(
+        stored_labels(dir.path(), day),
+        ["B-001"],
+        "the hub holds it"
+    );
+    assert_eq!(
+        remote.seq(),
+        hub.session().queue().seq(),
+        "the mirror follows"
+    );
+    wait_for("the printed ticket", || {
+        std::fs::metadata(&preview).is_ok_and(|m| m.len() > 0)
+    });
+    tap(&ui, "Pronto");
+    // The hub goes away (its process dies): no number, the visitor is sent to reception.
+    rt.shutdown_background();
+    wait_for("the stream to notice", || !remote.online());
+    tap(&ui, "Português");
+    tap(&ui, "Assessoria jurídica e regularização");
+    tap(&ui, "Não, continuar");
+    assert_ne!(screen(&ui), Screen::Ticket);
+    let pt = integra::i18n::Localizer::new(Lang::Pt).expect("pt");
+    assert_eq!(
+        ui.global::<KioskAdapter>().get_notice().as_str(),
+        pt.text("kiosk-go-to-reception", None)
+    );
+    assert_eq!(
+        stored_labels(dir.path(), day),
+        ["B-001"],
+        "nothing invented"
+    );
+    kiosk::stop();
 }
 
 fn closed_service_says_so_and_issues_nothing() {
@@ -531,6 +619,7 @@ fn kiosk_scenarios() {
         .ui,
     );
     walk_in_in_three_taps();
+    second_kiosk_issues_through_the_hub();
     closed_service_says_so_and_issues_nothing();
     check_in_by_code();
     a_full_activity_offers_the_waitlist();

@@ -1,0 +1,264 @@
+//! A hub on another device, as a second kiosk (and later counters and displays) sees it: a
+//! mirror of its queue kept current by the event stream (reconnecting by itself, resuming from
+//! the last sequence number), and commands sent over HTTP. When the hub cannot be reached a
+//! command fails with [`Refusal::Unavailable`] — a number is never invented here.
+
+use super::{QueueAccess, Refusal};
+use crate::core::{Catalog, Command, Lang, Queue, Stamped, State};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+/// How long a command may take before the visitor is sent to reception.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+struct Inner {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+    rt: tokio::runtime::Runtime,
+    mirror: Mutex<Queue>,
+    online: AtomicBool,
+}
+
+/// A connection to a remote hub. Cheap to clone.
+#[derive(Clone)]
+pub struct Remote {
+    inner: Arc<Inner>,
+}
+
+fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Remote {
+    /// Follow the hub at `base` (e.g. `http://192.168.1.10:7878`) with a device token. Until the
+    /// hub answers, the mirror is an empty queue over `catalog` (the local or demo catalog).
+    pub fn start(base: &str, token: &str, catalog: Arc<Catalog>) -> Result<Remote, String> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("hub-client")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(COMMAND_TIMEOUT)
+            .build()
+            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+        let inner = Arc::new(Inner {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            http,
+            rt,
+            mirror: Mutex::new(Queue::new(catalog)),
+            online: AtomicBool::new(false),
+        });
+        let follower = inner.clone();
+        inner.rt.spawn(async move { follow(follower).await });
+        Ok(Remote { inner })
+    }
+
+    /// Whether the event stream is connected now.
+    pub fn online(&self) -> bool {
+        self.inner.online.load(Ordering::SeqCst)
+    }
+
+    /// The mirror's sequence number (the last event seen).
+    pub fn seq(&self) -> u64 {
+        lock(&self.inner.mirror).seq()
+    }
+
+    /// The mirror's catalog (the hub's, once connected).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        lock(&self.inner.mirror).catalog().clone()
+    }
+
+    pub fn session(&self) -> RemoteSession<'_> {
+        RemoteSession {
+            mirror: lock(&self.inner.mirror),
+            inner: &self.inner,
+        }
+    }
+
+    /// Tell the hub this device's alerts (its printer's), in the background.
+    pub fn report_alerts(&self, alerts: Vec<(String, String)>) {
+        let inner = self.inner.clone();
+        self.inner.rt.spawn(async move {
+            let body = json!({"alerts": alerts.iter().map(|(k, m)| json!({"kind": k, "message": m})).collect::<Vec<_>>()});
+            let r = inner
+                .http
+                .post(format!("{}/api/v1/alerts", inner.base))
+                .bearer_auth(&inner.token)
+                .json(&body)
+                .send()
+                .await;
+            if let Err(e) = r {
+                log::warn!("cannot tell the hub about the printer: {e}");
+            }
+        });
+    }
+
+    /// Pair this device with the hub at `base` using a PIN; returns the token.
+    pub fn pair(base: &str, pin: &str, name: &str) -> Result<(String, String), String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(format!("{}/api/v1/pair", base.trim_end_matches('/')))
+                .timeout(COMMAND_TIMEOUT)
+                .json(&json!({"pin": pin, "name": name}))
+                .send()
+                .await
+                .map_err(|e| format!("cannot reach the hub at {base}: {e}"))?;
+            let ok = r.status().is_success();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            if !ok {
+                return Err(v["error"]["message"]
+                    .as_str()
+                    .unwrap_or("the hub refused the PIN")
+                    .to_string());
+            }
+            match (v["token"].as_str(), v["role"].as_str()) {
+                (Some(t), Some(r)) => Ok((t.to_string(), r.to_string())),
+                _ => Err("the hub's answer has no token".into()),
+            }
+        })
+    }
+}
+
+/// The mirror, locked, and the way to the hub.
+pub struct RemoteSession<'a> {
+    mirror: MutexGuard<'a, Queue>,
+    inner: &'a Inner,
+}
+
+impl QueueAccess for RemoteSession<'_> {
+    fn queue(&self) -> &Queue {
+        &self.mirror
+    }
+
+    fn run(
+        &mut self,
+        cmd: &Command,
+        _now: DateTime<Utc>,
+        lang: Lang,
+    ) -> Result<Vec<Stamped>, Refusal> {
+        // The hub reads its own clock: one clock for the whole center.
+        let inner = self.inner;
+        let result = inner.rt.block_on(async {
+            let r = inner
+                .http
+                .post(format!("{}/api/v1/commands", inner.base))
+                .bearer_auth(&inner.token)
+                .header("accept-language", lang.code())
+                .json(cmd)
+                .send()
+                .await
+                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {e}")))?;
+            let status = r.status();
+            let v: Value = r
+                .json()
+                .await
+                .map_err(|e| Refusal::Unavailable(format!("the hub's answer is not JSON: {e}")))?;
+            if status.is_success() {
+                return serde_json::from_value::<Vec<Stamped>>(v["events"].clone()).map_err(|e| {
+                    Refusal::Unavailable(format!("the hub's events do not read: {e}"))
+                });
+            }
+            let code = v["error"]["code"].as_str().unwrap_or("").to_string();
+            let message = v["error"]["message"].as_str().unwrap_or("").to_string();
+            if status.is_server_error() || status.as_u16() == 401 || status.as_u16() == 403 {
+                Err(Refusal::Unavailable(format!(
+                    "the hub answered {status}: {message}"
+                )))
+            } else {
+                Err(Refusal::Remote { code, message })
+            }
+        });
+        if let Ok(events) = &result {
+            for e in events {
+                if e.seq == self.mirror.seq() + 1 {
+                    self.mirror.follow(e);
+                }
+            }
+        }
+        result
+    }
+}
+
+/// Keep the mirror current: connect, take a snapshot or resume, apply events; on any break,
+/// wait a little and resume from the last sequence number.
+async fn follow(inner: Arc<Inner>) {
+    let mut wait = Duration::from_millis(250);
+    loop {
+        match stream_once(&inner).await {
+            Ok(()) => wait = Duration::from_millis(250),
+            Err(e) => log::warn!("hub stream: {e}; retrying in {} ms", wait.as_millis()),
+        }
+        inner.online.store(false, Ordering::SeqCst);
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+}
+
+async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
+    let catalog: Catalog = inner
+        .http
+        .get(format!("{}/api/v1/catalog", inner.base))
+        .bearer_auth(&inner.token)
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", inner.base))?
+        .error_for_status()
+        .map_err(|e| format!("the hub refused: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("the hub's catalog does not read: {e}"))?;
+    let catalog = Arc::new(catalog);
+    let same_catalog = **lock(&inner.mirror).catalog() == *catalog;
+    let seq = lock(&inner.mirror).seq();
+    let ws_base = inner.base.replacen("http", "ws", 1);
+    let mut url = format!("{ws_base}/api/v1/events?token={}", inner.token);
+    if same_catalog && seq > 0 {
+        url.push_str(&format!("&after={seq}"));
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .map_err(|e| format!("cannot open the event stream: {e}"))?;
+    inner.online.store(true, Ordering::SeqCst);
+    while let Some(msg) = ws.next().await {
+        let msg = msg.map_err(|e| format!("stream broke: {e}"))?;
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
+        let applied = tokio::task::block_in_place(|| -> Result<(), String> {
+            let mut q = lock(&inner.mirror);
+            match v["type"].as_str() {
+                Some("snapshot") => {
+                    let state: State = serde_json::from_value(v["state"].clone())
+                        .map_err(|e| format!("snapshot does not read: {e}"))?;
+                    *q = Queue::resume(catalog.clone(), state, []);
+                }
+                Some("event") => {
+                    let e: Stamped = serde_json::from_value(v)
+                        .map_err(|e| format!("event does not read: {e}"))?;
+                    if e.seq == q.seq() + 1 {
+                        q.follow(&e);
+                    } else if e.seq > q.seq() + 1 {
+                        return Err(format!("missed events {}..{}", q.seq() + 1, e.seq));
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        });
+        applied?;
+    }
+    Err("the hub closed the stream".into())
+}
