@@ -79,19 +79,26 @@ fn event_msg(e: &Stamped, role: Role) -> String {
 
 /// What to send first: a snapshot or the events after `after`; and the last seq sent.
 fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u64), String> {
-    let s = hub.session();
-    let q = s.queue();
-    let seq = q.seq();
-    match after {
-        Some(n) if n > 0 && n <= seq && seq - n <= MAX_REPLAY => {
-            let events = s
-                .store()
-                .events_after(n)
-                .map_err(|e| format!("cannot read the event log: {e}"))?;
-            Ok((events.iter().map(|e| event_msg(e, role)).collect(), seq))
+    // Hold the engine's lock only to copy what is needed; serialise after releasing it, so
+    // many clients connecting at once never hold up a "call next".
+    let (seq, first) = {
+        let s = hub.session();
+        let q = s.queue();
+        let seq = q.seq();
+        match after {
+            Some(n) if n > 0 && n <= seq && seq - n <= MAX_REPLAY => {
+                let events = s
+                    .store()
+                    .events_after(n)
+                    .map_err(|e| format!("cannot read the event log: {e}"))?;
+                (seq, Ok(events))
+            }
+            _ => (seq, Err(q.state().clone())),
         }
-        _ => {
-            let mut state = q.state().clone();
+    };
+    match first {
+        Ok(events) => Ok((events.iter().map(|e| event_msg(e, role)).collect(), seq)),
+        Err(mut state) => {
             redact_state(&mut state, role);
             let msg = json!({"type": "snapshot", "seq": seq, "state": state});
             Ok((vec![msg.to_string()], seq))
