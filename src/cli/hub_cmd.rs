@@ -57,6 +57,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             hub.catalog().center.name
         );
         println!("pair a staff browser or device with: integra pair --role counter");
+        let _announced = announce_on_lan(&hub, addr);
         tokio::select! {
             _ = task => {}
             _ = shutdown() => println!("hub stopped"),
@@ -156,17 +157,7 @@ pub fn join(
     hub: Option<String>,
     name: Option<String>,
 ) -> Result<(), CliError> {
-    use crate::device::settings::HubAddress;
-    let url = match (hub, settings.map(|s| s.hub())) {
-        (Some(u), _) => u,
-        (None, Some(HubAddress::At(u))) => u,
-        _ => {
-            return Err(CliError::new(
-                exit::USAGE,
-                "which hub? give --hub http://ADDRESS:7878 or set `hub` in the settings",
-            ));
-        }
-    };
+    let url = hub_url(hub, settings)?;
     let name = name
         .or_else(|| {
             std::fs::read_to_string("/etc/hostname")
@@ -199,4 +190,72 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()
+}
+
+/// Announce the hub over mDNS so devices set to `hub = "auto"` find it (not when it listens on
+/// loopback only: nobody else could reach it). The announcement lasts while the value lives.
+pub fn announce_on_lan(
+    hub: &Hub,
+    addr: std::net::SocketAddr,
+) -> Option<crate::hub::discovery::Announcement> {
+    if addr.ip().is_loopback() {
+        return None;
+    }
+    match crate::hub::discovery::announce(
+        &hub.catalog().center.name,
+        addr.port(),
+        None,
+        crate::hub::discovery::Scope::Lan,
+    ) {
+        Ok(a) => Some(a),
+        Err(e) => {
+            log::warn!("{e}: devices must be given the hub's address in their settings");
+            None
+        }
+    }
+}
+
+/// The hub's address: the settings' `hub`, or found over mDNS when it says `auto`.
+pub fn hub_url(
+    given: Option<String>,
+    settings: Option<&crate::device::settings::Settings>,
+) -> Result<String, CliError> {
+    use crate::device::settings::HubAddress;
+    match (given, settings.map(|s| s.hub())) {
+        (Some(u), _) => Ok(u),
+        (None, Some(HubAddress::At(u))) => Ok(u),
+        (None, _) => {
+            let found = crate::hub::discovery::discover(
+                std::time::Duration::from_secs(5),
+                true,
+                crate::hub::discovery::Scope::Lan,
+            )
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            found.into_iter().next().map(|f| f.url).ok_or_else(|| {
+                CliError::new(
+                    exit::FAILURE,
+                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"http://ADDRESS:7878\"` in the settings",
+                )
+            })
+        }
+    }
+}
+
+pub fn discover() -> Result<(), CliError> {
+    let found = crate::hub::discovery::discover(
+        std::time::Duration::from_secs(3),
+        false,
+        crate::hub::discovery::Scope::Lan,
+    )
+    .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    if found.is_empty() {
+        return Err(CliError::new(
+            exit::FAILURE,
+            "no hub answered on the network within 3 s (mDNS _integra._tcp): is it on, on the same network, and not blocked by a firewall (UDP 5353)?",
+        ));
+    }
+    for f in found {
+        println!("{}  {}  ({})", f.url, f.center, f.instance);
+    }
+    Ok(())
 }

@@ -17,9 +17,11 @@ pub fn run(
 ) -> Result<(), CliError> {
     let idle_seconds = settings.map(|s| s.idle_timeout_seconds);
     let languages: Option<Vec<Lang>> = settings.and_then(|s| s.languages.clone());
+    let mut announced = None;
     let backend = match settings.map(Settings::hub) {
-        // A second kiosk: the hub is on another device.
-        Some(HubAddress::At(url)) => {
+        // A second kiosk: the hub is on another device (at an address, or found by mDNS).
+        Some(HubAddress::At(_) | HubAddress::Auto) => {
+            let url = super::hub_cmd::hub_url(None, settings)?;
             let token = super::hub_cmd::read_token(ctx, &url)?;
             let remote = Remote::start(&url, &token, ctx.load_catalog()?)
                 .map_err(|e| CliError::new(exit::FAILURE, e))?;
@@ -35,20 +37,17 @@ pub fn run(
             }
             Backend::Remote(remote)
         }
-        Some(HubAddress::Auto) => {
-            return Err(CliError::new(
-                exit::INVALID_CONFIG,
-                "finding the hub by itself (hub = \"auto\") is not available for kiosks yet: set `hub = \"http://ADDRESS:7878\"` in the settings",
-            ));
-        }
         _ => {
             let hub = super::hub_cmd::open_hub(ctx)?;
             // The hub runs in-process: staff consoles, displays and other kiosks reach it on the
             // LAN. The kiosk works on without it when the port is taken.
             match hub.serve_in_background(ctx.listen) {
-                Ok(addr) => log::warn!(
-                    "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
-                ),
+                Ok(addr) => {
+                    log::warn!(
+                        "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
+                    );
+                    announced = super::hub_cmd::announce_on_lan(&hub, addr);
+                }
                 Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
             }
             Backend::Local(hub)
@@ -95,6 +94,7 @@ pub fn run(
         )
     })?;
     crate::ui::kiosk::stop();
+    drop(announced);
     Ok(())
 }
 

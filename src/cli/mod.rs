@@ -109,6 +109,8 @@ pub enum Cmd {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Look for hubs on the network (mDNS) and print their addresses
+    Discover,
     /// List the paired devices, or revoke one
     Devices {
         /// Revoke this device's token (its number from the list)
@@ -298,6 +300,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),
+        Some(Cmd::Discover) => hub_cmd::discover(),
         Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
         Some(Cmd::Settings(c)) => settings_cmd::run(c),
         Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),

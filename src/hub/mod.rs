@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod console;
+pub mod discovery;
 pub mod stream;
 pub mod view;
 

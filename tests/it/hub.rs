@@ -1038,3 +1038,32 @@ async fn kiosk_printer_alerts_and_offline_devices_reach_staff() {
     );
     assert_eq!(next_msg(&mut ws).await["alerts"][0]["kind"], "cover-open");
 }
+
+#[test]
+fn the_hub_is_found_over_mdns() {
+    use integra::hub::discovery::{Scope, announce, discover};
+    // A name of its own, so another hub on the same machine is not mistaken for this one.
+    let instance = format!("integra-test-{}", std::process::id());
+    let port = 47_878;
+    let _a =
+        announce("Centro de prueba", port, Some(&instance), Scope::Loopback).expect("announce");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found =
+            discover(std::time::Duration::from_secs(2), false, Scope::Loopback).expect("browse");
+        if let Some(f) = found.iter().find(|f| f.instance == instance) {
+            assert_eq!(f.center, "Centro de prueba");
+            assert!(f.url.ends_with(&format!(":{port}")), "{f:?}");
+            let (_, host) = f.url.split_once("//").expect("url");
+            let ip: std::net::IpAddr = host
+                .rsplit_once(':')
+                .map(|(h, _)| h.trim_matches(['[', ']']))
+                .expect("host")
+                .parse()
+                .expect("an address");
+            assert!(ip.is_loopback(), "{ip}: only loopback in tests");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not found: {found:?}");
+    }
+}
