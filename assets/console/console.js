@@ -29,6 +29,13 @@ let socket = null;
 let lastSeq = 0;
 let refreshTimer = null;
 let retry = 500;
+let role = null;
+const ROLE_IDS = {
+  kiosk: "console-role-kiosk",
+  counter: "console-role-counter",
+  display: "console-role-display",
+  admin: "console-role-admin",
+};
 
 const t = (id) => strings[id] || id;
 const lang = () => store.getItem("integra.lang") || "";
@@ -100,6 +107,12 @@ async function start() {
   }
   $("pairing").hidden = true;
   $("desk").hidden = false;
+  try {
+    role = (await api("GET", "/api/v1/me")).role;
+  } catch (e) {
+    role = null;
+  }
+  $("admin").hidden = role !== "admin";
   const sel = $("counter");
   sel.innerHTML = "";
   for (const c of catalog.counters) sel.add(new Option(c.name, c.id, false, c.id === counter()));
@@ -186,6 +199,7 @@ async function refresh() {
     renderAppointments(a.appointments);
     const al = await api("GET", "/api/v1/alerts");
     renderAlerts(al.alerts);
+    if (role === "admin") renderDevices((await api("GET", "/api/v1/devices")).devices);
   } catch (e) {
     showError(e);
   }
@@ -218,6 +232,31 @@ function renderAppointments(list) {
     }
   }
   $("appointments-none").hidden = list.length > 0;
+}
+
+function renderDevices(list) {
+  const body = $("devices").tBodies[0];
+  body.innerHTML = "";
+  for (const d of list) {
+    if (d.revoked_at) continue;
+    const r = body.insertRow();
+    cell(r, d.name, "label");
+    cell(r, t(ROLE_IDS[d.role] || d.role));
+    cell(r, d.last_seen ? t("console-last-seen") + " " + new Date(d.last_seen).toLocaleString(lang()) : "");
+    const b = document.createElement("button");
+    b.textContent = t("console-revoke");
+    b.onclick = () => act("POST", "/api/v1/devices/" + d.id + "/revoke");
+    r.insertCell().append(b);
+  }
+}
+
+async function makePin(ev) {
+  ev.preventDefault();
+  const r = await act("POST", "/api/v1/pairing-pins", { role: $("pin-role").value });
+  if (r && r.pin) {
+    $("pin-value").textContent = r.pin;
+    $("new-pin").hidden = false;
+  }
 }
 
 function renderAlerts(list) {
@@ -334,6 +373,7 @@ function connect() {
 
 $("pair-form").addEventListener("submit", pair);
 $("book-form").addEventListener("submit", book);
+$("pin-form").addEventListener("submit", makePin);
 $("book-service").addEventListener("change", loadSlots);
 $("book-date").addEventListener("change", loadSlots);
 $("call-next").addEventListener("click", callNext);

@@ -66,6 +66,16 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-printer-offline",
     "console-alert-printer-unreachable",
     "console-alert-device-offline",
+    "console-admin",
+    "console-make-pin",
+    "console-role",
+    "console-role-kiosk",
+    "console-role-counter",
+    "console-role-display",
+    "console-role-admin",
+    "console-pin-once",
+    "console-revoke",
+    "console-last-seen",
 ];
 
 pub async fn index() -> Html<&'static str> {

@@ -76,6 +76,27 @@ try {
   // Service names follow the language too.
   await page.waitForFunction(() => document.querySelector("#transfer-to option[value=info]").textContent === "Enfòmasyon ak oryantasyon");
 
+  step("the coordinator's page makes a PIN that pairs another computer");
+  const admin = await browser.newPage();
+  await admin.goto(url + "/");
+  await admin.fill("#pin", process.env.ADMIN_PIN);
+  await admin.fill("#device-name", "Coordinación");
+  await admin.click("#pair");
+  await admin.waitForSelector("#admin:not([hidden])");
+  await admin.selectOption("#pin-role", "display");
+  await admin.click("#make-pin");
+  await admin.waitForSelector("#new-pin:not([hidden])");
+  const newPin = (await admin.textContent("#pin-value")).trim();
+  if (!/^[0-9]{6}$/.test(newPin)) throw new Error("PIN: " + newPin);
+  const paired = await admin.evaluate(async (pin) => {
+    const r = await fetch("/api/v1/pair", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pin, name: "Lobby TV" }) });
+    return (await r.json()).role;
+  }, newPin);
+  if (paired !== "display") throw new Error("paired as " + paired);
+  // The receptionist's page has no coordinator panel.
+  if (!(await page.isHidden("#admin"))) throw new Error("a counter sees the admin panel");
+  await admin.close();
+
   step("the hub restarts; the console reconnects by itself");
   const restarted = nextLine();
   console.log("RESTART");

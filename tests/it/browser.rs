@@ -115,6 +115,7 @@ fn staff_console_in_headless_chromium() {
         .arg(e2e.join("console.mjs"))
         .env("HUB_URL", &base)
         .env("PAIR_PIN", pin(&data, "counter"))
+        .env("ADMIN_PIN", pin(&data, "admin"))
         .env("SHOT", &shot)
         .env("CHROMIUM", &chromium)
         .stdin(Stdio::piped())
