@@ -1067,3 +1067,71 @@ fn the_hub_is_found_over_mdns() {
         assert!(std::time::Instant::now() < deadline, "not found: {found:?}");
     }
 }
+
+#[test]
+fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
+    use integra::hub::client::Remote;
+    use integra::hub::{QueueAccess, Refusal};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let serve = |port: u16| {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let hub = Hub::new(
+            Engine::open(dir.path(), catalog()).expect("engine"),
+            Some(monday_9()),
+        )
+        .expect("hub");
+        let (addr, _) = rt
+            .block_on(hub.serve(SocketAddr::from(([127, 0, 0, 1], port))))
+            .expect("serve");
+        (rt, hub, addr)
+    };
+    let (rt, hub, addr) = serve(0);
+    let store = Store::open(dir.path()).expect("store");
+    let (pin, _) = auth::new_pin(&store, Role::Kiosk, chrono::Utc::now()).expect("pin");
+    let base = format!("http://{addr}");
+    let (token, _) = Remote::pair(&base, &pin, "kiosk 2").expect("pair");
+    let remote = Remote::start(&base, &token, catalog()).expect("remote");
+    let wait = |what: &str, f: &dyn Fn() -> bool| {
+        let t = std::time::Instant::now();
+        while !f() {
+            assert!(
+                t.elapsed() < std::time::Duration::from_secs(15),
+                "timed out: {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait("online", &|| remote.online());
+    let run = |cmd| {
+        remote
+            .session()
+            .run(&cmd, monday_9(), integra::core::Lang::Es)
+    };
+    assert!(run(issue("info", None)).is_ok());
+    // The hub dies: a command is refused as unavailable (no number), the link is down.
+    rt.shutdown_background();
+    drop(hub);
+    wait("offline", &|| !remote.online());
+    assert!(matches!(
+        run(issue("info", None)),
+        Err(Refusal::Unavailable(_))
+    ));
+    // Meanwhile another process issues two tickets on the same data.
+    {
+        let mut e = Engine::open(dir.path(), catalog()).expect("engine");
+        for _ in 0..2 {
+            e.execute(&issue("legal", None), monday_9()).expect("issue");
+        }
+    }
+    // The hub comes back on the same address: the client reconnects by itself and catches up.
+    let (_rt2, hub2, _) = serve(addr.port());
+    wait("online again", &|| remote.online());
+    wait("caught up", &|| {
+        remote.seq() == hub2.session().queue().seq()
+    });
+    let mirror = serde_json::to_value(remote.session().queue().state()).expect("json");
+    let truth = serde_json::to_value(hub2.session().queue().state()).expect("json");
+    assert_eq!(mirror, truth);
+    let events = run(issue("info", None)).expect("issue after the restart");
+    assert!(events.iter().any(|e| matches!(&e.event, integra::core::Event::TicketIssued { ticket, .. } if ticket.label() == "A-002")));
+}
