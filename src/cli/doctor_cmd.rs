@@ -50,7 +50,13 @@ pub fn run(
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
     }
     checks.push(doctor::clock_check(ctx.now(), doctor::build_time()));
-    checks.push(doctor::hub_check(ok_settings));
+    checks.push(doctor::hub_check(
+        ok_settings,
+        std::fs::read_to_string(ctx.data_dir().join("hub-token"))
+            .ok()
+            .map(|t| t.trim().to_string())
+            .as_deref(),
+    ));
     let printer = doctor::printer_check(ctx.printer.as_ref(), role);
     let printer_ok = printer.verdict != Verdict::Fail;
     checks.push(printer);

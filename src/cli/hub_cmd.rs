@@ -58,6 +58,9 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
         );
         println!("pair a staff browser or device with: integra pair --role counter");
         let _announced = announce_on_lan(&hub, addr);
+        crate::device::watchdog::beat("hub");
+        crate::device::watchdog::ready(&format!("hub listening on {addr}"));
+        crate::device::watchdog::start_pinger();
         tokio::select! {
             _ = task => {}
             _ = shutdown() => println!("hub stopped"),

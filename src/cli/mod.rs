@@ -89,6 +89,8 @@ pub enum Cmd {
     /// Check or print a center catalog file
     #[command(subcommand)]
     Catalog(catalog_cmd::CatalogCmd),
+    /// Run what the settings' role says (kiosk, hub, counter, display): what systemd starts
+    Run,
     /// Run the hub alone, headless: the API, the event stream and the staff console
     Hub,
     /// Make a one-time PIN (valid 10 minutes) to pair a device or a staff browser with the hub
@@ -297,6 +299,23 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Join { pin, hub, name }) => {
             hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name)
         }
+        Some(Cmd::Run) => match settings.as_ref().map(|s| s.role) {
+            Some(crate::device::settings::Role::Kiosk) => {
+                kiosk_cmd::run(&ctx, settings.as_ref(), None)
+            }
+            Some(crate::device::settings::Role::Hub) => hub_cmd::serve(&ctx),
+            Some(role) => Err(CliError::new(
+                exit::FAILURE,
+                format!(
+                    "the {} role has no program in this version yet (lobby display and counter terminal come with a later update): set role = \"kiosk\" or \"hub\"",
+                    role.as_str()
+                ),
+            )),
+            None => Err(CliError::new(
+                exit::USAGE,
+                "`integra run` starts what a device's settings say: give --settings /boot/firmware/integra.toml",
+            )),
+        },
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),

@@ -9,7 +9,6 @@ use crate::printer::{PrinterStatus, PrinterUri, link};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::ffi::CString;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
@@ -247,36 +246,61 @@ pub fn clock_check(now: DateTime<Utc>, built: DateTime<Utc>) -> Check {
     }
 }
 
-pub fn hub_check(settings: Option<&Settings>) -> Check {
+/// The hub: here, or reachable at its address (or by mDNS), answering as an Integra hub, and
+/// this device paired with it (`token` from `integra join`).
+pub fn hub_check(settings: Option<&Settings>, token: Option<&str>) -> Check {
     let hub = settings.map_or(HubAddress::Local, Settings::hub);
-    match hub {
-        HubAddress::Local => Check::pass("hub", "runs on this device"),
-        HubAddress::Auto => Check::skip(
-            "hub",
-            "found on the network by mDNS when the program starts (not looked up here)",
-        ),
-        HubAddress::At(url) => {
-            let hostport = url
-                .trim_start_matches("http://")
-                .split('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
-            let addr = hostport.to_socket_addrs().ok().and_then(|mut a| a.next());
-            match addr.map(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2))) {
-                Some(Ok(_)) => Check::pass("hub", format!("{url} answers")),
-                Some(Err(e)) => Check::fail(
-                    "hub",
-                    format!("cannot reach {url}: {e}"),
-                    "check the network cable and that the hub device is on; or set hub = \"auto\"",
-                ),
-                None => Check::fail(
-                    "hub",
-                    format!("{url} is not an address this device can look up"),
-                    "write it as http://IP:PORT, e.g. http://192.168.1.10:8080",
-                ),
+    let url = match hub {
+        HubAddress::Local => return Check::pass("hub", "runs on this device"),
+        HubAddress::Auto => {
+            match crate::hub::discovery::discover(
+                Duration::from_secs(3),
+                true,
+                crate::hub::discovery::Scope::Lan,
+            ) {
+                Ok(found) if !found.is_empty() => found[0].url.clone(),
+                Ok(_) => {
+                    return Check::fail(
+                        "hub",
+                        "no hub answered on the network (mDNS) within 3 s",
+                        "check that the hub is on and on the same network, or set hub = \"http://IP:7878\" in the settings",
+                    );
+                }
+                Err(e) => {
+                    return Check::fail("hub", e, "set hub = \"http://IP:7878\" in the settings");
+                }
             }
         }
+        HubAddress::At(url) => url,
+    };
+    match crate::hub::client::probe(&url, token) {
+        Err(e) => Check::fail(
+            "hub",
+            e,
+            "check the network cable and that the hub device is on and its address is right",
+        ),
+        Ok(p) => match (p.paired, p.token_refused) {
+            (Some((role, name)), _) => Check::pass(
+                "hub",
+                format!(
+                    "{url} ({}) answers; this device is paired as {role} \"{name}\"",
+                    p.center
+                ),
+            ),
+            (None, true) => Check::fail(
+                "hub",
+                format!("{url} answers but refuses this device's token (revoked, or another hub)"),
+                "on the hub run `integra pair --role ROLE`, then here `integra join --pin PIN`",
+            ),
+            (None, false) => Check::fail(
+                "hub",
+                format!(
+                    "{url} ({}) answers, but this device is not paired",
+                    p.center
+                ),
+                "on the hub run `integra pair --role ROLE`, then here `integra join --pin PIN`",
+            ),
+        },
     }
 }
 

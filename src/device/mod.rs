@@ -4,3 +4,4 @@ pub mod doctor;
 pub mod settings;
 
 pub use settings::{HubAddress, Role, Settings, SettingsError};
+pub mod watchdog;

@@ -262,3 +262,73 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
     }
     Err("the hub closed the stream".into())
 }
+
+/// What a device learns by asking the hub (for `integra doctor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub center: String,
+    /// The role and name this device is paired as, when its token is valid.
+    pub paired: Option<(String, String)>,
+    /// The hub refused the token (revoked or from another hub).
+    pub token_refused: bool,
+}
+
+/// Ask the hub at `base` whether it is an Integra hub and whether `token` is paired.
+pub fn probe(base: &str, token: Option<&str>) -> Result<Probe, String> {
+    let base = base.trim_end_matches('/').to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    rt.block_on(async {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(COMMAND_TIMEOUT)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let health: Value = http
+            .get(format!("{base}/api/v1/health"))
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {base}: {e}"))?
+            .json()
+            .await
+            .map_err(|_| format!("{base} answers, but it is not an Integra hub"))?;
+        if health["program"] != "integra" {
+            return Err(format!("{base} answers, but it is not an Integra hub"));
+        }
+        let center = health["center"].as_str().unwrap_or_default().to_string();
+        let Some(token) = token else {
+            return Ok(Probe {
+                center,
+                paired: None,
+                token_refused: false,
+            });
+        };
+        let r = http
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {base}: {e}"))?;
+        if r.status().as_u16() == 401 {
+            return Ok(Probe {
+                center,
+                paired: None,
+                token_refused: true,
+            });
+        }
+        let me: Value = r.json().await.map_err(|e| e.to_string())?;
+        Ok(Probe {
+            center,
+            paired: Some((
+                me["role"].as_str().unwrap_or_default().to_string(),
+                me["device"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )),
+            token_refused: false,
+        })
+    })
+}

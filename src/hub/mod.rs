@@ -289,6 +289,22 @@ impl Hub {
         let app = api::router(self.clone());
         let hub = self.clone();
         tokio::spawn(async move { auth::watch_presence(hub).await });
+        // The hub loop's heartbeat for systemd's watchdog: it beats only when the engine can
+        // be taken, so a stuck engine stops the pings.
+        let beating = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::device::watchdog::BEAT_EVERY);
+            loop {
+                tick.tick().await;
+                let h = beating.clone();
+                if tokio::task::spawn_blocking(move || drop(h.session()))
+                    .await
+                    .is_ok()
+                {
+                    crate::device::watchdog::beat("hub");
+                }
+            }
+        });
         let task = tokio::spawn(async move {
             let svc = app.into_make_service_with_connect_info::<SocketAddr>();
             if let Err(e) = axum::serve(listener, svc).await {

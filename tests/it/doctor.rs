@@ -129,3 +129,104 @@ fn an_unwritable_data_directory_fails_plainly() {
         checks[0].line()
     );
 }
+
+/// `integra hub` in its own process, killed when dropped.
+struct HubProcess(std::process::Child);
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn integra(args: &[&str]) -> (bool, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(args)
+        .output()
+        .expect("run integra");
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+#[test]
+fn doctor_says_whether_this_device_is_paired_with_the_hub() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub_data = dir.path().join("hub");
+    let hub_data_s = hub_data.display().to_string();
+    let port = free_port();
+    let hub = HubProcess(
+        Command::new(env!("CARGO_BIN_EXE_integra"))
+            .args([
+                "--data",
+                &hub_data_s,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "hub",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("hub"),
+    );
+    let t = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t.elapsed().as_secs() < 10, "the hub did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let device = dir.path().join("device");
+    std::fs::create_dir_all(&device).expect("dir");
+    let settings = format!(
+        "role = \"kiosk\"\nhub = \"http://127.0.0.1:{port}\"\ndata_dir = \"{}\"\n",
+        device.join("data").display()
+    );
+    // Not paired yet.
+    let (_, out, _) = doctor_with(&settings, &device);
+    let h = line(&out, "hub");
+    assert!(
+        h.starts_with('✘') && h.contains("not paired") && h.contains("integra join"),
+        "{h}"
+    );
+    // Pair: a PIN on the hub, `integra join` on the device.
+    let (ok, pin) = integra(&["--data", &hub_data_s, "pair", "--role", "kiosk"]);
+    assert!(ok, "{pin}");
+    let pin = pin
+        .lines()
+        .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("a PIN");
+    let file = device.join("integra.toml");
+    let file_s = file.display().to_string();
+    let (ok, out) = integra(&[
+        "--settings",
+        &file_s,
+        "join",
+        "--pin",
+        pin,
+        "--name",
+        "Kiosk 2",
+    ]);
+    assert!(ok, "{out}");
+    let (code, out, _) = doctor_with(&settings, &device);
+    let h = line(&out, "hub");
+    assert!(
+        h.starts_with('✔') && h.contains("paired as kiosk \"Kiosk 2\""),
+        "{h}\n{code:?}"
+    );
+    // The same PIN again is refused, in plain words.
+    let (ok, out) = integra(&["--settings", &file_s, "join", "--pin", pin]);
+    assert!(
+        !ok && out.contains("PIN is wrong, used or expired"),
+        "{out}"
+    );
+    // Revoked on the hub: the doctor says so.
+    let (ok, out) = integra(&["--data", &hub_data_s, "devices", "--revoke", "1"]);
+    assert!(ok, "{out}");
+    let (_, out, _) = doctor_with(&settings, &device);
+    let h = line(&out, "hub");
+    assert!(
+        h.starts_with('✘') && h.contains("refuses this device's token"),
+        "{h}"
+    );
+    drop(hub);
+}
