@@ -5,6 +5,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod common;
+mod deploy;
 mod doctor;
 mod hub;
 mod kiosk;

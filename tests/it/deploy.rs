@@ -1,0 +1,173 @@
+//! The technician's path: the systemd unit verifies, the service tells systemd it is ready and
+//! pings the watchdog while its loops run, and stops pinging when one hangs.
+
+use integra::device::watchdog::{Heartbeats, STALE_AFTER};
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn the_watchdog_pings_only_while_every_loop_beats() {
+    let h = Heartbeats::default();
+    let t0 = Instant::now();
+    let mut pings = 0;
+    // Nothing registered yet: nothing can be stale.
+    assert!(h.round(t0, &mut || pings += 1).is_ok());
+    h.beat("ui", t0);
+    h.beat("hub", t0);
+    let later = t0 + STALE_AFTER / 2;
+    h.beat("hub", later);
+    assert!(h.round(later, &mut || pings += 1).is_ok());
+    assert_eq!(pings, 2);
+    // The UI stops beating: after STALE_AFTER no more pings, and it is named.
+    let hung = t0 + STALE_AFTER + Duration::from_secs(1);
+    h.beat("hub", hung);
+    assert_eq!(h.round(hung, &mut || pings += 1), Err(vec!["ui"]));
+    assert_eq!(pings, 2);
+    // It comes back: pings again.
+    h.beat("ui", hung);
+    assert!(h.round(hung, &mut || pings += 1).is_ok());
+    assert_eq!(pings, 3);
+}
+
+#[test]
+fn the_hub_service_says_ready_and_pings_the_watchdog() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sock_path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).expect("notify socket");
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "hub"])
+        .env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "900000")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("hub");
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline {
+        let Ok(n) = sock.recv(&mut buf) else { break };
+        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        let watchdogs = got.iter().filter(|m| m.contains("WATCHDOG=1")).count();
+        if got.iter().any(|m| m.contains("READY=1")) && watchdogs >= 3 {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        got.iter()
+            .any(|m| m.contains("READY=1") && m.contains("STATUS=hub listening")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().filter(|m| m.contains("WATCHDOG=1")).count() >= 3,
+        "{got:?}"
+    );
+}
+
+/// A root with the host's systemd units, our binary and our unit, for `systemd-analyze verify`.
+fn verify_root(unit_text: &str) -> (tempfile::TempDir, std::process::Output) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let r = root.path();
+    for d in [
+        "usr/bin",
+        "etc/systemd/system",
+        "boot/firmware",
+        "usr/lib/systemd",
+    ] {
+        std::fs::create_dir_all(r.join(d)).expect("dir");
+    }
+    let host_units = ["/usr/lib/systemd/system", "/lib/systemd/system"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.join("multi-user.target").exists())
+        .expect("the host's systemd units (apt-get install systemd)");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(host_units)
+        .arg(r.join("usr/lib/systemd/"))
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    std::fs::copy(env!("CARGO_BIN_EXE_integra"), r.join("usr/bin/integra")).expect("binary");
+    std::fs::write(r.join("boot/firmware/integra.toml"), "role = \"hub\"\n").expect("settings");
+    std::fs::write(r.join("etc/systemd/system/integra.service"), unit_text).expect("unit");
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(format!("--root={}", r.display()))
+        .arg("/etc/systemd/system/integra.service")
+        .output()
+        .expect("systemd-analyze (apt-get install systemd)");
+    (root, out)
+}
+
+#[test]
+fn the_systemd_unit_verifies_and_has_the_watchdog() {
+    let unit = include_str!("../../deploy/systemd/integra.service");
+    for needed in [
+        "Type=notify",
+        "WatchdogSec=15",
+        "Restart=always",
+        "User=integra",
+        "ExecStart=/usr/bin/integra --settings /boot/firmware/integra.toml run",
+        "StandardOutput=journal",
+    ] {
+        assert!(unit.contains(needed), "the unit lacks {needed}");
+    }
+    let (_root, out) = verify_root(unit);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The check can fail: a bad key is reported, a missing program fails.
+    let (_root, out) = verify_root(&unit.replace("Type=notify", "Type=sometimes"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Failed to parse service type"),
+        "a bad Type= is reported"
+    );
+    let (_root, out) = verify_root(&unit.replace(
+        "ExecStart=/usr/bin/integra ",
+        "ExecStart=/usr/bin/integra-missing ",
+    ));
+    assert!(!out.status.success(), "a missing program fails");
+}
+
+#[test]
+fn run_refuses_without_settings_and_for_roles_not_yet_built() {
+    let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("run")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--settings"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("integra.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "role = \"display\"\nhub = \"http://127.0.0.1:9\"\ndata_dir = \"{}\"\n",
+            dir.path().display()
+        ),
+    )
+    .expect("settings");
+    let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--settings")
+        .arg(&file)
+        .arg("run")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("display role"));
+}
