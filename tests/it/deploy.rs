@@ -171,3 +171,132 @@ fn run_refuses_without_settings_and_for_roles_not_yet_built() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("display role"));
 }
+
+fn sh(cmd: &mut Command) -> String {
+    let out = cmd
+        .output()
+        .expect("run a tool (apt-get install e2fsprogs dosfstools mtools fdisk)");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The image's `configure` and `assemble` steps on a small stand-in root (the `rootfs` step
+/// needs the network and ≈ 40 min under emulation; it is not run here).
+#[test]
+fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("rootfs");
+    for d in ["etc", "boot/firmware", "usr/sbin", "var/lib/integra"] {
+        std::fs::create_dir_all(root.join(d)).expect("dir");
+    }
+    for (f, text) in [
+        ("etc/passwd", "root:x:0:0:root:/root:/bin/bash\n"),
+        ("etc/group", "root:x:0:\n"),
+        ("etc/shadow", "root:*:19000:0:99999:7:::\n"),
+        ("etc/gshadow", "root:*::\n"),
+        (
+            "var/lib/integra/stray.sqlite3",
+            "must not reach the image\n",
+        ),
+    ] {
+        std::fs::write(root.join(f), text).expect("file");
+    }
+    let bin = dir.path().join("integra-arm64");
+    std::fs::write(&bin, b"\x7fELF stand-in").expect("binary");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/build-image.sh");
+    sh(Command::new(&script).arg("configure").arg(&root).arg(&bin));
+    let img = dir.path().join("integra.img");
+    sh(Command::new(&script)
+        .arg("assemble")
+        .arg(&root)
+        .arg(&img)
+        .env("BOOT_MB", "40")
+        .env("DATA_MB", "16"));
+    // Three partitions: FAT boot (bootable), ext4 root, ext4 data.
+    let table: serde_json::Value =
+        serde_json::from_str(&sh(Command::new("sfdisk").arg("--json").arg(&img))).expect("json");
+    let parts = table["partitiontable"]["partitions"]
+        .as_array()
+        .expect("partitions")
+        .clone();
+    assert_eq!(parts.len(), 3);
+    assert_eq!(parts[0]["type"], "c");
+    assert_eq!(parts[0]["bootable"], true);
+    let cut = |i: usize, name: &str| {
+        let p = dir.path().join(name);
+        sh(Command::new("dd")
+            .arg(format!("if={}", img.display()))
+            .arg(format!("of={}", p.display()))
+            .arg("bs=512")
+            .arg(format!("skip={}", parts[i]["start"]))
+            .arg(format!("count={}", parts[i]["size"]))
+            .arg("status=none"));
+        p
+    };
+    let (boot, rootfs, data) = (
+        cut(0, "boot.vfat"),
+        cut(1, "root.ext4"),
+        cut(2, "data.ext4"),
+    );
+    // Root: clean, read-only in fstab, the binary executable, the unit enabled, the user there.
+    sh(Command::new("e2fsck").arg("-fn").arg(&rootfs));
+    let debugfs = |fs: &Path, req: &str| sh(Command::new("debugfs").arg("-R").arg(req).arg(fs));
+    let fstab = debugfs(&rootfs, "cat /etc/fstab");
+    assert!(
+        fstab.contains("LABEL=INTEGRA-ROOT  /                 ext4   ro,"),
+        "{fstab}"
+    );
+    assert!(fstab.contains("/var/lib/integra  ext4   rw"), "{fstab}");
+    assert!(debugfs(&rootfs, "stat /usr/bin/integra").contains("Mode:  0755"));
+    assert!(
+        debugfs(&rootfs, "ls /etc/systemd/system/multi-user.target.wants")
+            .contains("integra.service")
+    );
+    assert!(debugfs(&rootfs, "cat /etc/udev/rules.d/60-integra.rules").contains("usbmisc"));
+    let passwd = debugfs(&rootfs, "cat /etc/passwd");
+    let user = passwd
+        .lines()
+        .find(|l| l.starts_with("integra:"))
+        .expect("the integra user");
+    assert!(
+        user.ends_with("/var/lib/integra:/usr/sbin/nologin"),
+        "{user}"
+    );
+    let uid = user.split(':').nth(2).expect("uid");
+    let group = debugfs(&rootfs, "cat /etc/group");
+    for g in ["gpio", "lp", "dialout", "video", "input"] {
+        let line = group
+            .lines()
+            .find(|l| l.starts_with(&format!("{g}:")))
+            .unwrap_or_else(|| panic!("group {g}"));
+        assert!(line.ends_with("integra"), "{line}");
+    }
+    assert!(!debugfs(&rootfs, "ls /var/lib/integra").contains("stray"));
+    // Boot: the settings file the technician edits, and the kernel line with a read-only root.
+    let toml = sh(Command::new("mtype")
+        .arg("-i")
+        .arg(&boot)
+        .arg("::/integra.toml"));
+    assert_eq!(
+        toml.replace("\r\n", "\n"),
+        include_str!("../../deploy/examples/kiosk.toml")
+    );
+    let cmdline = sh(Command::new("mtype")
+        .arg("-i")
+        .arg(&boot)
+        .arg("::/cmdline.txt"));
+    assert!(cmdline.contains("root=LABEL=INTEGRA-ROOT ro"), "{cmdline}");
+    // Data: labelled, clean, owned by integra.
+    sh(Command::new("e2fsck").arg("-fn").arg(&data));
+    assert!(sh(Command::new("dumpe2fs").arg("-h").arg(&data)).contains("INTEGRA-DATA"));
+    let top = debugfs(&data, "stat /");
+    assert!(
+        top.contains(&format!("User: {uid:>5}")) || top.contains(&format!("User:  {uid}")),
+        "{top}"
+    );
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Build the one SD-card image for every role (kiosk, counter, display, hub): Debian bookworm
+# arm64 for Raspberry Pi 4/400/CM4 (Debian's raspi-firmware has no Pi 5 boot files — for a Pi 5,
+# run `configure` and `assemble` on a Raspberry Pi OS Lite root instead of `rootfs`), with
+# the integra binary, fonts with every glyph of es/en/pt/fr/ht, espeak-ng, a dedicated `integra`
+# user, udev rules for printers/serial/GPIO, the systemd unit, a read-only root and a writable
+# data partition for /var/lib/integra. The role is set later in integra.toml on the boot partition.
+#
+# Each step runs alone (and is tested alone by `cargo test`, on a small stand-in root):
+#   deploy/build-image.sh rootfs    ROOTFS_DIR            # mmdebstrap arm64 (+ kernel, firmware)
+#   deploy/build-image.sh configure ROOTFS_DIR BINARY     # user, unit, udev, fstab, boot files
+#   deploy/build-image.sh assemble  ROOTFS_DIR OUT.img    # boot vfat + root ext4 + data ext4
+#   deploy/build-image.sh all OUT.img                     # cross-build, then the three steps
+# No mounting, loop devices or nbd: filesystems are made from directories (mkfs.ext4 -d,
+# mkfs.vfat + mcopy) and placed with sfdisk + dd, which works on machines without them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUITE=bookworm
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+BOOT_MB=${BOOT_MB:-256}
+DATA_MB=${DATA_MB:-512}
+GROUPS_OF_INTEGRA=video,input,render,lp,dialout,gpio,audio
+
+die() { echo "build-image: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "needs $1 (apt-get install $2)"; }
+
+rootfs() {
+  local root=$1
+  need mmdebstrap mmdebstrap
+  need qemu-aarch64-static qemu-user-static
+  local sources; sources=$(mktemp)
+  echo "deb $MIRROR $SUITE main non-free-firmware" > "$sources"
+  # Kernel and firmware for Pi 3/4/400/CM4; initramfs built once (under emulation ≈ 15 min).
+  mmdebstrap --architectures=arm64 --variant=minbase \
+    --include=systemd,systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,systemd-timesyncd,\
+fonts-dejavu-core,fonts-noto-core,espeak-ng,alsa-utils,libinput10,libgbm1,libxkbcommon0,libfontconfig1,libseat1,\
+linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools,e2fsprogs,dosfstools \
+    --customize-hook='echo integra > "$1/etc/hostname"' \
+    "$SUITE" "$root" "$sources"
+  rm -f "$sources"
+}
+
+configure() {
+  local root=$1 bin=$2
+  [ -d "$root/etc" ] || die "$root does not look like a root filesystem (no etc/)"
+  [ -f "$bin" ] || die "no binary at $bin (run deploy/cross-build.sh first)"
+  install -D -m 0755 "$bin" "$root/usr/bin/integra"
+  install -D -m 0644 deploy/systemd/integra.service "$root/etc/systemd/system/integra.service"
+  install -D -m 0644 deploy/udev/60-integra.rules "$root/etc/udev/rules.d/60-integra.rules"
+  install -D -m 0644 README.md "$root/usr/share/doc/integra/README.md"
+  install -D -m 0644 deploy/README.md "$root/usr/share/doc/integra/deploy.md"
+  local g
+  for g in ${GROUPS_OF_INTEGRA//,/ }; do
+    grep -q "^$g:" "$root/etc/group" || groupadd --root "$(realpath "$root")" --system "$g"
+  done
+  if ! grep -q '^integra:' "$root/etc/passwd"; then
+    useradd --root "$(realpath "$root")" --system --user-group --home-dir /var/lib/integra \
+      --no-create-home --shell /usr/sbin/nologin --groups "$GROUPS_OF_INTEGRA" integra
+  fi
+  mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/integra.service \
+    "$root/etc/systemd/system/multi-user.target.wants/integra.service"
+  # Read-only root; the queue's data on its own partition; logs and temp in memory.
+  cat > "$root/etc/fstab" <<'FSTAB'
+LABEL=INTEGRA-ROOT  /                 ext4   ro,noatime                      0 1
+LABEL=INTEGRABOOT  /boot/firmware    vfat   rw,noatime,umask=0022,flush     0 2
+LABEL=INTEGRA-DATA  /var/lib/integra  ext4   rw,noatime,nodev,nosuid,data=ordered 0 2
+tmpfs               /tmp              tmpfs  nosuid,nodev,mode=1777          0 0
+tmpfs               /var/tmp          tmpfs  nosuid,nodev,mode=1777          0 0
+tmpfs               /var/log          tmpfs  nosuid,nodev,mode=0755          0 0
+FSTAB
+  mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/lib/integra"
+  printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' \
+    > "$root/etc/systemd/journald.conf.d/integra.conf"
+  # systemd makes a machine id in memory at each boot of a read-only root.
+  : > "$root/etc/machine-id"
+  # The boot partition: the settings file the technician edits, and the kernel command line.
+  mkdir -p "$root/boot/firmware"
+  [ -f "$root/boot/firmware/integra.toml" ] || \
+    install -m 0644 deploy/examples/kiosk.toml "$root/boot/firmware/integra.toml"
+  install -m 0644 deploy/examples/*.toml -t "$root/usr/share/doc/integra/" 2>/dev/null || true
+  echo "console=tty3 root=LABEL=INTEGRA-ROOT ro rootfstype=ext4 rootwait fsck.repair=yes quiet" \
+    > "$root/boot/firmware/cmdline.txt"
+  echo "configure: $root ready (user integra, unit enabled, read-only root)"
+}
+
+assemble() {
+  local root=$1 out=$2
+  need mkfs.ext4 e2fsprogs; need mkfs.vfat dosfstools; need mcopy mtools; need sfdisk fdisk
+  local work; work=$(mktemp -d)
+  trap 'rm -rf "$work"' RETURN
+  # Root: everything but the boot partition's files and the data directory's contents.
+  mkdir -p "$work/root"
+  tar -C "$root" --exclude=./boot/firmware/* --exclude=./var/lib/integra/* -cf - . \
+    | tar -C "$work/root" -xf -
+  local root_kb; root_kb=$(du -sk "$work/root" | cut -f1)
+  local root_mb=$(( root_kb * 13 / 10 / 1024 + 64 ))
+  mkfs.ext4 -q -F -L INTEGRA-ROOT -d "$work/root" "$work/root.ext4" "${root_mb}M" >/dev/null
+  # Boot: FAT for the Pi firmware and integra.toml.
+  mkfs.vfat -n INTEGRABOOT -C "$work/boot.vfat" $(( BOOT_MB * 1024 )) >/dev/null
+  if [ -n "$(ls -A "$root/boot/firmware")" ]; then
+    mcopy -s -i "$work/boot.vfat" "$root"/boot/firmware/* ::/
+  fi
+  # Data: empty, owned by the integra user.
+  local uid gid
+  uid=$(awk -F: '$1=="integra"{print $3}' "$root/etc/passwd")
+  gid=$(awk -F: '$1=="integra"{print $4}' "$root/etc/passwd")
+  [ -n "$uid" ] || die "no integra user in $root (run configure first)"
+  mkfs.ext4 -q -F -L INTEGRA-DATA -E "root_owner=$uid:$gid" "$work/data.ext4" "${DATA_MB}M" >/dev/null
+  debugfs -w -R "set_inode_field / mode 040750" "$work/data.ext4" >/dev/null 2>&1
+  # The disk: 4 MiB gap, boot, root, data.
+  local s1=8192 n1=$(( BOOT_MB * 2048 )) n2=$(( root_mb * 2048 )) n3=$(( DATA_MB * 2048 ))
+  local s2=$(( s1 + n1 )) s3=$(( s1 + n1 + n2 ))
+  truncate -s $(( (s3 + n3) * 512 )) "$out"
+  sfdisk -q "$out" <<SFDISK
+label: dos
+start=$s1, size=$n1, type=c, bootable
+start=$s2, size=$n2, type=83
+start=$s3, size=$n3, type=83
+SFDISK
+  dd if="$work/boot.vfat" of="$out" bs=512 seek=$s1 conv=notrunc status=none
+  dd if="$work/root.ext4" of="$out" bs=512 seek=$s2 conv=notrunc status=none
+  dd if="$work/data.ext4" of="$out" bs=512 seek=$s3 conv=notrunc status=none
+  echo "assemble: $out ($(( (s3 + n3) / 2048 )) MiB: boot ${BOOT_MB} MiB, root ${root_mb} MiB, data ${DATA_MB} MiB)"
+}
+
+case "${1:-}" in
+  rootfs) [ $# -eq 2 ] || die "usage: $0 rootfs DIR"; rootfs "$2" ;;
+  configure) [ $# -eq 3 ] || die "usage: $0 configure ROOTFS BINARY"; configure "$2" "$3" ;;
+  assemble) [ $# -eq 3 ] || die "usage: $0 assemble ROOTFS OUT.img"; assemble "$2" "$3" ;;
+  all)
+    [ $# -eq 2 ] || die "usage: $0 all OUT.img"
+    deploy/cross-build.sh
+    bin="${CARGO_TARGET_DIR:-$HOME/.cache/integra/target}/aarch64-unknown-linux-gnu/release/integra"
+    root=$(mktemp -d)
+    rootfs "$root"; configure "$root" "$bin"; assemble "$root" "$2"
+    ;;
+  *) die "usage: $0 rootfs DIR | configure ROOTFS BINARY | assemble ROOTFS OUT.img | all OUT.img" ;;
+esac
