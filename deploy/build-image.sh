@@ -79,6 +79,9 @@ FSTAB
   mkdir -p "$root/boot/firmware"
   [ -f "$root/boot/firmware/integra.toml" ] || \
     install -m 0644 deploy/examples/kiosk.toml "$root/boot/firmware/integra.toml"
+  # The center's catalog, to edit for the real center (the demo center to start from).
+  [ -f "$root/boot/firmware/center.toml" ] || \
+    install -m 0644 assets/demo-center.toml "$root/boot/firmware/center.toml"
   install -m 0644 deploy/examples/*.toml -t "$root/usr/share/doc/integra/" 2>/dev/null || true
   echo "console=tty3 root=LABEL=INTEGRA-ROOT ro rootfstype=ext4 rootwait fsck.repair=yes quiet" \
     > "$root/boot/firmware/cmdline.txt"

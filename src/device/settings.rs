@@ -63,7 +63,7 @@ impl<'de> Deserialize<'de> for HubAddress {
                 Ok(HubAddress::At(a.trim_end_matches('/').to_string()))
             }
             other => Err(serde::de::Error::custom(format!(
-                "hub '{other}': expected \"auto\" (find it on the network), \"local\" (this device runs it) or an address like \"http://192.168.1.10:8080\""
+                "hub '{other}': expected \"auto\" (find it on the network), \"local\" (this device runs it) or an address like \"http://192.168.1.10:7878\""
             ))),
         }
     }

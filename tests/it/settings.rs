@@ -138,7 +138,7 @@ const BROKEN: &[(&str, &str, &str, &str, &str, &str)] = &[
     (
         "hub",
         "role = \"hub\"",
-        "role = \"hub\"\nhub = \"http://10.0.0.2:8080\"",
+        "role = \"hub\"\nhub = \"http://10.0.0.2:7878\"",
         "hub",
         "this device is the hub",
         "",
