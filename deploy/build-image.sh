@@ -29,6 +29,12 @@ rootfs() {
   local root=$1
   need mmdebstrap mmdebstrap
   need qemu-aarch64-static qemu-user-static
+  # Run arm64 package scripts under emulation.
+  if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    need update-binfmts binfmt-support
+    mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+    update-binfmts --enable qemu-aarch64
+  fi
   local sources; sources=$(mktemp)
   echo "deb $MIRROR $SUITE main non-free-firmware" > "$sources"
   # Kernel and firmware for Pi 3/4/400/CM4; initramfs built once (under emulation ≈ 15 min).
