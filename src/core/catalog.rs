@@ -43,6 +43,9 @@ pub struct Center {
     /// How many days ahead a visitor may book an appointment.
     #[serde(default = "default_booking_days")]
     pub booking_days_ahead: u32,
+    /// Lines the lobby display shows in turn (opening hours, news), each in every language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub info: Vec<Localized>,
 }
 
 fn default_service_minutes() -> u32 {
@@ -463,6 +466,14 @@ impl Catalog {
                 }
             }
         };
+
+        for (i, line) in self.center.info.iter().enumerate() {
+            check_text(
+                &mut out,
+                vec![Seg::Key("center"), Seg::Key("info"), Seg::Index(i)],
+                line,
+            );
+        }
 
         // Priority.
         if self.priority.classes.is_empty() {

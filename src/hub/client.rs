@@ -23,6 +23,8 @@ struct Inner {
     rt: tokio::runtime::Runtime,
     mirror: Mutex<Queue>,
     online: AtomicBool,
+    /// Called (from the network thread) after the mirror or the link changed.
+    on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
 }
 
 /// A connection to a remote hub. Cheap to clone.
@@ -57,10 +59,23 @@ impl Remote {
             rt,
             mirror: Mutex::new(Queue::new(catalog)),
             online: AtomicBool::new(false),
+            on_change: Mutex::new(None),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
         Ok(Remote { inner })
+    }
+
+    /// Be told (on the network thread) whenever the mirror or the link changes.
+    pub fn on_change(&self, f: impl Fn() + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.inner.on_change.lock() {
+            *slot = Some(Box::new(f));
+        }
+    }
+
+    /// Read the mirror.
+    pub fn with_queue<R>(&self, f: impl FnOnce(&Queue) -> R) -> R {
+        f(&lock(&self.inner.mirror))
     }
 
     /// Whether the event stream is connected now.
@@ -193,6 +208,14 @@ impl QueueAccess for RemoteSession<'_> {
     }
 }
 
+fn changed(inner: &Inner) {
+    if let Ok(f) = inner.on_change.lock()
+        && let Some(f) = f.as_ref()
+    {
+        f();
+    }
+}
+
 /// Keep the mirror current: connect, take a snapshot or resume, apply events; on any break,
 /// wait a little and resume from the last sequence number.
 async fn follow(inner: Arc<Inner>) {
@@ -203,6 +226,7 @@ async fn follow(inner: Arc<Inner>) {
             Err(e) => log::warn!("hub stream: {e}; retrying in {} ms", wait.as_millis()),
         }
         inner.online.store(false, Ordering::SeqCst);
+        changed(&inner);
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(5));
     }
@@ -233,6 +257,7 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot open the event stream: {e}"))?;
     inner.online.store(true, Ordering::SeqCst);
+    changed(inner);
     while let Some(msg) = ws.next().await {
         let msg = msg.map_err(|e| format!("stream broke: {e}"))?;
         let Message::Text(text) = msg else { continue };
@@ -259,6 +284,7 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
             Ok(())
         });
         applied?;
+        changed(inner);
     }
     Err("the hub closed the stream".into())
 }

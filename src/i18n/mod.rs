@@ -27,6 +27,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/console.ftl"),
                     include_str!(concat!("../../locales/", $l, "/console.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/display.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/display.ftl")),
+                ),
             ]
         };
     }
@@ -131,6 +135,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
+    ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
     ids
 }
 

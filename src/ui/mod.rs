@@ -3,5 +3,6 @@
 
 slint::include_modules!();
 
+pub mod display;
 pub mod icons;
 pub mod kiosk;

@@ -286,8 +286,14 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
         toml.replace("\r\n", "\n"),
         include_str!("../../deploy/examples/kiosk.toml")
     );
-    let center = sh(Command::new("mtype").arg("-i").arg(&boot).arg("::/center.toml"));
-    assert_eq!(center.replace("\r\n", "\n"), include_str!("../../assets/demo-center.toml"));
+    let center = sh(Command::new("mtype")
+        .arg("-i")
+        .arg(&boot)
+        .arg("::/center.toml"));
+    assert_eq!(
+        center.replace("\r\n", "\n"),
+        include_str!("../../assets/demo-center.toml")
+    );
     let cmdline = sh(Command::new("mtype")
         .arg("-i")
         .arg(&boot)

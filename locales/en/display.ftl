@@ -1,0 +1,4 @@
+display-now-calling = Now calling
+display-recent = Last calls
+display-waiting = Waiting:
+display-reconnecting = Reconnecting…

@@ -1,0 +1,4 @@
+display-now-calling = Turno
+display-recent = Últimos llamados
+display-waiting = En espera:
+display-reconnecting = Reconectando…

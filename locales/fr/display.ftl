@@ -1,0 +1,4 @@
+display-now-calling = Appel en cours
+display-recent = Derniers appels
+display-waiting = En attente :
+display-reconnecting = Reconnexion…

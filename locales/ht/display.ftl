@@ -1,0 +1,4 @@
+display-now-calling = N ap rele kounye a
+display-recent = Dènye apèl yo
+display-waiting = K ap tann:
+display-reconnecting = N ap rekonekte…

@@ -1,0 +1,4 @@
+display-now-calling = Chamando agora
+display-recent = Últimas chamadas
+display-waiting = Aguardando:
+display-reconnecting = Reconectando…
