@@ -4,6 +4,7 @@
 mod bench;
 mod catalog_cmd;
 mod demo;
+mod display_cmd;
 mod doctor_cmd;
 mod hub_cmd;
 mod kiosk_cmd;
@@ -93,6 +94,8 @@ pub enum Cmd {
     Run,
     /// Run the hub alone, headless: the API, the event stream and the staff console
     Hub,
+    /// The lobby display (full screen), following the hub set in the settings or found by mDNS
+    Display,
     /// Make a one-time PIN (valid 10 minutes) to pair a device or a staff browser with the hub
     Pair {
         /// What the device may do: kiosk, counter, display or admin
@@ -304,10 +307,13 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
                 kiosk_cmd::run(&ctx, settings.as_ref(), None)
             }
             Some(crate::device::settings::Role::Hub) => hub_cmd::serve(&ctx),
+            Some(crate::device::settings::Role::Display) => {
+                display_cmd::run(&ctx, settings.as_ref())
+            }
             Some(role) => Err(CliError::new(
                 exit::FAILURE,
                 format!(
-                    "the {} role has no program in this version yet (lobby display and counter terminal come with a later update): set role = \"kiosk\" or \"hub\"",
+                    "the {} role has no program in this version yet (the counter terminal comes with a later update; staff can use the console in a browser): set role = \"kiosk\", \"display\" or \"hub\"",
                     role.as_str()
                 ),
             )),
@@ -317,6 +323,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             )),
         },
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
+        Some(Cmd::Display) => display_cmd::run(&ctx, settings.as_ref()),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),
         Some(Cmd::Discover) => hub_cmd::discover(),

@@ -157,7 +157,7 @@ fn run_refuses_without_settings_and_for_roles_not_yet_built() {
     std::fs::write(
         &file,
         format!(
-            "role = \"display\"\nhub = \"http://127.0.0.1:9\"\ndata_dir = \"{}\"\n",
+            "role = \"counter\"\ncounter = \"1\"\nhub = \"http://127.0.0.1:9\"\ndata_dir = \"{}\"\n",
             dir.path().display()
         ),
     )
@@ -169,7 +169,7 @@ fn run_refuses_without_settings_and_for_roles_not_yet_built() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("display role"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("counter role"));
 }
 
 fn sh(cmd: &mut Command) -> String {

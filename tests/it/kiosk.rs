@@ -249,6 +249,159 @@ fn second_kiosk_issues_through_the_hub() {
     kiosk::stop();
 }
 
+fn display_snapshot(ui: &integra::ui::DisplayWindow, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&dir).expect("screens dir");
+    let shot = ui.window().take_snapshot().expect("snapshot");
+    let img = image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
+        .expect("pixels");
+    img.save(dir.join(format!("{name}.png"))).expect("png");
+}
+
+/// The lobby display follows a hub on another "device": the current call big with its counter,
+/// the last four calls, people waiting; never a visitor's name; "reconnecting" when the link is
+/// gone. Rendered at 1920×1080 and 1280×720.
+fn lobby_display_follows_the_hub() {
+    use integra::core::Command;
+    use integra::hub::{Hub, Role, auth, client::Remote};
+    use integra::ui::{DisplayAdapter, DisplayWindow, display::Display};
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = Hub::new(
+        Engine::open(dir.path(), demo.clone()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let base = format!("http://{addr}");
+    let pin = auth::new_pin(
+        &Store::open(dir.path()).expect("store"),
+        Role::Display,
+        chrono::Utc::now(),
+    )
+    .expect("pin")
+    .0;
+    let (token, _) = Remote::pair(&base, &pin, "Lobby TV").expect("pair");
+    let remote = Remote::start(&base, &token, demo.clone()).expect("remote");
+    wait_for("online", || remote.online());
+    // A visitor who gave her name checks in; walk-ins wait; counters call.
+    let run = |cmd: Command| {
+        hub.session().execute(&cmd, monday_9()).expect("command");
+    };
+    let today = monday_9()
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    let booked = hub
+        .session()
+        .execute(
+            &Command::BookAppointment {
+                service: "legal".into(),
+                date: today,
+                time: chrono::NaiveTime::from_hms_opt(9, 30, 0).expect("time"),
+                lang: Lang::Es,
+                contact: Contact {
+                    name: Some("Marisol".into()),
+                    phone: Some("3001234567".into()),
+                },
+                nonce: 7,
+            },
+            monday_9(),
+        )
+        .expect("book");
+    let code = booked
+        .iter()
+        .find_map(|e| match &e.event {
+            integra::core::Event::AppointmentBooked { appointment } => {
+                Some(appointment.code.clone())
+            }
+            _ => None,
+        })
+        .expect("code");
+    run(Command::CheckIn { code });
+    for svc in ["info", "info", "info", "legal", "health", "health"] {
+        run(issue(svc, None));
+    }
+    let counters: Vec<String> = demo.counters.iter().map(|c| c.id.to_string()).collect();
+    let mut calls = 0;
+    for c in counters.iter().cycle().take(40) {
+        let call = Command::CallNext {
+            counter: c.as_str().into(),
+        };
+        if hub.session().execute(&call, monday_9()).is_ok() {
+            calls += 1;
+            if calls == 5 {
+                break;
+            }
+        }
+    }
+    assert_eq!(calls, 5);
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror to follow", || remote.seq() == seq);
+    let ui = DisplayWindow::new().expect("display window");
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().expect("show");
+    let d = Display::start(&ui, remote.clone(), Lang::Es, Some(monday_9())).expect("display");
+    d.refresh();
+    let a = ui.global::<DisplayAdapter>();
+    // The newest call is the big one, with the counter's name; four earlier calls beside it.
+    let truth = integra::hub::view::queue_view(hub.session().queue(), Role::Display, monday_9());
+    let newest = &truth.recent_calls[0];
+    assert_eq!(a.get_current_label().as_str(), newest.label);
+    let counter_name = &demo
+        .counters
+        .iter()
+        .find(|c| Some(c.id.to_string()) == newest.counter)
+        .expect("counter")
+        .name;
+    assert_eq!(a.get_current_counter().as_str(), counter_name);
+    assert_eq!(slint::Model::row_count(&a.get_recent()), 4);
+    assert!(a.get_online());
+    assert_eq!(a.get_now_calling_title().as_str(), "Turno");
+    assert!(
+        !a.get_info().is_empty(),
+        "an information line from the catalog"
+    );
+    assert!(
+        has_display(&ui, &a.get_current_label()),
+        "the number is on screen"
+    );
+    for secret in ["Marisol", "3001234567"] {
+        assert!(
+            !has_display(&ui, secret),
+            "{secret} must never be on the display"
+        );
+    }
+    display_snapshot(&ui, "display-1920x1080-es");
+    ui.window().set_size(slint::PhysicalSize::new(1280, 720));
+    display_snapshot(&ui, "display-1280x720-es");
+    // The hub goes away: the display says it is reconnecting, and keeps the last calls.
+    rt.shutdown_background();
+    wait_for("offline", || !remote.online());
+    d.refresh();
+    assert!(!a.get_online());
+    assert!(has_display(&ui, "Reconectando…"));
+    assert_eq!(a.get_current_label().as_str(), newest.label);
+    display_snapshot(&ui, "display-1280x720-es-reconnecting");
+    integra::ui::display::stop();
+}
+
+fn has_display(ui: &integra::ui::DisplayWindow, text: &str) -> bool {
+    i_slint_backend_testing::ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_predicate({
+            let text = text.to_string();
+            move |e| {
+                e.accessible_label()
+                    .is_some_and(|l| l.contains(text.as_str()))
+            }
+        })
+        .find_first()
+        .is_some()
+}
+
 fn closed_service_says_so_and_issues_nothing() {
     let night = local(5, 22, 0);
     let s = start(
@@ -620,6 +773,7 @@ fn kiosk_scenarios() {
     );
     walk_in_in_three_taps();
     second_kiosk_issues_through_the_hub();
+    lobby_display_follows_the_hub();
     closed_service_says_so_and_issues_nothing();
     check_in_by_code();
     a_full_activity_offers_the_waitlist();

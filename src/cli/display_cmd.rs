@@ -1,0 +1,49 @@
+//! `integra display` (role "display"): the lobby TV, following the hub on another device.
+
+use super::{CliError, Context, exit};
+use crate::device::settings::Settings;
+use crate::hub::client::Remote;
+use crate::ui::DisplayWindow;
+use crate::ui::display::Display;
+use slint::ComponentHandle;
+use std::time::Duration;
+
+pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    let url = super::hub_cmd::hub_url(None, settings)?;
+    let token = super::hub_cmd::read_token(ctx, &url)?;
+    let catalog = ctx.load_catalog()?;
+    let lang = settings
+        .and_then(|s| s.languages.as_ref())
+        .and_then(|l| l.first().copied())
+        .unwrap_or(catalog.center.default_language);
+    let remote =
+        Remote::start(&url, &token, catalog).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let ui = DisplayWindow::new().map_err(|e| {
+        CliError::new(
+            exit::FAILURE,
+            format!(
+                "cannot open the display window ({e}). Run it in a desktop session (X11 or Wayland), or on a Raspberry Pi console with SLINT_BACKEND=linuxkms"
+            ),
+        )
+    })?;
+    let _display =
+        Display::start(&ui, remote, lang, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    if std::env::var_os("INTEGRA_WINDOWED").is_none() {
+        ui.window().set_fullscreen(true);
+    }
+    let heartbeat = slint::Timer::default();
+    heartbeat.start(
+        slint::TimerMode::Repeated,
+        crate::device::watchdog::BEAT_EVERY,
+        || crate::device::watchdog::beat("ui"),
+    );
+    crate::device::watchdog::beat("ui");
+    slint::Timer::single_shot(Duration::from_millis(1), || {
+        crate::device::watchdog::ready("display running");
+    });
+    crate::device::watchdog::start_pinger();
+    ui.run()
+        .map_err(|e| CliError::new(exit::FAILURE, format!("the display window stopped: {e}")))?;
+    crate::ui::display::stop();
+    Ok(())
+}
