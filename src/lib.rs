@@ -1,5 +1,6 @@
 //! Integra: lobby kiosk firmware for community centers. See ARCHITECTURE.md.
 
+pub mod audio;
 pub mod cli;
 pub mod core;
 pub mod device;

@@ -26,8 +26,23 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
             ),
         )
     })?;
-    let _display =
-        Display::start(&ui, remote, lang, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let audio = settings.map(|s| s.audio.clone()).unwrap_or_default();
+    let center_lang = remote.catalog().center.default_language;
+    let announcer = (audio.chime || audio.voice).then(|| {
+        crate::audio::Announcer::start(
+            crate::audio::AnnounceConfig {
+                chime: audio.chime,
+                voice: audio.voice,
+                center_lang,
+                voices: audio.voices.clone(),
+            },
+            Box::new(crate::audio::Alsa {
+                device: audio.device.clone(),
+            }),
+        )
+    });
+    let _display = Display::start(&ui, remote, lang, ctx.at, announcer)
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() {
         ui.window().set_fullscreen(true);
     }

@@ -7,6 +7,7 @@ use crate::core::{CounterId, Lang};
 use crate::printer::{CodePage, Format, Paper, PrinterUri};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -123,6 +124,12 @@ pub struct AudioSettings {
     pub chime: bool,
     #[serde(default = "yes")]
     pub voice: bool,
+    /// espeak-ng voice per language, when not the default (es, en, pt-br, fr, ht).
+    #[serde(default)]
+    pub voices: BTreeMap<Lang, String>,
+    /// ALSA device for `aplay -D`, e.g. "hw:0,0"; the default device when absent.
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 impl Default for AudioSettings {
@@ -130,6 +137,8 @@ impl Default for AudioSettings {
         AudioSettings {
             chime: true,
             voice: true,
+            voices: BTreeMap::new(),
+            device: None,
         }
     }
 }

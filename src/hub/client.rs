@@ -25,6 +25,8 @@ struct Inner {
     online: AtomicBool,
     /// Called (from the network thread) after the mirror or the link changed.
     on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    /// Called with each live event applied to the mirror (after it was applied).
+    on_event: Mutex<Option<Box<dyn Fn(&Queue, &Stamped) + Send + Sync>>>,
 }
 
 /// A connection to a remote hub. Cheap to clone.
@@ -60,6 +62,7 @@ impl Remote {
             mirror: Mutex::new(Queue::new(catalog)),
             online: AtomicBool::new(false),
             on_change: Mutex::new(None),
+            on_event: Mutex::new(None),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -69,6 +72,13 @@ impl Remote {
     /// Be told (on the network thread) whenever the mirror or the link changes.
     pub fn on_change(&self, f: impl Fn() + Send + Sync + 'static) {
         if let Ok(mut slot) = self.inner.on_change.lock() {
+            *slot = Some(Box::new(f));
+        }
+    }
+
+    /// Be told of each event the hub streams, with the mirror after it (for announcements).
+    pub fn on_event(&self, f: impl Fn(&Queue, &Stamped) + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.inner.on_event.lock() {
             *slot = Some(Box::new(f));
         }
     }
@@ -275,6 +285,11 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
                         .map_err(|e| format!("event does not read: {e}"))?;
                     if e.seq == q.seq() + 1 {
                         q.follow(&e);
+                        if let Ok(f) = inner.on_event.lock()
+                            && let Some(f) = f.as_ref()
+                        {
+                            f(&q, &e);
+                        }
                     } else if e.seq > q.seq() + 1 {
                         return Err(format!("missed events {}..{}", q.seq() + 1, e.seq));
                     }

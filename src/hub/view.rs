@@ -156,7 +156,8 @@ pub fn queue_view(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
         .values()
         .filter(|t| t.called_at.is_some() && t.state != TicketState::Waiting)
         .collect();
-    called.sort_by_key(|t| std::cmp::Reverse(t.called_at));
+    // Newest first; at the same instant (a training clock), the later ticket first.
+    called.sort_by_key(|t| std::cmp::Reverse((t.called_at, t.id)));
     QueueView {
         seq: q.seq(),
         day: q.state().day,

@@ -136,6 +136,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
+    ids.extend_from_slice(crate::audio::FLUENT_IDS);
     ids
 }
 

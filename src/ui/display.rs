@@ -141,7 +141,36 @@ impl Display {
         remote: Remote,
         lang: Lang,
         clock: Option<DateTime<Utc>>,
+        announcer: Option<crate::audio::Announcer>,
     ) -> Result<Rc<Display>, String> {
+        if let Some(a) = announcer {
+            // Live calls and recalls are announced; calls replayed after a reconnect (older
+            // than a minute) are not.
+            remote.on_event(move |q, e| {
+                let (crate::core::Event::TicketCalled {
+                    ticket, counter, ..
+                }
+                | crate::core::Event::TicketRecalled { ticket, counter }) = &e.event
+                else {
+                    return;
+                };
+                let now = clock.unwrap_or_else(Utc::now);
+                if now.signed_duration_since(e.at) > chrono::Duration::seconds(60) {
+                    return;
+                }
+                let Some(t) = q.ticket(*ticket) else { return };
+                let counter_name = q
+                    .catalog()
+                    .counter(counter)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_else(|| counter.to_string());
+                a.announce(crate::audio::Call {
+                    label: t.label(),
+                    counter: counter_name,
+                    lang: t.lang,
+                });
+            });
+        }
         let d = Rc::new(Display {
             ui: ui.as_weak(),
             remote: remote.clone(),

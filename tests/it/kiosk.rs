@@ -343,7 +343,28 @@ fn lobby_display_follows_the_hub() {
     let ui = DisplayWindow::new().expect("display window");
     ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
     ui.show().expect("show");
-    let d = Display::start(&ui, remote.clone(), Lang::Es, Some(monday_9())).expect("display");
+    let sounds = dir.path().join("sounds");
+    std::fs::create_dir_all(&sounds).expect("sounds");
+    let announcer = integra::audio::Announcer::start(
+        integra::audio::AnnounceConfig {
+            chime: true,
+            voice: true,
+            center_lang: Lang::Es,
+            voices: Default::default(),
+        },
+        Box::new(integra::audio::Files {
+            dir: sounds.clone(),
+            count: 0,
+        }),
+    );
+    let d = Display::start(
+        &ui,
+        remote.clone(),
+        Lang::Es,
+        Some(monday_9()),
+        Some(announcer),
+    )
+    .expect("display");
     d.refresh();
     let a = ui.global::<DisplayAdapter>();
     // The newest call is the big one, with the counter's name; four earlier calls beside it.
@@ -374,6 +395,45 @@ fn lobby_display_follows_the_hub() {
             "{secret} must never be on the display"
         );
     }
+    // A live call is announced: chime, the visitor's language, then Spanish.
+    run(Command::IssueTicket {
+        service: "info".into(),
+        lang: Lang::Ht,
+        priority: None,
+    });
+    let called = hub
+        .session()
+        .execute(
+            &Command::CallNext {
+                counter: counters[0].as_str().into(),
+            },
+            monday_9(),
+        )
+        .expect("call");
+    let label = called
+        .iter()
+        .find_map(|e| match &e.event {
+            integra::core::Event::TicketCalled { ticket, .. } => {
+                hub.session().queue().ticket(*ticket).map(|t| t.label())
+            }
+            _ => None,
+        })
+        .expect("a call");
+    wait_for("the announcement", || {
+        std::fs::read_dir(&sounds).map(|d| d.count()).unwrap_or(0) >= 3
+    });
+    let mut names: Vec<String> = std::fs::read_dir(&sounds)
+        .expect("sounds")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    assert_eq!(names[0], "001-chime.wav");
+    assert_eq!(names[1], format!("002-{label}-ht.wav"), "{names:?}");
+    assert_eq!(names[2], format!("003-{label}-es.wav"), "{names:?}");
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror to follow", || remote.seq() == seq);
+    d.refresh();
+    assert_eq!(a.get_current_label().as_str(), label);
     display_snapshot(&ui, "display-1920x1080-es");
     ui.window().set_size(slint::PhysicalSize::new(1280, 720));
     display_snapshot(&ui, "display-1280x720-es");
@@ -383,7 +443,7 @@ fn lobby_display_follows_the_hub() {
     d.refresh();
     assert!(!a.get_online());
     assert!(has_display(&ui, "Reconectando…"));
-    assert_eq!(a.get_current_label().as_str(), newest.label);
+    assert_eq!(a.get_current_label().as_str(), label);
     display_snapshot(&ui, "display-1280x720-es-reconnecting");
     integra::ui::display::stop();
 }

@@ -1,0 +1,278 @@
+//! Spoken call-outs for the lobby display: a chime, then the call in the visitor's language
+//! ("Ticket A 23, counter 2"), then in the center's language when different — offline, through
+//! espeak-ng, played with ALSA's `aplay`. Calls are announced one after another on their own
+//! thread: a new call never cuts the previous one off, and a recall is announced again.
+
+use crate::core::Lang;
+use crate::i18n::Localizer;
+use fluent_bundle::FluentArgs;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{Sender, channel};
+
+/// Every Fluent id the announcer uses.
+pub const FLUENT_IDS: &[&str] = &["announce-call"];
+
+/// One call to announce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// As printed, e.g. `A-023`.
+    pub label: String,
+    /// The counter's name, as on the display.
+    pub counter: String,
+    /// The language the visitor chose at the kiosk.
+    pub lang: Lang,
+}
+
+/// espeak-ng's voice for each language (Haitian Creole has its own, `ht`).
+pub fn default_voice(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Es => "es",
+        Lang::En => "en",
+        Lang::Pt => "pt-br",
+        Lang::Fr => "fr",
+        Lang::Ht => "ht",
+    }
+}
+
+/// The words for a call in one language: the number read as a letter and a number.
+pub fn call_text(l: &Localizer, call: &Call) -> String {
+    let (letter, number) = call
+        .label
+        .split_once('-')
+        .map(|(p, n)| (p.to_string(), n.trim_start_matches('0').to_string()))
+        .unwrap_or((call.label.clone(), String::new()));
+    let mut args = FluentArgs::new();
+    args.set("letter", letter);
+    args.set(
+        "number",
+        if number.is_empty() {
+            "0".into()
+        } else {
+            number
+        },
+    );
+    args.set("counter", call.counter.clone());
+    l.text("announce-call", Some(&args))
+}
+
+/// A short two-note chime: 16-bit mono PCM WAV at 22,050 Hz (made here, nothing to install).
+pub fn chime_wav() -> Vec<u8> {
+    let rate = 22_050u32;
+    let mut samples: Vec<i16> = Vec::new();
+    for (freq, secs) in [(880.0f32, 0.28f32), (660.0, 0.42)] {
+        let n = (rate as f32 * secs) as usize;
+        for i in 0..n {
+            let t = i as f32 / rate as f32;
+            let fade = (1.0 - i as f32 / n as f32).powf(1.5);
+            let v = (t * freq * std::f32::consts::TAU).sin() * fade * 0.45;
+            samples.push((v * i16::MAX as f32) as i16);
+        }
+    }
+    wav(rate, &samples)
+}
+
+/// A WAV file from 16-bit mono samples.
+pub fn wav(rate: u32, samples: &[i16]) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+/// Whether espeak-ng has `voice` (a language code, its file name, or one of its other
+/// languages). espeak-ng itself falls back to English without a word when it does not.
+pub fn has_voice(voice: &str) -> Result<bool, String> {
+    let out = Command::new("espeak-ng")
+        .arg("--voices")
+        .output()
+        .map_err(|e| format!("cannot run espeak-ng ({e}): apt-get install espeak-ng"))?;
+    let list = String::from_utf8_lossy(&out.stdout);
+    Ok(list.lines().skip(1).any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let code = cols.get(1).copied().unwrap_or("");
+        let file = cols.get(4).copied().unwrap_or("");
+        code == voice
+            || file.rsplit('/').next() == Some(voice)
+            || line.contains(&format!("({voice} "))
+    }))
+}
+
+/// Speech as a WAV file, from espeak-ng.
+pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, String> {
+    if !has_voice(voice)? {
+        return Err(format!(
+            "espeak-ng has no voice '{voice}': see `espeak-ng --voices`, and set audio.voices in the settings"
+        ));
+    }
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = std::env::temp_dir().join(format!("integra-speech-{}-{n}.wav", std::process::id()));
+    let out = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "150", "-w"])
+        .arg(&path)
+        .arg(text)
+        .output()
+        .map_err(|e| format!("cannot run espeak-ng ({e}): apt-get install espeak-ng"))?;
+    let wav = std::fs::read(&path).unwrap_or_default();
+    let _ = std::fs::remove_file(&path);
+    if !out.status.success() || wav.len() < 100 {
+        return Err(format!(
+            "espeak-ng has no voice '{voice}' or failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(wav)
+}
+
+/// Where the sound goes.
+pub trait Sink: Send {
+    /// Play (or keep) one sound; returns when it has finished.
+    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String>;
+}
+
+/// The speakers, through ALSA's `aplay` (device from the settings, else the default).
+pub struct Alsa {
+    pub device: Option<String>,
+}
+
+impl Sink for Alsa {
+    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
+        let mut cmd = Command::new("aplay");
+        cmd.arg("-q");
+        if let Some(d) = &self.device {
+            cmd.args(["-D", d]);
+        }
+        let mut child = cmd
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(wav)
+                .map_err(|e| format!("aplay stopped: {e}"))?;
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("aplay failed: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "aplay failed: {} (check the sound device in the settings)",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    }
+}
+
+/// Keeps each sound as a numbered WAV file (tests, and checking voices without speakers).
+pub struct Files {
+    pub dir: PathBuf,
+    pub count: usize,
+}
+
+impl Sink for Files {
+    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String> {
+        self.count += 1;
+        let path = self.dir.join(format!("{:03}-{what}.wav", self.count));
+        std::fs::write(&path, wav).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+}
+
+/// What to announce and how.
+#[derive(Debug, Clone)]
+pub struct AnnounceConfig {
+    pub chime: bool,
+    pub voice: bool,
+    /// The center's language: calls are repeated in it when the visitor's differs.
+    pub center_lang: Lang,
+    pub voices: BTreeMap<Lang, String>,
+}
+
+/// Announces calls one after another on its own thread.
+pub struct Announcer {
+    tx: Sender<Call>,
+}
+
+impl Announcer {
+    pub fn start(cfg: AnnounceConfig, mut sink: Box<dyn Sink>) -> Announcer {
+        let (tx, rx) = channel::<Call>();
+        let spawned = std::thread::Builder::new()
+            .name("announcer".into())
+            .spawn(move || {
+                let mut locales: BTreeMap<Lang, Localizer> = BTreeMap::new();
+                for l in Lang::ALL {
+                    if let Ok(loc) = Localizer::new(l) {
+                        locales.insert(l, loc);
+                    }
+                }
+                let chime = chime_wav();
+                let mut warned = false;
+                for call in rx {
+                    let mut report = |r: Result<(), String>| {
+                        if let Err(e) = r
+                            && !warned
+                        {
+                            log::error!("announcement: {e}");
+                            warned = true;
+                        }
+                    };
+                    if cfg.chime {
+                        report(sink.play(&chime, "chime"));
+                    }
+                    if !cfg.voice {
+                        continue;
+                    }
+                    let mut langs = vec![call.lang];
+                    if call.lang != cfg.center_lang {
+                        langs.push(cfg.center_lang);
+                    }
+                    for lang in langs {
+                        let Some(l) = locales.get(&lang) else {
+                            continue;
+                        };
+                        let voice = cfg
+                            .voices
+                            .get(&lang)
+                            .map(String::as_str)
+                            .unwrap_or_else(|| default_voice(lang));
+                        let text = call_text(l, &call);
+                        let r = speak_wav(&text, voice).and_then(|w| {
+                            sink.play(&w, &format!("{}-{}", call.label, lang.code()))
+                        });
+                        report(r);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start the announcer: {e}");
+        }
+        Announcer { tx }
+    }
+
+    /// Queue a call (never waits).
+    pub fn announce(&self, call: Call) {
+        if self.tx.send(call).is_err() {
+            log::error!("the announcer has stopped");
+        }
+    }
+}

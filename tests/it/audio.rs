@@ -1,0 +1,132 @@
+//! Spoken call-outs: speech in each of the five languages is not silent and not cut off, the
+//! chime is a real sound, and calls are announced one after another, recalls again.
+
+use integra::audio::{
+    AnnounceConfig, Announcer, Call, Files, call_text, chime_wav, default_voice, speak_wav,
+};
+use integra::core::Lang;
+use integra::i18n::Localizer;
+use std::time::{Duration, Instant};
+
+/// Sample rate and samples of a 16-bit mono WAV (espeak-ng streams with an unknown length).
+fn samples(wav: &[u8]) -> (u32, Vec<i16>) {
+    assert_eq!(&wav[..4], b"RIFF");
+    let rate = u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]);
+    let bits = u16::from_le_bytes([wav[34], wav[35]]);
+    assert_eq!(bits, 16);
+    let data = wav
+        .windows(4)
+        .position(|w| w == b"data")
+        .expect("a data chunk")
+        + 8;
+    let s = wav[data..]
+        .chunks_exact(2)
+        .map(|c| i16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    (rate, s)
+}
+
+fn rms(s: &[i16]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    (s.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / s.len() as f64).sqrt()
+}
+
+/// Loudest 50 ms window, and the last 30 ms.
+fn check_sound(wav: &[u8], what: &str, min_secs: f64, max_secs: f64) {
+    let (rate, s) = samples(wav);
+    let secs = s.len() as f64 / f64::from(rate);
+    assert!(
+        (min_secs..=max_secs).contains(&secs),
+        "{what}: {secs:.2} s long"
+    );
+    let win = (rate / 20) as usize;
+    let peak = s.chunks(win).map(rms).fold(0.0, f64::max);
+    assert!(peak > 1500.0, "{what} is silent (peak RMS {peak:.0})");
+    let tail = rms(&s[s.len() - (rate as usize * 30 / 1000)..]);
+    assert!(
+        tail < peak * 0.1,
+        "{what} is cut off: it ends loud ({tail:.0} vs peak {peak:.0})"
+    );
+}
+
+#[test]
+fn each_language_is_spoken_whole() {
+    let call = Call {
+        label: "A-023".into(),
+        counter: "Ventanilla 2".into(),
+        lang: Lang::Es,
+    };
+    let expected = [
+        (Lang::Es, "Turno A 23, Ventanilla 2."),
+        (Lang::En, "Ticket A 23, Ventanilla 2."),
+        (Lang::Pt, "Senha A 23, Ventanilla 2."),
+        (Lang::Fr, "Ticket A 23, Ventanilla 2."),
+        (Lang::Ht, "Tikè A 23, Ventanilla 2."),
+    ];
+    for (lang, words) in expected {
+        let l = Localizer::new(lang).expect("locale");
+        let text = call_text(&l, &call);
+        assert_eq!(text, words);
+        let wav =
+            speak_wav(&text, default_voice(lang)).expect("espeak-ng (apt-get install espeak-ng)");
+        check_sound(&wav, &format!("{lang} speech"), 1.0, 8.0);
+    }
+    assert!(speak_wav("hola", "no-such-voice").is_err());
+    check_sound(&chime_wav(), "chime", 0.5, 1.0);
+}
+
+#[test]
+fn calls_are_announced_one_after_another_and_recalls_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = Announcer::start(
+        AnnounceConfig {
+            chime: true,
+            voice: true,
+            center_lang: Lang::Es,
+            voices: Default::default(),
+        },
+        Box::new(Files {
+            dir: dir.path().to_path_buf(),
+            count: 0,
+        }),
+    );
+    let call = |label: &str, lang| Call {
+        label: label.into(),
+        counter: "Ventanilla 2".into(),
+        lang,
+    };
+    // Three calls at once (the last a recall): none is dropped or cut, in order.
+    a.announce(call("A-023", Lang::Ht));
+    a.announce(call("B-004", Lang::Es));
+    a.announce(call("A-023", Lang::Ht));
+    let want = [
+        "001-chime.wav",
+        "002-A-023-ht.wav",
+        "003-A-023-es.wav",
+        "004-chime.wav",
+        "005-B-004-es.wav",
+        "006-chime.wav",
+        "007-A-023-ht.wav",
+        "008-A-023-es.wav",
+    ];
+    let t = Instant::now();
+    loop {
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        names.sort();
+        if names.len() == want.len() {
+            assert_eq!(names, want);
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "got {names:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for f in want.iter().filter(|f| !f.contains("chime")) {
+        let wav = std::fs::read(dir.path().join(f)).expect("wav");
+        check_sound(&wav, f, 1.0, 8.0);
+    }
+}
