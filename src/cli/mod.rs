@@ -3,6 +3,7 @@
 
 mod bench;
 mod catalog_cmd;
+mod counter_cmd;
 mod demo;
 mod display_cmd;
 mod doctor_cmd;
@@ -96,6 +97,8 @@ pub enum Cmd {
     Hub,
     /// The lobby display (full screen), following the hub set in the settings or found by mDNS
     Display,
+    /// The counter terminal on a staff desk (touch; GPIO "next" button and call LED)
+    Counter,
     /// Make a one-time PIN (valid 10 minutes) to pair a device or a staff browser with the hub
     Pair {
         /// What the device may do: kiosk, counter, display or admin
@@ -310,13 +313,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             Some(crate::device::settings::Role::Display) => {
                 display_cmd::run(&ctx, settings.as_ref())
             }
-            Some(role) => Err(CliError::new(
-                exit::FAILURE,
-                format!(
-                    "the {} role has no program in this version yet (the counter terminal comes with a later update; staff can use the console in a browser): set role = \"kiosk\", \"display\" or \"hub\"",
-                    role.as_str()
-                ),
-            )),
+            Some(crate::device::settings::Role::Counter) => {
+                counter_cmd::run(&ctx, settings.as_ref())
+            }
             None => Err(CliError::new(
                 exit::USAGE,
                 "`integra run` starts what a device's settings say: give --settings /boot/firmware/integra.toml",
@@ -324,6 +323,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         },
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Display) => display_cmd::run(&ctx, settings.as_ref()),
+        Some(Cmd::Counter) => counter_cmd::run(&ctx, settings.as_ref()),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),
         Some(Cmd::Discover) => hub_cmd::discover(),

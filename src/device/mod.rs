@@ -1,6 +1,7 @@
 //! The device: its settings file (role, hub, printer, screen, GPIO, audio).
 
 pub mod doctor;
+pub mod gpio;
 pub mod settings;
 
 pub use settings::{HubAddress, Role, Settings, SettingsError};

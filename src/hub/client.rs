@@ -110,6 +110,33 @@ impl Remote {
         }
     }
 
+    /// POST to an API path (e.g. a reprint), worded in `lang` when refused.
+    pub fn post(&self, path: &str, lang: Lang) -> Result<Value, Refusal> {
+        let inner = &self.inner;
+        inner.rt.block_on(async {
+            let r = inner
+                .http
+                .post(format!("{}{path}", inner.base))
+                .bearer_auth(&inner.token)
+                .header("accept-language", lang.code())
+                .send()
+                .await
+                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {e}")))?;
+            let status = r.status();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            if status.is_success() {
+                Ok(v)
+            } else if status.is_server_error() {
+                Err(Refusal::Unavailable(format!("the hub answered {status}")))
+            } else {
+                Err(Refusal::Remote {
+                    code: v["error"]["code"].as_str().unwrap_or("").to_string(),
+                    message: v["error"]["message"].as_str().unwrap_or("").to_string(),
+                })
+            }
+        })
+    }
+
     /// Tell the hub this device's alerts (its printer's), in the background.
     pub fn report_alerts(&self, alerts: Vec<(String, String)>) {
         let inner = self.inner.clone();

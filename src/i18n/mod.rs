@@ -31,6 +31,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/display.ftl"),
                     include_str!(concat!("../../locales/", $l, "/display.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/counter.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/counter.ftl")),
+                ),
             ]
         };
     }
@@ -137,6 +141,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
     ids.extend_from_slice(crate::audio::FLUENT_IDS);
+    ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);
     ids
 }
 

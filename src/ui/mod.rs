@@ -3,6 +3,7 @@
 
 slint::include_modules!();
 
+pub mod counter;
 pub mod display;
 pub mod icons;
 pub mod kiosk;

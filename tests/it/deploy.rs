@@ -145,7 +145,7 @@ fn the_systemd_unit_verifies_and_has_the_watchdog() {
 }
 
 #[test]
-fn run_refuses_without_settings_and_for_roles_not_yet_built() {
+fn run_refuses_without_settings_and_an_unpaired_counter_says_how_to_pair() {
     let out = Command::new(env!("CARGO_BIN_EXE_integra"))
         .arg("run")
         .output()
@@ -168,8 +168,12 @@ fn run_refuses_without_settings_and_for_roles_not_yet_built() {
         .arg("run")
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("counter role"));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not paired") && err.contains("integra join --pin"),
+        "{err}"
+    );
 }
 
 fn sh(cmd: &mut Command) -> String {

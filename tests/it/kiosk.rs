@@ -448,6 +448,142 @@ fn lobby_display_follows_the_hub() {
     integra::ui::display::stop();
 }
 
+/// An LED that remembers each setting.
+struct FakeLed(Arc<std::sync::Mutex<Vec<bool>>>);
+
+impl integra::device::gpio::Led for FakeLed {
+    fn set(&mut self, on: bool) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(on);
+        }
+    }
+}
+
+/// The counter terminal on a staff desk, following a hub on another "device": call next by
+/// touch and by the keyboard, visitor arrived, transfer; the LED lit only while calling.
+fn counter_terminal_calls_and_serves() {
+    use integra::hub::{Hub, Role, auth, client::Remote};
+    use integra::ui::{CounterAdapter, CounterWindow, counter::Counter};
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = Hub::new(
+        Engine::open(dir.path(), demo.clone()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let base = format!("http://{addr}");
+    let pin = auth::new_pin(
+        &Store::open(dir.path()).expect("store"),
+        Role::Counter,
+        chrono::Utc::now(),
+    )
+    .expect("pin")
+    .0;
+    let (token, _) = Remote::pair(&base, &pin, "Desk 1").expect("pair");
+    let remote = Remote::start(&base, &token, demo.clone()).expect("remote");
+    wait_for("online", || remote.online());
+    let counter = demo.counters[0].clone();
+    let service = counter.services[0].to_string();
+    for _ in 0..3 {
+        hub.session()
+            .execute(&issue(&service, None), monday_9())
+            .expect("issue");
+    }
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror", || remote.seq() == seq);
+    let ui = CounterWindow::new().expect("counter window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let led = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let c = Counter::start(
+        &ui,
+        remote.clone(),
+        counter.id.clone(),
+        Lang::Es,
+        Some(monday_9()),
+        Some(Box::new(FakeLed(led.clone()))),
+        true,
+    )
+    .expect("counter");
+    let a = ui.global::<CounterAdapter>();
+    assert_eq!(a.get_waiting_label().as_str(), "3 personas esperando.");
+    assert!(!a.get_has_current());
+    let led_now = || led.lock().map(|v| v.last().copied()).unwrap_or(None);
+    assert_eq!(led_now(), Some(false));
+    // Touch: call next.
+    let tap = |label: &str| {
+        let found: Vec<ElementHandle> =
+            ElementHandle::find_by_accessible_label(&ui, label).collect();
+        assert!(!found.is_empty(), "no '{label}' on the counter");
+        found[0].invoke_accessible_default_action();
+    };
+    tap("Llamar al siguiente");
+    let current = |hub: &Hub| {
+        hub.session()
+            .queue()
+            .current_at(&counter.id)
+            .map(|t| (t.label(), t.state))
+    };
+    let (label, state) = current(&hub).expect("called at the hub");
+    assert_eq!(state, integra::core::TicketState::Called);
+    assert_eq!(a.get_current_label().as_str(), label);
+    assert!(a.get_current_info().contains("llamado"));
+    assert_eq!(led_now(), Some(true), "the LED is lit while calling");
+    snapshot_counter(&ui, "counter-800x480-es");
+    // The visitor arrives: the LED goes out.
+    tap("Ya llegó");
+    assert_eq!(
+        current(&hub).map(|c| c.1),
+        Some(integra::core::TicketState::Serving)
+    );
+    assert_eq!(led_now(), Some(false));
+    // The keyboard's N calls the next one (finishing this one).
+    ui.window()
+        .dispatch_event(slint::platform::WindowEvent::KeyPressed { text: "n".into() });
+    ui.window()
+        .dispatch_event(slint::platform::WindowEvent::KeyReleased { text: "n".into() });
+    let (next, _) = current(&hub).expect("next called");
+    assert_ne!(next, label);
+    assert_eq!(a.get_current_label().as_str(), next);
+    // Transfer to legal: the visitor leaves this counter and waits there, same number.
+    tap("Enviar a…");
+    assert!(a.get_choosing_service());
+    tap(&demo.services[1].name[&Lang::Es]);
+    assert_eq!(current(&hub), None);
+    let moved = hub
+        .session()
+        .queue()
+        .ticket_by_label(&next)
+        .map(|t| (t.service.to_string(), t.state))
+        .expect("ticket");
+    assert_eq!(
+        moved,
+        (
+            demo.services[1].code.to_string(),
+            integra::core::TicketState::Waiting
+        )
+    );
+    // Reprint on a hub without a printer: the counter says why, in Spanish.
+    tap("Llamar al siguiente");
+    tap("Reimprimir");
+    assert!(!a.get_notice().is_empty());
+    c.refresh();
+    integra::ui::counter::stop();
+}
+
+fn snapshot_counter(ui: &integra::ui::CounterWindow, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&dir).expect("screens dir");
+    let shot = ui.window().take_snapshot().expect("snapshot");
+    let img = image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
+        .expect("pixels");
+    img.save(dir.join(format!("{name}.png"))).expect("png");
+}
+
 fn has_display(ui: &integra::ui::DisplayWindow, text: &str) -> bool {
     i_slint_backend_testing::ElementQuery::from_root(ui)
         .match_descendants()
@@ -834,6 +970,7 @@ fn kiosk_scenarios() {
     walk_in_in_three_taps();
     second_kiosk_issues_through_the_hub();
     lobby_display_follows_the_hub();
+    counter_terminal_calls_and_serves();
     closed_service_says_so_and_issues_nothing();
     check_in_by_code();
     a_full_activity_offers_the_waitlist();

@@ -6,6 +6,7 @@ mod browser;
 mod catalog;
 mod cli;
 mod common;
+mod counter;
 mod deploy;
 mod doctor;
 mod hub;

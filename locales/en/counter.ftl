@@ -1,0 +1,18 @@
+counter-call-next = Call next
+counter-recall = Call again
+counter-start = Visitor arrived
+counter-finish = Finish
+counter-no-show = Did not come
+counter-transfer = Send to…
+counter-reprint = Reprint
+counter-cancel = Back
+counter-nobody = Nobody at this counter.
+counter-waiting = { $count ->
+    [0] Nobody is waiting.
+    [one] 1 person waiting.
+   *[other] { $count } people waiting.
+}
+counter-offline = No link to the hub: reconnecting…
+counter-state-called = called
+counter-state-serving = being served
+counter-keys = Keyboard: N = call next

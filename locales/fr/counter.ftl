@@ -1,0 +1,18 @@
+counter-call-next = Appeler le suivant
+counter-recall = Rappeler
+counter-start = La personne est là
+counter-finish = Terminer
+counter-no-show = Ne s’est pas présenté
+counter-transfer = Envoyer vers…
+counter-reprint = Réimprimer
+counter-cancel = Retour
+counter-nobody = Personne à ce guichet.
+counter-waiting = { $count ->
+    [0] Personne n’attend.
+    [one] 1 personne attend.
+   *[other] { $count } personnes attendent.
+}
+counter-offline = Pas de lien avec le serveur : reconnexion…
+counter-state-called = appelé
+counter-state-serving = en cours
+counter-keys = Clavier : N = appeler le suivant

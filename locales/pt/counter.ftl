@@ -1,0 +1,18 @@
+counter-call-next = Chamar o próximo
+counter-recall = Chamar de novo
+counter-start = A pessoa chegou
+counter-finish = Concluir
+counter-no-show = Não compareceu
+counter-transfer = Encaminhar para…
+counter-reprint = Imprimir de novo
+counter-cancel = Voltar
+counter-nobody = Não há ninguém neste guichê.
+counter-waiting = { $count ->
+    [0] Ninguém está aguardando.
+    [one] 1 pessoa aguardando.
+   *[other] { $count } pessoas aguardando.
+}
+counter-offline = Sem conexão com o servidor: reconectando…
+counter-state-called = chamada
+counter-state-serving = em atendimento
+counter-keys = Teclado: N = chamar o próximo

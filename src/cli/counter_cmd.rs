@@ -1,0 +1,67 @@
+//! `integra counter` (role "counter"): the touch terminal on a staff desk, with the optional
+//! GPIO "next" button and call LED.
+
+use super::{CliError, Context, exit};
+use crate::device::settings::Settings;
+use crate::hub::client::Remote;
+use crate::ui::CounterWindow;
+use crate::ui::counter::Counter;
+use slint::ComponentHandle;
+use std::time::Duration;
+
+pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    let Some(id) = settings.and_then(|s| s.counter.clone()) else {
+        return Err(CliError::new(
+            exit::INVALID_CONFIG,
+            "which counter is this? set `counter = \"2\"` (an id from the center catalog) in the settings",
+        ));
+    };
+    let url = super::hub_cmd::hub_url(None, settings)?;
+    let token = super::hub_cmd::read_token(ctx, &url)?;
+    let catalog = ctx.load_catalog()?;
+    let lang = settings
+        .and_then(|s| s.languages.as_ref())
+        .and_then(|l| l.first().copied())
+        .unwrap_or(catalog.center.default_language);
+    let remote =
+        Remote::start(&url, &token, catalog).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let ui = CounterWindow::new().map_err(|e| {
+        CliError::new(
+            exit::FAILURE,
+            format!(
+                "cannot open the counter window ({e}). Run it in a desktop session (X11 or Wayland), or on a Raspberry Pi console with SLINT_BACKEND=linuxkms"
+            ),
+        )
+    })?;
+    let gpio = settings.map(|s| s.gpio.clone()).unwrap_or_default();
+    let (button, led) = match crate::device::gpio::open(gpio.next_button, gpio.call_led) {
+        Ok(pins) => pins,
+        Err(e) => {
+            log::warn!("{e}");
+            (None, None)
+        }
+    };
+    let _counter = Counter::start(&ui, remote, id, lang, ctx.at, led, false)
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    if let Some(b) = button {
+        crate::device::gpio::watch(b, crate::ui::counter::press_next);
+    }
+    if std::env::var_os("INTEGRA_WINDOWED").is_none() {
+        ui.window().set_fullscreen(true);
+    }
+    let heartbeat = slint::Timer::default();
+    heartbeat.start(
+        slint::TimerMode::Repeated,
+        crate::device::watchdog::BEAT_EVERY,
+        || crate::device::watchdog::beat("ui"),
+    );
+    crate::device::watchdog::beat("ui");
+    slint::Timer::single_shot(Duration::from_millis(1), || {
+        crate::device::watchdog::ready("counter running");
+    });
+    crate::device::watchdog::start_pinger();
+    ui.run()
+        .map_err(|e| CliError::new(exit::FAILURE, format!("the counter window stopped: {e}")))?;
+    crate::ui::counter::stop();
+    Ok(())
+}
