@@ -77,6 +77,12 @@ pub fn fill(
     let mut calls = view.recent_calls.iter();
     match calls.next() {
         Some(t) => {
+            if std::env::var_os("INTEGRA_TRACE_CALLS").is_some()
+                && a.get_current_label() != t.label.as_str()
+            {
+                // For the call → screen delay figure (benches/display-figures.sh).
+                println!("shown {} {}", t.label, Utc::now().timestamp_micros());
+            }
             a.set_current_label(t.label.clone().into());
             a.set_current_counter(counter_name(&t.counter).into());
             a.set_current_service(service_name(&t.service).into());
