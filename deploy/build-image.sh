@@ -67,7 +67,8 @@ configure() {
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/integra.service \
     "$root/etc/systemd/system/multi-user.target.wants/integra.service"
-  # Read-only root; the queue's data on its own partition; logs and temp in memory.
+  # Read-only root; the queue's data on its own partition; logs, temp and systemd's own state
+# (time sync, timers) in memory.
   cat > "$root/etc/fstab" <<'FSTAB'
 LABEL=INTEGRA-ROOT  /                 ext4   ro,noatime                      0 1
 LABEL=INTEGRABOOT  /boot/firmware    vfat   rw,noatime,umask=0022,flush     0 2
@@ -75,6 +76,8 @@ LABEL=INTEGRA-DATA  /var/lib/integra  ext4   rw,noatime,nodev,nosuid,data=ordere
 tmpfs               /tmp              tmpfs  nosuid,nodev,mode=1777          0 0
 tmpfs               /var/tmp          tmpfs  nosuid,nodev,mode=1777          0 0
 tmpfs               /var/log          tmpfs  nosuid,nodev,mode=0755          0 0
+tmpfs               /var/lib/systemd  tmpfs  nosuid,nodev,mode=0755          0 0
+tmpfs               /var/lib/private  tmpfs  nosuid,nodev,mode=0700          0 0
 FSTAB
   mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/lib/integra"
   printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' \
