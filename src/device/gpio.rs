@@ -83,11 +83,11 @@ impl Led for RppalLed {
     }
 }
 
+/// The button and the LED, each when configured.
+pub type Pins = (Option<Box<dyn Button>>, Option<Box<dyn Led>>);
+
 /// Open the button and LED pins (BCM numbers). Err: plain words, e.g. off a Raspberry Pi.
-pub fn open(
-    button: Option<u8>,
-    led: Option<u8>,
-) -> Result<(Option<Box<dyn Button>>, Option<Box<dyn Led>>), String> {
+pub fn open(button: Option<u8>, led: Option<u8>) -> Result<Pins, String> {
     if button.is_none() && led.is_none() {
         return Ok((None, None));
     }

@@ -16,6 +16,9 @@ use tokio_tungstenite::tungstenite::Message;
 /// How long a command may take before the visitor is sent to reception.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Told of each live event, with the mirror after it.
+type EventHook = Box<dyn Fn(&Queue, &Stamped) + Send + Sync>;
+
 struct Inner {
     base: String,
     token: String,
@@ -26,7 +29,7 @@ struct Inner {
     /// Called (from the network thread) after the mirror or the link changed.
     on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Called with each live event applied to the mirror (after it was applied).
-    on_event: Mutex<Option<Box<dyn Fn(&Queue, &Stamped) + Send + Sync>>>,
+    on_event: Mutex<Option<EventHook>>,
 }
 
 /// A connection to a remote hub. Cheap to clone.

@@ -20,7 +20,8 @@ fn the_button_is_debounced() {
     let every = |from: u64, to: u64, level: bool| -> Vec<(u64, bool)> {
         (from..to).step_by(3).map(|t| (t, level)).collect()
     };
-    let cases: Vec<(&str, Vec<(u64, bool)>, Vec<u64>)> = vec![
+    type Samples = Vec<(u64, bool)>;
+    let cases: Vec<(&str, Samples, Vec<u64>)> = vec![
         ("nothing", every(0, 200, false), vec![]),
         (
             "a clean press",
