@@ -7,7 +7,6 @@ use crate::hub::client::Remote;
 use crate::ui::CounterWindow;
 use crate::ui::counter::Counter;
 use slint::ComponentHandle;
-use std::time::Duration;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     let Some(id) = settings.and_then(|s| s.counter.clone()) else {
@@ -49,17 +48,8 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     if std::env::var_os("INTEGRA_WINDOWED").is_none() {
         ui.window().set_fullscreen(true);
     }
-    let heartbeat = slint::Timer::default();
-    heartbeat.start(
-        slint::TimerMode::Repeated,
-        crate::device::watchdog::BEAT_EVERY,
-        || crate::device::watchdog::beat("ui"),
-    );
-    crate::device::watchdog::beat("ui");
-    slint::Timer::single_shot(Duration::from_millis(1), || {
-        crate::device::watchdog::ready("counter running");
-    });
-    crate::device::watchdog::start_pinger();
+    // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
+    let _heartbeat = crate::device::watchdog::ui_loop("counter running");
     ui.run()
         .map_err(|e| CliError::new(exit::FAILURE, format!("the counter window stopped: {e}")))?;
     crate::ui::counter::stop();

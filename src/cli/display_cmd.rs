@@ -6,7 +6,6 @@ use crate::hub::client::Remote;
 use crate::ui::DisplayWindow;
 use crate::ui::display::Display;
 use slint::ComponentHandle;
-use std::time::Duration;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     let url = super::hub_cmd::hub_url(None, settings)?;
@@ -46,17 +45,8 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     if std::env::var_os("INTEGRA_WINDOWED").is_none() {
         ui.window().set_fullscreen(true);
     }
-    let heartbeat = slint::Timer::default();
-    heartbeat.start(
-        slint::TimerMode::Repeated,
-        crate::device::watchdog::BEAT_EVERY,
-        || crate::device::watchdog::beat("ui"),
-    );
-    crate::device::watchdog::beat("ui");
-    slint::Timer::single_shot(Duration::from_millis(1), || {
-        crate::device::watchdog::ready("display running");
-    });
-    crate::device::watchdog::start_pinger();
+    // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
+    let _heartbeat = crate::device::watchdog::ui_loop("display running");
     ui.run()
         .map_err(|e| CliError::new(exit::FAILURE, format!("the display window stopped: {e}")))?;
     crate::ui::display::stop();

@@ -88,17 +88,7 @@ pub fn run(
     }
     let _bench = bench_tickets.map(|n| bench(&ui, n));
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
-    let heartbeat = slint::Timer::default();
-    heartbeat.start(
-        slint::TimerMode::Repeated,
-        crate::device::watchdog::BEAT_EVERY,
-        || crate::device::watchdog::beat("ui"),
-    );
-    crate::device::watchdog::beat("ui");
-    slint::Timer::single_shot(Duration::from_millis(1), || {
-        crate::device::watchdog::ready("kiosk running");
-    });
-    crate::device::watchdog::start_pinger();
+    let _heartbeat = crate::device::watchdog::ui_loop("kiosk running");
     ui.run().map_err(|e| {
         CliError::new(
             exit::FAILURE,

@@ -101,3 +101,14 @@ pub fn start_pinger() {
         log::error!("cannot start the watchdog thread: {e}");
     }
 }
+
+/// For a window's event loop: beat for "ui" every [`BEAT_EVERY`], say ready once the loop turns,
+/// and start the pinger. Keep the returned timer alive while the window runs.
+pub fn ui_loop(status: &'static str) -> slint::Timer {
+    let heartbeat = slint::Timer::default();
+    heartbeat.start(slint::TimerMode::Repeated, BEAT_EVERY, || beat("ui"));
+    beat("ui");
+    slint::Timer::single_shot(Duration::from_millis(1), move || ready(status));
+    start_pinger();
+    heartbeat
+}

@@ -161,11 +161,17 @@ fn walk_in_in_three_taps() {
     assert_eq!(stored_labels(&s.data, day), ["B-001", "B-002"]);
 }
 
-/// A second kiosk whose hub is on another device: it issues through the hub, and when the hub is
-/// gone it tells the visitor (in their language) to go to reception, inventing no number.
-fn second_kiosk_issues_through_the_hub() {
-    use integra::hub::{Hub, Role, auth, client::Remote};
-    kiosk::stop();
+/// A hub on loopback (the demo center, Monday 9:00) and a paired device's hub client.
+struct LoopbackHub {
+    rt: tokio::runtime::Runtime,
+    hub: integra::hub::Hub,
+    dir: tempfile::TempDir,
+    remote: integra::hub::client::Remote,
+    demo: Arc<Catalog>,
+}
+
+fn loopback_hub(role: integra::hub::Role, device: &str) -> LoopbackHub {
+    use integra::hub::{Hub, auth, client::Remote};
     let demo = Arc::new(Catalog::demo().expect("demo"));
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -178,20 +184,37 @@ fn second_kiosk_issues_through_the_hub() {
         .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
         .expect("serve");
     let base = format!("http://{addr}");
-    let pin = auth::new_pin(
-        &Store::open(dir.path()).expect("store"),
-        Role::Kiosk,
-        chrono::Utc::now(),
-    )
-    .expect("pin")
-    .0;
-    let (token, role) = Remote::pair(&base, &pin, "kiosk 2").expect("pair");
-    assert_eq!(role, "kiosk");
-    // Before the hub's catalog arrives the kiosk has a local one; here an empty test catalog.
+    let store = Store::open(dir.path()).expect("store");
+    let pin = auth::new_pin(&store, role, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let (token, paired_as) = Remote::pair(&base, &pin, device).expect("pair");
+    assert_eq!(paired_as, role.as_str());
+    // Before the hub's catalog arrives a device has its own; here the small test catalog.
     let remote = Remote::start(&base, &token, catalog()).expect("remote");
     wait_for("the hub's stream", || {
         remote.online() && remote.catalog() == demo
     });
+    LoopbackHub {
+        rt,
+        hub,
+        dir,
+        remote,
+        demo,
+    }
+}
+
+/// A second kiosk whose hub is on another device: it issues through the hub, and when the hub is
+/// gone it tells the visitor (in their language) to go to reception, inventing no number.
+fn second_kiosk_issues_through_the_hub() {
+    kiosk::stop();
+    let LoopbackHub {
+        rt,
+        hub,
+        dir,
+        remote,
+        demo,
+    } = loopback_hub(integra::hub::Role::Kiosk, "kiosk 2");
     let ui = KioskWindow::new().expect("window");
     ui.window().set_size(slint::PhysicalSize::new(800, 480));
     ui.show().expect("show");
@@ -263,30 +286,15 @@ fn display_snapshot(ui: &integra::ui::DisplayWindow, name: &str) {
 /// gone. Rendered at 1920×1080 and 1280×720.
 fn lobby_display_follows_the_hub() {
     use integra::core::Command;
-    use integra::hub::{Hub, Role, auth, client::Remote};
+    use integra::hub::Role;
     use integra::ui::{DisplayAdapter, DisplayWindow, display::Display};
-    let demo = Arc::new(Catalog::demo().expect("demo"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let hub = Hub::new(
-        Engine::open(dir.path(), demo.clone()).expect("engine"),
-        Some(monday_9()),
-    )
-    .expect("hub");
-    let (addr, _task) = rt
-        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
-        .expect("serve");
-    let base = format!("http://{addr}");
-    let pin = auth::new_pin(
-        &Store::open(dir.path()).expect("store"),
-        Role::Display,
-        chrono::Utc::now(),
-    )
-    .expect("pin")
-    .0;
-    let (token, _) = Remote::pair(&base, &pin, "Lobby TV").expect("pair");
-    let remote = Remote::start(&base, &token, demo.clone()).expect("remote");
-    wait_for("online", || remote.online());
+    let LoopbackHub {
+        rt,
+        hub,
+        dir,
+        remote,
+        demo,
+    } = loopback_hub(Role::Display, "Lobby TV");
     // A visitor who gave her name checks in; walk-ins wait; counters call.
     let run = |cmd: Command| {
         hub.session().execute(&cmd, monday_9()).expect("command");
@@ -462,30 +470,15 @@ impl integra::device::gpio::Led for FakeLed {
 /// The counter terminal on a staff desk, following a hub on another "device": call next by
 /// touch and by the keyboard, visitor arrived, transfer; the LED lit only while calling.
 fn counter_terminal_calls_and_serves() {
-    use integra::hub::{Hub, Role, auth, client::Remote};
+    use integra::hub::Hub;
     use integra::ui::{CounterAdapter, CounterWindow, counter::Counter};
-    let demo = Arc::new(Catalog::demo().expect("demo"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let hub = Hub::new(
-        Engine::open(dir.path(), demo.clone()).expect("engine"),
-        Some(monday_9()),
-    )
-    .expect("hub");
-    let (addr, _task) = rt
-        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
-        .expect("serve");
-    let base = format!("http://{addr}");
-    let pin = auth::new_pin(
-        &Store::open(dir.path()).expect("store"),
-        Role::Counter,
-        chrono::Utc::now(),
-    )
-    .expect("pin")
-    .0;
-    let (token, _) = Remote::pair(&base, &pin, "Desk 1").expect("pair");
-    let remote = Remote::start(&base, &token, demo.clone()).expect("remote");
-    wait_for("online", || remote.online());
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir: _dir,
+        remote,
+        demo,
+    } = loopback_hub(integra::hub::Role::Counter, "Desk 1");
     let counter = demo.counters[0].clone();
     let service = counter.services[0].to_string();
     for _ in 0..3 {
