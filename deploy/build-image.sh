@@ -67,6 +67,11 @@ configure() {
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/integra.service \
     "$root/etc/systemd/system/multi-user.target.wants/integra.service"
+  # Wired network by DHCP (the center's LAN), through systemd-networkd (state in /run only).
+  mkdir -p "$root/etc/systemd/network"
+  printf '[Match]\nName=e*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-wired.network"
+  ln -sf /lib/systemd/system/systemd-networkd.service \
+    "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
   # Read-only root; the queue's data on its own partition; logs, temp and systemd's own state
 # (time sync, timers) in memory.
   cat > "$root/etc/fstab" <<'FSTAB'

@@ -262,6 +262,7 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
             .contains("integra.service")
     );
     assert!(debugfs(&rootfs, "cat /etc/udev/rules.d/60-integra.rules").contains("usbmisc"));
+    assert!(debugfs(&rootfs, "cat /etc/systemd/network/20-wired.network").contains("DHCP=yes"));
     let passwd = debugfs(&rootfs, "cat /etc/passwd");
     let user = passwd
         .lines()
