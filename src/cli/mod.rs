@@ -153,6 +153,9 @@ pub enum Cmd {
         #[arg(long)]
         press_test: bool,
     },
+    /// Erase names and phone numbers older than the catalog's retention period (overwritten,
+    /// then the database is vacuumed); the hub also does it daily
+    Purge,
     /// Take a consistent copy of the data while the hub runs
     Backup {
         /// Where to write the backup, e.g. /media/usb/integra-2026-11-24.sqlite3
@@ -340,6 +343,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Doctor { print, press_test }) => {
             doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
         }
+        Some(Cmd::Purge) => purge_cmd(&ctx),
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
         Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
@@ -427,6 +431,23 @@ fn parse_paper(s: &str) -> Result<Paper, String> {
 
 fn parse_codepage(s: &str) -> Result<CodePage, String> {
     s.parse()
+}
+
+fn purge_cmd(ctx: &Context) -> Result<(), CliError> {
+    let catalog = ctx.load_catalog()?;
+    let days = catalog.center.retention_days;
+    let today = ctx
+        .now()
+        .with_timezone(&catalog.center.timezone)
+        .date_naive();
+    let before = today - chrono::Duration::days(i64::from(days));
+    let mut store = crate::store::Store::open(&ctx.data_dir())?;
+    let done = store.purge_personal(before)?;
+    println!(
+        "erased names and phones of {} appointments and sign-ups dated before {before} (retention {days} days); {} snapshots rewritten; database vacuumed",
+        done.events, done.snapshots
+    );
+    Ok(())
 }
 
 pub fn load_settings_file(path: &Path) -> Result<Settings, CliError> {

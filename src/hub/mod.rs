@@ -274,6 +274,21 @@ impl Hub {
         }
     }
 
+    /// Erase names and phones of appointments and sign-ups older than the catalog's retention.
+    pub fn purge_personal(&self) {
+        let center = &self.inner.catalog.center;
+        let today = self.now().with_timezone(&center.timezone).date_naive();
+        let before = today - chrono::Duration::days(i64::from(center.retention_days));
+        match self.auth_store().purge_personal(before) {
+            Ok(p) if p.events > 0 => log::info!(
+                "erased names and phones of {} appointments and sign-ups before {before}",
+                p.events
+            ),
+            Ok(_) => {}
+            Err(e) => log::error!("cannot erase old personal data: {e}"),
+        }
+    }
+
     pub fn alerts(&self) -> Vec<DeviceAlert> {
         lock(&self.inner.alerts).values().cloned().collect()
     }
@@ -289,6 +304,16 @@ impl Hub {
         let app = api::router(self.clone());
         let hub = self.clone();
         tokio::spawn(async move { auth::watch_presence(hub).await });
+        // Privacy: erase names and phones past the retention period, at start and every 6 hours.
+        let purging = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+            loop {
+                tick.tick().await;
+                let h = purging.clone();
+                let _ = tokio::task::spawn_blocking(move || h.purge_personal()).await;
+            }
+        });
         // The hub loop's heartbeat for systemd's watchdog: it beats only when the engine can
         // be taken, so a stuck engine stops the pings.
         let beating = self.clone();

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod devices;
+pub mod purge;
 
 use crate::core::{Event, Stamped, State, Ticket, TicketState};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};

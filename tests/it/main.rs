@@ -13,6 +13,7 @@ mod hub;
 mod kiosk;
 mod locales;
 mod printer;
+mod privacy;
 mod props;
 mod queue;
 mod settings;

@@ -1,0 +1,111 @@
+//! Privacy by default: names and phone numbers are erased once the retention period has passed.
+//! They live in the bodies of `appointment_booked` and `signed_up` events and in snapshots of
+//! the state; both are rewritten without them, the freed pages are overwritten
+//! (`secure_delete`), and the file is vacuumed, so no copy stays in the database file.
+
+use super::{Store, StoreError};
+use crate::core::{Event, Stamped, State};
+use chrono::NaiveDate;
+use rusqlite::{TransactionBehavior, params};
+
+/// What a purge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Purged {
+    /// Events whose contact details were erased.
+    pub events: usize,
+    /// Snapshots rewritten.
+    pub snapshots: usize,
+}
+
+fn erase_event(e: &mut Stamped, before: NaiveDate) -> bool {
+    match &mut e.event {
+        Event::AppointmentBooked { appointment } if appointment.date < before => {
+            let had = !appointment.contact.is_empty();
+            appointment.contact = Default::default();
+            had
+        }
+        Event::SignedUp { signup, .. } if signup.date < before => {
+            let had = !signup.contact.is_empty();
+            signup.contact = Default::default();
+            had
+        }
+        _ => false,
+    }
+}
+
+fn erase_state(s: &mut State, before: NaiveDate) -> bool {
+    let mut changed = false;
+    for a in s.appointments.values_mut() {
+        if a.date < before && !a.contact.is_empty() {
+            a.contact = Default::default();
+            changed = true;
+        }
+    }
+    for x in s.signups.values_mut() {
+        if x.date < before && !x.contact.is_empty() {
+            x.contact = Default::default();
+            changed = true;
+        }
+    }
+    changed
+}
+
+impl Store {
+    /// Erase the names and phones of appointments and sign-ups dated before `before`, then
+    /// overwrite the freed space and vacuum. The queue's figures (tickets, times) stay.
+    pub fn purge_personal(&mut self, before: NaiveDate) -> Result<Purged, StoreError> {
+        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        let mut done = Purged::default();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut read = tx.prepare(
+                "SELECT seq, body FROM events WHERE type IN ('appointment_booked', 'signed_up')",
+            )?;
+            let rows: Vec<(i64, String)> = read
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (seq, body) in rows {
+                let mut e: Stamped =
+                    serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                        seq: seq as u64,
+                        source,
+                    })?;
+                if erase_event(&mut e, before) {
+                    let body = serde_json::to_string(&e).map_err(StoreError::Encode)?;
+                    tx.execute(
+                        "UPDATE events SET body = ?2 WHERE seq = ?1",
+                        params![seq, body],
+                    )?;
+                    done.events += 1;
+                }
+            }
+            let mut read = tx.prepare("SELECT seq, body FROM snapshots")?;
+            let rows: Vec<(i64, String)> = read
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (seq, body) in rows {
+                let mut s: State =
+                    serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                        seq: seq as u64,
+                        source,
+                    })?;
+                if erase_state(&mut s, before) {
+                    let body = serde_json::to_string(&s).map_err(StoreError::Encode)?;
+                    tx.execute(
+                        "UPDATE snapshots SET body = ?2 WHERE seq = ?1",
+                        params![seq, body],
+                    )?;
+                    done.snapshots += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        // Old page images in the WAL go with the checkpoint; VACUUM rewrites the file.
+        self.conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )?;
+        Ok(done)
+    }
+}
