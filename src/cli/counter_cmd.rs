@@ -3,7 +3,6 @@
 
 use super::{CliError, Context, exit};
 use crate::device::settings::Settings;
-use crate::hub::client::Remote;
 use crate::ui::CounterWindow;
 use crate::ui::counter::Counter;
 use slint::ComponentHandle;
@@ -15,15 +14,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
             "which counter is this? set `counter = \"2\"` (an id from the center catalog) in the settings",
         ));
     };
-    let url = super::hub_cmd::hub_url(None, settings)?;
-    let token = super::hub_cmd::read_token(ctx, &url)?;
-    let catalog = ctx.load_catalog()?;
-    let lang = settings
-        .and_then(|s| s.languages.as_ref())
-        .and_then(|l| l.first().copied())
-        .unwrap_or(catalog.center.default_language);
-    let remote =
-        Remote::start(&url, &token, catalog).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     let ui = CounterWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,

@@ -2,21 +2,12 @@
 
 use super::{CliError, Context, exit};
 use crate::device::settings::Settings;
-use crate::hub::client::Remote;
 use crate::ui::DisplayWindow;
 use crate::ui::display::Display;
 use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
-    let url = super::hub_cmd::hub_url(None, settings)?;
-    let token = super::hub_cmd::read_token(ctx, &url)?;
-    let catalog = ctx.load_catalog()?;
-    let lang = settings
-        .and_then(|s| s.languages.as_ref())
-        .and_then(|l| l.first().copied())
-        .unwrap_or(catalog.center.default_language);
-    let remote =
-        Remote::start(&url, &token, catalog).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     let ui = DisplayWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,

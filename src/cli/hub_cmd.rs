@@ -262,3 +262,21 @@ pub fn discover() -> Result<(), CliError> {
     }
     Ok(())
 }
+
+/// For a device that is not the hub (display, counter): its hub client, paired and following,
+/// and the language of its screen (the settings' first language, else the center's).
+pub fn follow_hub(
+    ctx: &Context,
+    settings: Option<&crate::device::settings::Settings>,
+) -> Result<(crate::hub::client::Remote, crate::core::Lang), CliError> {
+    let url = hub_url(None, settings)?;
+    let token = read_token(ctx, &url)?;
+    let catalog = ctx.load_catalog()?;
+    let lang = settings
+        .and_then(|s| s.languages.as_ref())
+        .and_then(|l| l.first().copied())
+        .unwrap_or(catalog.center.default_language);
+    let remote = crate::hub::client::Remote::start(&url, &token, catalog)
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    Ok((remote, lang))
+}
