@@ -73,6 +73,11 @@ pub enum Command {
     CancelSignUp {
         code: String,
     },
+    /// A visitor asks that their name and phone be erased (by the code of their appointment or
+    /// sign-up); the appointment itself stays.
+    EraseContact {
+        code: String,
+    },
     /// Nothing but the passing of time (lets the shell roll the day over at midnight).
     Tick,
 }
@@ -264,6 +269,13 @@ pub enum Event {
     },
     WaitlistPromoted {
         id: SignUpId,
+    },
+    /// Name and phone erased on the visitor's request.
+    ContactErased {
+        #[serde(default)]
+        appointment: Option<AppointmentId>,
+        #[serde(default)]
+        signup: Option<SignUpId>,
     },
 }
 

@@ -535,6 +535,17 @@ impl State {
                     s.seated = true;
                 }
             }
+            Event::ContactErased {
+                appointment,
+                signup,
+            } => {
+                if let Some(a) = appointment.and_then(|id| self.appointments.get_mut(&id)) {
+                    a.contact = Default::default();
+                }
+                if let Some(s) = signup.and_then(|id| self.signups.get_mut(&id)) {
+                    s.contact = Default::default();
+                }
+            }
         }
     }
 }
@@ -768,6 +779,25 @@ impl<'a> Decide<'a> {
                         seated: has_seat,
                     },
                     waitlist_position: (!has_seat).then_some(waitlist + 1),
+                }])
+            }
+            Command::EraseContact { code } => {
+                let code = code.trim();
+                if let Some(a) = self.state.appointments.values().find(|a| a.code == code) {
+                    return Ok(vec![Event::ContactErased {
+                        appointment: Some(a.id),
+                        signup: None,
+                    }]);
+                }
+                let s = self
+                    .state
+                    .signups
+                    .values()
+                    .find(|s| s.code == code)
+                    .ok_or_else(|| QueueError::UnknownCode(code.to_string()))?;
+                Ok(vec![Event::ContactErased {
+                    appointment: None,
+                    signup: Some(s.id),
                 }])
             }
             Command::CancelSignUp { code } => {

@@ -49,6 +49,8 @@ pub const ROUTES: &[&str] = &[
     "POST /api/v1/check-in",
     "POST /api/v1/appointments/{code}/cancel",
     "POST /api/v1/signups",
+    "GET /api/v1/personal/{code}",
+    "POST /api/v1/personal/{code}/erase",
     "GET /api/v1/alerts",
     "POST /api/v1/alerts",
     "GET /api/v1/devices",
@@ -80,6 +82,8 @@ pub fn router(hub: Hub) -> Router {
             post(cancel_appointment),
         )
         .route("/api/v1/signups", post(sign_up))
+        .route("/api/v1/personal/{code}", get(personal))
+        .route("/api/v1/personal/{code}/erase", post(erase_personal))
         .route("/api/v1/alerts", get(alerts).post(report_alerts))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{id}/revoke", post(revoke))
@@ -445,7 +449,7 @@ async fn command(
         | Command::BookAppointment { .. }
         | Command::CheckIn { .. }
         | Command::SignUp { .. } => Action::Visit,
-        Command::Tick => Action::Admin,
+        Command::Tick | Command::EraseContact { .. } => Action::Admin,
         _ => Action::Serve,
     };
     let c = caller(&hub, &headers, None, action)?;
@@ -870,6 +874,50 @@ async fn sign_up(
                 "seated": s.as_ref().map(|(s, _)| s.seated),
                 "waitlist_position": s.as_ref().and_then(|(_, p)| *p),
             })),
+        ))
+    })
+    .await
+}
+
+/// What the center keeps about a visitor, by the code of their appointment or sign-up (shown to
+/// the visitor on request).
+async fn personal(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    blocking(&hub, move |hub| {
+        let s = hub.session();
+        let q = s.queue();
+        let code = code.trim();
+        if let Some(a) = q.state().appointments.values().find(|a| a.code == code) {
+            return Ok(Json(json!({"appointment": a})));
+        }
+        if let Some(x) = q.state().signups.values().find(|x| x.code == code) {
+            return Ok(Json(json!({"signup": x})));
+        }
+        Err(ApiError::queue(
+            &QueueError::UnknownCode(code.to_string()),
+            c.lang,
+            hub,
+        ))
+    })
+    .await
+}
+
+/// Erase a visitor's name and phone on request: in the state, the log and the snapshots.
+async fn erase_personal(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    let cmd = Command::EraseContact { code };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        Ok(Json(
+            json!({"erased": true, "events": events_json(&events, c.role)}),
         ))
     })
     .await

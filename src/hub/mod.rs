@@ -100,6 +100,18 @@ impl Session<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
         let events = self.engine.execute(cmd, now)?;
+        // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
+        // overwrite the freed space, not only the state.
+        for e in &events {
+            if let crate::core::Event::ContactErased {
+                appointment,
+                signup,
+            } = &e.event
+                && let Err(err) = lock(&self.inner.auth).erase_contact_of(*appointment, *signup)
+            {
+                log::error!("cannot erase the stored copies of a contact: {err}");
+            }
+        }
         for e in &events {
             // No subscriber is not an error.
             let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));

@@ -332,6 +332,7 @@ fn event_type(e: &Event) -> &'static str {
         Event::SignedUp { .. } => "signed_up",
         Event::SignUpCancelled { .. } => "sign_up_cancelled",
         Event::WaitlistPromoted { .. } => "waitlist_promoted",
+        Event::ContactErased { .. } => "contact_erased",
     }
 }
 

@@ -4,7 +4,7 @@
 //! (`secure_delete`), and the file is vacuumed, so no copy stays in the database file.
 
 use super::{Store, StoreError};
-use crate::core::{Event, Stamped, State};
+use crate::core::{AppointmentId, Event, SignUpId, Stamped, State};
 use chrono::NaiveDate;
 use rusqlite::{TransactionBehavior, params};
 
@@ -54,6 +54,49 @@ impl Store {
     /// Erase the names and phones of appointments and sign-ups dated before `before`, then
     /// overwrite the freed space and vacuum. The queue's figures (tickets, times) stay.
     pub fn purge_personal(&mut self, before: NaiveDate) -> Result<Purged, StoreError> {
+        self.scrub(|e| erase_event(e, before), |s| erase_state(s, before))
+    }
+
+    /// Erase one visitor's name and phone everywhere (after a `contact_erased` event).
+    pub fn erase_contact_of(
+        &mut self,
+        appointment: Option<AppointmentId>,
+        signup: Option<SignUpId>,
+    ) -> Result<Purged, StoreError> {
+        self.scrub(
+            |e| match &mut e.event {
+                Event::AppointmentBooked { appointment: a } if Some(a.id) == appointment => {
+                    a.contact = Default::default();
+                    true
+                }
+                Event::SignedUp { signup: s, .. } if Some(s.id) == signup => {
+                    s.contact = Default::default();
+                    true
+                }
+                _ => false,
+            },
+            |st| {
+                let mut changed = false;
+                if let Some(a) = appointment.and_then(|id| st.appointments.get_mut(&id)) {
+                    changed |= !a.contact.is_empty();
+                    a.contact = Default::default();
+                }
+                if let Some(s) = signup.and_then(|id| st.signups.get_mut(&id)) {
+                    changed |= !s.contact.is_empty();
+                    s.contact = Default::default();
+                }
+                changed
+            },
+        )
+    }
+
+    /// Rewrite the event bodies and snapshots the two functions change, then overwrite the
+    /// freed space and vacuum.
+    fn scrub(
+        &mut self,
+        event: impl Fn(&mut Stamped) -> bool,
+        state: impl Fn(&mut State) -> bool,
+    ) -> Result<Purged, StoreError> {
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let mut done = Purged::default();
         let tx = self
@@ -72,7 +115,7 @@ impl Store {
                         seq: seq as u64,
                         source,
                     })?;
-                if erase_event(&mut e, before) {
+                if event(&mut e) {
                     let body = serde_json::to_string(&e).map_err(StoreError::Encode)?;
                     tx.execute(
                         "UPDATE events SET body = ?2 WHERE seq = ?1",
@@ -91,7 +134,7 @@ impl Store {
                         seq: seq as u64,
                         source,
                     })?;
-                if erase_state(&mut s, before) {
+                if state(&mut s) {
                     let body = serde_json::to_string(&s).map_err(StoreError::Encode)?;
                     tx.execute(
                         "UPDATE snapshots SET body = ?2 WHERE seq = ?1",

@@ -321,6 +321,18 @@ async fn every_endpoint_for_every_role() {
         },
         Case {
             method: "GET",
+            path: "/api/v1/personal/000000",
+            body: None,
+            expect: [401, 403, 403, 403, 404],
+        },
+        Case {
+            method: "POST",
+            path: "/api/v1/personal/000000/erase",
+            body: None,
+            expect: [401, 403, 403, 403, 404],
+        },
+        Case {
+            method: "GET",
             path: "/api/v1/devices",
             body: None,
             expect: [401, 403, 403, 403, 200],
@@ -1134,4 +1146,85 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
     assert_eq!(mirror, truth);
     let events = run(issue("info", None)).expect("issue after the restart");
     assert!(events.iter().any(|e| matches!(&e.event, integra::core::Event::TicketIssued { ticket, .. } if ticket.label() == "A-002")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_sees_and_erases_their_data_by_code() {
+    let h = start_hub(catalog()).await;
+    let admin = h.token(Role::Admin).await;
+    let counter = h.token(Role::Counter).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/appointments",
+            Some(&counter),
+            Some(json!({"service": "legal", "date": "2026-01-06", "time": "10:00:00", "lang": "ht", "name": "Wilnie Pierre", "phone": "300 555 0199"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let code = v["code"].as_str().expect("code").to_string();
+    // Shown on request.
+    let (s, v) = h
+        .call(
+            "GET",
+            &format!("/api/v1/personal/{code}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["appointment"]["contact"]["name"], "Wilnie Pierre");
+    // Erased on request: gone from the state, the log, the snapshots and the file.
+    let (s, v) = h
+        .call(
+            "POST",
+            &format!("/api/v1/personal/{code}/erase"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, v) = h
+        .call(
+            "GET",
+            &format!("/api/v1/personal/{code}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(
+        v["appointment"]["contact"]
+            .as_object()
+            .is_none_or(|c| c.is_empty()),
+        "{v}"
+    );
+    assert_eq!(
+        v["appointment"]["code"], code,
+        "the appointment itself stays"
+    );
+    let (_, v) = h
+        .call(
+            "GET",
+            "/api/v1/appointments?date=2026-01-06",
+            Some(&counter),
+            None,
+        )
+        .await;
+    assert!(!v.to_string().contains("Wilnie"), "{v}");
+    for f in ["integra.sqlite3", "integra.sqlite3-wal"] {
+        let bytes = std::fs::read(h.dir.path().join(f)).unwrap_or_default();
+        for needle in ["Wilnie Pierre", "300 555 0199"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} still in {f}"
+            );
+        }
+    }
+    // A restart replays to the same (erased) state.
+    let replayed = Engine::open(h.dir.path(), catalog()).expect("reopen");
+    let live = serde_json::to_value(h.hub.session().queue().state()).expect("json");
+    assert_eq!(
+        serde_json::to_value(replayed.queue().state()).expect("json"),
+        live
+    );
 }
