@@ -8,5 +8,6 @@ pub mod engine;
 pub mod hub;
 pub mod i18n;
 pub mod printer;
+pub mod report;
 pub mod store;
 pub mod ui;

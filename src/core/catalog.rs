@@ -118,7 +118,9 @@ impl Service {
         let Some(rules) = &self.appointments else {
             return Vec::new();
         };
-        let step = chrono::Duration::minutes(i64::from(rules.slot_minutes.max(1)));
+        let step = chrono::Duration::minutes(i64::from(
+            rules.on(Day(date.weekday())).slot_minutes.max(1),
+        ));
         let mut out = Vec::new();
         let hours = rules.hours.as_ref().unwrap_or(&self.hours);
         for span in hours.get(&Day(date.weekday())).into_iter().flatten() {
@@ -136,6 +138,13 @@ impl Service {
         out.dedup();
         out
     }
+
+    /// How many visitors one appointment slot takes on a local date (0 without appointments).
+    pub fn capacity_on(&self, date: NaiveDate) -> u32 {
+        self.appointments
+            .as_ref()
+            .map_or(0, |r| r.on(Day(date.weekday())).capacity)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -147,6 +156,27 @@ pub struct AppointmentRules {
     /// Appointment hours when they differ from the opening hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<BTreeMap<Day, Vec<Span>>>,
+    /// Slot length and capacity on particular weekdays, when they differ from the above.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub weekdays: BTreeMap<Day, SlotRule>,
+}
+
+/// Slot length and capacity of appointments on one weekday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlotRule {
+    pub slot_minutes: u32,
+    pub capacity: u32,
+}
+
+impl AppointmentRules {
+    /// The slot rule of a weekday: its own, or the service's.
+    pub fn on(&self, day: Day) -> SlotRule {
+        self.weekdays.get(&day).copied().unwrap_or(SlotRule {
+            slot_minutes: self.slot_minutes,
+            capacity: self.capacity,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,14 +247,18 @@ const DAY_KEYS: [(&str, Weekday); 7] = [
     ("sun", Weekday::Sun),
 ];
 
+/// The catalog key of a weekday (`mon` … `sun`).
+pub fn day_key(day: Day) -> &'static str {
+    DAY_KEYS
+        .iter()
+        .find(|(_, w)| *w == day.0)
+        .map(|(k, _)| *k)
+        .unwrap_or("mon")
+}
+
 impl Serialize for Day {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let key = DAY_KEYS
-            .iter()
-            .find(|(_, w)| *w == self.0)
-            .map(|(k, _)| *k)
-            .unwrap_or("mon");
-        s.serialize_str(key)
+        s.serialize_str(day_key(*self))
     }
 }
 
@@ -372,6 +406,34 @@ impl Catalog {
             return Ok(catalog);
         }
         Err(CatalogError(locate_all(text, origin, problems)))
+    }
+
+    /// Validate a catalog built in memory (an admin's change): the problems name the field.
+    pub fn validate(&self, origin: &str) -> Result<(), CatalogError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(CatalogError(
+            problems
+                .into_iter()
+                .map(|(path, message)| CatalogIssue {
+                    origin: origin.to_string(),
+                    line: None,
+                    field: super::tomlpath::path_string(&path),
+                    message,
+                })
+                .collect(),
+        ))
+    }
+
+    /// A short fingerprint of the whole catalog (SHA-256 of its JSON form), to tell whether
+    /// the catalog file changed.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(json.as_bytes());
+        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
     }
 
     /// The embedded demo center.
@@ -588,6 +650,26 @@ impl Catalog {
                             [at("appointments"), vec![Seg::Key("capacity")]].concat(),
                             "expected at least 1 visitor per slot".into(),
                         ));
+                    }
+                    for (day, rule) in &r.weekdays {
+                        let key = day_key(*day);
+                        let base = [
+                            at("appointments"),
+                            vec![Seg::Key("weekdays"), Seg::Name(key.into())],
+                        ]
+                        .concat();
+                        if rule.slot_minutes < 5 || rule.slot_minutes > 480 {
+                            out.push((
+                                [base.clone(), vec![Seg::Key("slot_minutes")]].concat(),
+                                "expected a slot length from 5 to 480 minutes".into(),
+                            ));
+                        }
+                        if rule.capacity == 0 {
+                            out.push((
+                                [base, vec![Seg::Key("capacity")]].concat(),
+                                "expected at least 1 visitor per slot".into(),
+                            ));
+                        }
                     }
                 }
                 _ => {}

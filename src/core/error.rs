@@ -60,6 +60,24 @@ pub enum QueueError {
     BadName,
     #[error("the phone number must have 6 to 20 digits (spaces, +, - and parentheses allowed)")]
     BadPhone,
+    #[error("the change was not saved: {}", .0.join("; "))]
+    InvalidCatalog(Vec<String>),
+    #[error("service '{service}' cannot be removed: {waiting} tickets waiting or being served today and {booked} appointments booked; serve, transfer or cancel them first")]
+    ServiceInUse {
+        service: ServiceCode,
+        waiting: u32,
+        booked: u32,
+    },
+    #[error("activity '{activity}' cannot be removed: {signups} people are signed up for coming sessions; cancel their sign-ups first")]
+    ActivityInUse { activity: ActivityCode, signups: u32 },
+    #[error("activity '{activity}' has {seated} people seated on {date}: it needs at least {seated} seats")]
+    SeatsBelowSignUps {
+        activity: ActivityCode,
+        date: NaiveDate,
+        seated: u32,
+    },
+    #[error("counter '{0}' is calling or serving a visitor: finish that first")]
+    CounterBusy(CounterId),
 }
 
 impl QueueError {
@@ -87,11 +105,16 @@ impl QueueError {
             QueueError::NoSession(..) => "error-no-session",
             QueueError::BadName => "error-bad-name",
             QueueError::BadPhone => "error-bad-phone",
+            QueueError::InvalidCatalog(_) => "error-invalid-catalog",
+            QueueError::ServiceInUse { .. } => "error-service-in-use",
+            QueueError::ActivityInUse { .. } => "error-activity-in-use",
+            QueueError::SeatsBelowSignUps { .. } => "error-seats-below-signups",
+            QueueError::CounterBusy(_) => "error-counter-busy",
         }
     }
 
     /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
-    pub const FLUENT_IDS: [&'static str; 21] = [
+    pub const FLUENT_IDS: [&'static str; 26] = [
         "error-unknown-service",
         "error-service-closed",
         "error-no-walk-in",
@@ -113,5 +136,10 @@ impl QueueError {
         "error-no-session",
         "error-bad-name",
         "error-bad-phone",
+        "error-invalid-catalog",
+        "error-service-in-use",
+        "error-activity-in-use",
+        "error-seats-below-signups",
+        "error-counter-busy",
     ];
 }

@@ -2,6 +2,7 @@
 //! No IO, no clock, no threads: time comes in as `now`, randomness as a `nonce`.
 
 pub mod catalog;
+pub mod edit;
 pub mod error;
 pub mod model;
 pub mod queue;
@@ -9,6 +10,7 @@ pub mod tomlpath;
 pub mod types;
 
 pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
+pub use edit::CatalogEdit;
 pub use error::QueueError;
 pub use model::{
     Appointment, AppointmentState, CancelReason, Command, Event, SignUp, Stamped, Ticket,

@@ -1,5 +1,7 @@
 //! Commands (what someone asks for), events (what happened) and the records they carry.
 
+use super::catalog::Catalog;
+use super::edit::CatalogEdit;
 use super::types::{
     ActivityCode, AppointmentId, Contact, CounterId, Lang, PriorityClass, ServiceCode, SignUpId,
     TicketId, ticket_label,
@@ -77,6 +79,20 @@ pub enum Command {
     /// sign-up); the appointment itself stays.
     EraseContact {
         code: String,
+        /// The device that asked (set by the hub from the caller's token).
+        #[serde(default)]
+        by: String,
+    },
+    /// A coordinator changes the center catalog (set by the hub from the caller's token).
+    EditCatalog {
+        edit: CatalogEdit,
+        #[serde(default)]
+        by: String,
+    },
+    /// The hub adopts the catalog file again because it was changed on disk after the last
+    /// admin change (only the hub itself sends this, at start).
+    AdoptCatalog {
+        catalog: Box<Catalog>,
     },
     /// Nothing but the passing of time (lets the shell roll the day over at midnight).
     Tick,
@@ -276,6 +292,20 @@ pub enum Event {
         appointment: Option<AppointmentId>,
         #[serde(default)]
         signup: Option<SignUpId>,
+        /// The device that asked.
+        #[serde(default)]
+        by: String,
+    },
+    /// The center catalog changed: the whole new catalog, the edit (none when the catalog
+    /// file was adopted again), who made it, and the fingerprint of the catalog file it
+    /// started from (a different file at start means the technician changed it since).
+    CatalogChanged {
+        catalog: Box<Catalog>,
+        #[serde(default)]
+        edit: Option<CatalogEdit>,
+        #[serde(default)]
+        by: String,
+        base: String,
     },
 }
 

@@ -2,7 +2,8 @@
 //! returns the events it causes; the events alone change the state (`apply_event`), so that
 //! replaying the stored events rebuilds exactly the same state. No IO, no clock, no threads.
 
-use super::catalog::{Catalog, Mode};
+use super::catalog::{Catalog, CatalogError, Mode};
+use super::edit::CatalogEdit;
 use super::error::QueueError;
 use super::model::{
     Appointment, AppointmentState, CancelReason, Command, Event, FromAppointment, SignUp, Stamped,
@@ -57,6 +58,12 @@ pub struct State {
     pub signups: BTreeMap<SignUpId, SignUp>,
     /// Recent service times in seconds, per service.
     durations: BTreeMap<ServiceCode, VecDeque<u32>>,
+    /// The catalog as changed by the coordinator (none while the catalog file is used as is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog: Option<Arc<Catalog>>,
+    /// Fingerprint of the catalog file the changes started from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalog_base: Option<String>,
 }
 
 /// The pure queue: catalog + state.
@@ -91,6 +98,7 @@ impl Queue {
         for e in events {
             q.state.apply_event(e);
         }
+        q.settle_catalog();
         q
     }
 
@@ -104,7 +112,24 @@ impl Queue {
         for e in events {
             q.state.apply_event(e);
         }
+        q.settle_catalog();
         q
+    }
+
+    /// After loading: the coordinator's catalog is used when it was made from this catalog
+    /// file; a file changed since is adopted by the shell (see `catalog_file_changed`).
+    fn settle_catalog(&mut self) {
+        if let Some(c) = &self.state.catalog
+            && self.state.catalog_base.as_deref() == Some(&self.catalog.fingerprint())
+        {
+            self.catalog = c.clone();
+        }
+    }
+
+    /// The catalog file given at load differs from the one the coordinator's changes were
+    /// made from: the shell should send `AdoptCatalog` with the file's catalog.
+    pub fn catalog_file_changed(&self) -> bool {
+        self.state.catalog.as_ref().is_some_and(|c| **c != *self.catalog)
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {
@@ -114,6 +139,11 @@ impl Queue {
     /// Apply an event decided elsewhere (a mirror of another device's queue follows its hub).
     pub fn follow(&mut self, e: &Stamped) {
         self.state.apply_event(e);
+        if let Event::CatalogChanged { .. } = e.event
+            && let Some(c) = &self.state.catalog
+        {
+            self.catalog = c.clone();
+        }
     }
 
     pub fn state(&self) -> &State {
@@ -245,6 +275,7 @@ impl Queue {
                 out.push(next.stamp_apply(event, now));
             }
             self.state = next;
+            self.take_new_catalog(&out);
             Ok(out)
         } else {
             let events = Decide {
@@ -253,10 +284,22 @@ impl Queue {
                 now,
             }
             .decide(cmd)?;
-            Ok(events
+            let out: Vec<Stamped> = events
                 .into_iter()
                 .map(|e| self.state.stamp_apply(e, now))
-                .collect())
+                .collect();
+            self.take_new_catalog(&out);
+            Ok(out)
+        }
+    }
+
+    fn take_new_catalog(&mut self, events: &[Stamped]) {
+        if events
+            .iter()
+            .any(|e| matches!(e.event, Event::CatalogChanged { .. }))
+            && let Some(c) = &self.state.catalog
+        {
+            self.catalog = c.clone();
         }
     }
 }
@@ -535,9 +578,14 @@ impl State {
                     s.seated = true;
                 }
             }
+            Event::CatalogChanged { catalog, base, .. } => {
+                self.catalog = Some(Arc::new((**catalog).clone()));
+                self.catalog_base = Some(base.clone());
+            }
             Event::ContactErased {
                 appointment,
                 signup,
+                ..
             } => {
                 if let Some(a) = appointment.and_then(|id| self.appointments.get_mut(&id)) {
                     a.contact = Default::default();
@@ -557,7 +605,106 @@ struct Decide<'a> {
     now: DateTime<Utc>,
 }
 
+fn issues(e: &CatalogError) -> Vec<String> {
+    e.0.iter()
+        .map(|i| {
+            if i.field.is_empty() {
+                i.message.clone()
+            } else {
+                format!("{}: {}", i.field, i.message)
+            }
+        })
+        .collect()
+}
+
 impl<'a> Decide<'a> {
+    /// A coordinator's change: applied to a copy, the whole result validated, and refused when
+    /// it would strand visitors (waiting tickets, booked appointments, seated sign-ups).
+    fn edit_catalog(&self, edit: &CatalogEdit, by: &str) -> Result<Vec<Event>, QueueError> {
+        let next = edit
+            .apply_to(self.catalog)
+            .map_err(|e| QueueError::InvalidCatalog(vec![e]))?;
+        next.validate("change")
+            .map_err(|e| QueueError::InvalidCatalog(issues(&e)))?;
+        let today = self.state.day;
+        let upcoming = |date: NaiveDate| today.is_none_or(|d| date >= d);
+        match edit {
+            CatalogEdit::RemoveService { code } => {
+                let waiting = self
+                    .state
+                    .tickets
+                    .values()
+                    .filter(|t| &t.service == code && t.state.is_open())
+                    .count() as u32;
+                let booked = self
+                    .state
+                    .appointments
+                    .values()
+                    .filter(|a| {
+                        &a.service == code
+                            && a.state == AppointmentState::Booked
+                            && upcoming(a.date)
+                    })
+                    .count() as u32;
+                if waiting + booked > 0 {
+                    return Err(QueueError::ServiceInUse {
+                        service: code.clone(),
+                        waiting,
+                        booked,
+                    });
+                }
+            }
+            CatalogEdit::RemoveCounter { id } => {
+                if self.state.at_counter.contains_key(id) {
+                    return Err(QueueError::CounterBusy(id.clone()));
+                }
+            }
+            CatalogEdit::RemoveActivity { code } => {
+                let signups = self
+                    .state
+                    .signups
+                    .values()
+                    .filter(|s| &s.activity == code && upcoming(s.date))
+                    .count() as u32;
+                if signups > 0 {
+                    return Err(QueueError::ActivityInUse {
+                        activity: code.clone(),
+                        signups,
+                    });
+                }
+            }
+            CatalogEdit::PutActivity { activity } => {
+                let mut seated: BTreeMap<NaiveDate, u32> = BTreeMap::new();
+                for s in self.state.signups.values() {
+                    if s.activity == activity.code && s.seated && upcoming(s.date) {
+                        *seated.entry(s.date).or_default() += 1;
+                    }
+                }
+                if let Some((date, n)) = seated.into_iter().max_by_key(|(_, n)| *n)
+                    && n > activity.seats
+                {
+                    return Err(QueueError::SeatsBelowSignUps {
+                        activity: activity.code.clone(),
+                        date,
+                        seated: n,
+                    });
+                }
+            }
+            _ => {}
+        }
+        let base = self
+            .state
+            .catalog_base
+            .clone()
+            .unwrap_or_else(|| self.catalog.fingerprint());
+        Ok(vec![Event::CatalogChanged {
+            catalog: Box::new(next),
+            edit: Some(edit.clone()),
+            by: by.to_string(),
+            base,
+        }])
+    }
+
     fn queue_view(&self) -> QueueView<'a> {
         QueueView {
             catalog: self.catalog,
@@ -781,12 +928,25 @@ impl<'a> Decide<'a> {
                     waitlist_position: (!has_seat).then_some(waitlist + 1),
                 }])
             }
-            Command::EraseContact { code } => {
+            Command::EditCatalog { edit, by } => self.edit_catalog(edit, by),
+            Command::AdoptCatalog { catalog } => {
+                catalog
+                    .validate("catalog file")
+                    .map_err(|e| QueueError::InvalidCatalog(issues(&e)))?;
+                Ok(vec![Event::CatalogChanged {
+                    base: catalog.fingerprint(),
+                    catalog: catalog.clone(),
+                    edit: None,
+                    by: String::new(),
+                }])
+            }
+            Command::EraseContact { code, by } => {
                 let code = code.trim();
                 if let Some(a) = self.state.appointments.values().find(|a| a.code == code) {
                     return Ok(vec![Event::ContactErased {
                         appointment: Some(a.id),
                         signup: None,
+                        by: by.clone(),
                     }]);
                 }
                 let s = self
@@ -798,6 +958,7 @@ impl<'a> Decide<'a> {
                 Ok(vec![Event::ContactErased {
                     appointment: None,
                     signup: Some(s.id),
+                    by: by.clone(),
                 }])
             }
             Command::CancelSignUp { code } => {
@@ -969,13 +1130,9 @@ impl<'a> Decide<'a> {
             .catalog
             .service(service)
             .ok_or_else(|| QueueError::UnknownService(service.clone()))?;
-        let Some(rules) = s
-            .appointments
-            .as_ref()
-            .filter(|_| s.takes(Mode::Appointment))
-        else {
+        if s.appointments.is_none() || !s.takes(Mode::Appointment) {
             return Err(QueueError::NoAppointments(service.clone()));
-        };
+        }
         if !s.slots_on(date).contains(&time) {
             return Err(QueueError::NoSuchSlot {
                 service: service.clone(),
@@ -984,7 +1141,7 @@ impl<'a> Decide<'a> {
             });
         }
         self.check_future(date, time)?;
-        if self.queue_view().slot_taken(service, date, time) >= rules.capacity {
+        if self.queue_view().slot_taken(service, date, time) >= s.capacity_on(date) {
             return Err(QueueError::SlotFull {
                 service: service.clone(),
                 date,

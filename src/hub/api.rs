@@ -156,11 +156,12 @@ impl ApiError {
             | QueueError::BadPhone
             | QueueError::NoSuchSlot { .. }
             | QueueError::InThePast { .. }
-            | QueueError::TooFarAhead(..) => StatusCode::UNPROCESSABLE_ENTITY,
+            | QueueError::TooFarAhead(..)
+            | QueueError::InvalidCatalog(_) => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::CONFLICT,
         };
         let message = Localizer::new(lang)
-            .map(|l| l.error(err, hub.catalog()))
+            .map(|l| l.error(err, &hub.catalog()))
             .unwrap_or_else(|_| err.to_string());
         ApiError::new(
             status,
@@ -449,10 +450,31 @@ async fn command(
         | Command::BookAppointment { .. }
         | Command::CheckIn { .. }
         | Command::SignUp { .. } => Action::Visit,
-        Command::Tick | Command::EraseContact { .. } => Action::Admin,
+        Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => {
+            Action::Admin
+        }
+        Command::AdoptCatalog { .. } => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only the hub adopts its catalog file, at start: change the catalog with POST /api/v1/admin/catalog",
+            ));
+        }
         _ => Action::Serve,
     };
     let c = caller(&hub, &headers, None, action)?;
+    // Who did it is the caller's device, never what the body says.
+    let cmd = match cmd {
+        Command::EraseContact { code, .. } => Command::EraseContact {
+            code,
+            by: c.device.name.clone(),
+        },
+        Command::EditCatalog { edit, .. } => Command::EditCatalog {
+            edit,
+            by: c.device.name.clone(),
+        },
+        other => other,
+    };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
         Ok(Json(json!({"events": events_json(&events, c.role)})))
@@ -729,7 +751,7 @@ async fn slots(
         let svc = queue.catalog().service(&code).ok_or_else(|| {
             ApiError::queue(&QueueError::UnknownService(code.clone()), Lang::En, hub)
         })?;
-        let capacity = svc.appointments.as_ref().map(|r| r.capacity).unwrap_or(0);
+        let capacity = svc.capacity_on(date);
         let list: Vec<Value> = svc
             .slots_on(date)
             .into_iter()
@@ -913,7 +935,10 @@ async fn erase_personal(
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let c = caller(&hub, &headers, None, Action::Admin)?;
-    let cmd = Command::EraseContact { code };
+    let cmd = Command::EraseContact {
+        code,
+        by: c.device.name.clone(),
+    };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
         Ok(Json(

@@ -62,7 +62,8 @@ pub(crate) struct Inner {
     engine: Mutex<Engine>,
     /// A second connection for devices and pairing, so a token check never waits for a commit.
     auth: Mutex<Store>,
-    catalog: Arc<Catalog>,
+    /// The catalog in use (changes when the coordinator edits it); read without the engine lock.
+    catalog: std::sync::RwLock<Arc<Catalog>>,
     pushes: broadcast::Sender<Push>,
     alerts: Mutex<BTreeMap<(String, String), DeviceAlert>>,
     clock: Option<DateTime<Utc>>,
@@ -103,9 +104,17 @@ impl Session<'_> {
         // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
         // overwrite the freed space, not only the state.
         for e in &events {
+            if let crate::core::Event::CatalogChanged { .. } = &e.event {
+                *self
+                    .inner
+                    .catalog
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner()) = self.engine.queue().catalog().clone();
+            }
             if let crate::core::Event::ContactErased {
                 appointment,
                 signup,
+                ..
             } = &e.event
                 && let Err(err) = lock(&self.inner.auth).erase_contact_of(*appointment, *signup)
             {
@@ -196,11 +205,11 @@ impl Hub {
         let auth = Store::open_file(engine.store().path())?;
         let catalog = engine.queue().catalog().clone();
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
-        Ok(Hub {
+        let hub = Hub {
             inner: Arc::new(Inner {
                 engine: Mutex::new(engine),
                 auth: Mutex::new(auth),
-                catalog,
+                catalog: std::sync::RwLock::new(catalog),
                 pushes,
                 alerts: Mutex::new(BTreeMap::new()),
                 clock,
@@ -208,7 +217,26 @@ impl Hub {
                 limiter: Mutex::new(auth::PairLimiter::default()),
                 presence: Mutex::new(BTreeMap::new()),
             }),
-        })
+        };
+        hub.adopt_changed_catalog_file()?;
+        Ok(hub)
+    }
+
+    /// The catalog file was changed (by a technician) after the coordinator's last change:
+    /// the file wins, recorded as a catalog change so that every device and the audit log
+    /// know.
+    fn adopt_changed_catalog_file(&self) -> Result<(), EngineError> {
+        let now = self.now();
+        let mut s = self.session();
+        if !s.queue().catalog_file_changed() {
+            return Ok(());
+        }
+        let catalog = Box::new((**s.queue().catalog()).clone());
+        log::warn!(
+            "the catalog file changed since the last change made on the admin pages: the file is used now (the earlier admin changes stay in the audit log)"
+        );
+        s.execute(&Command::AdoptCatalog { catalog }, now)?;
+        Ok(())
     }
 
     pub fn session(&self) -> Session<'_> {
@@ -218,8 +246,13 @@ impl Hub {
         }
     }
 
-    pub fn catalog(&self) -> &Arc<Catalog> {
-        &self.inner.catalog
+    /// The catalog in use now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner
+            .catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -288,7 +321,8 @@ impl Hub {
 
     /// Erase names and phones of appointments and sign-ups older than the catalog's retention.
     pub fn purge_personal(&self) {
-        let center = &self.inner.catalog.center;
+        let catalog = self.catalog();
+        let center = &catalog.center;
         let today = self.now().with_timezone(&center.timezone).date_naive();
         let before = today - chrono::Duration::days(i64::from(center.retention_days));
         match self.auth_store().purge_personal(before) {

@@ -35,6 +35,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/counter.ftl"),
                     include_str!(concat!("../../locales/", $l, "/counter.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/report.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/report.ftl")),
+                ),
             ]
         };
     }
@@ -108,6 +112,12 @@ impl Localizer {
                 .map(|s| pick(&s.name, self.lang, fallback).to_string())
                 .unwrap_or_else(|| code.to_string())
         };
+        let activity_name = |code: &crate::core::ActivityCode| {
+            catalog
+                .activity(code)
+                .map(|a| pick(&a.title, self.lang, fallback).to_string())
+                .unwrap_or_else(|| code.to_string())
+        };
         let mut args = FluentArgs::new();
         match err {
             QueueError::UnknownService(s)
@@ -127,6 +137,30 @@ impl Localizer {
             QueueError::NotToday { date, .. } => {
                 args.set("date", date.format("%d/%m/%Y").to_string())
             }
+            QueueError::InvalidCatalog(problems) => args.set("problems", problems.join("; ")),
+            QueueError::ServiceInUse {
+                service,
+                waiting,
+                booked,
+            } => {
+                args.set("service", service_name(service));
+                args.set("waiting", FluentValue::from(*waiting));
+                args.set("booked", FluentValue::from(*booked));
+            }
+            QueueError::ActivityInUse { activity, signups } => {
+                args.set("activity", activity_name(activity));
+                args.set("signups", FluentValue::from(*signups));
+            }
+            QueueError::SeatsBelowSignUps {
+                activity,
+                date,
+                seated,
+            } => {
+                args.set("activity", activity_name(activity));
+                args.set("date", date.format("%d/%m/%Y").to_string());
+                args.set("seated", FluentValue::from(*seated));
+            }
+            QueueError::CounterBusy(c) => args.set("counter", c.to_string()),
             _ => {}
         }
         self.text(err.fluent_id(), Some(&args))
@@ -142,6 +176,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
     ids.extend_from_slice(crate::audio::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);
+    ids.extend_from_slice(crate::report::render::FLUENT_IDS);
     ids
 }
 

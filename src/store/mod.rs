@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod devices;
+pub mod facts;
 pub mod purge;
 
 use crate::core::{Event, Stamped, State, Ticket, TicketState};
@@ -118,12 +119,18 @@ fn migrations() -> Migrations<'static> {
             used_at     TEXT
         );",
         ),
+        // Reports: when serving started (service time), and events read by type (audit log,
+        // appointments and sign-ups).
+        M::up(
+            "ALTER TABLE tickets ADD COLUMN serving_at TEXT;
+        CREATE INDEX events_type ON events(type, seq);",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    2
+    3
 }
 
 pub struct Store {
@@ -299,6 +306,29 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Events of some types, newest first (the audit log reads catalog changes and erasures).
+    pub fn events_of_types(&self, types: &[&str], limit: usize) -> Result<Vec<Stamped>, StoreError> {
+        let marks = vec!["?"; types.len()].join(", ");
+        let sql = format!(
+            "SELECT seq, body FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT {limit}"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(types.iter()), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, body) = row?;
+            out.push(
+                serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                    seq: seq as u64,
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Direct access for the modules that read figures (reports, backup).
     pub fn connection(&self) -> &Connection {
         &self.conn
@@ -333,6 +363,7 @@ fn event_type(e: &Event) -> &'static str {
         Event::SignUpCancelled { .. } => "sign_up_cancelled",
         Event::WaitlistPromoted { .. } => "waitlist_promoted",
         Event::ContactErased { .. } => "contact_erased",
+        Event::CatalogChanged { .. } => "catalog_changed",
     }
 }
 
@@ -369,7 +400,12 @@ fn set_state(
                 "UPDATE tickets SET state = ?2, counter = ?3, called_at = coalesce(called_at, ?4) WHERE id = ?1",
             )?
             .execute(params![ticket as i64, state.as_str(), counter, at]),
-        TicketState::Waiting | TicketState::Serving => tx
+        TicketState::Serving => tx
+            .prepare_cached(
+                "UPDATE tickets SET state = ?2, serving_at = coalesce(serving_at, ?3) WHERE id = ?1",
+            )?
+            .execute(params![ticket as i64, state.as_str(), at]),
+        TicketState::Waiting => tx
             .prepare_cached("UPDATE tickets SET state = ?2 WHERE id = ?1")?
             .execute(params![ticket as i64, state.as_str()]),
         _ => tx

@@ -211,6 +211,45 @@ fn to_ui(f: UiJob) {
     }
 }
 
+/// Follow the hub's catalog changes (admin pages) so that the screens show them at once.
+fn watch_catalog(backend: &Backend) {
+    let changed = |catalog: Arc<Catalog>| {
+        to_ui(Box::new(move || with_kiosk(|k| k.catalog_changed(catalog))));
+    };
+    match backend {
+        Backend::Local(hub) => {
+            let mut rx = hub.subscribe();
+            let hub = hub.clone();
+            let spawned = std::thread::Builder::new()
+                .name("kiosk-catalog".into())
+                .spawn(move || {
+                    loop {
+                        match rx.blocking_recv() {
+                            Ok(crate::hub::Push::Event(e))
+                                if matches!(e.event, crate::core::Event::CatalogChanged { .. }) =>
+                            {
+                                changed(hub.catalog());
+                            }
+                            Ok(_) => {}
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                                changed(hub.catalog());
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                log::error!("cannot follow catalog changes: {e}");
+            }
+        }
+        Backend::Remote(r) => r.on_event(move |q, e| {
+            if matches!(e.event, crate::core::Event::CatalogChanged { .. }) {
+                changed(q.catalog().clone());
+            }
+        }),
+    }
+}
+
 fn with_kiosk(f: impl FnOnce(&Rc<Kiosk>)) {
     let k = KIOSK.with(|k| k.borrow().clone());
     if let Some(k) = k {
@@ -284,6 +323,8 @@ pub struct Kiosk {
     locales: BTreeMap<Lang, Localizer>,
     idle: slint::Timer,
     printing_failed: Cell<bool>,
+    /// The catalog in use: the configured one, then whatever the hub says (live admin changes).
+    catalog: RefCell<Arc<Catalog>>,
 }
 
 impl Kiosk {
@@ -325,8 +366,10 @@ impl Kiosk {
                 format: cfg.format.clone(),
             })));
         }
+        watch_catalog(&backend);
         let kiosk = Rc::new(Kiosk {
             ui: ui.as_weak(),
+            catalog: RefCell::new(cfg.catalog.clone()),
             hub: Worker::start(backend, cfg.inline),
             cfg,
             spooler,
@@ -345,11 +388,29 @@ impl Kiosk {
         self.cfg.clock.unwrap_or_else(Utc::now)
     }
 
+    /// The catalog in use now.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.borrow().clone()
+    }
+
+    /// The coordinator changed the catalog: use it from now on, and refill what is on screen.
+    fn catalog_changed(&self, catalog: Arc<Catalog>) {
+        if **self.catalog.borrow() == *catalog {
+            return;
+        }
+        log::info!("the center catalog changed; the kiosk uses it from now on");
+        *self.catalog.borrow_mut() = catalog;
+        self.fill_welcome();
+        if let Some(screen) = self.ui().map(|u| u.global::<KioskAdapter>().get_screen()) {
+            self.refresh(screen);
+        }
+    }
+
     fn lang(&self) -> Lang {
         self.flow
             .borrow()
             .lang
-            .unwrap_or(self.cfg.catalog.center.default_language)
+            .unwrap_or(self.catalog().center.default_language)
     }
 
     fn l(&self) -> &Localizer {
@@ -536,7 +597,7 @@ impl Kiosk {
             })
             .collect();
         let w = ui.global::<WelcomeAdapter>();
-        w.set_center_name(self.cfg.catalog.center.name.clone().into());
+        w.set_center_name(self.catalog().center.name.clone().into());
         w.set_languages(ModelRc::new(VecModel::from(choices)));
     }
 
@@ -559,10 +620,11 @@ impl Kiosk {
     // ------------------------------------------------------------------ services
 
     fn show_services(&self) {
-        let catalog = self.cfg.catalog.clone();
         let now = self.now();
         self.hub.run(Box::new(move |engine| {
             let q = engine.queue();
+            let catalog = q.catalog().clone();
+            let fresh = catalog.clone();
             let tiles: Vec<TileData> = catalog
                 .services
                 .iter()
@@ -582,18 +644,26 @@ impl Kiosk {
                     }
                 })
                 .collect();
-            to_ui(Box::new(move || with_kiosk(|k| k.fill_services(tiles))));
+            to_ui(Box::new(move || {
+                with_kiosk(|k| {
+                    if **k.catalog.borrow() != *fresh {
+                        *k.catalog.borrow_mut() = fresh;
+                    }
+                    k.fill_services(tiles)
+                })
+            }));
         }));
     }
 
     fn fill_services(&self, tiles: Vec<TileData>) {
+        let catalog = self.catalog();
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let model: Vec<ServiceTile> = tiles
             .iter()
             .filter_map(|t| {
-                let s = self.cfg.catalog.service(&t.code)?;
+                let s = catalog.service(&t.code)?;
                 let status = if !t.open {
                     self.t("kiosk-status-closed")
                 } else if s.takes(Mode::WalkIn) {
@@ -625,7 +695,8 @@ impl Kiosk {
     }
 
     fn pick_service(&self, code: &str) {
-        let Some(s) = self.cfg.catalog.service(&ServiceCode::from(code)) else {
+        let catalog = self.catalog();
+        let Some(s) = catalog.service(&ServiceCode::from(code)) else {
             return;
         };
         if !s.takes(Mode::WalkIn) {
@@ -634,11 +705,11 @@ impl Kiosk {
             }
             return self.show_checkin();
         }
-        let local = self.now().with_timezone(&self.cfg.catalog.center.timezone);
+        let local = self.now().with_timezone(&self.catalog().center.timezone);
         if !s.is_open_at(local.date_naive(), local.time()) {
             let msg = self.l().error(
                 &QueueError::ServiceClosed(s.code.clone()),
-                &self.cfg.catalog,
+                &self.catalog(),
             );
             if let Some(ui) = self.ui() {
                 ui.global::<KioskAdapter>().set_notice(msg.into());
@@ -654,7 +725,7 @@ impl Kiosk {
     fn show_priority(&self) {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let classes: Vec<PriorityChoice> = self
             .cfg
             .catalog
@@ -707,7 +778,7 @@ impl Kiosk {
             log::error!("the hub cannot do it: {why}");
             return self.hub_failed();
         }
-        let text = err.text(self.l(), &self.cfg.catalog);
+        let text = err.text(self.l(), &self.catalog());
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
             if a.get_screen() == Screen::Busy {
@@ -789,13 +860,13 @@ impl Kiosk {
         }
         self.go(Screen::Ticket);
         // The number is on screen (committed); only now does it go to the printer.
-        let slip = Slip::for_ticket(&self.cfg.catalog, &ticket, ahead, wait);
+        let slip = Slip::for_ticket(&self.catalog(), &ticket, ahead, wait);
         self.print(&label, &slip);
     }
 
     fn fill_ticket(&self, ui: &KioskWindow, ticket: &Ticket, ahead: u32, wait: u32) {
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let label = ticket.label();
         let t = ui.global::<TicketAdapter>();
         t.set_title(self.t("kiosk-ticket-title"));
@@ -886,7 +957,7 @@ impl Kiosk {
                     Ok(events) => k.show_ticket(&events),
                     Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
                     Err(e) => {
-                        let text = e.text(k.l(), &k.cfg.catalog);
+                        let text = e.text(k.l(), &k.catalog());
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Checkin);
                             ui.global::<CheckinAdapter>().set_error(text.into());
@@ -921,7 +992,7 @@ impl Kiosk {
     /// Fill the choice screen for the current booking step (slot counts come from the hub).
     fn show_choice(&self) {
         let step = self.flow.borrow().choice;
-        let catalog = self.cfg.catalog.clone();
+        let catalog = self.catalog();
         let now = self.now();
         let (service, date) = {
             let f = self.flow.borrow();
@@ -936,7 +1007,7 @@ impl Kiosk {
             // (key, free slots) per item.
             let free_on =
                 |s: &crate::core::catalog::Service, d: NaiveDate| -> Vec<(NaiveTime, u32)> {
-                    let cap = s.appointments.as_ref().map_or(0, |r| r.capacity);
+                    let cap = s.capacity_on(d);
                     s.slots_on(d)
                         .into_iter()
                         .filter(|t| d.and_time(*t) > local)
@@ -984,7 +1055,7 @@ impl Kiosk {
     fn fill_choice(&self, step: ChoiceStep, items: Vec<(String, u32)>) {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let choices: Vec<Choice> = items
             .iter()
             .map(|(key, free)| {
@@ -1177,7 +1248,7 @@ impl Kiosk {
                     Ok(events) => k.show_booked(&events),
                     Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
                     Err(e) if matches!(e.code().as_str(), "bad-name" | "bad-phone") => {
-                        let text = e.text(k.l(), &k.cfg.catalog);
+                        let text = e.text(k.l(), &k.catalog());
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Contact);
                             ui.global::<ContactAdapter>().set_error(text.into());
@@ -1186,7 +1257,7 @@ impl Kiosk {
                     }
                     Err(e) => {
                         // The slot went in the meantime: choose another time.
-                        let text = e.text(k.l(), &k.cfg.catalog);
+                        let text = e.text(k.l(), &k.catalog());
                         k.flow.borrow_mut().choice = ChoiceStep::Time;
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Choice);
@@ -1210,13 +1281,13 @@ impl Kiosk {
             return self.hub_failed();
         };
         self.show_confirm_appointment(&a);
-        self.print(&a.code, &Slip::for_appointment(&self.cfg.catalog, &a));
+        self.print(&a.code, &Slip::for_appointment(&self.catalog(), &a));
     }
 
     fn show_confirm_appointment(&self, a: &Appointment) {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let service = self
             .cfg
             .catalog
@@ -1252,7 +1323,7 @@ impl Kiosk {
 
     fn show_activities(&self) {
         self.go(Screen::Activities);
-        let catalog = self.cfg.catalog.clone();
+        let catalog = self.catalog();
         let now = self.now();
         self.hub.run(Box::new(move |engine| {
             let q = engine.queue();
@@ -1286,14 +1357,15 @@ impl Kiosk {
     }
 
     fn fill_activities(&self, sessions: Vec<SessionData>) {
+        let catalog = self.catalog();
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
+        let fallback = self.catalog().center.default_language;
         let mut keys = Vec::new();
         let model: Vec<Session> = sessions
             .iter()
             .filter_map(|s| {
-                let a = self.cfg.catalog.activity(&s.code)?;
+                let a = catalog.activity(&s.code)?;
                 let full = s.seated >= a.seats;
                 keys.push((s.code.clone(), s.date));
                 Some(Session {
@@ -1355,14 +1427,15 @@ impl Kiosk {
             return self.hub_failed();
         };
         self.show_confirm_signup(&s, pos);
-        self.print(&s.code, &Slip::for_signup(&self.cfg.catalog, &s, pos));
+        self.print(&s.code, &Slip::for_signup(&self.catalog(), &s, pos));
     }
 
     fn show_confirm_signup(&self, s: &SignUp, pos: Option<u32>) {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.cfg.catalog.center.default_language;
-        let activity = self.cfg.catalog.activity(&s.activity);
+        let catalog = self.catalog();
+        let fallback = catalog.center.default_language;
+        let activity = catalog.activity(&s.activity);
         let mut lines = vec![
             SharedString::from(
                 activity

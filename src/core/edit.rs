@@ -1,0 +1,123 @@
+//! A coordinator's change to the center catalog. Each edit is one small, whole change (one
+//! service, one counter, one activity, the fairness bound, the retention period); the queue
+//! applies it to a copy of the catalog, validates the whole result and refuses it with every
+//! problem named, so nothing is ever half-applied.
+
+use super::catalog::{Activity, Catalog, Counter, Service};
+use super::types::{ActivityCode, CounterId, ServiceCode};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CatalogEdit {
+    /// Add a service, or replace the one with the same code.
+    PutService { service: Service },
+    RemoveService { code: ServiceCode },
+    /// Add a counter, or replace the one with the same id.
+    PutCounter { counter: Counter },
+    RemoveCounter { id: CounterId },
+    /// Add a group activity, or replace the one with the same code.
+    PutActivity { activity: Activity },
+    RemoveActivity { code: ActivityCode },
+    /// The priority fairness bound.
+    SetFairness {
+        max_overtakes: u32,
+        #[serde(default)]
+        max_wait_minutes: u32,
+    },
+    /// Days after which names and phone numbers are erased.
+    SetRetention { days: u32 },
+}
+
+impl CatalogEdit {
+    /// The catalog after this edit, or what is wrong with the edit itself (the result still
+    /// has to pass `Catalog::validate`).
+    pub fn apply_to(&self, catalog: &Catalog) -> Result<Catalog, String> {
+        let mut c = catalog.clone();
+        match self {
+            CatalogEdit::PutService { service } => {
+                match c.services.iter_mut().find(|s| s.code == service.code) {
+                    Some(s) => *s = service.clone(),
+                    None => c.services.push(service.clone()),
+                }
+            }
+            CatalogEdit::RemoveService { code } => {
+                let before = c.services.len();
+                c.services.retain(|s| &s.code != code);
+                if c.services.len() == before {
+                    return Err(format!("there is no service '{code}' to remove"));
+                }
+                // A removed service is no longer served anywhere.
+                for counter in &mut c.counters {
+                    counter.services.retain(|s| s != code);
+                }
+            }
+            CatalogEdit::PutCounter { counter } => {
+                match c.counters.iter_mut().find(|k| k.id == counter.id) {
+                    Some(k) => *k = counter.clone(),
+                    None => c.counters.push(counter.clone()),
+                }
+            }
+            CatalogEdit::RemoveCounter { id } => {
+                let before = c.counters.len();
+                c.counters.retain(|k| &k.id != id);
+                if c.counters.len() == before {
+                    return Err(format!("there is no counter '{id}' to remove"));
+                }
+            }
+            CatalogEdit::PutActivity { activity } => {
+                match c.activities.iter_mut().find(|a| a.code == activity.code) {
+                    Some(a) => *a = activity.clone(),
+                    None => c.activities.push(activity.clone()),
+                }
+            }
+            CatalogEdit::RemoveActivity { code } => {
+                let before = c.activities.len();
+                c.activities.retain(|a| &a.code != code);
+                if c.activities.len() == before {
+                    return Err(format!("there is no activity '{code}' to remove"));
+                }
+            }
+            CatalogEdit::SetFairness {
+                max_overtakes,
+                max_wait_minutes,
+            } => {
+                c.priority.max_overtakes = *max_overtakes;
+                c.priority.max_wait_minutes = *max_wait_minutes;
+            }
+            CatalogEdit::SetRetention { days } => c.center.retention_days = *days,
+        }
+        Ok(c)
+    }
+
+    /// One line for the audit log: what changed.
+    pub fn summary(&self) -> String {
+        match self {
+            CatalogEdit::PutService { service } => format!("service {} saved", service.code),
+            CatalogEdit::RemoveService { code } => format!("service {code} removed"),
+            CatalogEdit::PutCounter { counter } => format!(
+                "counter {} saved (serves {})",
+                counter.id,
+                counter
+                    .services
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            CatalogEdit::RemoveCounter { id } => format!("counter {id} removed"),
+            CatalogEdit::PutActivity { activity } => format!(
+                "activity {} saved ({} seats)",
+                activity.code, activity.seats
+            ),
+            CatalogEdit::RemoveActivity { code } => format!("activity {code} removed"),
+            CatalogEdit::SetFairness {
+                max_overtakes,
+                max_wait_minutes,
+            } => format!(
+                "fairness bound set: overtaken at most {max_overtakes} times, {max_wait_minutes} min"
+            ),
+            CatalogEdit::SetRetention { days } => format!("retention set to {days} days"),
+        }
+    }
+}
