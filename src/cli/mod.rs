@@ -11,6 +11,7 @@ mod hub_cmd;
 mod kiosk_cmd;
 mod print_cmd;
 mod queue_cmds;
+mod report_cmd;
 mod settings_cmd;
 
 use crate::core::{Catalog, CatalogError, QueueError};
@@ -156,6 +157,9 @@ pub enum Cmd {
     /// Erase names and phone numbers older than the catalog's retention period (overwritten,
     /// then the database is vacuumed); the hub also does it daily
     Purge,
+    /// Figures for a period (visitors, waiting and service times, languages, appointments,
+    /// activities) as an HTML page with charts or as CSV
+    Report(report_cmd::ReportArgs),
     /// Take a consistent copy of the data while the hub runs
     Backup {
         /// Where to write the backup, e.g. /media/usb/integra-2026-11-24.sqlite3
@@ -344,6 +348,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
         }
         Some(Cmd::Purge) => purge_cmd(&ctx),
+        Some(Cmd::Report(a)) => report_cmd::run(&ctx, &a),
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
         Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
@@ -384,6 +389,21 @@ impl Context {
             None => Catalog::demo()?,
         };
         Ok(Arc::new(catalog))
+    }
+
+    /// The catalog in use: the coordinator's latest change when it was made from this catalog
+    /// file, else the file (as the hub decides at start).
+    pub fn current_catalog(&self, store: &crate::store::Store) -> Result<Arc<Catalog>, CliError> {
+        let file = self.load_catalog()?;
+        let latest = store.events_of_types(&["catalog_changed"], 1)?;
+        Ok(match latest.into_iter().next().map(|e| e.event) {
+            Some(crate::core::Event::CatalogChanged { catalog, base, .. })
+                if base == file.fingerprint() =>
+            {
+                Arc::new(*catalog)
+            }
+            _ => file,
+        })
     }
 
     pub fn engine(&self) -> Result<Engine, CliError> {
@@ -434,14 +454,14 @@ fn parse_codepage(s: &str) -> Result<CodePage, String> {
 }
 
 fn purge_cmd(ctx: &Context) -> Result<(), CliError> {
-    let catalog = ctx.load_catalog()?;
+    let mut store = crate::store::Store::open(&ctx.data_dir())?;
+    let catalog = ctx.current_catalog(&store)?;
     let days = catalog.center.retention_days;
     let today = ctx
         .now()
         .with_timezone(&catalog.center.timezone)
         .date_naive();
     let before = today - chrono::Duration::days(i64::from(days));
-    let mut store = crate::store::Store::open(&ctx.data_dir())?;
     let done = store.purge_personal(before)?;
     println!(
         "erased names and phones of {} appointments and sign-ups dated before {before} (retention {days} days); {} snapshots rewritten; database vacuumed",

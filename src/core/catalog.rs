@@ -118,9 +118,8 @@ impl Service {
         let Some(rules) = &self.appointments else {
             return Vec::new();
         };
-        let step = chrono::Duration::minutes(i64::from(
-            rules.on(Day(date.weekday())).slot_minutes.max(1),
-        ));
+        let step =
+            chrono::Duration::minutes(i64::from(rules.on(Day(date.weekday())).slot_minutes.max(1)));
         let mut out = Vec::new();
         let hours = rules.hours.as_ref().unwrap_or(&self.hours);
         for span in hours.get(&Day(date.weekday())).into_iter().flatten() {

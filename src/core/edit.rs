@@ -10,15 +10,30 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CatalogEdit {
-    /// Add a service, or replace the one with the same code.
-    PutService { service: Service },
-    RemoveService { code: ServiceCode },
+    /// Add a service, or replace the one with the same code. With `counters`, the service is
+    /// served at exactly those counters (so that a new service can be called at once).
+    PutService {
+        service: Service,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        counters: Option<Vec<CounterId>>,
+    },
+    RemoveService {
+        code: ServiceCode,
+    },
     /// Add a counter, or replace the one with the same id.
-    PutCounter { counter: Counter },
-    RemoveCounter { id: CounterId },
+    PutCounter {
+        counter: Counter,
+    },
+    RemoveCounter {
+        id: CounterId,
+    },
     /// Add a group activity, or replace the one with the same code.
-    PutActivity { activity: Activity },
-    RemoveActivity { code: ActivityCode },
+    PutActivity {
+        activity: Activity,
+    },
+    RemoveActivity {
+        code: ActivityCode,
+    },
     /// The priority fairness bound.
     SetFairness {
         max_overtakes: u32,
@@ -26,7 +41,9 @@ pub enum CatalogEdit {
         max_wait_minutes: u32,
     },
     /// Days after which names and phone numbers are erased.
-    SetRetention { days: u32 },
+    SetRetention {
+        days: u32,
+    },
 }
 
 impl CatalogEdit {
@@ -35,10 +52,24 @@ impl CatalogEdit {
     pub fn apply_to(&self, catalog: &Catalog) -> Result<Catalog, String> {
         let mut c = catalog.clone();
         match self {
-            CatalogEdit::PutService { service } => {
+            CatalogEdit::PutService { service, counters } => {
                 match c.services.iter_mut().find(|s| s.code == service.code) {
                     Some(s) => *s = service.clone(),
                     None => c.services.push(service.clone()),
+                }
+                if let Some(ids) = counters {
+                    if let Some(unknown) = ids.iter().find(|id| c.counter(id).is_none()) {
+                        return Err(format!("there is no counter '{unknown}'"));
+                    }
+                    for k in &mut c.counters {
+                        let serves = k.services.contains(&service.code);
+                        let should = ids.contains(&k.id);
+                        if should && !serves {
+                            k.services.push(service.code.clone());
+                        } else if !should && serves {
+                            k.services.retain(|s| s != &service.code);
+                        }
+                    }
                 }
             }
             CatalogEdit::RemoveService { code } => {
@@ -93,7 +124,17 @@ impl CatalogEdit {
     /// One line for the audit log: what changed.
     pub fn summary(&self) -> String {
         match self {
-            CatalogEdit::PutService { service } => format!("service {} saved", service.code),
+            CatalogEdit::PutService { service, counters } => match counters {
+                Some(ids) => format!(
+                    "service {} saved (served at counters {})",
+                    service.code,
+                    ids.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!("service {} saved", service.code),
+            },
             CatalogEdit::RemoveService { code } => format!("service {code} removed"),
             CatalogEdit::PutCounter { counter } => format!(
                 "counter {} saved (serves {})",

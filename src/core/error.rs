@@ -62,15 +62,24 @@ pub enum QueueError {
     BadPhone,
     #[error("the change was not saved: {}", .0.join("; "))]
     InvalidCatalog(Vec<String>),
-    #[error("service '{service}' cannot be removed: {waiting} tickets waiting or being served today and {booked} appointments booked; serve, transfer or cancel them first")]
+    #[error(
+        "service '{service}' cannot be removed: {waiting} tickets waiting or being served today and {booked} appointments booked; serve, transfer or cancel them first"
+    )]
     ServiceInUse {
         service: ServiceCode,
         waiting: u32,
         booked: u32,
     },
-    #[error("activity '{activity}' cannot be removed: {signups} people are signed up for coming sessions; cancel their sign-ups first")]
-    ActivityInUse { activity: ActivityCode, signups: u32 },
-    #[error("activity '{activity}' has {seated} people seated on {date}: it needs at least {seated} seats")]
+    #[error(
+        "activity '{activity}' cannot be removed: {signups} people are signed up for coming sessions; cancel their sign-ups first"
+    )]
+    ActivityInUse {
+        activity: ActivityCode,
+        signups: u32,
+    },
+    #[error(
+        "activity '{activity}' has {seated} people seated on {date}: it needs at least {seated} seats"
+    )]
     SeatsBelowSignUps {
         activity: ActivityCode,
         date: NaiveDate,

@@ -129,7 +129,10 @@ impl Queue {
     /// The catalog file given at load differs from the one the coordinator's changes were
     /// made from: the shell should send `AdoptCatalog` with the file's catalog.
     pub fn catalog_file_changed(&self) -> bool {
-        self.state.catalog.as_ref().is_some_and(|c| **c != *self.catalog)
+        self.state
+            .catalog
+            .as_ref()
+            .is_some_and(|c| **c != *self.catalog)
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {

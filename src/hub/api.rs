@@ -6,8 +6,8 @@ use super::auth::{self, Action, Role};
 use super::view::{queue_view, redact_event, redact_state};
 use super::{Hub, console, stream};
 use crate::core::{
-    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, QueueError, ServiceCode,
-    Stamped, TicketId,
+    ActivityCode, CatalogEdit, Command, Contact, CounterId, Event, Lang, PriorityClass, QueueError,
+    ServiceCode, Stamped, TicketId,
 };
 use crate::engine::EngineError;
 use crate::i18n::Localizer;
@@ -56,6 +56,10 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/devices",
     "POST /api/v1/devices/{id}/revoke",
     "POST /api/v1/pairing-pins",
+    "POST /api/v1/admin/catalog",
+    "GET /api/v1/admin/audit",
+    "GET /api/v1/admin/icons",
+    "GET /api/v1/reports",
 ];
 
 pub fn router(hub: Hub) -> Router {
@@ -88,6 +92,10 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{id}/revoke", post(revoke))
         .route("/api/v1/pairing-pins", post(new_pin))
+        .route("/api/v1/admin/catalog", post(edit_catalog))
+        .route("/api/v1/admin/audit", get(audit))
+        .route("/api/v1/admin/icons", get(icons))
+        .route("/api/v1/reports", get(report))
         .route("/", get(console::index))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
@@ -450,9 +458,7 @@ async fn command(
         | Command::BookAppointment { .. }
         | Command::CheckIn { .. }
         | Command::SignUp { .. } => Action::Visit,
-        Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => {
-            Action::Admin
-        }
+        Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => Action::Admin,
         Command::AdoptCatalog { .. } => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -1047,4 +1053,215 @@ async fn new_pin(
         StatusCode::CREATED,
         Json(json!({"pin": pin, "role": req.role, "expires_at": expires})),
     ))
+}
+
+// ---------------------------------------------------------------- admin pages
+
+/// A coordinator's change to the catalog: validated whole, recorded with the device that made
+/// it, pushed to every device through the event stream.
+async fn edit_catalog(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(edit): Body<CatalogEdit>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    // Icons are the shell's (embedded files): an unknown name is refused here.
+    let icon = match &edit {
+        CatalogEdit::PutService { service, .. } => Some(service.icon.as_str()),
+        _ => None,
+    };
+    if let Some(icon) = icon
+        && !crate::ui::icons::ICONS.iter().any(|(n, _)| *n == icon)
+    {
+        let known = crate::ui::icons::ICONS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let err = QueueError::InvalidCatalog(vec![format!(
+            "icon: '{icon}' is not one of the icons ({known})"
+        )]);
+        return Err(ApiError::queue(&err, c.lang, &hub));
+    }
+    let summary = edit.summary();
+    let cmd = Command::EditCatalog {
+        edit,
+        by: c.device.name.clone(),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let seq = events.last().map_or(0, |e| e.seq);
+        Ok(Json(json!({
+            "seq": seq,
+            "summary": summary,
+            "catalog": hub.catalog().as_ref(),
+        })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    limit: Option<String>,
+}
+
+/// What was changed on the admin pages and which personal data was erased: when, what, which
+/// device (newest first).
+async fn audit(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let limit = match q.limit.as_deref() {
+        None => 200,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=5000).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    format!("limit '{v}' is not a number from 1 to 5000"),
+                )
+            })?,
+    };
+    let events = hub
+        .auth_store()
+        .events_of_types(&["catalog_changed", "contact_erased"], limit)
+        .map_err(ApiError::internal)?;
+    let entries: Vec<Value> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::CatalogChanged { edit, by, .. } => Some(json!({
+                "seq": e.seq,
+                "at": e.at,
+                "by": if by.is_empty() { "catalog file" } else { by.as_str() },
+                "what": edit.as_ref().map_or_else(
+                    || "catalog file adopted again (it was changed on disk)".to_string(),
+                    CatalogEdit::summary,
+                ),
+                "kind": "catalog",
+            })),
+            Event::ContactErased {
+                appointment,
+                signup,
+                by,
+            } => Some(json!({
+                "seq": e.seq,
+                "at": e.at,
+                "by": by,
+                "what": match (appointment, signup) {
+                    (Some(a), _) => format!("name and phone erased on request (appointment {a})"),
+                    (_, Some(s)) => format!("name and phone erased on request (sign-up {s})"),
+                    _ => "name and phone erased on request".to_string(),
+                },
+                "kind": "erasure",
+            })),
+            _ => None,
+        })
+        .collect();
+    Ok(Json(json!({ "entries": entries })))
+}
+
+/// The icons a service may use (name and SVG), for the admin page's picker.
+async fn icons(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let list: Vec<Value> = crate::ui::icons::ICONS
+        .iter()
+        .map(|(name, svg)| json!({"name": name, "svg": String::from_utf8_lossy(svg)}))
+        .collect();
+    Ok(Json(json!({ "icons": list })))
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+fn query_date(name: &str, v: Option<&str>) -> ApiResult<chrono::NaiveDate> {
+    let v = v.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("give {name}=YYYY-MM-DD"),
+        )
+    })?;
+    v.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("{name} '{v}' is not a date: expected YYYY-MM-DD, e.g. 2026-11-02"),
+        )
+    })
+}
+
+/// Figures for a period: `format=html` (a page with SVG charts), `csv` or `json`.
+async fn report(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    let from = query_date("from", q.from.as_deref())?;
+    let to = query_date("to", q.to.as_deref())?;
+    if to < from || (to - from).num_days() > 366 {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            "the period runs from `from` to `to` (inclusive), at most 367 days, and `to` is not before `from`",
+        ));
+    }
+    let format = q.format.unwrap_or_else(|| "html".into());
+    if !matches!(format.as_str(), "html" | "csv" | "json") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("format '{format}' is not one of html, csv, json"),
+        ));
+    }
+    let lang = match q.lang.as_deref() {
+        None => c.lang,
+        Some(l) => l.parse::<Lang>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                format!("lang '{l}' is not one of es, en, pt, fr, ht"),
+            )
+        })?,
+    };
+    blocking(&hub, move |hub| {
+        let facts = hub
+            .auth_store()
+            .facts(from, to)
+            .map_err(ApiError::internal)?;
+        let catalog = hub.catalog();
+        let r = crate::report::compute(&facts, &catalog, from, to);
+        let l = Localizer::new(lang).map_err(ApiError::internal)?;
+        let name = format!("integra-report-{from}-{to}");
+        Ok(match format.as_str() {
+            "csv" => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}.csv\""),
+                    ),
+                ],
+                crate::report::render::csv(&r, &l, &catalog),
+            )
+                .into_response(),
+            "json" => Json(crate::report::render::json(&r)).into_response(),
+            _ => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8".to_string())],
+                crate::report::render::html(&r, &l, &catalog),
+            )
+                .into_response(),
+        })
+    })
+    .await
 }

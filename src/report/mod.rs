@@ -50,7 +50,7 @@ pub struct Facts {
 
 /// Median and 90th percentile of durations, in seconds (nearest-rank: the smallest value with
 /// at least p % of the values at or below it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Spread {
     pub count: u32,
     pub median: Option<u32>,
@@ -78,7 +78,7 @@ pub fn percentile(sorted: &[u32], p: usize) -> Option<u32> {
 }
 
 /// Figures of a group of tickets (one service, or all).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Group {
     pub visitors: u32,
     pub served: u32,
@@ -140,7 +140,7 @@ pub fn ratio(a: u32, b: u32) -> f64 {
 }
 
 /// Appointments whose day is in the period.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Appointments {
     pub booked: u32,
     pub checked_in: u32,
@@ -159,7 +159,7 @@ impl Appointments {
 }
 
 /// One group activity over the period.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ActivityRow {
     pub code: String,
     pub sessions: u32,
@@ -176,7 +176,7 @@ impl ActivityRow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Report {
     pub center: String,
     pub from: NaiveDate,
@@ -278,7 +278,9 @@ pub fn compute(facts: &Facts, catalog: &Catalog, from: NaiveDate, to: NaiveDate)
         .activities
         .iter()
         .map(|a| {
-            let sessions = a.next_dates(from, (to - from).num_days().max(0) as u32).len() as u32;
+            let sessions = a
+                .next_dates(from, (to - from).num_days().max(0) as u32)
+                .len() as u32;
             ActivityRow {
                 code: a.code.to_string(),
                 sessions,

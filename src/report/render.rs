@@ -160,6 +160,11 @@ fn csv_row(out: &mut String, fields: &[String]) {
     out.push_str("\r\n");
 }
 
+/// The figures as JSON (durations in seconds, shares 0–1 left to the reader).
+pub fn json(r: &Report) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or_default()
+}
+
 // ------------------------------------------------------------------------------- CSV
 
 /// The report as CSV: tables one after the other, each under its title, blank line between.
@@ -237,7 +242,10 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
     out.push_str("\r\n");
 
     csv_row(&mut out, &[x.t("report-per-day")]);
-    csv_row(&mut out, &["report-day", "report-tickets"].map(|id| x.t(id)));
+    csv_row(
+        &mut out,
+        &["report-day", "report-tickets"].map(|id| x.t(id)),
+    );
     for (d, n) in &r.days {
         csv_row(&mut out, &[d.to_string(), n.to_string()]);
     }
@@ -432,16 +440,17 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
     }
 
     // Summary cards.
-    let _ = write!(s, "<h2>{}</h2><div class=\"cards\">", esc(&x.t("report-summary")));
+    let _ = write!(
+        s,
+        "<h2>{}</h2><div class=\"cards\">",
+        esc(&x.t("report-summary"))
+    );
     let t = &r.total;
     for (id, value) in [
         ("report-visitors", t.visitors.to_string()),
         ("report-served", t.served.to_string()),
         ("report-no-shows", t.no_shows.to_string()),
-        (
-            "report-priority-share",
-            x.percent(Some(t.priority_share())),
-        ),
+        ("report-priority-share", x.percent(Some(t.priority_share()))),
         ("report-wait-median", x.minutes(t.wait.median)),
         ("report-wait-p90", x.minutes(t.wait.p90)),
         ("report-service-median", x.minutes(t.service.median)),
@@ -458,7 +467,11 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
             esc(&x.t(id))
         );
     }
-    let _ = write!(s, "</div><p class=\"note\">{}</p>", esc(&x.t("report-how-read")));
+    let _ = write!(
+        s,
+        "</div><p class=\"note\">{}</p>",
+        esc(&x.t("report-how-read"))
+    );
 
     // Per service.
     let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-per-service")));
@@ -560,10 +573,7 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
         .appointments
         .iter()
         .map(|(c, a)| (x.service(c), a))
-        .chain(std::iter::once((
-            x.t("report-all"),
-            &r.appointments_total,
-        )))
+        .chain(std::iter::once((x.t("report-all"), &r.appointments_total)))
         .map(|(name, a)| {
             vec![
                 name,

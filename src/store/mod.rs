@@ -307,7 +307,11 @@ impl Store {
     }
 
     /// Events of some types, newest first (the audit log reads catalog changes and erasures).
-    pub fn events_of_types(&self, types: &[&str], limit: usize) -> Result<Vec<Stamped>, StoreError> {
+    pub fn events_of_types(
+        &self,
+        types: &[&str],
+        limit: usize,
+    ) -> Result<Vec<Stamped>, StoreError> {
         let marks = vec!["?"; types.len()].join(", ");
         let sql = format!(
             "SELECT seq, body FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT {limit}"

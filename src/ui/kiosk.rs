@@ -707,10 +707,9 @@ impl Kiosk {
         }
         let local = self.now().with_timezone(&self.catalog().center.timezone);
         if !s.is_open_at(local.date_naive(), local.time()) {
-            let msg = self.l().error(
-                &QueueError::ServiceClosed(s.code.clone()),
-                &self.catalog(),
-            );
+            let msg = self
+                .l()
+                .error(&QueueError::ServiceClosed(s.code.clone()), &self.catalog());
             if let Some(ui) = self.ui() {
                 ui.global::<KioskAdapter>().set_notice(msg.into());
             }

@@ -1,5 +1,6 @@
 //! The one integration-test binary. Modules per area.
 
+mod admin;
 mod audio;
 mod backup;
 mod browser;
