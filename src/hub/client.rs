@@ -101,6 +101,11 @@ impl Remote {
         lock(&self.inner.mirror).seq()
     }
 
+    /// The hub's address, e.g. `http://192.168.1.10:7878`.
+    pub fn base(&self) -> &str {
+        &self.inner.base
+    }
+
     /// The mirror's catalog (the hub's, once connected).
     pub fn catalog(&self) -> Arc<Catalog> {
         lock(&self.inner.mirror).catalog().clone()

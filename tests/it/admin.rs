@@ -37,17 +37,19 @@ async fn bad_admin_input_changes_nothing() {
         let now = monday_9();
         let mut s = h.hub.session();
         s.execute(&issue("legal", None), now).expect("ticket");
-        s.execute(
-            &Command::SignUp {
-                activity: "sewing".into(),
-                date: chrono::NaiveDate::from_ymd_opt(2026, 1, 7).expect("date"),
-                lang: integra::core::Lang::Fr,
-                contact: Default::default(),
-                nonce: 7,
-            },
-            now,
-        )
-        .expect("sign-up");
+        for nonce in [7, 8] {
+            s.execute(
+                &Command::SignUp {
+                    activity: "sewing".into(),
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 1, 7).expect("date"),
+                    lang: integra::core::Lang::Fr,
+                    contact: Default::default(),
+                    nonce,
+                },
+                now,
+            )
+            .expect("sign-up");
+        }
     }
 
     let mut dup_prefix = service_json(&cat, "health");
@@ -64,6 +66,8 @@ async fn bad_admin_input_changes_nothing() {
     bad_hours["hours"]["mon"] = json!(["17:00-08:00"]);
     let mut no_seats = json!(cat.activity(&"sewing".into()).expect("sewing"));
     no_seats["seats"] = json!(0);
+    let mut one_seat_for_two = no_seats.clone();
+    one_seat_for_two["seats"] = json!(1);
 
     struct Bad {
         body: Value,
@@ -124,12 +128,17 @@ async fn bad_admin_input_changes_nothing() {
         Bad {
             body: json!({"op": "remove_activity", "code": "sewing"}),
             status: 409,
-            says: "1 people",
+            says: "2 people",
         },
         Bad {
             body: json!({"op": "put_activity", "activity": no_seats}),
             status: 422,
             says: "at least 1 seat",
+        },
+        Bad {
+            body: json!({"op": "put_activity", "activity": one_seat_for_two}),
+            status: 409,
+            says: "already has 2 people with a seat on 07/01/2026",
         },
         Bad {
             body: json!({"op": "set_retention", "days": 0}),
@@ -176,7 +185,7 @@ async fn bad_admin_input_changes_nothing() {
     }
     // Seats below the people already seated: refused with the date and the count.
     let mut one_seat = json!(cat.activity(&"sewing".into()).expect("sewing"));
-    one_seat["seats"] = json!(1);
+    one_seat["seats"] = json!(2);
     let (status, _) = h
         .call(
             "POST",
@@ -188,7 +197,7 @@ async fn bad_admin_input_changes_nothing() {
     assert_eq!(
         status,
         StatusCode::OK,
-        "1 seat for the 1 person seated is fine"
+        "2 seats for the 2 people seated is fine"
     );
     let seq = h.seq();
     let (status, v) = h

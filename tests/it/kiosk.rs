@@ -272,6 +272,89 @@ fn second_kiosk_issues_through_the_hub() {
     kiosk::stop();
 }
 
+/// A coordinator renames a service and adds one on the admin API while a kiosk on another
+/// device shows the services screen: the screen changes without a tap, and the new service
+/// issues its own numbers.
+fn an_admin_change_reaches_a_kiosk_on_screen() {
+    kiosk::stop();
+    let LoopbackHub {
+        rt,
+        hub: _hub,
+        dir,
+        remote,
+        demo,
+    } = loopback_hub(integra::hub::Role::Kiosk, "kiosk 3");
+    let base = remote.base().to_string();
+    let store = Store::open(dir.path()).expect("store");
+    let pin = integra::hub::auth::new_pin(&store, integra::hub::Role::Admin, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let (admin, _) =
+        integra::hub::client::Remote::pair(&base, &pin, "coordinator").expect("pair admin");
+    let ui = KioskWindow::new().expect("window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let cfg = KioskConfig {
+        languages: demo.center.languages.clone(),
+        catalog: demo.clone(),
+        printer: PrinterUri::File(dir.path().join("preview.bin")),
+        format: Format::default(),
+        idle: Duration::from_secs(45),
+        ticket_screen: Duration::from_secs(20),
+        clock: Some(monday_9()),
+        inline: true,
+    };
+    let _k = Kiosk::start(&ui, kiosk::Backend::Remote(remote.clone()), cfg).expect("kiosk");
+    tap(&ui, "Português");
+    assert!(has(&ui, "Assessoria jurídica e regularização"));
+    let mut legal = serde_json::json!(demo.service(&"legal".into()).expect("legal"));
+    legal["name"]["pt"] = serde_json::json!("Apoio jurídico gratuito");
+    let interpreter = serde_json::json!({
+        "code": "interpreter", "prefix": "I", "icon": "info", "modes": ["walk-in"],
+        "name": {"es": "Intérprete", "en": "Interpreter", "pt": "Intérprete de línguas", "fr": "Interprète", "ht": "Entèprèt"},
+        "description": {"es": "Alguien traduce para usted.", "en": "Someone translates for you.", "pt": "Alguém traduz para você.", "fr": "Quelqu’un traduit pour vous.", "ht": "Yon moun tradui pou ou."},
+        "hours": {"mon": ["08:00-17:00"]}
+    });
+    let http = reqwest::Client::new();
+    for edit in [
+        serde_json::json!({"op": "put_service", "service": legal}),
+        serde_json::json!({"op": "put_service", "service": interpreter, "counters": ["1"]}),
+    ] {
+        let status = rt.block_on(async {
+            http.post(format!("{base}/api/v1/admin/catalog"))
+                .bearer_auth(&admin)
+                .json(&edit)
+                .send()
+                .await
+                .expect("post")
+                .status()
+        });
+        assert_eq!(status, reqwest::StatusCode::OK);
+    }
+    let tile_names = || {
+        use slint::Model;
+        let m = ui.global::<integra::ui::ServicesAdapter>().get_services();
+        (0..m.row_count())
+            .filter_map(|i| m.row_data(i).map(|t| t.name.to_string()))
+            .collect::<Vec<_>>()
+    };
+    wait_for("the changed services on screen", || {
+        kiosk::pump();
+        has(&ui, "Apoio jurídico gratuito")
+            && tile_names().contains(&"Intérprete de línguas".to_string())
+    });
+    assert_eq!(screen(&ui), Screen::Services, "no tap was needed");
+    assert!(!has(&ui, "Assessoria jurídica e regularização"));
+    // The 11th tile is below the fold at 800×480: pick it as its tile does.
+    ui.global::<integra::ui::ServicesAdapter>()
+        .invoke_pick("interpreter".into());
+    tap(&ui, "Não, continuar");
+    assert_eq!(screen(&ui), Screen::Ticket);
+    assert_eq!(ui.global::<TicketAdapter>().get_number().as_str(), "I-001");
+    kiosk::stop();
+    drop(rt);
+}
+
 fn display_snapshot(ui: &integra::ui::DisplayWindow, name: &str) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
     std::fs::create_dir_all(&dir).expect("screens dir");
@@ -962,6 +1045,7 @@ fn kiosk_scenarios() {
     );
     walk_in_in_three_taps();
     second_kiosk_issues_through_the_hub();
+    an_admin_change_reaches_a_kiosk_on_screen();
     lobby_display_follows_the_hub();
     counter_terminal_calls_and_serves();
     closed_service_says_so_and_issues_nothing();
