@@ -3,6 +3,7 @@
 //! CSV, in the coordinator's language. The facts are anonymous (no name, phone or code).
 
 pub mod render;
+pub mod sample;
 
 use crate::core::{AppointmentState, Catalog};
 use chrono::{DateTime, NaiveDate, Timelike, Utc};

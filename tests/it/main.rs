@@ -17,5 +17,6 @@ mod printer;
 mod privacy;
 mod props;
 mod queue;
+mod report;
 mod settings;
 mod store;

@@ -1,0 +1,300 @@
+//! A made-up but plausible history for tests, benchmarks and training: days of walk-in
+//! visitors (some priority, in every language), counters calling, serving and marking
+//! no-shows, appointments booked ahead (most come, some cancel, some miss), and activity
+//! sign-ups. Everything goes through the real queue (`Queue::apply`), so the events are exactly
+//! what a center would have recorded. Pure: the randomness is a seeded generator.
+
+use crate::core::catalog::Mode;
+use crate::core::{Catalog, Command, CounterId, Event, PriorityClass, Queue, ServiceCode, Stamped};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A small, good-enough PRNG (xorshift64*), so that a seed gives the same history everywhere.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// 0..n
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+    /// true with probability `percent` %.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+enum Phase {
+    Called,
+    Serving,
+}
+
+struct Busy {
+    ticket: crate::core::TicketId,
+    phase: Phase,
+    /// When the next step happens.
+    at: DateTime<Utc>,
+    no_show: bool,
+    serve_minutes: i64,
+}
+
+struct Sim {
+    q: Queue,
+    events: Vec<Stamped>,
+    rng: Rng,
+}
+
+impl Sim {
+    fn run(&mut self, cmd: Command, now: DateTime<Utc>) -> Option<Vec<Stamped>> {
+        match self.q.apply(&cmd, now) {
+            Ok(ev) => {
+                self.events.extend(ev.iter().cloned());
+                Some(ev)
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+/// The events of `days` days from `first`, about `per_day` walk-in visitors on each weekday.
+pub fn generate(
+    catalog: Arc<Catalog>,
+    first: NaiveDate,
+    days: u32,
+    per_day: u32,
+    seed: u64,
+) -> Vec<Stamped> {
+    let tz = catalog.center.timezone;
+    let at = |d: NaiveDate, t: NaiveTime| -> DateTime<Utc> {
+        tz.from_local_datetime(&d.and_time(t))
+            .earliest()
+            .map(|x| x.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(t)))
+    };
+    let mut sim = Sim {
+        q: Queue::new(catalog.clone()),
+        events: Vec::new(),
+        rng: Rng::new(seed),
+    };
+    let langs = catalog.center.languages.clone();
+    let walk_in: Vec<ServiceCode> = catalog
+        .services
+        .iter()
+        .filter(|s| s.takes(Mode::WalkIn))
+        .map(|s| s.code.clone())
+        .collect();
+    let by_appointment: Vec<ServiceCode> = catalog
+        .services
+        .iter()
+        .filter(|s| s.takes(Mode::Appointment))
+        .map(|s| s.code.clone())
+        .collect();
+    let classes: Vec<PriorityClass> = catalog
+        .priority
+        .classes
+        .iter()
+        .map(|c| c.code.clone())
+        .collect();
+    let counters: Vec<CounterId> = catalog.counters.iter().map(|c| c.id.clone()).collect();
+    // Appointment codes by day, to check in (or not) when the day comes.
+    let mut booked: BTreeMap<NaiveDate, Vec<(String, NaiveTime)>> = BTreeMap::new();
+    let mut signups: Vec<(String, NaiveDate)> = Vec::new();
+    let mut nonce = seed;
+
+    for offset in 0..days {
+        let Some(day) = first.checked_add_days(chrono::Days::new(u64::from(offset))) else {
+            break;
+        };
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        let open = at(day, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
+        // The day starts (rollover: yesterday's leftovers cancelled, missed appointments).
+        sim.run(Command::Tick, open);
+        if weekend {
+            continue;
+        }
+        // Book appointments for the coming week and sign up for activities.
+        for _ in 0..(per_day / 20).max(1) {
+            if by_appointment.is_empty() {
+                break;
+            }
+            let service = &by_appointment[sim.rng.below(by_appointment.len() as u64) as usize];
+            let ahead = 1 + sim.rng.below(7);
+            let Some(date) = day.checked_add_days(chrono::Days::new(ahead)) else {
+                continue;
+            };
+            let slots = catalog
+                .service(service)
+                .map(|s| s.slots_on(date))
+                .unwrap_or_default();
+            if slots.is_empty() {
+                continue;
+            }
+            let time = slots[sim.rng.below(slots.len() as u64) as usize];
+            nonce = nonce.wrapping_add(1);
+            let lang = langs[sim.rng.below(langs.len() as u64) as usize];
+            if let Some(ev) = sim.run(
+                Command::BookAppointment {
+                    service: service.clone(),
+                    date,
+                    time,
+                    lang,
+                    contact: Default::default(),
+                    nonce,
+                },
+                open,
+            ) {
+                for e in ev {
+                    if let Event::AppointmentBooked { appointment } = e.event {
+                        booked
+                            .entry(appointment.date)
+                            .or_default()
+                            .push((appointment.code, appointment.time));
+                    }
+                }
+            }
+        }
+        for a in &catalog.activities {
+            let sessions = a.next_dates(day, 7);
+            for date in sessions.into_iter().take(1) {
+                for _ in 0..sim.rng.below(u64::from(a.seats) / 3 + 2) {
+                    nonce = nonce.wrapping_add(1);
+                    let lang = langs[sim.rng.below(langs.len() as u64) as usize];
+                    if let Some(ev) = sim.run(
+                        Command::SignUp {
+                            activity: a.code.clone(),
+                            date,
+                            lang,
+                            contact: Default::default(),
+                            nonce,
+                        },
+                        open,
+                    ) {
+                        for e in ev {
+                            if let Event::SignedUp { signup, .. } = e.event {
+                                signups.push((signup.code, signup.date));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Some sign-ups are cancelled.
+        let mut keep = Vec::new();
+        for (code, date) in std::mem::take(&mut signups) {
+            if date >= day && sim.rng.chance(5) {
+                sim.run(Command::CancelSignUp { code }, open);
+            } else if date >= day {
+                keep.push((code, date));
+            }
+        }
+        signups = keep;
+
+        // Today's arrivals: walk-ins between 8:00 and 16:30, appointments around their slot.
+        let mut arrivals: Vec<(DateTime<Utc>, Command)> = Vec::new();
+        for _ in 0..per_day {
+            let secs = sim.rng.below(8 * 3600 + 1800) as i64;
+            let t = open + Duration::seconds(secs);
+            let service = walk_in[sim.rng.below(walk_in.len() as u64) as usize].clone();
+            let lang = langs[sim.rng.below(langs.len() as u64) as usize];
+            let priority = if sim.rng.chance(12) && !classes.is_empty() {
+                Some(classes[sim.rng.below(classes.len() as u64) as usize].clone())
+            } else {
+                None
+            };
+            arrivals.push((
+                t,
+                Command::IssueTicket {
+                    service,
+                    lang,
+                    priority,
+                },
+            ));
+        }
+        for (code, time) in booked.remove(&day).unwrap_or_default() {
+            let r = sim.rng.below(100);
+            if r < 70 {
+                let t = at(day, time) - Duration::minutes(sim.rng.below(15) as i64);
+                arrivals.push((t.max(open), Command::CheckIn { code }));
+            } else if r < 80 {
+                arrivals.push((open, Command::CancelAppointment { code }));
+            } // else: missed (the next day's rollover says so)
+        }
+        arrivals.sort_by_key(|(t, _)| *t);
+
+        // Minute by minute until everyone is served or 18:00.
+        let close = at(day, NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default());
+        let mut busy: BTreeMap<CounterId, Busy> = BTreeMap::new();
+        let mut next_arrival = 0;
+        let mut now = open;
+        while now <= close {
+            while next_arrival < arrivals.len() && arrivals[next_arrival].0 <= now {
+                let (t, cmd) = arrivals[next_arrival].clone();
+                sim.run(cmd, t);
+                next_arrival += 1;
+            }
+            for counter in &counters {
+                if let Some(b) = busy.get_mut(counter)
+                    && b.at <= now
+                {
+                    match b.phase {
+                        Phase::Called if b.no_show => {
+                            sim.run(Command::NoShow { ticket: b.ticket }, b.at);
+                            busy.remove(counter);
+                        }
+                        Phase::Called => {
+                            sim.run(Command::StartServing { ticket: b.ticket }, b.at);
+                            b.phase = Phase::Serving;
+                            b.at += Duration::minutes(b.serve_minutes)
+                                + Duration::seconds(sim.rng.below(60) as i64);
+                        }
+                        Phase::Serving => {
+                            sim.run(Command::Finish { ticket: b.ticket }, b.at);
+                            busy.remove(counter);
+                        }
+                    }
+                }
+                if !busy.contains_key(counter)
+                    && let Some(ev) = sim.run(
+                        Command::CallNext {
+                            counter: counter.clone(),
+                        },
+                        now,
+                    )
+                {
+                    for e in ev {
+                        if let Event::TicketCalled { ticket, .. } = e.event {
+                            let no_show = sim.rng.chance(6);
+                            let serve_minutes = 2 + sim.rng.below(7) as i64;
+                            busy.insert(
+                                counter.clone(),
+                                Busy {
+                                    ticket,
+                                    phase: Phase::Called,
+                                    at: now + Duration::minutes(if no_show { 3 } else { 1 }),
+                                    no_show,
+                                    serve_minutes,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            if next_arrival >= arrivals.len() && busy.is_empty() && now > open {
+                break;
+            }
+            now += Duration::minutes(1);
+        }
+    }
+    sim.events
+}
