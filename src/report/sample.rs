@@ -4,9 +4,9 @@
 //! sign-ups. Everything goes through the real queue (`Queue::apply`), so the events are exactly
 //! what a center would have recorded. Pure: the randomness is a seeded generator.
 
-use crate::core::catalog::Mode;
+use crate::core::catalog::{Day, Mode};
 use crate::core::{Catalog, Command, CounterId, Event, PriorityClass, Queue, ServiceCode, Stamped};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -116,11 +116,16 @@ pub fn generate(
         let Some(day) = first.checked_add_days(chrono::Days::new(u64::from(offset))) else {
             break;
         };
-        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
         let open = at(day, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
         // The day starts (rollover: yesterday's leftovers cancelled, missed appointments).
         sim.run(Command::Tick, open);
-        if weekend {
+        // Closed all day (no walk-in service has hours on this weekday): nobody comes.
+        let opens_today = walk_in.iter().any(|code| {
+            catalog
+                .service(code)
+                .is_some_and(|s| s.hours.contains_key(&Day(day.weekday())))
+        });
+        if !opens_today {
             continue;
         }
         // Book appointments for the coming week and sign up for activities.
@@ -203,9 +208,22 @@ pub fn generate(
         // Today's arrivals: walk-ins between 8:00 and 16:30, appointments around their slot.
         let mut arrivals: Vec<(DateTime<Utc>, Command)> = Vec::new();
         for _ in 0..per_day {
-            let secs = sim.rng.below(8 * 3600 + 1800) as i64;
-            let t = open + Duration::seconds(secs);
-            let service = walk_in[sim.rng.below(walk_in.len() as u64) as usize].clone();
+            // A time and a service open at that time (a few tries, as visitors would).
+            let mut pick = None;
+            for _ in 0..40 {
+                let secs = sim.rng.below(8 * 3600 + 1800) as i64;
+                let t = open + Duration::seconds(secs);
+                let service = walk_in[sim.rng.below(walk_in.len() as u64) as usize].clone();
+                let local = t.with_timezone(&tz).naive_local();
+                if catalog
+                    .service(&service)
+                    .is_some_and(|s| s.is_open_at(local.date(), local.time()))
+                {
+                    pick = Some((t, service));
+                    break;
+                }
+            }
+            let Some((t, service)) = pick else { continue };
             let lang = langs[sim.rng.below(langs.len() as u64) as usize];
             let priority = if sim.rng.chance(12) && !classes.is_empty() {
                 Some(classes[sim.rng.below(classes.len() as u64) as usize].clone())
