@@ -353,6 +353,11 @@ function connect() {
     }
     if (msg.type === "alerts") renderAlerts(msg.alerts);
     else {
+      // A coordinator changed the center: new names, services and counters at once.
+      if (msg.event && msg.event.type === "catalog_changed" && msg.event.catalog) {
+        catalog = msg.event.catalog;
+        fillServices();
+      }
       if (msg.seq) lastSeq = msg.seq;
       scheduleRefresh();
     }

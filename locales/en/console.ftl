@@ -60,3 +60,4 @@ console-role-admin = Coordinator
 console-pin-once = Type this PIN on the device within 10 minutes. It works once.
 console-revoke = Disconnect
 console-last-seen = Last seen
+console-admin-pages = Manage the center, reports, personal data and the log of changes

@@ -60,3 +60,4 @@ console-role-admin = Coordinación
 console-pin-once = Escriba este PIN en el equipo antes de 10 minutos. Sirve una sola vez.
 console-revoke = Desconectar
 console-last-seen = Visto por última vez
+console-admin-pages = Administrar el centro, informes, datos personales y registro de cambios

@@ -60,3 +60,4 @@ console-role-admin = Coordination
 console-pin-once = Tapez ce code sur l’appareil dans les 10 minutes. Il ne sert qu’une fois.
 console-revoke = Déconnecter
 console-last-seen = Vu pour la dernière fois
+console-admin-pages = Gérer le centre, rapports, données personnelles et journal des modifications

@@ -60,3 +60,4 @@ console-role-admin = Coordenação
 console-pin-once = Digite este PIN no aparelho em até 10 minutos. Ele só vale uma vez.
 console-revoke = Desconectar
 console-last-seen = Visto pela última vez
+console-admin-pages = Gerir o centro, relatórios, dados pessoais e registo de alterações

@@ -121,6 +121,27 @@ impl CatalogEdit {
         Ok(c)
     }
 
+    /// The operation's name and what it changed (a code, an id, a number), for the audit log
+    /// that the admin pages word in the reader's language.
+    pub fn op_target(&self) -> (&'static str, String) {
+        match self {
+            CatalogEdit::PutService { service, .. } => ("put_service", service.code.to_string()),
+            CatalogEdit::RemoveService { code } => ("remove_service", code.to_string()),
+            CatalogEdit::PutCounter { counter } => ("put_counter", counter.id.to_string()),
+            CatalogEdit::RemoveCounter { id } => ("remove_counter", id.to_string()),
+            CatalogEdit::PutActivity { activity } => ("put_activity", activity.code.to_string()),
+            CatalogEdit::RemoveActivity { code } => ("remove_activity", code.to_string()),
+            CatalogEdit::SetFairness {
+                max_overtakes,
+                max_wait_minutes,
+            } => (
+                "set_fairness",
+                format!("{max_overtakes} / {max_wait_minutes} min"),
+            ),
+            CatalogEdit::SetRetention { days } => ("set_retention", days.to_string()),
+        }
+    }
+
     /// One line for the audit log: what changed.
     pub fn summary(&self) -> String {
         match self {

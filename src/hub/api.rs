@@ -99,6 +99,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/", get(console::index))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
+        .route("/admin", get(console::admin))
+        .route("/admin.js", get(console::admin_script))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(hub)
@@ -1137,6 +1139,8 @@ async fn audit(
             Event::CatalogChanged { edit, by, .. } => Some(json!({
                 "seq": e.seq,
                 "at": e.at,
+                "op": edit.as_ref().map_or("file", |x| x.op_target().0),
+                "target": edit.as_ref().map(|x| x.op_target().1).unwrap_or_default(),
                 "by": if by.is_empty() { "catalog file" } else { by.as_str() },
                 "what": edit.as_ref().map_or_else(
                     || "catalog file adopted again (it was changed on disk)".to_string(),
@@ -1151,6 +1155,12 @@ async fn audit(
             } => Some(json!({
                 "seq": e.seq,
                 "at": e.at,
+                "op": "erase",
+                "target": match (appointment, signup) {
+                    (Some(a), _) => format!("#{a}"),
+                    (_, Some(s)) => format!("#{s}"),
+                    _ => String::new(),
+                },
                 "by": by,
                 "what": match (appointment, signup) {
                     (Some(a), _) => format!("name and phone erased on request (appointment {a})"),

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 /// Every Fluent id the console uses (a test checks the page and script use exactly these).
 pub const FLUENT_IDS: &[&str] = &[
+    "console-admin-pages",
     "console-title",
     "console-pair-title",
     "console-pair-help",
@@ -78,6 +79,110 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-last-seen",
 ];
 
+/// Every Fluent id the admin pages use (a test checks `admin.html` and `admin.js` use exactly
+/// these); the pages also get the weekday names.
+pub const ADMIN_IDS: &[&str] = &[
+    "admin-title",
+    "admin-back",
+    "admin-not-admin",
+    "admin-center",
+    "admin-retention",
+    "admin-max-overtakes",
+    "admin-max-wait",
+    "admin-save",
+    "admin-saved",
+    "admin-services",
+    "admin-new-service",
+    "admin-edit",
+    "admin-remove",
+    "admin-confirm-remove",
+    "admin-code",
+    "admin-prefix",
+    "admin-icon",
+    "admin-modes",
+    "admin-mode-walk-in",
+    "admin-mode-appointment",
+    "admin-mode-activity",
+    "admin-name",
+    "admin-description",
+    "admin-hours",
+    "admin-served-at",
+    "admin-slots",
+    "admin-slot-minutes",
+    "admin-capacity",
+    "admin-weekday-rules",
+    "admin-counters",
+    "admin-new-counter",
+    "admin-counter-id",
+    "admin-counter-name",
+    "admin-counter-services",
+    "admin-activities",
+    "admin-new-activity",
+    "admin-title-field",
+    "admin-place",
+    "admin-weekdays",
+    "admin-dates",
+    "admin-start",
+    "admin-minutes",
+    "admin-seats",
+    "admin-activity-service",
+    "admin-cancel",
+    "admin-reports",
+    "admin-from",
+    "admin-to",
+    "admin-today",
+    "admin-week",
+    "admin-month",
+    "admin-show-report",
+    "admin-download-csv",
+    "admin-personal",
+    "admin-personal-help",
+    "admin-personal-code",
+    "admin-personal-phone",
+    "admin-personal-date",
+    "admin-personal-show",
+    "admin-personal-erase",
+    "admin-personal-erased",
+    "admin-personal-nothing",
+    "admin-audit",
+    "admin-when",
+    "admin-what",
+    "admin-who",
+    "admin-op-put_service",
+    "admin-op-remove_service",
+    "admin-op-put_counter",
+    "admin-op-remove_counter",
+    "admin-op-put_activity",
+    "admin-op-remove_activity",
+    "admin-op-set_fairness",
+    "admin-op-set_retention",
+    "admin-op-file",
+    "admin-op-file-device",
+    "admin-op-erase",
+];
+
+const WEEKDAY_IDS: &[&str] = &[
+    "weekday-mon",
+    "weekday-tue",
+    "weekday-wed",
+    "weekday-thu",
+    "weekday-fri",
+    "weekday-sat",
+    "weekday-sun",
+];
+
+pub async fn admin() -> Html<&'static str> {
+    Html(include_str!("../../assets/console/admin.html"))
+}
+
+pub async fn admin_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../assets/console/admin.js"),
+    )
+        .into_response()
+}
+
 pub async fn index() -> Html<&'static str> {
     Html(include_str!("../../assets/console/index.html"))
 }
@@ -114,7 +219,7 @@ pub async fn strings(State(hub): State<Hub>, Query(q): Query<LangQuery>) -> Json
         .unwrap_or(default);
     let mut out = Map::new();
     if let Ok(l) = Localizer::new(lang) {
-        for id in FLUENT_IDS {
+        for id in FLUENT_IDS.iter().chain(ADMIN_IDS).chain(WEEKDAY_IDS) {
             out.insert((*id).to_string(), Value::String(l.text(id, None)));
         }
     }

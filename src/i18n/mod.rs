@@ -36,6 +36,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     include_str!(concat!("../../locales/", $l, "/counter.ftl")),
                 ),
                 (
+                    concat!("locales/", $l, "/admin.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/admin.ftl")),
+                ),
+                (
                     concat!("locales/", $l, "/report.ftl"),
                     include_str!(concat!("../../locales/", $l, "/report.ftl")),
                 ),
@@ -173,6 +177,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
+    ids.extend_from_slice(crate::hub::console::ADMIN_IDS);
     ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
     ids.extend_from_slice(crate::audio::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);

@@ -7,6 +7,7 @@ import * as readline from "node:readline";
 
 const url = process.env.HUB_URL;
 const pin = process.env.PAIR_PIN;
+const SHOT_ADMIN = process.env.SHOT && process.env.SHOT.replace("console-", "admin-");
 const lines = readline.createInterface({ input: process.stdin });
 const nextLine = () => new Promise((resolve) => lines.once("line", resolve));
 
@@ -93,6 +94,57 @@ try {
     return (await r.json()).role;
   }, newPin);
   if (paired !== "display") throw new Error("paired as " + paired);
+  step("the admin pages: retention, a service renamed, a bad change refused, report, audit");
+  // The coordinator follows the link from the console (same browser, same stored token).
+  const adm = admin;
+  await adm.setViewportSize({ width: 1280, height: 900 });
+  adm.on("pageerror", (e) => {
+    console.log("admin page error: " + e.message);
+    failed = true;
+  });
+  adm.on("console", (m) => console.log("admin console: " + m.text()));
+  await adm.click('a[href="/admin"]');
+  await adm.waitForSelector("#pages:not([hidden])", { timeout: 5000 }).catch(async (e) => {
+    console.log("admin page shows: " + (await adm.textContent("main")).replace(/\s+/g, " ").slice(0, 300));
+    throw e;
+  });
+  await adm.waitForFunction(() => document.querySelector("#pages h2").textContent === "Centro");
+  await adm.fill("#retention", "45");
+  await adm.click("#center-form button[type=submit]");
+  await adm.waitForFunction(() => document.querySelector("#ok").textContent.startsWith("Guardado"));
+  await adm.click("#services tbody tr:first-child button");
+  await adm.waitForSelector("#service-form:not([hidden])");
+  await adm.fill('#s-texts input[data-name="ht"]', "Biwo enfòmasyon");
+  await adm.click("#service-form button[type=submit]");
+  await adm.waitForSelector("#service-form", { state: "hidden" });
+  // The receptionist's console shows the new name without a reload.
+  await page.waitForFunction(() => document.querySelector("#transfer-to option[value=info]").textContent === "Biwo enfòmasyon");
+  // A bad change (a ticket letter another service has) is refused with a message; nothing changes.
+  await adm.click("#services tbody tr:first-child button");
+  await adm.fill("#s-prefix", "B");
+  await adm.click("#service-form button[type=submit]");
+  await adm.waitForFunction(() => document.querySelector("#error").textContent.includes("prefix 'B'"));
+  const prefix = await adm.evaluate(async () => {
+    const r = await fetch("/api/v1/catalog", { headers: { Authorization: "Bearer " + localStorage.getItem("integra.token") } });
+    return (await r.json()).services.find((s) => s.code === "info").prefix;
+  });
+  if (prefix !== "A") throw new Error("a refused change changed the prefix to " + prefix);
+  await adm.click("#s-cancel");
+  // Report of the last week, in a frame, with its charts.
+  await adm.click("#r-week");
+  await adm.click("#report-form button[type=submit]");
+  await adm.waitForSelector("#report:not([hidden])");
+  const svg = await adm.evaluate(() => document.querySelector("#report").srcdoc.includes("<svg"));
+  if (!svg) throw new Error("the report has no chart");
+  // The audit log lists both changes with this device.
+  await adm.waitForFunction(() => document.querySelectorAll("#audit tbody tr").length >= 2);
+  const audit = await adm.textContent("#audit tbody");
+  if (!audit.includes("Coordinación") || !audit.includes("45")) throw new Error("audit: " + audit);
+  // An unknown code asked for: a clear message, nothing shown.
+  await adm.fill("#p-code", "000000");
+  await adm.click("#personal-form button[type=submit]");
+  await adm.waitForFunction(() => document.querySelector("#error").textContent.length > 5);
+  if (SHOT_ADMIN) await adm.screenshot({ path: SHOT_ADMIN, fullPage: true });
   // The receptionist's page has no coordinator panel.
   if (!(await page.isHidden("#admin"))) throw new Error("a counter sees the admin panel");
   await admin.close();

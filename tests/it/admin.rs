@@ -470,3 +470,30 @@ fn changes_survive_a_restart_and_a_changed_file_wins() {
     let hub = open(Arc::new(edited));
     assert_eq!(hub.catalog().center.retention_days, 21);
 }
+
+#[test]
+fn the_admin_pages_use_exactly_their_fluent_ids() {
+    let page = include_str!("../../assets/console/admin.html");
+    let script = include_str!("../../assets/console/admin.js");
+    let mut used = std::collections::BTreeSet::new();
+    for text in [page, script] {
+        for (i, _) in text.match_indices("\"admin-") {
+            let tail = &text[i + 1..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '-' || c == '_'))
+                .unwrap_or(tail.len());
+            if tail[end..].starts_with('"') {
+                used.insert(tail[..end].to_string());
+            }
+        }
+    }
+    let known: std::collections::BTreeSet<String> = integra::hub::console::ADMIN_IDS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(used, known, "ids in the admin pages vs console::ADMIN_IDS");
+    // Every weekday name the pages ask for is served with the strings.
+    for d in ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] {
+        assert!(script.contains("\"weekday-\" + d") || script.contains(&format!("weekday-{d}")));
+    }
+}

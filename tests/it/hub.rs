@@ -991,6 +991,8 @@ async fn openapi_lists_exactly_the_routes_and_the_console_is_served() {
         ("/", "text/html"),
         ("/console.js", "text/javascript"),
         ("/console.css", "text/css"),
+        ("/admin", "text/html"),
+        ("/admin.js", "text/javascript"),
     ] {
         let r = h.http.get(h.url(path)).send().await.expect("get");
         assert_eq!(r.status(), StatusCode::OK);
