@@ -627,8 +627,6 @@ impl<'a> Decide<'a> {
         let next = edit
             .apply_to(self.catalog)
             .map_err(|e| QueueError::InvalidCatalog(vec![e]))?;
-        next.validate("change")
-            .map_err(|e| QueueError::InvalidCatalog(issues(&e)))?;
         let today = self.state.day;
         let upcoming = |date: NaiveDate| today.is_none_or(|d| date >= d);
         match edit {
@@ -657,10 +655,8 @@ impl<'a> Decide<'a> {
                     });
                 }
             }
-            CatalogEdit::RemoveCounter { id } => {
-                if self.state.at_counter.contains_key(id) {
-                    return Err(QueueError::CounterBusy(id.clone()));
-                }
+            CatalogEdit::RemoveCounter { id } if self.state.at_counter.contains_key(id) => {
+                return Err(QueueError::CounterBusy(id.clone()));
             }
             CatalogEdit::RemoveActivity { code } => {
                 let signups = self
@@ -695,6 +691,8 @@ impl<'a> Decide<'a> {
             }
             _ => {}
         }
+        next.validate("change")
+            .map_err(|e| QueueError::InvalidCatalog(issues(&e)))?;
         let base = self
             .state
             .catalog_base

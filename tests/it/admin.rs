@@ -37,6 +37,13 @@ async fn bad_admin_input_changes_nothing() {
         let now = monday_9();
         let mut s = h.hub.session();
         s.execute(&issue("legal", None), now).expect("ticket");
+        s.execute(
+            &Command::CallNext {
+                counter: "2".into(),
+            },
+            now,
+        )
+        .expect("called at counter 2");
         for nonce in [7, 8] {
             s.execute(
                 &Command::SignUp {
@@ -64,9 +71,9 @@ async fn bad_admin_input_changes_nothing() {
     no_capacity["appointments"]["weekdays"] = json!({"wed": {"slot_minutes": 30, "capacity": 0}});
     let mut bad_hours = service_json(&cat, "info");
     bad_hours["hours"]["mon"] = json!(["17:00-08:00"]);
-    let mut no_seats = json!(cat.activity(&"sewing".into()).expect("sewing"));
+    let mut no_seats = json!(cat.activity(&"spanish".into()).expect("spanish"));
     no_seats["seats"] = json!(0);
-    let mut one_seat_for_two = no_seats.clone();
+    let mut one_seat_for_two = json!(cat.activity(&"sewing".into()).expect("sewing"));
     one_seat_for_two["seats"] = json!(1);
 
     struct Bad {
@@ -114,6 +121,11 @@ async fn bad_admin_input_changes_nothing() {
             body: json!({"op": "put_counter", "counter": {"id": "9", "name": "Nueva", "services": []}}),
             status: 422,
             says: "at least one service",
+        },
+        Bad {
+            body: json!({"op": "remove_counter", "id": "2"}),
+            status: 409,
+            says: "Counter 2 is calling or serving",
         },
         Bad {
             body: json!({"op": "remove_service", "code": "astrology"}),
@@ -210,7 +222,11 @@ async fn bad_admin_input_changes_nothing() {
                 "place": "Taller 1", "weekdays": ["wed"], "start": "09:00", "minutes": 120, "seats": 0}})),
         )
         .await;
-    assert_eq!(status.as_u16(), 422, "{v}");
+    assert_eq!(
+        status.as_u16(),
+        409,
+        "seats for fewer than the people seated: {v}"
+    );
     assert_eq!(h.seq(), seq);
     // Not an admin: refused, nothing changed; the messages come in the asked language.
     let (status, _) = h
