@@ -25,3 +25,5 @@ error-service-in-use = { $service } cannot be removed now: { $waiting } visitors
 error-activity-in-use = { $activity } cannot be removed: { $signups } people are signed up for coming sessions. Cancel their sign-ups first.
 error-seats-below-signups = { $activity } already has { $seated } people with a seat on { $date }: keep at least { $seated } seats.
 error-counter-busy = Counter { $counter } is calling or serving a visitor. Finish that first.
+error-on-waitlist = You are on the waiting list for this activity, without a seat yet. Please ask at reception.
+error-activity-not-today = Your activity is on { $date }, not today.

@@ -68,3 +68,4 @@ kiosk-sign-up = Sign up
 kiosk-join-waitlist = Join the waitlist
 kiosk-confirm-activity = Your seat is booked
 kiosk-confirm-waitlist = You are number { $position } on the waitlist
+kiosk-confirm-attended = You are checked in. Welcome!

@@ -40,3 +40,5 @@ report-minutes = { $minutes } min
 report-empty = Nobody took a ticket in this period.
 report-all = All
 report-how-read = Median: half of the visitors waited less than this. "9 in 10": nine visitors out of ten waited less. Only numbers are kept here: no names, no phone numbers.
+report-attended = Came on the day
+report-attendance = Attendance

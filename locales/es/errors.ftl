@@ -25,3 +25,5 @@ error-service-in-use = No se puede quitar { $service } ahora: hoy hay { $waiting
 error-activity-in-use = No se puede quitar { $activity }: { $signups } personas están inscritas en próximas sesiones. Anule primero sus inscripciones.
 error-seats-below-signups = { $activity } ya tiene { $seated } personas con plaza el { $date }: deje al menos { $seated } plazas.
 error-counter-busy = La ventanilla { $counter } está llamando o atendiendo a alguien. Termine primero.
+error-on-waitlist = Está en la lista de espera de esta actividad, todavía sin plaza. Pregunte en recepción.
+error-activity-not-today = Su actividad es el { $date }, no hoy.

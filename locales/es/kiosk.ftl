@@ -68,3 +68,4 @@ kiosk-sign-up = Inscribirme
 kiosk-join-waitlist = Entrar en la lista de espera
 kiosk-confirm-activity = Su cupo está reservado
 kiosk-confirm-waitlist = Usted es el número { $position } en la lista de espera
+kiosk-confirm-attended = Ya está registrada su llegada. ¡Bienvenida, bienvenido!

@@ -40,3 +40,5 @@ report-minutes = { $minutes } min
 report-empty = Nadie sacó turno en este periodo.
 report-all = Todos
 report-how-read = Mediana: la mitad de los visitantes esperó menos que esto. «9 de cada 10»: nueve de cada diez visitantes esperaron menos. Aquí solo se guardan cifras: ni nombres ni teléfonos.
+report-attended = Vinieron el día
+report-attendance = Asistencia

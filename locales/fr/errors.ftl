@@ -25,3 +25,5 @@ error-service-in-use = Impossible de retirer { $service } maintenant : aujourd�
 error-activity-in-use = Impossible de retirer { $activity } : { $signups } personnes sont inscrites aux prochaines séances. Annulez d’abord leurs inscriptions.
 error-seats-below-signups = { $activity } a déjà { $seated } personnes avec une place le { $date } : gardez au moins { $seated } places.
 error-counter-busy = Le guichet { $counter } appelle ou reçoit quelqu’un. Terminez d’abord.
+error-on-waitlist = Vous êtes sur la liste d’attente de cette activité, sans place pour l’instant. Demandez à l’accueil.
+error-activity-not-today = Votre activité a lieu le { $date }, pas aujourd’hui.

@@ -68,3 +68,4 @@ kiosk-sign-up = M'inscrire
 kiosk-join-waitlist = Entrer sur la liste d'attente
 kiosk-confirm-activity = Votre place est réservée
 kiosk-confirm-waitlist = Vous êtes le numéro { $position } sur la liste d'attente
+kiosk-confirm-attended = Votre arrivée est enregistrée. Bienvenue !

@@ -40,3 +40,5 @@ report-minutes = { $minutes } min
 report-empty = Personne n’a pris de ticket pendant cette période.
 report-all = Tous
 report-how-read = Médiane : la moitié des visiteurs a attendu moins que cela. « 9 sur 10 » : neuf visiteurs sur dix ont attendu moins. Seuls des chiffres sont gardés ici : ni noms ni téléphones.
+report-attended = Venus le jour même
+report-attendance = Présence

@@ -25,3 +25,5 @@ error-service-in-use = Ou pa ka retire { $service } kounye a: jodi a gen { $wait
 error-activity-in-use = Ou pa ka retire { $activity }: { $signups } moun enskri pou seyans k ap vini yo. Anile enskripsyon yo anvan.
 error-seats-below-signups = { $activity } gen { $seated } moun ki gen plas deja pou { $date }: kite omwen { $seated } plas.
 error-counter-busy = Gichè { $counter } ap rele oswa ap sèvi yon moun. Fini sa anvan.
+error-on-waitlist = Ou sou lis datant aktivite sa a, ou poko gen plas. Tanpri mande nan resepsyon an.
+error-activity-not-today = Aktivite ou a se { $date }, se pa jodi a.

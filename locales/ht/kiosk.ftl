@@ -68,3 +68,4 @@ kiosk-sign-up = Enskri
 kiosk-join-waitlist = Antre sou lis datant lan
 kiosk-confirm-activity = Plas ou rezève
 kiosk-confirm-waitlist = Ou se nimewo { $position } sou lis datant lan
+kiosk-confirm-attended = Nou anrejistre ou prezan. Byenveni!

@@ -40,3 +40,5 @@ report-minutes = { $minutes } min
 report-empty = Pèsonn pa t pran tikè nan peryòd sa a.
 report-all = Tout
 report-how-read = Medyàn: mwatye vizitè yo te tann mwens pase sa. «9 sou 10»: nèf vizitè sou dis te tann mwens. Se sèlman chif ki kenbe la a: ni non ni telefòn.
+report-attended = Te vini jou a
+report-attendance = Prezans

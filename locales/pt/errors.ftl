@@ -25,3 +25,5 @@ error-service-in-use = Não é possível retirar { $service } agora: hoje há { 
 error-activity-in-use = Não é possível retirar { $activity }: { $signups } pessoas estão inscritas nas próximas sessões. Cancele primeiro as inscrições.
 error-seats-below-signups = { $activity } já tem { $seated } pessoas com lugar em { $date }: mantenha pelo menos { $seated } lugares.
 error-counter-busy = O balcão { $counter } está a chamar ou a atender alguém. Termine primeiro.
+error-on-waitlist = Está na lista de espera desta atividade, ainda sem lugar. Pergunte na receção.
+error-activity-not-today = A sua atividade é em { $date }, não hoje.

@@ -68,3 +68,4 @@ kiosk-sign-up = Inscrever-me
 kiosk-join-waitlist = Entrar na lista de espera
 kiosk-confirm-activity = Sua vaga está garantida
 kiosk-confirm-waitlist = Você é o número { $position } na lista de espera
+kiosk-confirm-attended = A sua chegada está registada. Bem-vindo!

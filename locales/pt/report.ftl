@@ -40,3 +40,5 @@ report-minutes = { $minutes } min
 report-empty = Ninguém tirou senha neste período.
 report-all = Todos
 report-how-read = Mediana: metade dos visitantes esperou menos do que isto. «9 em cada 10»: nove visitantes em cada dez esperaram menos. Aqui só ficam números: nem nomes nem telefones.
+report-attended = Vieram no dia
+report-attendance = Presença

@@ -60,6 +60,10 @@ pub enum QueueError {
     BadName,
     #[error("the phone number must have 6 to 20 digits (spaces, +, - and parentheses allowed)")]
     BadPhone,
+    #[error("the sign-up with code '{0}' is on the waiting list: there is no seat for it")]
+    OnWaitlist(String),
+    #[error("the activity with code '{code}' is on {date}, not today")]
+    ActivityNotToday { code: String, date: NaiveDate },
     #[error("the change was not saved: {}", .0.join("; "))]
     InvalidCatalog(Vec<String>),
     #[error(
@@ -114,6 +118,8 @@ impl QueueError {
             QueueError::NoSession(..) => "error-no-session",
             QueueError::BadName => "error-bad-name",
             QueueError::BadPhone => "error-bad-phone",
+            QueueError::OnWaitlist(_) => "error-on-waitlist",
+            QueueError::ActivityNotToday { .. } => "error-activity-not-today",
             QueueError::InvalidCatalog(_) => "error-invalid-catalog",
             QueueError::ServiceInUse { .. } => "error-service-in-use",
             QueueError::ActivityInUse { .. } => "error-activity-in-use",
@@ -123,7 +129,7 @@ impl QueueError {
     }
 
     /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
-    pub const FLUENT_IDS: [&'static str; 26] = [
+    pub const FLUENT_IDS: [&'static str; 28] = [
         "error-unknown-service",
         "error-service-closed",
         "error-no-walk-in",
@@ -145,6 +151,8 @@ impl QueueError {
         "error-no-session",
         "error-bad-name",
         "error-bad-phone",
+        "error-on-waitlist",
+        "error-activity-not-today",
         "error-invalid-catalog",
         "error-service-in-use",
         "error-activity-in-use",

@@ -60,7 +60,8 @@ pub enum Command {
     CancelAppointment {
         code: String,
     },
-    /// A visitor checks in with the short code of their appointment: it becomes a ticket.
+    /// A visitor checks in with the short code of their appointment (it becomes a ticket) or of
+    /// their activity sign-up on its day (they are counted as present).
     CheckIn {
         code: String,
     },
@@ -206,6 +207,9 @@ pub struct SignUp {
     pub contact: Contact,
     /// false while on the waitlist.
     pub seated: bool,
+    /// Checked in at the kiosk on the day (attendance).
+    #[serde(default)]
+    pub attended: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,6 +288,10 @@ pub enum Event {
         id: SignUpId,
     },
     WaitlistPromoted {
+        id: SignUpId,
+    },
+    /// Someone signed up for an activity checked in with their code on the day.
+    SignUpAttended {
         id: SignUpId,
     },
     /// Name and phone erased on the visitor's request.

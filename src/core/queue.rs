@@ -581,6 +581,11 @@ impl State {
                     s.seated = true;
                 }
             }
+            Event::SignUpAttended { id } => {
+                if let Some(s) = self.signups.get_mut(id) {
+                    s.attended = true;
+                }
+            }
             Event::CatalogChanged { catalog, base, .. } => {
                 self.catalog = Some(Arc::new((**catalog).clone()));
                 self.catalog_base = Some(base.clone());
@@ -704,6 +709,29 @@ impl<'a> Decide<'a> {
             by: by.to_string(),
             base,
         }])
+    }
+
+    /// Check-in with an activity sign-up code: present, on the day, with a seat, once.
+    fn attend(&self, code: &str) -> Result<Vec<Event>, QueueError> {
+        let s = self
+            .state
+            .signups
+            .values()
+            .find(|s| s.code == code.trim())
+            .ok_or_else(|| QueueError::UnknownCode(code.to_string()))?;
+        if Some(s.date) != self.state.day {
+            return Err(QueueError::ActivityNotToday {
+                code: s.code.clone(),
+                date: s.date,
+            });
+        }
+        if !s.seated {
+            return Err(QueueError::OnWaitlist(s.code.clone()));
+        }
+        if s.attended {
+            return Err(QueueError::AlreadyCheckedIn(s.code.clone()));
+        }
+        Ok(vec![Event::SignUpAttended { id: s.id }])
     }
 
     fn queue_view(&self) -> QueueView<'a> {
@@ -861,10 +889,9 @@ impl<'a> Decide<'a> {
                 Ok(vec![Event::AppointmentCancelled { id: a.id }])
             }
             Command::CheckIn { code } => {
-                let a = self
-                    .queue_view()
-                    .active_appointment(code)
-                    .ok_or_else(|| QueueError::UnknownCode(code.clone()))?;
+                let Some(a) = self.queue_view().active_appointment(code) else {
+                    return self.attend(code);
+                };
                 if a.state == AppointmentState::CheckedIn {
                     return Err(QueueError::AlreadyCheckedIn(a.code.clone()));
                 }
@@ -925,6 +952,7 @@ impl<'a> Decide<'a> {
                         lang: *lang,
                         contact,
                         seated: has_seat,
+                        attended: false,
                     },
                     waitlist_position: (!has_seat).then_some(waitlist + 1),
                 }])

@@ -138,7 +138,7 @@ impl Localizer {
                 args.set("service", service_name(s));
             }
             QueueError::TooFarAhead(_, days) => args.set("days", FluentValue::from(*days)),
-            QueueError::NotToday { date, .. } => {
+            QueueError::NotToday { date, .. } | QueueError::ActivityNotToday { date, .. } => {
                 args.set("date", date.format("%d/%m/%Y").to_string())
             }
             QueueError::InvalidCatalog(problems) => args.set("problems", problems.join("; ")),

@@ -39,6 +39,7 @@ pub struct SignUpFact {
     pub date: NaiveDate,
     pub seated: bool,
     pub cancelled: bool,
+    pub attended: bool,
 }
 
 /// What a report is computed from.
@@ -168,9 +169,16 @@ pub struct ActivityRow {
     pub seated: u32,
     pub waitlist: u32,
     pub cancelled: u32,
+    /// Seated people who checked in on the day.
+    pub attended: u32,
 }
 
 impl ActivityRow {
+    /// Checked in out of those who had a seat.
+    pub fn attendance_rate(&self) -> Option<f64> {
+        (self.seated > 0).then(|| ratio(self.attended, self.seated))
+    }
+
     /// Seats taken out of seats offered.
     pub fn fill_rate(&self) -> Option<f64> {
         (self.seats > 0).then(|| ratio(self.seated, self.seats))
@@ -310,6 +318,7 @@ pub fn compute(facts: &Facts, catalog: &Catalog, from: NaiveDate, to: NaiveDate)
             row.cancelled += 1;
         } else if s.seated {
             row.seated += 1;
+            row.attended += u32::from(s.attended);
         } else {
             row.waitlist += 1;
         }

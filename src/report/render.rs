@@ -47,6 +47,8 @@ pub const FLUENT_IDS: &[&str] = &[
     "report-seated",
     "report-waitlist",
     "report-fill",
+    "report-attended",
+    "report-attendance",
     "report-minutes",
     "report-empty",
     "report-all",
@@ -296,6 +298,8 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
             "report-waitlist",
             "report-cancelled",
             "report-fill",
+            "report-attended",
+            "report-attendance",
         ]
         .map(|id| x.t(id)),
     );
@@ -310,6 +314,8 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
                 a.waitlist.to_string(),
                 a.cancelled.to_string(),
                 csv_percent(a.fill_rate()),
+                a.attended.to_string(),
+                csv_percent(a.attendance_rate()),
             ],
         );
     }
@@ -614,6 +620,8 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
                 a.seated.to_string(),
                 a.waitlist.to_string(),
                 x.percent(a.fill_rate()),
+                a.attended.to_string(),
+                x.percent(a.attendance_rate()),
             ]
         })
         .collect();
@@ -625,6 +633,8 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
             "report-seated",
             "report-waitlist",
             "report-fill",
+            "report-attended",
+            "report-attendance",
         ]
         .map(|id| x.t(id)),
         &rows,

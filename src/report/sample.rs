@@ -239,6 +239,13 @@ pub fn generate(
                 },
             ));
         }
+        // Most people signed up for today's activities come and check in at the kiosk.
+        for (code, date) in &signups {
+            if *date == day && sim.rng.chance(80) {
+                let t = open + Duration::minutes(30 + sim.rng.below(240) as i64);
+                arrivals.push((t, Command::CheckIn { code: code.clone() }));
+            }
+        }
         for (code, time) in booked.remove(&day).unwrap_or_default() {
             let r = sim.rng.below(100);
             if r < 70 {

@@ -61,7 +61,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, body FROM events WHERE type IN ('appointment_booked',
                 'appointment_cancelled', 'appointment_checked_in', 'appointment_missed',
-                'signed_up', 'sign_up_cancelled', 'waitlist_promoted') ORDER BY seq",
+                'signed_up', 'sign_up_cancelled', 'waitlist_promoted', 'sign_up_attended') ORDER BY seq",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
         for row in rows {
@@ -104,6 +104,7 @@ impl Store {
                             date: s.date,
                             seated: s.seated,
                             cancelled: false,
+                            attended: false,
                         },
                     );
                 }
@@ -115,6 +116,11 @@ impl Store {
                 Event::WaitlistPromoted { id } => {
                     if let Some(s) = signups.get_mut(&id.0) {
                         s.seated = true;
+                    }
+                }
+                Event::SignUpAttended { id } => {
+                    if let Some(s) = signups.get_mut(&id.0) {
+                        s.attended = true;
                     }
                 }
                 _ => {}

@@ -368,6 +368,7 @@ fn event_type(e: &Event) -> &'static str {
         Event::WaitlistPromoted { .. } => "waitlist_promoted",
         Event::ContactErased { .. } => "contact_erased",
         Event::CatalogChanged { .. } => "catalog_changed",
+        Event::SignUpAttended { .. } => "sign_up_attended",
     }
 }
 

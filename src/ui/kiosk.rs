@@ -79,6 +79,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "kiosk-sign-up",
     "kiosk-join-waitlist",
     "kiosk-confirm-activity",
+    "kiosk-confirm-attended",
     "kiosk-confirm-waitlist",
 ];
 
@@ -951,8 +952,20 @@ impl Kiosk {
         let lang = self.lang();
         self.hub.run(Box::new(move |engine| {
             let result = engine.run(&Command::CheckIn { code }, now, lang);
+            // A sign-up code on its day: present at the activity (no ticket).
+            let attended = result.as_ref().ok().and_then(|events| {
+                events.iter().find_map(|e| match &e.event {
+                    Event::SignUpAttended { id } => engine.queue().state().signups.get(id).cloned(),
+                    _ => None,
+                })
+            });
             to_ui(Box::new(move || {
                 with_kiosk(|k| match result {
+                    Ok(_) if attended.is_some() => {
+                        if let Some(s) = &attended {
+                            k.show_confirm_attended(s);
+                        }
+                    }
                     Ok(events) => k.show_ticket(&events),
                     Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
                     Err(e) => {
@@ -1429,13 +1442,21 @@ impl Kiosk {
         self.print(&s.code, &Slip::for_signup(&self.catalog(), &s, pos));
     }
 
-    fn show_confirm_signup(&self, s: &SignUp, pos: Option<u32>) {
+    /// Checked in for an activity: where and when, no ticket.
+    fn show_confirm_attended(&self, s: &SignUp) {
         let Some(ui) = self.ui() else { return };
+        let lines = self.activity_lines(s);
+        self.fill_confirm(&ui, "kiosk-confirm-attended", &s.code, lines);
+        self.go(Screen::Confirm);
+    }
+
+    /// The activity's title, then its day, time and place.
+    fn activity_lines(&self, s: &SignUp) -> Vec<SharedString> {
         let lang = self.lang();
         let catalog = self.catalog();
         let fallback = catalog.center.default_language;
         let activity = catalog.activity(&s.activity);
-        let mut lines = vec![
+        vec![
             SharedString::from(
                 activity
                     .map(|a| pick(&a.title, lang, fallback).to_string())
@@ -1450,7 +1471,12 @@ impl Kiosk {
                 activity.map(|a| a.place.clone()).unwrap_or_default()
             )
             .into(),
-        ];
+        ]
+    }
+
+    fn show_confirm_signup(&self, s: &SignUp, pos: Option<u32>) {
+        let Some(ui) = self.ui() else { return };
+        let mut lines = self.activity_lines(s);
         let title = match pos {
             None => "kiosk-confirm-activity",
             Some(p) => {

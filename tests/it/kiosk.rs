@@ -693,6 +693,51 @@ fn closed_service_says_so_and_issues_nothing() {
     assert!(stored_labels(&s.data, day).is_empty());
 }
 
+/// The code of an activity sign-up, typed on its day, counts the person present (no ticket).
+fn an_activity_code_checks_in_as_present() {
+    let at = local(5, 14, 40);
+    let mut code = String::new();
+    let s = start(catalog(), at, None, |e| {
+        let events = e
+            .execute(
+                &Command::SignUp {
+                    activity: "sewing".into(),
+                    date: at.with_timezone(&tz()).date_naive(),
+                    lang: Lang::Es,
+                    contact: Contact::default(),
+                    nonce: 78,
+                },
+                local(5, 8, 0),
+            )
+            .expect("sign up");
+        code = signed(&events).0.code;
+    });
+    tap(&s.ui, "Español");
+    tap(&s.ui, "Tengo una cita / pedir una cita");
+    for d in code.chars() {
+        tap(&s.ui, &d.to_string());
+    }
+    tap(&s.ui, "Aceptar");
+    assert_eq!(screen(&s.ui), Screen::Confirm);
+    let es = integra::i18n::Localizer::new(Lang::Es).expect("es");
+    assert_eq!(
+        s.ui.global::<integra::ui::ConfirmAdapter>()
+            .get_title()
+            .as_str(),
+        es.text("kiosk-confirm-attended", None)
+    );
+    assert!(has(&s.ui, "Costura"), "the activity is named");
+    let stored = Store::open(&s.data)
+        .expect("store")
+        .events_of_types(&["sign_up_attended"], 5)
+        .expect("events");
+    assert_eq!(stored.len(), 1, "present, once, on disk");
+    assert!(
+        stored_labels(&s.data, at.with_timezone(&tz()).date_naive()).is_empty(),
+        "no ticket"
+    );
+}
+
 fn check_in_by_code() {
     let at = local(5, 10, 5);
     let mut code = String::new();
@@ -1050,6 +1095,7 @@ fn kiosk_scenarios() {
     counter_terminal_calls_and_serves();
     closed_service_says_so_and_issues_nothing();
     check_in_by_code();
+    an_activity_code_checks_in_as_present();
     a_full_activity_offers_the_waitlist();
     idle_timeout_forgets_typed_data();
     a_failed_print_keeps_the_number_and_says_remember_it();

@@ -565,3 +565,66 @@ fn replay_rebuilds_the_same_state() {
     assert_eq!(replayed.state(), q.state());
     q.state().check_invariants().expect("invariants");
 }
+
+/// An activity sign-up code typed at the kiosk on its day counts the person as present: once,
+/// only with a seat, only on the day; the attendance survives a replay.
+#[test]
+fn a_sign_up_code_checks_in_at_the_activity() {
+    use integra::core::Stamped;
+    let mut q = Queue::new(catalog());
+    let mut log: Vec<Stamped> = Vec::new();
+    let monday = local(5, 9, 0).with_timezone(&tz()).date_naive();
+    let wednesday = local(7, 9, 0).with_timezone(&tz()).date_naive();
+    let mut codes = Vec::new();
+    for (i, date) in [monday, monday, monday, monday, wednesday]
+        .into_iter()
+        .enumerate()
+    {
+        let ev = ok(
+            &mut q,
+            Command::SignUp {
+                activity: "sewing".into(),
+                date,
+                lang: Lang::Es,
+                contact: Default::default(),
+                nonce: 100 + i as u64,
+            },
+            local(5, 9, 0),
+        );
+        codes.push(signed(&ev).0.code);
+        log.extend(ev);
+    }
+    let check_in = |q: &mut Queue, code: &str| {
+        q.apply(
+            &Command::CheckIn {
+                code: code.to_string(),
+            },
+            local(5, 14, 50),
+        )
+    };
+    let ev = check_in(&mut q, &codes[0]).expect("present");
+    log.extend(ev.clone());
+    assert!(matches!(
+        ev[..],
+        [Stamped {
+            event: Event::SignUpAttended { .. },
+            ..
+        }]
+    ));
+    assert!(q.signup_by_code(&codes[0]).is_some_and(|s| s.attended));
+    let seq = q.seq();
+    let table: [(&str, fn(&QueueError) -> bool); 3] = [
+        (&codes[0], |e| matches!(e, QueueError::AlreadyCheckedIn(_))),
+        (&codes[3], |e| matches!(e, QueueError::OnWaitlist(_))),
+        (&codes[4], |e| {
+            matches!(e, QueueError::ActivityNotToday { .. })
+        }),
+    ];
+    for (code, is) in table {
+        let err = check_in(&mut q, code).expect_err("refused");
+        assert!(is(&err), "{code}: {err}");
+        assert_eq!(q.seq(), seq, "a refusal changes nothing");
+    }
+    let replayed = Queue::replay(catalog(), &log);
+    assert_eq!(replayed.state(), q.state());
+}

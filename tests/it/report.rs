@@ -88,7 +88,7 @@ fn fold(
 ) -> (
     BTreeMap<u64, T>,
     BTreeMap<u64, (String, NaiveDate, &'static str)>,
-    BTreeMap<u64, (String, NaiveDate, bool, bool)>,
+    BTreeMap<u64, (String, NaiveDate, bool, bool, bool)>,
 ) {
     let mut tickets = BTreeMap::new();
     let mut appts = BTreeMap::new();
@@ -146,13 +146,19 @@ fn fold(
                 appts.get_mut(&id.0).expect("booked").2 = "missed";
             }
             Event::SignedUp { signup: s, .. } => {
-                signups.insert(s.id.0, (s.activity.to_string(), s.date, s.seated, false));
+                signups.insert(
+                    s.id.0,
+                    (s.activity.to_string(), s.date, s.seated, false, false),
+                );
             }
             Event::SignUpCancelled { id } => {
                 signups.get_mut(&id.0).expect("signed").3 = true;
             }
             Event::WaitlistPromoted { id } => {
                 signups.get_mut(&id.0).expect("signed").2 = true;
+            }
+            Event::SignUpAttended { id } => {
+                signups.get_mut(&id.0).expect("signed").4 = true;
             }
             _ => {}
         }
@@ -262,6 +268,12 @@ fn a_30_day_report_matches_an_independent_count() {
         assert_eq!((row.sessions, row.seats), (sessions, sessions * a.seats));
     }
     assert!(r.activities.iter().any(|a| a.seated > 0 && a.cancelled > 0));
+    assert!(
+        r.activities
+            .iter()
+            .any(|a| a.attended > 0 && a.attended < a.seated),
+        "some came, some did not"
+    );
 
     // A week inside the month counts only its days.
     let (wf, wt) = (
