@@ -613,7 +613,8 @@ fn a_sign_up_code_checks_in_at_the_activity() {
     ));
     assert!(q.signup_by_code(&codes[0]).is_some_and(|s| s.attended));
     let seq = q.seq();
-    let table: [(&str, fn(&QueueError) -> bool); 3] = [
+    type Is = fn(&QueueError) -> bool;
+    let table: [(&str, Is); 3] = [
         (&codes[0], |e| matches!(e, QueueError::AlreadyCheckedIn(_))),
         (&codes[3], |e| matches!(e, QueueError::OnWaitlist(_))),
         (&codes[4], |e| {
