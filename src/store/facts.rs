@@ -18,7 +18,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT day, service, lang, priority IS NOT NULL, appointment IS NOT NULL, issued_at,
                     state, called_at, serving_at, ended_at
-             FROM tickets WHERE day BETWEEN ?1 AND ?2 ORDER BY id",
+             FROM tickets WHERE day BETWEEN ?1 AND ?2",
         )?;
         let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
             Ok((
