@@ -1,7 +1,7 @@
 //! A report as an HTML page (inline CSS and SVG charts: nothing from the internet, no
 //! JavaScript) or as CSV (one table after another, each under its title), in one language.
 
-use super::{Appointments, Group, Report, Spread, ratio};
+use super::{Appointments, Group, Report, ratio};
 use crate::core::{Catalog, Lang, pick};
 use crate::i18n::Localizer;
 use fluent_bundle::FluentArgs;
@@ -53,6 +53,41 @@ pub const FLUENT_IDS: &[&str] = &[
     "report-empty",
     "report-all",
     "report-how-read",
+];
+
+/// The columns of each table (CSV and HTML alike).
+const SERVICE_COLUMNS: [&str; 11] = [
+    "report-service",
+    "report-visitors",
+    "report-served",
+    "report-no-shows",
+    "report-cancelled",
+    "report-priority-share",
+    "report-from-appointments",
+    "report-wait-median",
+    "report-wait-p90",
+    "report-service-median",
+    "report-service-p90",
+];
+const APPOINTMENT_COLUMNS: [&str; 7] = [
+    "report-service",
+    "report-booked",
+    "report-checked-in",
+    "report-missed",
+    "report-cancelled",
+    "report-pending",
+    "report-show-up",
+];
+const ACTIVITY_COLUMNS: [&str; 9] = [
+    "report-activity",
+    "report-sessions",
+    "report-seats",
+    "report-seated",
+    "report-waitlist",
+    "report-cancelled",
+    "report-fill",
+    "report-attended",
+    "report-attendance",
 ];
 
 struct Text<'a> {
@@ -167,34 +202,42 @@ pub fn json(r: &Report) -> serde_json::Value {
     serde_json::to_value(r).unwrap_or_default()
 }
 
-// ------------------------------------------------------------------------------- CSV
+// ------------------------------------------------------------------------------- tables
 
-/// The report as CSV: tables one after the other, each under its title, blank line between.
-pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
-    let x = Text { l, catalog };
-    let mut out = String::new();
-    csv_row(&mut out, &[title(r, &x)]);
-    csv_row(&mut out, &[period(r, &x)]);
-    out.push_str("\r\n");
+/// Numbers for a spreadsheet (point, no unit) or for reading (the page's language).
+#[derive(Clone, Copy, PartialEq)]
+enum Numbers {
+    Plain,
+    Local,
+}
 
-    csv_row(&mut out, &[x.t("report-per-service")]);
-    csv_row(
-        &mut out,
-        &[
-            "report-service",
-            "report-visitors",
-            "report-served",
-            "report-no-shows",
-            "report-cancelled",
-            "report-priority-share",
-            "report-from-appointments",
-            "report-wait-median",
-            "report-wait-p90",
-            "report-service-median",
-            "report-service-p90",
-        ]
-        .map(|id| x.t(id)),
-    );
+struct Table {
+    title: &'static str,
+    head: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// The last row is the total.
+    total: bool,
+}
+
+struct Tables {
+    services: Table,
+    languages: Table,
+    hours: Table,
+    days: Table,
+    appointments: Table,
+    activities: Table,
+}
+
+fn tables(r: &Report, x: &Text, n: Numbers) -> Tables {
+    let minutes = |v: Option<u32>| match n {
+        Numbers::Plain => csv_minutes(v),
+        Numbers::Local => x.minutes(v),
+    };
+    let percent = |v: Option<f64>| match n {
+        Numbers::Plain => csv_percent(v),
+        Numbers::Local => x.percent(v),
+    };
+    let head = |ids: &[&str]| ids.iter().map(|id| x.t(id)).collect::<Vec<_>>();
     let group_row = |name: String, g: &Group| {
         vec![
             name,
@@ -202,71 +245,14 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
             g.served.to_string(),
             g.no_shows.to_string(),
             g.cancelled.to_string(),
-            csv_percent(Some(g.priority_share())),
+            percent(Some(g.priority_share())),
             g.from_appointments.to_string(),
-            csv_minutes(g.wait.median),
-            csv_minutes(g.wait.p90),
-            csv_minutes(g.service.median),
-            csv_minutes(g.service.p90),
+            minutes(g.wait.median),
+            minutes(g.wait.p90),
+            minutes(g.service.median),
+            minutes(g.service.p90),
         ]
     };
-    for (code, g) in &r.services {
-        csv_row(&mut out, &group_row(x.service(code), g));
-    }
-    csv_row(&mut out, &group_row(x.t("report-all"), &r.total));
-    out.push_str("\r\n");
-
-    csv_row(&mut out, &[x.t("report-languages")]);
-    csv_row(
-        &mut out,
-        &["report-language", "report-tickets", "report-share"].map(|id| x.t(id)),
-    );
-    for (lang, n) in &r.languages {
-        csv_row(
-            &mut out,
-            &[
-                x.language(lang),
-                n.to_string(),
-                csv_percent(Some(ratio(*n, r.total.visitors))),
-            ],
-        );
-    }
-    out.push_str("\r\n");
-
-    csv_row(&mut out, &[x.t("report-hours")]);
-    csv_row(
-        &mut out,
-        &["report-hour", "report-tickets"].map(|id| x.t(id)),
-    );
-    for (h, n) in r.hours.iter().enumerate() {
-        csv_row(&mut out, &[format!("{h:02}:00"), n.to_string()]);
-    }
-    out.push_str("\r\n");
-
-    csv_row(&mut out, &[x.t("report-per-day")]);
-    csv_row(
-        &mut out,
-        &["report-day", "report-tickets"].map(|id| x.t(id)),
-    );
-    for (d, n) in &r.days {
-        csv_row(&mut out, &[d.to_string(), n.to_string()]);
-    }
-    out.push_str("\r\n");
-
-    csv_row(&mut out, &[x.t("report-appointments")]);
-    csv_row(
-        &mut out,
-        &[
-            "report-service",
-            "report-booked",
-            "report-checked-in",
-            "report-missed",
-            "report-cancelled",
-            "report-pending",
-            "report-show-up",
-        ]
-        .map(|id| x.t(id)),
-    );
     let appt_row = |name: String, a: &Appointments| {
         vec![
             name,
@@ -275,49 +261,120 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
             a.missed.to_string(),
             a.cancelled.to_string(),
             a.pending.to_string(),
-            csv_percent(a.show_up_rate()),
+            percent(a.show_up_rate()),
         ]
     };
-    for (code, a) in &r.appointments {
-        csv_row(&mut out, &appt_row(x.service(code), a));
+    Tables {
+        services: Table {
+            title: "report-per-service",
+            head: head(&SERVICE_COLUMNS),
+            rows: r
+                .services
+                .iter()
+                .map(|(code, g)| group_row(x.service(code), g))
+                .chain(std::iter::once(group_row(x.t("report-all"), &r.total)))
+                .collect(),
+            total: true,
+        },
+        languages: Table {
+            title: "report-languages",
+            head: head(&["report-language", "report-tickets", "report-share"]),
+            rows: r
+                .languages
+                .iter()
+                .map(|(lang, count)| {
+                    vec![
+                        x.language(lang),
+                        count.to_string(),
+                        percent(Some(ratio(*count, r.total.visitors))),
+                    ]
+                })
+                .collect(),
+            total: false,
+        },
+        hours: Table {
+            title: "report-hours",
+            head: head(&["report-hour", "report-tickets"]),
+            rows: r
+                .hours
+                .iter()
+                .enumerate()
+                .map(|(h, count)| vec![format!("{h:02}:00"), count.to_string()])
+                .collect(),
+            total: false,
+        },
+        days: Table {
+            title: "report-per-day",
+            head: head(&["report-day", "report-tickets"]),
+            rows: r
+                .days
+                .iter()
+                .map(|(d, count)| vec![d.to_string(), count.to_string()])
+                .collect(),
+            total: false,
+        },
+        appointments: Table {
+            title: "report-appointments",
+            head: head(&APPOINTMENT_COLUMNS),
+            rows: r
+                .appointments
+                .iter()
+                .map(|(code, a)| appt_row(x.service(code), a))
+                .chain(std::iter::once(appt_row(
+                    x.t("report-all"),
+                    &r.appointments_total,
+                )))
+                .collect(),
+            total: true,
+        },
+        activities: Table {
+            title: "report-activities",
+            head: head(&ACTIVITY_COLUMNS),
+            rows: r
+                .activities
+                .iter()
+                .map(|a| {
+                    vec![
+                        x.activity(&a.code),
+                        a.sessions.to_string(),
+                        a.seats.to_string(),
+                        a.seated.to_string(),
+                        a.waitlist.to_string(),
+                        a.cancelled.to_string(),
+                        percent(a.fill_rate()),
+                        a.attended.to_string(),
+                        percent(a.attendance_rate()),
+                    ]
+                })
+                .collect(),
+            total: false,
+        },
     }
-    csv_row(
-        &mut out,
-        &appt_row(x.t("report-all"), &r.appointments_total),
-    );
-    out.push_str("\r\n");
+}
 
-    csv_row(&mut out, &[x.t("report-activities")]);
-    csv_row(
-        &mut out,
-        &[
-            "report-activity",
-            "report-sessions",
-            "report-seats",
-            "report-seated",
-            "report-waitlist",
-            "report-cancelled",
-            "report-fill",
-            "report-attended",
-            "report-attendance",
-        ]
-        .map(|id| x.t(id)),
-    );
-    for a in &r.activities {
-        csv_row(
-            &mut out,
-            &[
-                x.activity(&a.code),
-                a.sessions.to_string(),
-                a.seats.to_string(),
-                a.seated.to_string(),
-                a.waitlist.to_string(),
-                a.cancelled.to_string(),
-                csv_percent(a.fill_rate()),
-                a.attended.to_string(),
-                csv_percent(a.attendance_rate()),
-            ],
-        );
+// ------------------------------------------------------------------------------- CSV
+
+/// The report as CSV: tables one after the other, each under its title, blank line between.
+pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
+    let x = Text { l, catalog };
+    let mut out = String::new();
+    csv_row(&mut out, &[title(r, &x)]);
+    csv_row(&mut out, &[period(r, &x)]);
+    let t = tables(r, &x, Numbers::Plain);
+    for table in [
+        &t.services,
+        &t.languages,
+        &t.hours,
+        &t.days,
+        &t.appointments,
+        &t.activities,
+    ] {
+        out.push_str("\r\n");
+        csv_row(&mut out, &[x.t(table.title)]);
+        csv_row(&mut out, &table.head);
+        for row in &table.rows {
+            csv_row(&mut out, row);
+        }
     }
     out
 }
@@ -409,7 +466,7 @@ fn vbars(rows: &[(String, u32)], every: usize) -> String {
     s
 }
 
-fn table(head: &[String], rows: &[Vec<String>], last_is_total: bool) -> String {
+fn html_table(head: &[String], rows: &[Vec<String>], last_is_total: bool) -> String {
     let mut s = String::from("<table><thead><tr>");
     for h in head {
         let _ = write!(s, "<th>{}</th>", esc(h));
@@ -433,6 +490,7 @@ fn table(head: &[String], rows: &[Vec<String>], last_is_total: bool) -> String {
 /// The report as one self-contained HTML page.
 pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
     let x = Text { l, catalog };
+    let tabs = tables(r, &x, Numbers::Local);
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
@@ -479,167 +537,66 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
         esc(&x.t("report-how-read"))
     );
 
-    // Per service.
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-per-service")));
-    s.push_str(&hbars(
-        &r.services
-            .iter()
-            .map(|(c, g)| (x.service(c), g.visitors))
-            .collect::<Vec<_>>(),
-    ));
-    let spread = |sp: &Spread| [x.minutes(sp.median), x.minutes(sp.p90)];
-    let mut rows: Vec<Vec<String>> = r
-        .services
-        .iter()
-        .map(|(c, g)| (x.service(c), g))
-        .chain(std::iter::once((x.t("report-all"), &r.total)))
-        .map(|(name, g)| {
-            let [wm, wp] = spread(&g.wait);
-            let [sm, sp] = spread(&g.service);
-            vec![
-                name,
-                g.visitors.to_string(),
-                g.served.to_string(),
-                g.no_shows.to_string(),
-                x.percent(Some(g.priority_share())),
-                wm,
-                wp,
-                sm,
-                sp,
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "report-service",
-            "report-visitors",
-            "report-served",
-            "report-no-shows",
-            "report-priority-share",
-            "report-wait-median",
-            "report-wait-p90",
-            "report-service-median",
-            "report-service-p90",
-        ]
-        .map(|id| x.t(id)),
-        &rows,
+    let section = |s: &mut String, table: &Table, chart: Option<String>, with_table: bool| {
+        let _ = write!(s, "<h2>{}</h2>", esc(&x.t(table.title)));
+        if let Some(c) = chart {
+            s.push_str(&c);
+        }
+        if with_table {
+            s.push_str(&html_table(&table.head, &table.rows, table.total));
+        }
+    };
+    section(
+        &mut s,
+        &tabs.services,
+        Some(hbars(
+            &r.services
+                .iter()
+                .map(|(c, g)| (x.service(c), g.visitors))
+                .collect::<Vec<_>>(),
+        )),
         true,
-    ));
-
-    // Languages.
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-languages")));
-    s.push_str(&hbars(
-        &r.languages
-            .iter()
-            .map(|(c, n)| (x.language(c), *n))
-            .collect::<Vec<_>>(),
-    ));
-    rows = r
-        .languages
-        .iter()
-        .map(|(c, n)| {
-            vec![
-                x.language(c),
-                n.to_string(),
-                x.percent(Some(ratio(*n, r.total.visitors))),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &["report-language", "report-tickets", "report-share"].map(|id| x.t(id)),
-        &rows,
-        false,
-    ));
-
-    // Load by hour (only the hours with tickets and those between).
+    );
+    section(
+        &mut s,
+        &tabs.languages,
+        Some(hbars(
+            &r.languages
+                .iter()
+                .map(|(c, n)| (x.language(c), *n))
+                .collect::<Vec<_>>(),
+        )),
+        true,
+    );
+    // Load by hour: the hours with tickets and those between.
     let first = r.hours.iter().position(|n| *n > 0).unwrap_or(8);
     let last = r.hours.iter().rposition(|n| *n > 0).unwrap_or(17);
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-hours")));
-    s.push_str(&vbars(
-        &(first..=last.max(first))
-            .map(|h| (format!("{h:02}h"), r.hours[h]))
-            .collect::<Vec<_>>(),
-        1,
-    ));
-
-    // Per day.
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-per-day")));
-    let every = (r.days.len() / 10).max(1);
-    s.push_str(&vbars(
-        &r.days
-            .iter()
-            .map(|(d, n)| (d.format("%d/%m").to_string(), *n))
-            .collect::<Vec<_>>(),
-        every,
-    ));
-
-    // Appointments.
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-appointments")));
-    rows = r
-        .appointments
-        .iter()
-        .map(|(c, a)| (x.service(c), a))
-        .chain(std::iter::once((x.t("report-all"), &r.appointments_total)))
-        .map(|(name, a)| {
-            vec![
-                name,
-                a.booked.to_string(),
-                a.checked_in.to_string(),
-                a.missed.to_string(),
-                a.cancelled.to_string(),
-                a.pending.to_string(),
-                x.percent(a.show_up_rate()),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "report-service",
-            "report-booked",
-            "report-checked-in",
-            "report-missed",
-            "report-cancelled",
-            "report-pending",
-            "report-show-up",
-        ]
-        .map(|id| x.t(id)),
-        &rows,
-        true,
-    ));
-
-    // Activities.
-    let _ = write!(s, "<h2>{}</h2>", esc(&x.t("report-activities")));
-    rows = r
-        .activities
-        .iter()
-        .map(|a| {
-            vec![
-                x.activity(&a.code),
-                a.sessions.to_string(),
-                a.seats.to_string(),
-                a.seated.to_string(),
-                a.waitlist.to_string(),
-                x.percent(a.fill_rate()),
-                a.attended.to_string(),
-                x.percent(a.attendance_rate()),
-            ]
-        })
-        .collect();
-    s.push_str(&table(
-        &[
-            "report-activity",
-            "report-sessions",
-            "report-seats",
-            "report-seated",
-            "report-waitlist",
-            "report-fill",
-            "report-attended",
-            "report-attendance",
-        ]
-        .map(|id| x.t(id)),
-        &rows,
+    section(
+        &mut s,
+        &tabs.hours,
+        Some(vbars(
+            &(first..=last.max(first))
+                .map(|h| (format!("{h:02}h"), r.hours[h]))
+                .collect::<Vec<_>>(),
+            1,
+        )),
         false,
-    ));
+    );
+    let every = (r.days.len() / 10).max(1);
+    section(
+        &mut s,
+        &tabs.days,
+        Some(vbars(
+            &r.days
+                .iter()
+                .map(|(d, n)| (d.format("%d/%m").to_string(), *n))
+                .collect::<Vec<_>>(),
+            every,
+        )),
+        false,
+    );
+    section(&mut s, &tabs.appointments, None, true);
+    section(&mut s, &tabs.activities, None, true);
     s.push_str("</body></html>\n");
     s
 }

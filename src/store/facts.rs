@@ -2,7 +2,7 @@
 //! and sign-ups folded from their events. Anonymous: no name, phone or code leaves here.
 
 use super::{Store, StoreError};
-use crate::core::{AppointmentState, Event, Stamped};
+use crate::core::{AppointmentState, Event};
 use crate::report::{AppointmentFact, Facts, SignUpFact, TicketFact};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::BTreeMap;
@@ -63,13 +63,8 @@ impl Store {
                 'appointment_cancelled', 'appointment_checked_in', 'appointment_missed',
                 'signed_up', 'sign_up_cancelled', 'waitlist_promoted', 'sign_up_attended') ORDER BY seq",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (seq, body) = row?;
-            let e: Stamped = serde_json::from_str(&body).map_err(|source| StoreError::Decode {
-                seq: seq as u64,
-                source,
-            })?;
+        let events = super::decode_rows(stmt.query_map([], super::seq_body)?)?;
+        for e in events {
             match e.event {
                 Event::AppointmentBooked { appointment: a } => {
                     appointments.insert(

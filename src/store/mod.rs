@@ -235,20 +235,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([seq as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row?;
-            out.push(
-                serde_json::from_str(&body).map_err(|source| StoreError::Decode {
-                    seq: seq as u64,
-                    source,
-                })?,
-            );
-        }
-        Ok(out)
+        decode_rows(stmt.query_map([seq as i64], seq_body)?)
     }
 
     /// Write one command's events (and optionally a snapshot of the state after them) in one
@@ -317,20 +304,7 @@ impl Store {
             "SELECT seq, body FROM events WHERE type IN ({marks}) ORDER BY seq DESC LIMIT {limit}"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(types.iter()), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, body) = row?;
-            out.push(
-                serde_json::from_str(&body).map_err(|source| StoreError::Decode {
-                    seq: seq as u64,
-                    source,
-                })?,
-            );
-        }
-        Ok(out)
+        decode_rows(stmt.query_map(rusqlite::params_from_iter(types.iter()), seq_body)?)
     }
 
     /// Direct access for the modules that read figures (reports, backup).
@@ -346,6 +320,28 @@ pub struct TicketRow {
     pub label: String,
     pub service: String,
     pub state: String,
+}
+
+/// A row's `(seq, body)`.
+pub(crate) fn seq_body(r: &rusqlite::Row) -> rusqlite::Result<(i64, String)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// Events from `(seq, body)` rows, in the rows' order.
+pub(crate) fn decode_rows(
+    rows: impl Iterator<Item = rusqlite::Result<(i64, String)>>,
+) -> Result<Vec<Stamped>, StoreError> {
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, body) = row?;
+        out.push(
+            serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+                seq: seq as u64,
+                source,
+            })?,
+        );
+    }
+    Ok(out)
 }
 
 fn event_type(e: &Event) -> &'static str {
