@@ -19,6 +19,7 @@ use std::time::Duration;
 
 struct Setup {
     ui: KioskWindow,
+    hub: integra::hub::Hub,
     _kiosk: Rc<Kiosk>,
     _dir: tempfile::TempDir,
     data: std::path::PathBuf,
@@ -51,9 +52,10 @@ fn start(
         inline: true,
     };
     let hub = integra::hub::Hub::new(engine, Some(at)).expect("hub");
-    let k = Kiosk::start(&ui, kiosk::Backend::Local(hub), cfg).expect("kiosk");
+    let k = Kiosk::start(&ui, kiosk::Backend::Local(hub.clone()), cfg).expect("kiosk");
     Setup {
         ui,
+        hub,
         _kiosk: k,
         _dir: dir,
         data,
@@ -353,6 +355,35 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
     assert_eq!(ui.global::<TicketAdapter>().get_number().as_str(), "I-001");
     kiosk::stop();
     drop(rt);
+}
+
+/// The kiosk that runs the hub in its own process follows a change made on the admin pages too.
+fn an_admin_change_reaches_the_hubs_own_kiosk() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let s = start(demo.clone(), monday_9(), None, |_| {});
+    tap(&s.ui, "English");
+    assert!(has(&s.ui, "Legal advice and regularisation"));
+    let mut legal = demo.service(&"legal".into()).expect("legal").clone();
+    legal.name.insert(Lang::En, "Free legal advice".to_string());
+    s.hub
+        .session()
+        .execute(
+            &Command::EditCatalog {
+                edit: integra::core::CatalogEdit::PutService {
+                    service: legal,
+                    counters: None,
+                },
+                by: "coordinator".into(),
+            },
+            monday_9(),
+        )
+        .expect("edit");
+    wait_for("the new name on screen", || {
+        kiosk::pump();
+        has(&s.ui, "Free legal advice")
+    });
+    assert_eq!(screen(&s.ui), Screen::Services);
+    kiosk::stop();
 }
 
 fn display_snapshot(ui: &integra::ui::DisplayWindow, name: &str) {
@@ -1091,6 +1122,7 @@ fn kiosk_scenarios() {
     walk_in_in_three_taps();
     second_kiosk_issues_through_the_hub();
     an_admin_change_reaches_a_kiosk_on_screen();
+    an_admin_change_reaches_the_hubs_own_kiosk();
     lobby_display_follows_the_hub();
     counter_terminal_calls_and_serves();
     closed_service_says_so_and_issues_nothing();
