@@ -22,6 +22,8 @@ const OPS = {
   set_retention: "admin-op-set_retention",
   file: "admin-op-file",
   erase: "admin-op-erase",
+  paired: "admin-op-paired",
+  revoked: "admin-op-revoked",
 };
 let strings = {};
 let catalog = null;
@@ -422,7 +424,7 @@ async function loadAudit() {
     const row = body.insertRow();
     cell(row, new Date(e.at).toLocaleString(lang() || undefined));
     cell(row, t(OPS[e.op] || "admin-op-file").replace("%1", e.target || ""));
-    cell(row, e.op === "file" ? t("admin-op-file-device") : e.by);
+    cell(row, e.op === "file" ? t("admin-op-file-device") : e.by || "–");
   }
 }
 

@@ -76,3 +76,5 @@ admin-op-set_retention = Data kept for: %1 days
 admin-op-file = The catalog file changed and is used again
 admin-op-file-device = the hub, at start
 admin-op-erase = Name and phone erased on request (%1)
+admin-op-paired = Device paired: %1
+admin-op-revoked = Device revoked: %1

@@ -76,3 +76,5 @@ admin-op-set_retention = Conservación de datos: %1 días
 admin-op-file = El archivo del catálogo cambió y se usa de nuevo
 admin-op-file-device = el hub, al arrancar
 admin-op-erase = Nombre y teléfono borrados a petición (%1)
+admin-op-paired = Equipo emparejado: %1
+admin-op-revoked = Equipo revocado: %1

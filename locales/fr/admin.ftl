@@ -76,3 +76,5 @@ admin-op-set_retention = Conservation des données : %1 jours
 admin-op-file = Le fichier du catalogue a changé et sert de nouveau
 admin-op-file-device = le hub, au démarrage
 admin-op-erase = Nom et téléphone effacés à la demande (%1)
+admin-op-paired = Appareil associé : %1
+admin-op-revoked = Appareil révoqué : %1

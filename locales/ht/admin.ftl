@@ -76,3 +76,5 @@ admin-op-set_retention = Kenbe done yo pandan: %1 jou
 admin-op-file = Fichye katalòg la chanje epi yo sèvi avè l ankò
 admin-op-file-device = hub la, lè l kòmanse
 admin-op-erase = Non ak telefòn efase lè moun nan mande (%1)
+admin-op-paired = Aparèy konekte: %1
+admin-op-revoked = Aparèy retire: %1

@@ -76,3 +76,5 @@ admin-op-set_retention = Conservação de dados: %1 dias
 admin-op-file = O ficheiro do catálogo mudou e é usado de novo
 admin-op-file-device = o hub, ao arrancar
 admin-op-erase = Nome e telefone apagados a pedido (%1)
+admin-op-paired = Dispositivo emparelhado: %1
+admin-op-revoked = Dispositivo revogado: %1

@@ -1107,8 +1107,8 @@ struct AuditQuery {
     limit: Option<String>,
 }
 
-/// What was changed on the admin pages and which personal data was erased: when, what, which
-/// device (newest first).
+/// What was changed on the admin pages, which personal data was erased on request, which
+/// devices were paired or revoked: when, what, which device (newest first).
 async fn audit(
     State(hub): State<Hub>,
     headers: HeaderMap,
@@ -1133,7 +1133,7 @@ async fn audit(
         .auth_store()
         .events_of_types(&["catalog_changed", "contact_erased"], limit)
         .map_err(ApiError::internal)?;
-    let entries: Vec<Value> = events
+    let mut entries: Vec<Value> = events
         .iter()
         .filter_map(|e| match &e.event {
             Event::CatalogChanged { edit, by, .. } => Some(json!({
@@ -1172,6 +1172,27 @@ async fn audit(
             _ => None,
         })
         .collect();
+    // Devices paired and revoked (from the devices list, with their dates).
+    let devices = hub.auth_store().devices().map_err(ApiError::internal)?;
+    for d in &devices {
+        let target = format!("{} ({})", d.name, d.role);
+        entries.push(json!({"at": d.created_at, "op": "paired", "target": target, "by": d.name, "kind": "device"}));
+        if let Some(at) = d.revoked_at {
+            entries.push(
+                json!({"at": at, "op": "revoked", "target": target, "by": "", "kind": "device"}),
+            );
+        }
+    }
+    entries.sort_by(|a, b| {
+        let key = |v: &Value| {
+            (
+                v["at"].as_str().unwrap_or("").to_string(),
+                v["seq"].as_u64(),
+            )
+        };
+        key(b).cmp(&key(a))
+    });
+    entries.truncate(limit);
     Ok(Json(json!({ "entries": entries })))
 }
 

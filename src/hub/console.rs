@@ -159,6 +159,8 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-op-file",
     "admin-op-file-device",
     "admin-op-erase",
+    "admin-op-paired",
+    "admin-op-revoked",
 ];
 
 const WEEKDAY_IDS: &[&str] = &[
