@@ -396,14 +396,16 @@ impl Context {
     pub fn current_catalog(&self, store: &crate::store::Store) -> Result<Arc<Catalog>, CliError> {
         let file = self.load_catalog()?;
         let latest = store.events_of_types(&["catalog_changed"], 1)?;
-        Ok(match latest.into_iter().next().map(|e| e.event) {
-            Some(crate::core::Event::CatalogChanged { catalog, base, .. })
-                if base == file.fingerprint() =>
-            {
-                Arc::new(*catalog)
+        let changed = match latest.into_iter().next().map(|e| e.event) {
+            Some(crate::core::Event::CatalogChanged { catalog, base, .. }) => {
+                Some((Arc::new(*catalog), base))
             }
-            _ => file,
-        })
+            _ => None,
+        };
+        Ok(Catalog::in_use(
+            file,
+            changed.as_ref().map(|(c, base)| (c, base.as_str())),
+        ))
     }
 
     pub fn engine(&self) -> Result<Engine, CliError> {

@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 
 /// The demo center, embedded in the binary so that `integra` runs with no file at all.
 pub const DEMO_CATALOG: &str = include_str!("../../assets/demo-center.toml");
@@ -433,6 +434,16 @@ impl Catalog {
         let json = serde_json::to_string(self).unwrap_or_default();
         let digest = Sha256::digest(json.as_bytes());
         digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The catalog in use, given the catalog file and the coordinator's latest catalog with the
+    /// fingerprint of the file it was made from: the coordinator's while the file is unchanged,
+    /// else the file (a technician changed it since).
+    pub fn in_use(file: Arc<Catalog>, changed: Option<(&Arc<Catalog>, &str)>) -> Arc<Catalog> {
+        match changed {
+            Some((c, base)) if base == file.fingerprint() => c.clone(),
+            _ => file,
+        }
     }
 
     /// The embedded demo center.

@@ -119,11 +119,12 @@ impl Queue {
     /// After loading: the coordinator's catalog is used when it was made from this catalog
     /// file; a file changed since is adopted by the shell (see `catalog_file_changed`).
     fn settle_catalog(&mut self) {
-        if let Some(c) = &self.state.catalog
-            && self.state.catalog_base.as_deref() == Some(&self.catalog.fingerprint())
-        {
-            self.catalog = c.clone();
-        }
+        let changed = self
+            .state
+            .catalog
+            .as_ref()
+            .zip(self.state.catalog_base.as_deref());
+        self.catalog = Catalog::in_use(self.catalog.clone(), changed);
     }
 
     /// The catalog file given at load differs from the one the coordinator's changes were
@@ -142,11 +143,7 @@ impl Queue {
     /// Apply an event decided elsewhere (a mirror of another device's queue follows its hub).
     pub fn follow(&mut self, e: &Stamped) {
         self.state.apply_event(e);
-        if let Event::CatalogChanged { .. } = e.event
-            && let Some(c) = &self.state.catalog
-        {
-            self.catalog = c.clone();
-        }
+        self.take_new_catalog(std::slice::from_ref(e));
     }
 
     pub fn state(&self) -> &State {
@@ -296,6 +293,7 @@ impl Queue {
         }
     }
 
+    /// After a `CatalogChanged` event the coordinator's catalog is the one in use.
     fn take_new_catalog(&mut self, events: &[Stamped]) {
         if events
             .iter()

@@ -163,16 +163,6 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-op-revoked",
 ];
 
-const WEEKDAY_IDS: &[&str] = &[
-    "weekday-mon",
-    "weekday-tue",
-    "weekday-wed",
-    "weekday-thu",
-    "weekday-fri",
-    "weekday-sat",
-    "weekday-sun",
-];
-
 pub async fn admin() -> Html<&'static str> {
     Html(include_str!("../../assets/console/admin.html"))
 }
@@ -221,8 +211,16 @@ pub async fn strings(State(hub): State<Hub>, Query(q): Query<LangQuery>) -> Json
         .unwrap_or(default);
     let mut out = Map::new();
     if let Ok(l) = Localizer::new(lang) {
-        for id in FLUENT_IDS.iter().chain(ADMIN_IDS).chain(WEEKDAY_IDS) {
-            out.insert((*id).to_string(), Value::String(l.text(id, None)));
+        let weekdays = (0..7u8)
+            .filter_map(|d| chrono::Weekday::try_from(d).ok())
+            .map(crate::i18n::weekday_id);
+        for id in FLUENT_IDS
+            .iter()
+            .copied()
+            .chain(ADMIN_IDS.iter().copied())
+            .chain(weekdays)
+        {
+            out.insert(id.to_string(), Value::String(l.text(id, None)));
         }
     }
     let langs: Vec<Value> = hub

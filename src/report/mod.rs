@@ -338,14 +338,3 @@ pub fn compute(facts: &Facts, catalog: &Catalog, from: NaiveDate, to: NaiveDate)
         activities,
     }
 }
-
-/// A report's period from words: `day`, `week` or `month` ending on a date.
-pub fn period(kind: &str, end: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let days = match kind {
-        "day" => 1,
-        "week" => 7,
-        "month" => 30,
-        _ => return None,
-    };
-    Some((end - chrono::Duration::days(days - 1), end))
-}

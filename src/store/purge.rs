@@ -102,48 +102,18 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut read = tx.prepare(
-                "SELECT seq, body FROM events WHERE type IN ('appointment_booked', 'signed_up')",
-            )?;
-            let rows: Vec<(i64, String)> = read
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            for (seq, body) in rows {
-                let mut e: Stamped =
-                    serde_json::from_str(&body).map_err(|source| StoreError::Decode {
-                        seq: seq as u64,
-                        source,
-                    })?;
-                if event(&mut e) {
-                    let body = serde_json::to_string(&e).map_err(StoreError::Encode)?;
-                    tx.execute(
-                        "UPDATE events SET body = ?2 WHERE seq = ?1",
-                        params![seq, body],
-                    )?;
-                    done.events += 1;
-                }
-            }
-            let mut read = tx.prepare("SELECT seq, body FROM snapshots")?;
-            let rows: Vec<(i64, String)> = read
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            for (seq, body) in rows {
-                let mut s: State =
-                    serde_json::from_str(&body).map_err(|source| StoreError::Decode {
-                        seq: seq as u64,
-                        source,
-                    })?;
-                if state(&mut s) {
-                    let body = serde_json::to_string(&s).map_err(StoreError::Encode)?;
-                    tx.execute(
-                        "UPDATE snapshots SET body = ?2 WHERE seq = ?1",
-                        params![seq, body],
-                    )?;
-                    done.snapshots += 1;
-                }
-            }
-        }
+        done.events = rewrite(
+            &tx,
+            "SELECT seq, body FROM events WHERE type IN ('appointment_booked', 'signed_up')",
+            "UPDATE events SET body = ?2 WHERE seq = ?1",
+            event,
+        )?;
+        done.snapshots = rewrite(
+            &tx,
+            "SELECT seq, body FROM snapshots",
+            "UPDATE snapshots SET body = ?2 WHERE seq = ?1",
+            state,
+        )?;
         tx.commit()?;
         // Old page images in the WAL go with the checkpoint; VACUUM rewrites the file.
         self.conn.execute_batch(
@@ -151,4 +121,31 @@ impl Store {
         )?;
         Ok(done)
     }
+}
+
+/// Rewrite the JSON bodies of some rows (`select` gives `seq, body`) that `change` alters;
+/// returns how many were rewritten.
+fn rewrite<T: serde::Serialize + serde::de::DeserializeOwned>(
+    tx: &rusqlite::Transaction,
+    select: &str,
+    update: &str,
+    mut change: impl FnMut(&mut T) -> bool,
+) -> Result<usize, StoreError> {
+    let rows: Vec<(i64, String)> = tx
+        .prepare(select)?
+        .query_map([], super::seq_body)?
+        .collect::<Result<_, _>>()?;
+    let mut n = 0;
+    for (seq, body) in rows {
+        let mut value: T = serde_json::from_str(&body).map_err(|source| StoreError::Decode {
+            seq: seq as u64,
+            source,
+        })?;
+        if change(&mut value) {
+            let body = serde_json::to_string(&value).map_err(StoreError::Encode)?;
+            tx.execute(update, params![seq, body])?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -396,7 +396,7 @@ impl Kiosk {
 
     /// The coordinator changed the catalog: use it from now on, and refill what is on screen.
     fn catalog_changed(&self, catalog: Arc<Catalog>) {
-        if **self.catalog.borrow() == *catalog {
+        if Arc::ptr_eq(&self.catalog.borrow(), &catalog) {
             return;
         }
         log::info!("the center catalog changed; the kiosk uses it from now on");
@@ -647,9 +647,7 @@ impl Kiosk {
                 .collect();
             to_ui(Box::new(move || {
                 with_kiosk(|k| {
-                    if **k.catalog.borrow() != *fresh {
-                        *k.catalog.borrow_mut() = fresh;
-                    }
+                    *k.catalog.borrow_mut() = fresh;
                     k.fill_services(tiles)
                 })
             }));
