@@ -30,6 +30,8 @@ let lastSeq = 0;
 let refreshTimer = null;
 let retry = 500;
 let role = null;
+let languages = {};
+let protection = [];
 const ROLE_IDS = {
   kiosk: "console-role-kiosk",
   counter: "console-role-counter",
@@ -73,6 +75,8 @@ async function loadStrings() {
   document.documentElement.lang = data.lang;
   const sel = $("lang");
   sel.innerHTML = "";
+  languages = {};
+  for (const l of data.languages) languages[l.code] = l.name;
   for (const l of data.languages) {
     const o = new Option(l.name, l.code, false, l.code === data.lang);
     sel.add(o);
@@ -152,6 +156,76 @@ function cell(row, text, cls) {
   return td;
 }
 
+function priorityClass(code) {
+  return (catalog && code && catalog.priority.classes.find((c) => c.code === code)) || null;
+}
+
+// The priority class as icon + name (or the appointment time), for a ticket.
+function classBadge(tk) {
+  const span = document.createElement("span");
+  const pc = priorityClass(tk.priority);
+  if (pc) {
+    span.className = "class" + (pc.discreet ? " urgent" : "");
+    const img = document.createElement("img");
+    img.src = "/icons/" + encodeURIComponent(pc.icon) + ".svg";
+    img.alt = "";
+    img.width = 22;
+    img.height = 22;
+    span.append(img, " " + name(pc.name));
+  } else if (tk.priority) {
+    span.className = "class";
+    span.textContent = "★ " + t("console-priority");
+  } else if (tk.appointment_time) {
+    span.textContent = t("console-appointment") + " " + tk.appointment_time;
+  }
+  return span;
+}
+
+// The visitor's language, in its own words.
+function langBadge(tk) {
+  const span = document.createElement("span");
+  span.className = "lang";
+  span.lang = tk.lang;
+  span.textContent = languages[tk.lang] || tk.lang;
+  return span;
+}
+
+function discreetBadge(tk) {
+  if (!tk.discreet) return "";
+  const span = document.createElement("span");
+  span.className = "discreet";
+  span.textContent = "🔒 " + t("console-discreet");
+  return span;
+}
+
+function clock(iso) {
+  const tz = catalog && catalog.center.timezone;
+  try {
+    return new Date(iso).toLocaleTimeString(lang() || "es", { timeZone: tz, hour: "2-digit", minute: "2-digit" });
+  } catch (e) {
+    return new Date(iso).toLocaleTimeString();
+  }
+}
+
+// Urgent protection requests: on every console until a staff member acknowledges them.
+function renderProtection() {
+  const box = $("protection");
+  box.innerHTML = "";
+  for (const a of protection) {
+    const div = document.createElement("div");
+    div.className = "protection-alert";
+    div.dataset.label = a.label;
+    const p = document.createElement("p");
+    p.textContent = t("console-protection-alert").replace("{$ticket}", a.label).replace("{$since}", clock(a.since)).replace("{$lang}", languages[a.lang] || a.lang);
+    const b = document.createElement("button");
+    b.textContent = t("console-acknowledge");
+    b.onclick = () => act("POST", "/api/v1/tickets/" + encodeURIComponent(a.label) + "/acknowledge");
+    div.append(p, b);
+    box.append(div);
+  }
+  box.hidden = protection.length === 0;
+}
+
 function render() {
   if (!view) return;
   const mine = myServices();
@@ -164,8 +238,9 @@ function render() {
     r.dataset.label = tk.label;
     cell(r, tk.label, "label");
     cell(r, serviceName(tk.service));
-    cell(r, tk.priority ? "★ " + t("console-priority") : tk.appointment_time ? t("console-appointment") + " " + tk.appointment_time : "", tk.priority ? "priority" : "");
-    cell(r, tk.waited_minutes + " " + t("console-minutes"));
+    r.insertCell().append(classBadge(tk), discreetBadge(tk));
+    r.insertCell().append(langBadge(tk));
+    cell(r, tk.waited_minutes + " " + t("console-minutes"), "num");
     cell(r, tk.name || "");
   }
   $("waiting-none").hidden = rows.length > 0;
@@ -181,7 +256,10 @@ function render() {
     big.textContent = cur.label;
     const info = document.createElement("div");
     info.textContent = serviceName(cur.service) + " · " + t(STATE_IDS[cur.state] || cur.state) + (cur.name ? " · " + cur.name : "");
-    box.append(big, info);
+    const who = document.createElement("div");
+    who.className = "who";
+    who.append(classBadge(cur), " ", langBadge(cur), " ", discreetBadge(cur));
+    box.append(big, info, who);
   } else {
     const p = document.createElement("p");
     p.textContent = t("console-nobody");
@@ -199,6 +277,8 @@ async function refresh() {
     renderAppointments(a.appointments);
     const al = await api("GET", "/api/v1/alerts");
     renderAlerts(al.alerts);
+    protection = al.protection || [];
+    renderProtection();
     if (role === "admin") renderDevices((await api("GET", "/api/v1/devices")).devices);
   } catch (e) {
     showError(e);
@@ -351,7 +431,11 @@ function connect() {
     } catch (e) {
       return;
     }
-    if (msg.type === "alerts") renderAlerts(msg.alerts);
+    if (msg.type === "alerts") {
+      renderAlerts(msg.alerts);
+      protection = msg.protection || [];
+      renderProtection();
+    }
     else {
       // A coordinator changed the center: new names, services and counters at once.
       if (msg.event && msg.event.type === "catalog_changed" && msg.event.catalog) {

@@ -61,3 +61,6 @@ console-pin-once = Type this PIN on the device within 10 minutes. It works once.
 console-revoke = Disconnect
 console-last-seen = Last seen
 console-admin-pages = Manage the center, reports, personal data and the log of changes
+console-protection-alert = Urgent protection request — ticket { $ticket }, waiting since { $since } ({ $lang }). Take them somewhere private.
+console-acknowledge = Seen, I am on it
+console-discreet = discreet: do not say the service aloud

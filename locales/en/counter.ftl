@@ -16,3 +16,7 @@ counter-offline = No link to the hub: reconnecting…
 counter-state-called = called
 counter-state-serving = being served
 counter-keys = Keyboard: N = call next
+counter-next-up = Next:
+counter-discreet = discreet: do not say the service aloud
+counter-protection-alert = Urgent protection — ticket { $ticket }, since { $since } ({ $lang }). Take them somewhere private.
+counter-acknowledge = Seen

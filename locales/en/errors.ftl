@@ -27,3 +27,4 @@ error-seats-below-signups = { $activity } already has { $seated } people with a 
 error-counter-busy = Counter { $counter } is calling or serving a visitor. Finish that first.
 error-on-waitlist = You are on the waiting list for this activity, without a seat yet. Please ask at reception.
 error-activity-not-today = Your activity is on { $date }, not today.
+error-code-not-for-today = We cannot find that code for today. Please check the numbers and the day on your slip, or ask at reception.

@@ -69,3 +69,7 @@ kiosk-join-waitlist = Join the waitlist
 kiosk-confirm-activity = Your seat is booked
 kiosk-confirm-waitlist = You are number { $position } on the waitlist
 kiosk-confirm-attended = You are checked in. Welcome!
+kiosk-status-open-plain = Open now
+kiosk-ticket-discreet = A staff member will come for you.
+kiosk-ticket-discreet-wait = Please stay nearby: we will call your number.
+kiosk-too-many = One moment, please. Try again in a minute or ask at reception.

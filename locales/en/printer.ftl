@@ -26,3 +26,4 @@ weekday-thu = Thursday
 weekday-fri = Friday
 weekday-sat = Saturday
 weekday-sun = Sunday
+print-discreet = A staff member will come for you. Please stay nearby: we will call your number.

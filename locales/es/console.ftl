@@ -61,3 +61,6 @@ console-pin-once = Escriba este PIN en el equipo antes de 10 minutos. Sirve una 
 console-revoke = Desconectar
 console-last-seen = Visto por última vez
 console-admin-pages = Administrar el centro, informes, datos personales y registro de cambios
+console-protection-alert = Solicitud de protección urgente — turno { $ticket }, esperando desde las { $since } ({ $lang }). Lleve a la persona a un lugar privado.
+console-acknowledge = Enterado, la atiendo
+console-discreet = discreto: no anunciar el servicio

@@ -27,3 +27,4 @@ error-seats-below-signups = { $activity } ya tiene { $seated } personas con plaz
 error-counter-busy = La ventanilla { $counter } está llamando o atendiendo a alguien. Termine primero.
 error-on-waitlist = Está en la lista de espera de esta actividad, todavía sin plaza. Pregunte en recepción.
 error-activity-not-today = Su actividad es el { $date }, no hoy.
+error-code-not-for-today = No encontramos ese código para hoy. Revise los números y el día en su papel, o pregunte en recepción.

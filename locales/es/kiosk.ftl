@@ -69,3 +69,7 @@ kiosk-join-waitlist = Entrar en la lista de espera
 kiosk-confirm-activity = Su cupo está reservado
 kiosk-confirm-waitlist = Usted es el número { $position } en la lista de espera
 kiosk-confirm-attended = Ya está registrada su llegada. ¡Bienvenida, bienvenido!
+kiosk-status-open-plain = Abierto ahora
+kiosk-ticket-discreet = Un miembro del equipo vendrá a buscarle.
+kiosk-ticket-discreet-wait = Quédese cerca: le llamaremos por su número.
+kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.

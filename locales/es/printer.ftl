@@ -26,3 +26,4 @@ weekday-thu = jueves
 weekday-fri = viernes
 weekday-sat = sábado
 weekday-sun = domingo
+print-discreet = Un miembro del equipo vendrá a buscarle. Quédese cerca: le llamaremos por su número.

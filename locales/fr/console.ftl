@@ -61,3 +61,6 @@ console-pin-once = Tapez ce code sur l’appareil dans les 10 minutes. Il ne ser
 console-revoke = Déconnecter
 console-last-seen = Vu pour la dernière fois
 console-admin-pages = Gérer le centre, rapports, données personnelles et journal des modifications
+console-protection-alert = Demande de protection urgente — ticket { $ticket }, en attente depuis { $since } ({ $lang }). Emmenez la personne dans un lieu privé.
+console-acknowledge = Vu, je m’en occupe
+console-discreet = discret : ne pas annoncer le service

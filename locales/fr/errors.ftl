@@ -27,3 +27,4 @@ error-seats-below-signups = { $activity } a déjà { $seated } personnes avec un
 error-counter-busy = Le guichet { $counter } appelle ou reçoit quelqu’un. Terminez d’abord.
 error-on-waitlist = Vous êtes sur la liste d’attente de cette activité, sans place pour l’instant. Demandez à l’accueil.
 error-activity-not-today = Votre activité a lieu le { $date }, pas aujourd’hui.
+error-code-not-for-today = Nous ne trouvons pas ce code pour aujourd’hui. Vérifiez les chiffres et le jour sur votre papier, ou demandez à l’accueil.

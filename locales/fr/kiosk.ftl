@@ -69,3 +69,7 @@ kiosk-join-waitlist = Entrer sur la liste d'attente
 kiosk-confirm-activity = Votre place est réservée
 kiosk-confirm-waitlist = Vous êtes le numéro { $position } sur la liste d'attente
 kiosk-confirm-attended = Votre arrivée est enregistrée. Bienvenue !
+kiosk-status-open-plain = Ouvert maintenant
+kiosk-ticket-discreet = Un membre de l’équipe viendra vous chercher.
+kiosk-ticket-discreet-wait = Restez à proximité : nous appellerons votre numéro.
+kiosk-too-many = Un instant, s’il vous plaît. Réessayez dans une minute ou demandez à l’accueil.

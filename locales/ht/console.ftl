@@ -61,3 +61,6 @@ console-pin-once = Tape PIN sa a sou aparèy la anvan 10 minit. Li mache yon sè
 console-revoke = Dekonekte
 console-last-seen = Dènye fwa yo wè l
 console-admin-pages = Jere sant lan, rapò, done pèsonèl ak jounal chanjman yo
+console-protection-alert = Demann pwoteksyon ijan — tikè { $ticket }, ap tann depi { $since } ({ $lang }). Mennen moun nan yon kote prive.
+console-acknowledge = Mwen wè l, m ap okipe l
+console-discreet = diskrè: pa di sèvis la fò

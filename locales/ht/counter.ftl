@@ -16,3 +16,7 @@ counter-offline = Pa gen koneksyon ak sèvè a: n ap rekonekte…
 counter-state-called = yo rele l
 counter-state-serving = y ap sèvi l
 counter-keys = Klavye: N = rele pwochen moun nan
+counter-next-up = Apre sa:
+counter-discreet = diskrè: pa di sèvis la fò
+counter-protection-alert = Pwoteksyon ijan — tikè { $ticket }, depi { $since } ({ $lang }). Mennen moun nan yon kote prive.
+counter-acknowledge = Mwen wè l

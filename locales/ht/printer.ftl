@@ -26,3 +26,4 @@ weekday-thu = jedi
 weekday-fri = vandredi
 weekday-sat = samdi
 weekday-sun = dimanch
+print-discreet = Yon moun nan ekip la ap vin chèche ou. Rete toupre: n ap rele nimewo ou.

@@ -61,3 +61,6 @@ console-pin-once = Digite este PIN no aparelho em até 10 minutos. Ele só vale 
 console-revoke = Desconectar
 console-last-seen = Visto pela última vez
 console-admin-pages = Gerir o centro, relatórios, dados pessoais e registo de alterações
+console-protection-alert = Pedido de proteção urgente — senha { $ticket }, aguardando desde { $since } ({ $lang }). Leve a pessoa a um lugar reservado.
+console-acknowledge = Ciente, vou atender
+console-discreet = discreto: não anunciar o serviço

@@ -16,3 +16,7 @@ counter-offline = Sem conexão com o servidor: reconectando…
 counter-state-called = chamada
 counter-state-serving = em atendimento
 counter-keys = Teclado: N = chamar o próximo
+counter-next-up = A seguir:
+counter-discreet = discreto: não anunciar o serviço
+counter-protection-alert = Proteção urgente — senha { $ticket }, desde { $since } ({ $lang }). Leve a pessoa a um lugar reservado.
+counter-acknowledge = Ciente

@@ -27,3 +27,4 @@ error-seats-below-signups = { $activity } já tem { $seated } pessoas com lugar 
 error-counter-busy = O balcão { $counter } está a chamar ou a atender alguém. Termine primeiro.
 error-on-waitlist = Está na lista de espera desta atividade, ainda sem lugar. Pergunte na receção.
 error-activity-not-today = A sua atividade é em { $date }, não hoje.
+error-code-not-for-today = Não encontramos esse código para hoje. Confira os números e o dia no seu papel, ou pergunte na recepção.

@@ -26,3 +26,4 @@ weekday-thu = quinta-feira
 weekday-fri = sexta-feira
 weekday-sat = sábado
 weekday-sun = domingo
+print-discreet = Uma pessoa da equipe virá buscar você. Fique por perto: vamos chamar o seu número.

@@ -49,14 +49,35 @@ pub fn run(_ctx: &Context, cmd: CatalogCmd) -> Result<(), CliError> {
                     })
                     .collect();
                 println!(
-                    "  {} {:<12} {} [{}]",
+                    "  {} {:<12} {} [{}]{}",
                     s.prefix,
                     s.code,
                     pick(&s.name, lang, lang),
-                    modes.join(", ")
+                    modes.join(", "),
+                    if s.discreet {
+                        " — discreet: numbers from its letter's service, never named in public"
+                    } else {
+                        ""
+                    }
                 );
             }
             println!("counters: {}", c.counters.len());
+            for k in &c.counters {
+                println!("  {:<4} {} (lobby: {})", k.id.as_str(), k.name, k.public());
+            }
+            let discreet: Vec<&str> = c
+                .priority
+                .classes
+                .iter()
+                .filter(|p| p.discreet)
+                .map(|p| p.code.as_str())
+                .collect();
+            if !discreet.is_empty() {
+                println!(
+                    "discreet priority classes (staff alerted, never shown in public): {}",
+                    discreet.join(", ")
+                );
+            }
             println!("activities: {}", c.activities.len());
             println!(
                 "priority: {} classes, overtaken at most {} times, {} min",

@@ -27,6 +27,53 @@ pub struct Catalog {
     pub counters: Vec<Counter>,
     #[serde(default)]
     pub activities: Vec<Activity>,
+    /// What one kiosk may do in a short time (a kiosk is the device a stranger can reach).
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    pub limits: Limits,
+}
+
+/// Per-kiosk limits, enforced by the hub (staff and admin devices are not limited).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Wrong check-in codes a kiosk may send in a minute; then it waits (429, Retry-After).
+    #[serde(default = "Limits::default_wrong_codes")]
+    pub wrong_codes_per_minute: u32,
+    /// Appointments and activity sign-ups one kiosk may make in an hour.
+    #[serde(default = "Limits::default_bookings")]
+    pub bookings_per_hour: u32,
+    /// Walk-in tickets one kiosk may issue in a minute.
+    #[serde(default = "Limits::default_tickets")]
+    pub tickets_per_minute: u32,
+}
+
+impl Limits {
+    fn default_wrong_codes() -> u32 {
+        5
+    }
+    fn default_bookings() -> u32 {
+        12
+    }
+    fn default_tickets() -> u32 {
+        12
+    }
+    pub fn is_default(&self) -> bool {
+        *self == Limits::default()
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            wrong_codes_per_minute: Limits::default_wrong_codes(),
+            bookings_per_hour: Limits::default_bookings(),
+            tickets_per_minute: Limits::default_tickets(),
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +120,10 @@ pub struct PriorityClassDef {
     pub code: PriorityClass,
     pub icon: String,
     pub name: Localized,
+    /// A class that must never be seen in public (e.g. "urgent protection"): the ticket looks
+    /// ordinary on the display, the slip and the kiosk; staff are alerted at once.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discreet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -100,6 +151,11 @@ pub struct Service {
     /// What to bring to an appointment (printed on the slip).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bring: Localized,
+    /// A service whose visitors may be at risk (e.g. a protection space): its tickets take
+    /// their numbers from the ordinary service with the same letter, and nothing public (lobby
+    /// display, spoken call, slip, kiosk screen) names it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discreet: bool,
 }
 
 impl Service {
@@ -183,8 +239,25 @@ impl AppointmentRules {
 #[serde(deny_unknown_fields)]
 pub struct Counter {
     pub id: CounterId,
+    /// What staff call it (the console, the counter terminal).
     pub name: String,
     pub services: Vec<ServiceCode>,
+    /// What the lobby display shows and the call says (e.g. "Recepción"), when it differs
+    /// from `name`. A counter that serves a discreet service needs one shared with a counter
+    /// that serves ordinary ones, so that its calls look like any other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
+}
+
+impl Counter {
+    /// The name the lobby sees and hears.
+    pub fn public(&self) -> &str {
+        self.public_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -467,6 +540,42 @@ impl Catalog {
         self.priority.classes.iter().find(|c| &c.code == code)
     }
 
+    /// Whether a ticket of this service and class must look ordinary in public.
+    pub fn is_discreet(&self, service: &ServiceCode, class: Option<&PriorityClass>) -> bool {
+        self.service(service).is_some_and(|s| s.discreet)
+            || class
+                .and_then(|c| self.priority_class(c))
+                .is_some_and(|c| c.discreet)
+    }
+
+    /// The ordinary (not discreet) service that owns a ticket letter: what the public is shown
+    /// for a discreet ticket with that letter.
+    pub fn letter_owner(&self, prefix: char) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.prefix == prefix && !s.discreet)
+    }
+
+    /// The service a discreet ticket of `service` with letter `prefix` shows in public.
+    pub fn cover_of(&self, service: &ServiceCode, prefix: char) -> ServiceCode {
+        self.letter_owner(prefix)
+            .map(|s| s.code.clone())
+            .unwrap_or_else(|| service.clone())
+    }
+
+    /// The counter the public is told about: the first counter (in catalog order) with the
+    /// same public name, so that a protected room's calls cannot be told from reception's.
+    pub fn public_counter(&self, id: &CounterId) -> CounterId {
+        let Some(c) = self.counter(id) else {
+            return id.clone();
+        };
+        self.counters
+            .iter()
+            .find(|o| o.public() == c.public())
+            .map(|o| o.id.clone())
+            .unwrap_or_else(|| id.clone())
+    }
+
     /// How many counters serve a service (at least 1, for estimates).
     pub fn counters_serving(&self, code: &ServiceCode) -> usize {
         self.counters
@@ -602,6 +711,8 @@ impl Catalog {
                         s.prefix
                     ),
                 ));
+            } else if s.discreet {
+                // Checked below, once every ordinary letter is known.
             } else if let Some(other) = prefixes.insert(s.prefix, s.code.clone()) {
                 out.push((
                     at("prefix"),
@@ -689,6 +800,33 @@ impl Catalog {
             }
         }
 
+        // Discreet services share the letter of an ordinary walk-in service.
+        for (i, s) in self.services.iter().enumerate() {
+            let takes_tickets = s.takes(Mode::WalkIn) || s.takes(Mode::Appointment);
+            if !s.discreet || !takes_tickets || !s.prefix.is_ascii_uppercase() {
+                continue;
+            }
+            let owner = self
+                .services
+                .iter()
+                .find(|o| !o.discreet && o.prefix == s.prefix && o.takes(Mode::WalkIn));
+            if owner.is_none() {
+                let letters = self
+                    .services
+                    .iter()
+                    .filter(|o| !o.discreet && o.takes(Mode::WalkIn))
+                    .map(|o| format!("{} ({})", o.prefix, o.code))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                out.push((
+                    vec![Seg::Key("services"), Seg::Index(i), Seg::Key("prefix")],
+                    format!(
+                        "a discreet service has no letter of its own: use the letter of an ordinary walk-in service ({letters}), so that its numbers look like that service's"
+                    ),
+                ));
+            }
+        }
+
         // Counters.
         if self.counters.is_empty() {
             out.push((
@@ -723,6 +861,45 @@ impl Catalog {
                         ),
                     ));
                 }
+            }
+        }
+        // A counter that calls discreet tickets must be announced under a name that ordinary
+        // calls use too.
+        let discreet_codes: BTreeSet<&ServiceCode> = self
+            .services
+            .iter()
+            .filter(|s| s.discreet)
+            .map(|s| &s.code)
+            .collect();
+        let ordinary_publics: BTreeSet<&str> = self
+            .counters
+            .iter()
+            .filter(|c| c.services.iter().any(|s| !discreet_codes.contains(s)))
+            .map(Counter::public)
+            .collect();
+        for (i, c) in self.counters.iter().enumerate() {
+            if c.public_name.as_deref().is_some_and(|p| {
+                p.trim().is_empty() || p.chars().count() > 60 || p.chars().any(char::is_control)
+            }) {
+                out.push((
+                    vec![Seg::Key("counters"), Seg::Index(i), Seg::Key("public_name")],
+                    "expected 1 to 60 characters, e.g. \"Recepción\"".into(),
+                ));
+            }
+            let calls_discreet = c.services.iter().any(|s| discreet_codes.contains(s));
+            if calls_discreet && !ordinary_publics.contains(c.public()) {
+                let names = ordinary_publics
+                    .iter()
+                    .map(|n| format!("\"{n}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                out.push((
+                    vec![Seg::Key("counters"), Seg::Index(i), Seg::Key("public_name")],
+                    format!(
+                        "counter '{}' calls a discreet service, so the lobby must not learn its name: give it a public_name that a counter serving ordinary services also shows ({names}), e.g. the reception's",
+                        c.id
+                    ),
+                ));
             }
         }
         for (i, s) in self.services.iter().enumerate() {
@@ -789,6 +966,20 @@ impl Catalog {
                 out.push((
                     at("weekdays"),
                     "give weekdays = [\"tue\", …] or dates = [2026-12-01, …]".into(),
+                ));
+            }
+        }
+
+        // Per-kiosk limits.
+        for (key, v) in [
+            ("wrong_codes_per_minute", self.limits.wrong_codes_per_minute),
+            ("bookings_per_hour", self.limits.bookings_per_hour),
+            ("tickets_per_minute", self.limits.tickets_per_minute),
+        ] {
+            if v == 0 || v > 100_000 {
+                out.push((
+                    vec![Seg::Key("limits"), Seg::Key(key)],
+                    "expected a number from 1 to 100000".into(),
                 ));
             }
         }

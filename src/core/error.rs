@@ -91,6 +91,10 @@ pub enum QueueError {
     },
     #[error("counter '{0}' is calling or serving a visitor: finish that first")]
     CounterBusy(CounterId),
+    /// What a kiosk is told for any check-in code that does not check in today (unknown, of
+    /// another day, used, on the waitlist): one answer, so a kiosk cannot probe for codes.
+    #[error("no appointment or activity for today has the code '{0}'")]
+    CodeNotForToday(String),
 }
 
 impl QueueError {
@@ -125,11 +129,42 @@ impl QueueError {
             QueueError::ActivityInUse { .. } => "error-activity-in-use",
             QueueError::SeatsBelowSignUps { .. } => "error-seats-below-signups",
             QueueError::CounterBusy(_) => "error-counter-busy",
+            QueueError::CodeNotForToday(_) => "error-code-not-for-today",
         }
     }
 
+    /// The refusal a kiosk gets for a check-in: every "this code does not check in today" is
+    /// the same answer, whatever the reason, so that codes cannot be probed from the lobby.
+    /// Other refusals (closed service, and so on) pass unchanged.
+    pub fn for_kiosk_check_in(self, code: &str) -> QueueError {
+        match self {
+            QueueError::UnknownCode(_)
+            | QueueError::NotToday { .. }
+            | QueueError::AlreadyCheckedIn(_)
+            | QueueError::OnWaitlist(_)
+            | QueueError::ActivityNotToday { .. }
+            | QueueError::CodeNotForToday(_) => {
+                QueueError::CodeNotForToday(code.trim().to_string())
+            }
+            other => other,
+        }
+    }
+
+    /// Whether this refusal of a check-in counts as a wrong code (for the per-kiosk limit).
+    pub fn is_wrong_code(&self) -> bool {
+        matches!(
+            self,
+            QueueError::UnknownCode(_)
+                | QueueError::NotToday { .. }
+                | QueueError::AlreadyCheckedIn(_)
+                | QueueError::OnWaitlist(_)
+                | QueueError::ActivityNotToday { .. }
+                | QueueError::CodeNotForToday(_)
+        )
+    }
+
     /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
-    pub const FLUENT_IDS: [&'static str; 28] = [
+    pub const FLUENT_IDS: [&'static str; 29] = [
         "error-unknown-service",
         "error-service-closed",
         "error-no-walk-in",
@@ -158,5 +193,6 @@ impl QueueError {
         "error-activity-in-use",
         "error-seats-below-signups",
         "error-counter-busy",
+        "error-code-not-for-today",
     ];
 }

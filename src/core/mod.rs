@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod edit;
 pub mod error;
 pub mod model;
+pub mod public;
 pub mod queue;
 pub mod tomlpath;
 pub mod types;

@@ -54,7 +54,9 @@ pub enum Command {
         lang: Lang,
         #[serde(default)]
         contact: Contact,
-        /// Randomness from the shell, used to make the short code (the core has no RNG).
+        /// Randomness from the shell, used to make the short code (the core has no RNG). The
+        /// hub draws it itself for every request that comes over the network.
+        #[serde(default)]
         nonce: u64,
     },
     CancelAppointment {
@@ -71,6 +73,7 @@ pub enum Command {
         lang: Lang,
         #[serde(default)]
         contact: Contact,
+        #[serde(default)]
         nonce: u64,
     },
     CancelSignUp {
@@ -163,11 +166,20 @@ pub struct Ticket {
     /// How many times a later ticket was called before it (bounded by the fairness rule).
     #[serde(default)]
     pub overtaken: u32,
+    /// Set for a discreet ticket (a discreet service or class, now or earlier today): the
+    /// ordinary service whose letter it carries, which is all the public may be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<ServiceCode>,
 }
 
 impl Ticket {
     pub fn label(&self) -> String {
         ticket_label(self.prefix, self.number)
+    }
+
+    /// Whether the ticket must look ordinary in public.
+    pub fn is_discreet(&self) -> bool {
+        self.cover.is_some()
     }
 }
 
@@ -264,6 +276,9 @@ pub enum Event {
         ticket: TicketId,
         from: ServiceCode,
         to: ServiceCode,
+        /// Set when the ticket is or becomes discreet: the service the public is shown.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cover: Option<ServiceCode>,
     },
     AppointmentBooked {
         appointment: Appointment,

@@ -306,6 +306,43 @@ impl Queue {
 }
 
 impl State {
+    /// The state as the public may see it (see [`super::public`]): discreet tickets shown as
+    /// ordinary ones of their cover service, counters by their public names, no codes, names
+    /// or phones, no service times of discreet services. The indexes are rebuilt, so the
+    /// result is a consistent state a lobby device can keep following.
+    pub fn for_public(&self, catalog: &Catalog) -> State {
+        let mut s = self.clone();
+        s.waiting.clear();
+        s.at_counter.clear();
+        let ids: Vec<TicketId> = s.tickets.keys().copied().collect();
+        for id in ids {
+            let Some(mut t) = s.tickets.remove(&id) else {
+                continue;
+            };
+            super::public::ticket(&mut t, catalog);
+            t.overtaken = 0;
+            match t.state {
+                TicketState::Waiting => s.index(&t),
+                TicketState::Called | TicketState::Serving => {
+                    if let Some(c) = &t.counter {
+                        s.at_counter.insert(c.clone(), t.id);
+                    }
+                }
+                _ => {}
+            }
+            s.tickets.insert(id, t);
+        }
+        for a in s.appointments.values_mut() {
+            super::public::appointment(a, catalog);
+        }
+        for x in s.signups.values_mut() {
+            super::public::signup(x);
+        }
+        s.durations
+            .retain(|code, _| catalog.service(code).is_none_or(|x| !x.discreet));
+        s
+    }
+
     /// Check that the indexes agree with the tickets: every waiting ticket is indexed exactly
     /// once under its own service, every called or serving ticket sits at exactly one counter,
     /// and nothing else is indexed. Used by the property tests and by `integra doctor`.
@@ -535,9 +572,14 @@ impl State {
             Event::TicketCancelled { ticket, .. } => {
                 self.settle(*ticket, TicketState::Cancelled);
             }
-            Event::TicketTransferred { ticket, to, .. } => {
+            Event::TicketTransferred {
+                ticket, to, cover, ..
+            } => {
                 if let Some(mut t) = self.settle(*ticket, TicketState::Waiting) {
                     t.service = to.clone();
+                    if t.cover.is_none() {
+                        t.cover = cover.clone();
+                    }
                     t.state = TicketState::Waiting;
                     t.counter = None;
                     t.called_at = None;
@@ -862,10 +904,12 @@ impl<'a> Decide<'a> {
                 if &t.service == to {
                     return Err(QueueError::SameService(t.label(), to.clone()));
                 }
+                let discreet = t.is_discreet() || self.catalog.is_discreet(to, t.priority.as_ref());
                 Ok(vec![Event::TicketTransferred {
                     ticket: t.id,
                     from: t.service.clone(),
                     to: to.clone(),
+                    cover: discreet.then(|| self.catalog.cover_of(&t.service, t.prefix)),
                 }])
             }
             Command::BookAppointment {
@@ -1037,6 +1081,10 @@ impl<'a> Decide<'a> {
             }
         }) as u32;
         let view = self.queue_view();
+        let cover = self
+            .catalog
+            .is_discreet(service, priority.as_ref())
+            .then(|| self.catalog.cover_of(service, prefix));
         Event::TicketIssued {
             ticket: Ticket {
                 id: TicketId(self.state.next_ticket),
@@ -1053,6 +1101,7 @@ impl<'a> Decide<'a> {
                 called_at: None,
                 serving_at: None,
                 overtaken: 0,
+                cover,
             },
             ahead,
             wait_minutes: view.estimate(service, ahead),

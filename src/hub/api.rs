@@ -2,8 +2,8 @@
 //! staff console's files. Every error is JSON `{"error": {"code", "message"}}` with a 4xx/5xx
 //! status; a refused request changes nothing.
 
-use super::auth::{self, Action, Role};
-use super::view::{queue_view, redact_event, redact_state};
+use super::auth::{self, Action, Audience, Role};
+use super::view::{queue_view, redact_state, redact_ticket};
 use super::{Hub, console, stream};
 use crate::core::{
     ActivityCode, CatalogEdit, Command, Contact, CounterId, Event, Lang, PriorityClass, QueueError,
@@ -101,6 +101,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/console.css", get(console::style))
         .route("/admin", get(console::admin))
         .route("/admin.js", get(console::admin_script))
+        .route("/icons/{name}", get(icon))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(hub)
@@ -160,6 +161,7 @@ impl ApiError {
             | QueueError::UnknownCounter(_)
             | QueueError::UnknownTicket(_)
             | QueueError::UnknownCode(_)
+            | QueueError::CodeNotForToday(_)
             | QueueError::UnknownActivity(_)
             | QueueError::UnknownPriority(_) => StatusCode::NOT_FOUND,
             QueueError::BadName
@@ -181,6 +183,19 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A kiosk did too much in a short time: 429 with Retry-After and calm words for the
+    /// visitor in their language.
+    fn limited(seconds: i64, lang: Lang) -> ApiError {
+        let message = Localizer::new(lang)
+            .map(|l| l.text("kiosk-too-many", None))
+            .unwrap_or_else(|_| "Please wait a moment and try again, or ask at reception.".into());
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", message);
+        e.retry_after = Some(seconds);
+        e
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
@@ -195,6 +210,15 @@ impl IntoResponse for ApiError {
 }
 
 type ApiResult<T> = Result<T, ApiError>;
+
+/// A service or priority icon (SVG) for the staff console; icons are public artwork.
+async fn icon(Path(name): Path<String>) -> Response {
+    let name = name.trim_end_matches(".svg");
+    match crate::ui::icons::ICONS.iter().find(|(n, _)| *n == name) {
+        Some((_, svg)) => ([(header::CONTENT_TYPE, "image/svg+xml")], svg.to_vec()).into_response(),
+        None => not_found().await.into_response(),
+    }
+}
 
 async fn not_found() -> ApiError {
     ApiError::new(
@@ -325,13 +349,41 @@ fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
     })
 }
 
-fn events_json(events: &[Stamped], role: Role) -> Value {
-    json!(
-        events
-            .iter()
-            .map(|e| redact_event(e, role))
-            .collect::<Vec<_>>()
-    )
+/// A visitor's command (ticket, booking, check-in, sign-up) for a caller. A kiosk is held to
+/// its limits, and a check-in it sends gets one and the same answer for every code that does
+/// not check in today. Staff and admin devices are not limited.
+fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>> {
+    let limited = c.role.limited();
+    let key = format!("device-{}", c.device.id);
+    if limited {
+        hub.kiosk_may(&key, cmd)
+            .map_err(|secs| ApiError::limited(secs, c.lang))?;
+    }
+    let now = hub.now();
+    let result = hub.session().execute(cmd, now);
+    if limited {
+        match &result {
+            Ok(events) => hub.kiosk_did(&key, cmd, Ok(events)),
+            Err(EngineError::Queue(q)) => hub.kiosk_did(&key, cmd, Err(q)),
+            Err(EngineError::Store(_)) => {}
+        }
+    }
+    result.map_err(|e| match e {
+        EngineError::Queue(q) => {
+            let q = match cmd {
+                Command::CheckIn { code } if limited => q.for_kiosk_check_in(code),
+                _ => q,
+            };
+            ApiError::queue(&q, c.lang, hub)
+        }
+        EngineError::Store(e) => ApiError::internal(e),
+    })
+}
+
+/// The events of the caller's own command. They are not redacted: they say what the caller
+/// asked for (its visitor's ticket, the code it must print) and nothing about anyone else.
+fn events_json(events: &[Stamped]) -> Value {
+    json!(events)
 }
 
 // ---------------------------------------------------------------- handlers
@@ -432,8 +484,11 @@ async fn catalog(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<V
 async fn state(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let c = caller(&hub, &headers, None, Action::Read)?;
     blocking(&hub, move |hub| {
-        let mut state = hub.session().queue().state().clone();
-        redact_state(&mut state, c.role);
+        let state = {
+            let s = hub.session();
+            let q = s.queue();
+            redact_state(q.state(), c.role, q.catalog())
+        };
         Ok(Json(json!({"seq": state.seq, "state": state})))
     })
     .await
@@ -455,11 +510,21 @@ async fn command(
     headers: HeaderMap,
     Body(cmd): Body<Command>,
 ) -> ApiResult<Json<Value>> {
+    // Every command named: a new one cannot slip through without a decision on who may send it.
     let action = match &cmd {
         Command::IssueTicket { .. }
         | Command::BookAppointment { .. }
         | Command::CheckIn { .. }
         | Command::SignUp { .. } => Action::Visit,
+        Command::CallNext { .. }
+        | Command::Recall { .. }
+        | Command::StartServing { .. }
+        | Command::Finish { .. }
+        | Command::NoShow { .. }
+        | Command::Cancel { .. }
+        | Command::Transfer { .. }
+        | Command::CancelAppointment { .. }
+        | Command::CancelSignUp { .. } => Action::Serve,
         Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => Action::Admin,
         Command::AdoptCatalog { .. } => {
             return Err(ApiError::new(
@@ -468,10 +533,10 @@ async fn command(
                 "only the hub adopts its catalog file, at start: change the catalog with POST /api/v1/admin/catalog",
             ));
         }
-        _ => Action::Serve,
     };
     let c = caller(&hub, &headers, None, action)?;
-    // Who did it is the caller's device, never what the body says.
+    // Who did it is the caller's device, never what the body says; the randomness of codes is
+    // the hub's, never the caller's.
     let cmd = match cmd {
         Command::EraseContact { code, .. } => Command::EraseContact {
             code,
@@ -481,11 +546,43 @@ async fn command(
             edit,
             by: c.device.name.clone(),
         },
+        Command::BookAppointment {
+            service,
+            date,
+            time,
+            lang,
+            contact,
+            ..
+        } => Command::BookAppointment {
+            service,
+            date,
+            time,
+            lang,
+            contact,
+            nonce: crate::engine::nonce(),
+        },
+        Command::SignUp {
+            activity,
+            date,
+            lang,
+            contact,
+            ..
+        } => Command::SignUp {
+            activity,
+            date,
+            lang,
+            contact,
+            nonce: crate::engine::nonce(),
+        },
         other => other,
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
-        Ok(Json(json!({"events": events_json(&events, c.role)})))
+        let events = if action == Action::Visit {
+            execute_visit(hub, &c, &cmd)?
+        } else {
+            execute(hub, &cmd, c.lang)?
+        };
+        Ok(Json(json!({"events": events_json(&events)})))
     })
     .await
 }
@@ -511,7 +608,7 @@ async fn issue(
         priority: req.priority.map(PriorityClass::new),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute_visit(hub, &c, &cmd)?;
         let issued = events.iter().find_map(|e| match &e.event {
             Event::TicketIssued {
                 ticket,
@@ -521,7 +618,7 @@ async fn issue(
             _ => None,
         });
         let mut body = issued.unwrap_or_else(|| json!({}));
-        body["events"] = events_json(&events, c.role);
+        body["events"] = events_json(&events);
         Ok((StatusCode::CREATED, Json(body)))
     })
     .await
@@ -553,11 +650,16 @@ async fn ticket(
     headers: HeaderMap,
     Path(label): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Read)?;
+    let c = caller(&hub, &headers, None, Action::Read)?;
     blocking(&hub, move |hub| {
         let id = find_ticket(hub, &label)?;
         let s = hub.session();
-        Ok(Json(json!(s.queue().ticket(id))))
+        let q = s.queue();
+        Ok(Json(json!(q.ticket(id).map(|t| redact_ticket(
+            t,
+            c.role,
+            q.catalog()
+        )))))
     })
     .await
 }
@@ -616,21 +718,42 @@ async fn ticket_action(
                 }
             },
             "reprint" => return reprint(hub, id),
+            "acknowledge" => return acknowledge(hub, id, &c),
             other => {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
                     "unknown-action",
                     format!(
-                        "unknown action '{other}': use recall, start, finish, no-show, cancel, transfer or reprint"
+                        "unknown action '{other}': use recall, start, finish, no-show, cancel, transfer, reprint or acknowledge"
                     ),
                 ));
             }
         };
         let events = execute(hub, &cmd, c.lang)?;
         let s = hub.session();
-        Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events, c.role)})))
+        Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events)})))
     })
     .await
+}
+
+/// A staff member has seen an urgent protection request: it stops alerting on every console
+/// and counter; the audit log records who and when.
+fn acknowledge(hub: &Hub, id: TicketId, c: &Caller) -> ApiResult<Json<Value>> {
+    use super::guard::AckError;
+    let ack = hub.acknowledge(id, &c.device.name).map_err(|e| match e {
+        AckError::UnknownTicket => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-ticket",
+            "no such ticket today",
+        ),
+        AckError::NotAProtectionRequest(label) => ApiError::new(
+            StatusCode::CONFLICT,
+            "not-a-protection-request",
+            format!("{label} is not an urgent protection request: there is nothing to acknowledge"),
+        ),
+        AckError::Store(e) => ApiError::internal(e),
+    })?;
+    Ok(Json(json!({"acknowledged": ack})))
 }
 
 fn reprint(hub: &Hub, id: TicketId) -> ApiResult<Json<Value>> {
@@ -684,7 +807,7 @@ async fn call_next(
         Ok(Json(json!({
             "label": t.as_ref().map(|t| t.label()),
             "ticket": t,
-            "events": events_json(&events, c.role),
+            "events": events_json(&events),
         })))
     })
     .await
@@ -809,7 +932,7 @@ async fn book(
         nonce: crate::engine::nonce(),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute_visit(hub, &c, &cmd)?;
         let a = events.iter().find_map(|e| match &e.event {
             Event::AppointmentBooked { appointment } => Some(appointment.clone()),
             _ => None,
@@ -839,12 +962,12 @@ async fn check_in(
         code: req.code.trim().to_string(),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute_visit(hub, &c, &cmd)?;
         let t = events.iter().find_map(|e| match &e.event {
             Event::TicketIssued { ticket, .. } => Some(ticket.clone()),
             _ => None,
         });
-        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "events": events_json(&events, c.role)})))
+        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "events": events_json(&events)})))
     })
     .await
 }
@@ -858,7 +981,7 @@ async fn cancel_appointment(
     let cmd = Command::CancelAppointment { code };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
-        Ok(Json(json!({"events": events_json(&events, c.role)})))
+        Ok(Json(json!({"events": events_json(&events)})))
     })
     .await
 }
@@ -889,7 +1012,7 @@ async fn sign_up(
         nonce: crate::engine::nonce(),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute_visit(hub, &c, &cmd)?;
         let s = events.iter().find_map(|e| match &e.event {
             Event::SignedUp {
                 signup,
@@ -950,15 +1073,20 @@ async fn erase_personal(
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
         Ok(Json(
-            json!({"erased": true, "events": events_json(&events, c.role)}),
+            json!({"erased": true, "events": events_json(&events)}),
         ))
     })
     .await
 }
 
+/// Device alerts for every paired device; the unacknowledged urgent protection requests for
+/// staff only.
 async fn alerts(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Read)?;
-    Ok(Json(json!({"alerts": hub.alerts()})))
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(match c.role.audience() {
+        Audience::Staff => json!({"alerts": hub.alerts(), "protection": hub.protection_alerts()}),
+        Audience::Public => json!({"alerts": hub.alerts()}),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -1172,6 +1300,21 @@ async fn audit(
             _ => None,
         })
         .collect();
+    // Urgent protection requests acknowledged: which staff device, when.
+    let acks = hub
+        .auth_store()
+        .acknowledgements(limit)
+        .map_err(ApiError::internal)?;
+    for a in &acks {
+        entries.push(json!({
+            "at": a.at,
+            "op": "acknowledged",
+            "target": a.label,
+            "by": a.by,
+            "what": format!("urgent protection request {} of {} acknowledged", a.label, a.day),
+            "kind": "safeguarding",
+        }));
+    }
     // Devices paired and revoked (from the devices list, with their dates).
     let devices = hub.auth_store().devices().map_err(ApiError::internal)?;
     for d in &devices {

@@ -32,6 +32,16 @@ pub enum Role {
     Admin,
 }
 
+/// For whom data is redacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Receptionists and coordinators: everything, names included.
+    Staff,
+    /// Devices in the lobby (kiosks, the display): the public view — no names, phones or
+    /// codes, discreet tickets indistinguishable from ordinary ones.
+    Public,
+}
+
 /// What a request wants to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -61,17 +71,37 @@ impl Role {
             .find(|r| r.as_str() == s)
     }
 
-    /// Whether this role may see visitors' names and phone numbers.
-    pub fn sees_personal(self) -> bool {
-        matches!(self, Role::Counter | Role::Admin)
+    /// Whom the role's data is for: staff see everything; lobby devices see the public view.
+    pub fn audience(self) -> Audience {
+        match self {
+            Role::Counter | Role::Admin => Audience::Staff,
+            Role::Kiosk | Role::Display => Audience::Public,
+        }
     }
 
+    /// Whether this role may see visitors' names and phone numbers.
+    pub fn sees_personal(self) -> bool {
+        self.audience() == Audience::Staff
+    }
+
+    /// The table of who may do what: every role and every action named, no catch-all.
     pub fn may(self, action: Action) -> bool {
-        match action {
-            Action::Read => true,
-            Action::Visit => matches!(self, Role::Kiosk | Role::Counter | Role::Admin),
-            Action::Serve => matches!(self, Role::Counter | Role::Admin),
-            Action::Admin => self == Role::Admin,
+        match (self, action) {
+            (Role::Kiosk, Action::Read | Action::Visit) => true,
+            (Role::Kiosk, Action::Serve | Action::Admin) => false,
+            (Role::Display, Action::Read) => true,
+            (Role::Display, Action::Visit | Action::Serve | Action::Admin) => false,
+            (Role::Counter, Action::Read | Action::Visit | Action::Serve) => true,
+            (Role::Counter, Action::Admin) => false,
+            (Role::Admin, Action::Read | Action::Visit | Action::Serve | Action::Admin) => true,
+        }
+    }
+
+    /// Whether the hub limits this device (a kiosk is what a stranger can reach).
+    pub fn limited(self) -> bool {
+        match self {
+            Role::Kiosk => true,
+            Role::Counter | Role::Display | Role::Admin => false,
         }
     }
 }

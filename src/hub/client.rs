@@ -30,6 +30,8 @@ struct Inner {
     on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Called with each live event applied to the mirror (after it was applied).
     on_event: Mutex<Option<EventHook>>,
+    /// Urgent protection requests nobody has acknowledged (staff devices only receive them).
+    protection: Mutex<Vec<super::guard::ProtectionAlert>>,
 }
 
 /// A connection to a remote hub. Cheap to clone.
@@ -66,6 +68,7 @@ impl Remote {
             online: AtomicBool::new(false),
             on_change: Mutex::new(None),
             on_event: Mutex::new(None),
+            protection: Mutex::new(Vec::new()),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -89,6 +92,15 @@ impl Remote {
     /// Read the mirror.
     pub fn with_queue<R>(&self, f: impl FnOnce(&Queue) -> R) -> R {
         f(&lock(&self.inner.mirror))
+    }
+
+    /// The urgent protection requests nobody has acknowledged, as the hub last said.
+    pub fn protection(&self) -> Vec<super::guard::ProtectionAlert> {
+        self.inner
+            .protection
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the event stream is connected now.
@@ -327,6 +339,12 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
                         }
                     } else if e.seq > q.seq() + 1 {
                         return Err(format!("missed events {}..{}", q.seq() + 1, e.seq));
+                    }
+                }
+                Some("alerts") => {
+                    let list = serde_json::from_value(v["protection"].clone()).unwrap_or_default();
+                    if let Ok(mut p) = inner.protection.lock() {
+                        *p = list;
                     }
                 }
                 _ => {}

@@ -77,6 +77,9 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-pin-once",
     "console-revoke",
     "console-last-seen",
+    "console-protection-alert",
+    "console-acknowledge",
+    "console-discreet",
 ];
 
 /// Every Fluent id the admin pages use (a test checks `admin.html` and `admin.js` use exactly

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod console;
 pub mod discovery;
+pub mod guard;
 pub mod stream;
 pub mod view;
 
@@ -71,6 +72,12 @@ pub(crate) struct Inner {
     pub(crate) limiter: Mutex<auth::PairLimiter>,
     /// Paired devices with a stream open now, and when the last one of each closed.
     pub(crate) presence: Mutex<BTreeMap<u64, auth::Presence>>,
+    /// Tickets whose urgent protection request a staff member acknowledged.
+    pub(crate) acknowledged: Mutex<std::collections::BTreeSet<u64>>,
+    /// The protection requests nobody has acknowledged (pushed to staff when they change).
+    pub(crate) protection: Mutex<Vec<guard::ProtectionAlert>>,
+    /// What each kiosk did recently (its limits).
+    pub(crate) kiosk_limits: Mutex<guard::KioskLimits>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -125,6 +132,9 @@ impl Session<'_> {
             // No subscriber is not an error.
             let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));
         }
+        if !events.is_empty() {
+            self.inner.refresh_protection(self.engine.queue());
+        }
         Ok(events)
     }
 }
@@ -138,6 +148,8 @@ pub enum Refusal {
     Remote { code: String, message: String },
     /// The hub cannot be reached or failed (disk, database, network): nothing was done.
     Unavailable(String),
+    /// This kiosk did too much in a short time (its limits): wait this many seconds.
+    Limited(i64),
 }
 
 impl Refusal {
@@ -147,6 +159,7 @@ impl Refusal {
             Refusal::Queue(e) => e.fluent_id().trim_start_matches("error-").to_string(),
             Refusal::Remote { code, .. } => code.clone(),
             Refusal::Unavailable(_) => "unavailable".into(),
+            Refusal::Limited(_) => "too-many-attempts".into(),
         }
     }
 
@@ -156,6 +169,7 @@ impl Refusal {
             Refusal::Queue(e) => l.error(e, catalog),
             Refusal::Remote { message, .. } => message.clone(),
             Refusal::Unavailable(_) => l.text("kiosk-go-to-reception", None),
+            Refusal::Limited(_) => l.text("kiosk-too-many", None),
         }
     }
 }
@@ -172,6 +186,11 @@ pub trait QueueAccess {
     ) -> Result<Vec<Stamped>, Refusal>;
 }
 
+/// The name under which the hub's own kiosk (the one in this process) is limited.
+pub const LOCAL_KIOSK: &str = "kiosk";
+
+/// The kiosk that runs the hub in-process: the same rules as a kiosk on the network (its
+/// limits, one answer for every check-in code that does not check in today).
 impl QueueAccess for Session<'_> {
     fn queue(&self) -> &Queue {
         self.engine.queue()
@@ -183,8 +202,25 @@ impl QueueAccess for Session<'_> {
         now: DateTime<Utc>,
         _lang: crate::core::Lang,
     ) -> Result<Vec<Stamped>, Refusal> {
-        self.execute(cmd, now).map_err(|e| match e {
-            EngineError::Queue(q) => Refusal::Queue(q),
+        let real_now = Utc::now();
+        let catalog = self.engine.queue().catalog().clone();
+        lock(&self.inner.kiosk_limits)
+            .check(LOCAL_KIOSK, cmd, &catalog, real_now)
+            .map_err(Refusal::Limited)?;
+        let result = self.execute(cmd, now);
+        let outcome = match &result {
+            Ok(events) => Ok(events.as_slice()),
+            Err(EngineError::Queue(q)) => Err(q),
+            Err(EngineError::Store(_)) => Ok(&[][..]),
+        };
+        if !matches!(result, Err(EngineError::Store(_))) {
+            lock(&self.inner.kiosk_limits).record(LOCAL_KIOSK, cmd, outcome, real_now);
+        }
+        result.map_err(|e| match e {
+            EngineError::Queue(q) => Refusal::Queue(match cmd {
+                Command::CheckIn { code } => q.for_kiosk_check_in(code),
+                _ => q,
+            }),
             EngineError::Store(e) => {
                 log::error!("the engine failed: {e}");
                 Refusal::Unavailable(e.to_string())
@@ -216,9 +252,18 @@ impl Hub {
                 printer: Mutex::new(None),
                 limiter: Mutex::new(auth::PairLimiter::default()),
                 presence: Mutex::new(BTreeMap::new()),
+                acknowledged: Mutex::new(Default::default()),
+                protection: Mutex::new(Vec::new()),
+                kiosk_limits: Mutex::new(Default::default()),
             }),
         };
+        let acks = hub.auth_store().acknowledgements(100_000)?;
+        lock(&hub.inner.acknowledged).extend(acks.iter().map(|a| a.ticket));
         hub.adopt_changed_catalog_file()?;
+        {
+            let s = hub.session();
+            hub.inner.refresh_protection(s.queue());
+        }
         Ok(hub)
     }
 

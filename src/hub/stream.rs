@@ -5,17 +5,22 @@
 //!   position (`after` absent or 0), is ahead of the hub (a restored database) or too far behind;
 //!   the client replaces what it had.
 //! - `{"type":"event","seq":…,"at":…,"event":{…}}` — each event after N (or M), in order, once.
-//! - `{"type":"alerts","alerts":[…]}` — the current device alerts, after the start and on change.
+//! - `{"type":"alerts","alerts":[…],"protection":[…]}` — to staff devices only (counter,
+//!   admin): the current device alerts and the unacknowledged urgent protection requests, after
+//!   the start and on change. Lobby devices never receive alerts (not even their timing).
+//!
+//! Everything a stream sends goes through the hub's one redaction (`view::redact_event`,
+//! `view::redact_state`) for the stream's role, in every phase: snapshot, replay and live.
 //!
 //! The stream subscribes to the hub's pushes *before* it reads the log under the engine's lock,
 //! and skips pushes it already sent from the log, so nothing is missed or doubled. A client that
 //! falls too far behind is closed with code 4000 and resumes from its last sequence number.
 
 use super::api::{ApiError, caller};
-use super::auth::Action;
+use super::auth::{Action, Audience};
 use super::view::{redact_event, redact_state};
 use super::{Hub, Push, Role};
-use crate::core::Stamped;
+use crate::core::{Catalog, Stamped};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -70,8 +75,8 @@ pub async fn events(
     }))
 }
 
-fn event_msg(e: &Stamped, role: Role) -> String {
-    let e = redact_event(e, role);
+fn event_msg(e: &Stamped, role: Role, catalog: &Catalog) -> String {
+    let e = redact_event(e, role, catalog);
     let mut v = json!(e);
     v["type"] = json!("event");
     v.to_string()
@@ -81,33 +86,50 @@ fn event_msg(e: &Stamped, role: Role) -> String {
 fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u64), String> {
     // Hold the engine's lock only to copy what is needed; serialise after releasing it, so
     // many clients connecting at once never hold up a "call next".
-    let (seq, first) = {
+    let (seq, first, catalog) = {
         let s = hub.session();
         let q = s.queue();
         let seq = q.seq();
+        let catalog = q.catalog().clone();
         match after {
             Some(n) if n > 0 && n <= seq && seq - n <= MAX_REPLAY => {
                 let events = s
                     .store()
                     .events_after(n)
                     .map_err(|e| format!("cannot read the event log: {e}"))?;
-                (seq, Ok(events))
+                (seq, Ok(events), catalog)
             }
-            _ => (seq, Err(q.state().clone())),
+            _ => (seq, Err(q.state().clone()), catalog),
         }
     };
     match first {
-        Ok(events) => Ok((events.iter().map(|e| event_msg(e, role)).collect(), seq)),
-        Err(mut state) => {
-            redact_state(&mut state, role);
+        Ok(events) => Ok((
+            events
+                .iter()
+                .map(|e| event_msg(e, role, &catalog))
+                .collect(),
+            seq,
+        )),
+        Err(state) => {
+            let state = redact_state(&state, role, &catalog);
             let msg = json!({"type": "snapshot", "seq": seq, "state": state});
             Ok((vec![msg.to_string()], seq))
         }
     }
 }
 
+/// The alerts message for a staff stream.
 fn alerts_msg(hub: &Hub) -> String {
-    json!({"type": "alerts", "alerts": hub.alerts()}).to_string()
+    json!({"type": "alerts", "alerts": hub.alerts(), "protection": hub.protection_alerts()})
+        .to_string()
+}
+
+/// Whether a stream of this role gets alerts at all.
+fn gets_alerts(role: Role) -> bool {
+    match role.audience() {
+        Audience::Staff => true,
+        Audience::Public => false,
+    }
 }
 
 async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
@@ -130,7 +152,8 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
             return;
         }
     };
-    for m in first.into_iter().chain(std::iter::once(alerts_msg(hub))) {
+    let alerts = gets_alerts(role).then(|| alerts_msg(hub));
+    for m in first.into_iter().chain(alerts) {
         if socket.send(Message::Text(m.into())).await.is_err() {
             return;
         }
@@ -145,15 +168,17 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
                         continue;
                     }
                     last = e.seq;
-                    if socket.send(Message::Text(event_msg(&e, role).into())).await.is_err() {
+                    let msg = event_msg(&e, role, &hub.catalog());
+                    if socket.send(Message::Text(msg.into())).await.is_err() {
                         return;
                     }
                 }
-                Ok(Push::Alerts(_)) => {
+                Ok(Push::Alerts(_)) if gets_alerts(role) => {
                     if socket.send(Message::Text(alerts_msg(hub).into())).await.is_err() {
                         return;
                     }
                 }
+                Ok(Push::Alerts(_)) => {}
                 Err(RecvError::Lagged(_)) => {
                     let _ = socket
                         .send(Message::Close(Some(CloseFrame {

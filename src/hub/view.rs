@@ -2,52 +2,40 @@
 //! queue as the staff console shows it.
 
 use super::Role;
-use crate::core::{Event, Queue, Stamped, State, TicketState};
+use super::auth::Audience;
+use crate::core::{Catalog, Queue, Stamped, State, Ticket, TicketState};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// Remove what `role` must not see from a state: names and phones unless the role sees
-/// personal data; appointment and sign-up codes for displays.
-pub fn redact_state(state: &mut State, role: Role) {
-    if role.sees_personal() {
-        return;
-    }
-    for a in state.appointments.values_mut() {
-        a.contact = Default::default();
-        if role == Role::Display {
-            a.code.clear();
-        }
-    }
-    for s in state.signups.values_mut() {
-        s.contact = Default::default();
-        if role == Role::Display {
-            s.code.clear();
-        }
+/// The one redaction of the hub: what `role` may see of the state. Staff (counter, admin) see
+/// everything; lobby devices (kiosk, display) see the public view of [`crate::core::public`].
+/// Every route and the event stream go through this function and [`redact_event`].
+pub fn redact_state(state: &State, role: Role, catalog: &Catalog) -> State {
+    match role.audience() {
+        Audience::Staff => state.clone(),
+        Audience::Public => state.for_public(catalog),
     }
 }
 
-/// The same for one event.
-pub fn redact_event(stamped: &Stamped, role: Role) -> Stamped {
-    let mut e = stamped.clone();
-    if role.sees_personal() {
-        return e;
+/// The same for one event (stream, replay, and event lists in answers).
+pub fn redact_event(stamped: &Stamped, role: Role, catalog: &Catalog) -> Stamped {
+    match role.audience() {
+        Audience::Staff => stamped.clone(),
+        Audience::Public => crate::core::public::event(stamped, catalog),
     }
-    match &mut e.event {
-        Event::AppointmentBooked { appointment } => {
-            appointment.contact = Default::default();
-            if role == Role::Display {
-                appointment.code.clear();
-            }
+}
+
+/// The same for one ticket.
+pub fn redact_ticket(t: &Ticket, role: Role, catalog: &Catalog) -> Ticket {
+    let mut t = t.clone();
+    match role.audience() {
+        Audience::Staff => {}
+        Audience::Public => {
+            crate::core::public::ticket(&mut t, catalog);
+            t.overtaken = 0;
         }
-        Event::SignedUp { signup, .. } => {
-            signup.contact = Default::default();
-            if role == Role::Display {
-                signup.code.clear();
-            }
-        }
-        _ => {}
     }
-    e
+    t
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +55,10 @@ pub struct TicketView {
     /// The visitor's first name, when given and when the role may see it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A discreet ticket (staff only; never true for lobby devices): call it to a private
+    /// place, never aloud by its service.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub discreet: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,15 +108,34 @@ fn ticket_view(q: &Queue, t: &crate::core::Ticket, role: Role, now: DateTime<Utc
         name: appointment
             .filter(|_| role.sees_personal())
             .and_then(|a| a.contact.name.clone()),
+        discreet: t.is_discreet(),
     }
 }
 
-/// The queue as staff and displays see it, in the catalog's order.
+/// The queue as staff and displays see it, in the catalog's order. Lobby devices get it built
+/// from the public state (so a discreet ticket counts as one of its cover service).
 pub fn queue_view(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
+    match role.audience() {
+        Audience::Staff => view_of(q, role, now),
+        Audience::Public => {
+            let public = Queue::resume(
+                q.catalog().clone(),
+                q.state().for_public(q.catalog()),
+                std::iter::empty(),
+            );
+            view_of(&public, role, now)
+        }
+    }
+}
+
+fn view_of(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
     let catalog = q.catalog();
+    let public = role.audience() == Audience::Public;
     let services = catalog
         .services
         .iter()
+        // The lobby does not learn that a discreet service has a queue at all.
+        .filter(|s| !(public && s.discreet))
         .map(|s| {
             let status = q.service_status(&s.code, now);
             ServiceView {
@@ -140,13 +151,25 @@ pub fn queue_view(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
             }
         })
         .collect();
+    // The lobby sees counters by their public names, one entry per public name, with the
+    // ordinary services they call.
     let counters = catalog
         .counters
         .iter()
+        .filter(|c| !public || catalog.public_counter(&c.id) == c.id)
         .map(|c| CounterView {
             id: c.id.to_string(),
-            name: c.name.clone(),
-            services: c.services.iter().map(|s| s.to_string()).collect(),
+            name: if public {
+                c.public().to_string()
+            } else {
+                c.name.clone()
+            },
+            services: c
+                .services
+                .iter()
+                .filter(|s| !public || catalog.service(s).is_none_or(|x| !x.discreet))
+                .map(|s| s.to_string())
+                .collect(),
             current: q.current_at(&c.id).map(|t| ticket_view(q, t, role, now)),
         })
         .collect();

@@ -15,6 +15,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "print-people-ahead",
     "print-wait",
     "print-keep",
+    "print-discreet",
     "print-appointment-title",
     "print-appointment-code",
     "print-bring",
@@ -119,6 +120,9 @@ pub struct TicketSlip {
     pub issued: NaiveDateTime,
     pub ahead: u32,
     pub wait_minutes: u32,
+    /// A discreet ticket: the slip names no service and no queue figures, and tells the
+    /// visitor that a staff member will come for them.
+    pub discreet: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,15 +189,21 @@ impl Slip {
             .issued_at
             .with_timezone(&catalog.center.timezone)
             .naive_local();
+        let discreet = ticket.is_discreet();
         Slip::Ticket(TicketSlip {
             center: catalog.center.name.clone(),
             lang: ticket.lang,
-            service: name(ticket.lang),
-            service_default: (ticket.lang != default).then(|| name(default)),
+            service: if discreet {
+                String::new()
+            } else {
+                name(ticket.lang)
+            },
+            service_default: (ticket.lang != default && !discreet).then(|| name(default)),
             label: ticket.label(),
             issued,
-            ahead,
-            wait_minutes,
+            ahead: if discreet { 0 } else { ahead },
+            wait_minutes: if discreet { 0 } else { wait_minutes },
+            discreet,
         })
     }
 
@@ -402,21 +412,28 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
                 .text(&t.label)
                 .bold(false)
                 .size(1, 1);
-            p.size(1, 2)
-                .bold(true)
-                .text(&t.service)
-                .bold(false)
-                .size(1, 1);
-            if let Some(d) = &t.service_default {
-                p.text(d);
+            if t.discreet {
+                p.feed(1);
+                p.bold(true)
+                    .text(&l.text("print-discreet", None))
+                    .bold(false);
+            } else {
+                p.size(1, 2)
+                    .bold(true)
+                    .text(&t.service)
+                    .bold(false)
+                    .size(1, 1);
+                if let Some(d) = &t.service_default {
+                    p.text(d);
+                }
+                p.feed(1);
+                let mut args = FluentArgs::new();
+                args.set("count", FluentValue::from(t.ahead));
+                p.text(&l.text("print-people-ahead", Some(&args)));
+                let mut args = FluentArgs::new();
+                args.set("minutes", FluentValue::from(t.wait_minutes));
+                p.text(&l.text("print-wait", Some(&args)));
             }
-            p.feed(1);
-            let mut args = FluentArgs::new();
-            args.set("count", FluentValue::from(t.ahead));
-            p.text(&l.text("print-people-ahead", Some(&args)));
-            let mut args = FluentArgs::new();
-            args.set("minutes", FluentValue::from(t.wait_minutes));
-            p.text(&l.text("print-wait", Some(&args)));
             p.text(&when(&l, t.issued.date(), t.issued.time()));
             p.rule();
             p.text(&l.text("print-keep", None));

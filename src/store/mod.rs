@@ -8,6 +8,7 @@ pub mod backup;
 pub mod devices;
 pub mod facts;
 pub mod purge;
+pub mod safeguarding;
 
 use crate::core::{Event, Stamped, State, Ticket, TicketState};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -125,12 +126,22 @@ fn migrations() -> Migrations<'static> {
             "ALTER TABLE tickets ADD COLUMN serving_at TEXT;
         CREATE INDEX events_type ON events(type, seq);",
         ),
+        // Safeguarding: which staff device acknowledged an urgent protection request, and when.
+        M::up(
+            "CREATE TABLE acknowledgements (
+            ticket  INTEGER PRIMARY KEY,
+            label   TEXT NOT NULL,
+            day     TEXT NOT NULL,
+            by      TEXT NOT NULL,
+            at      TEXT NOT NULL
+        );",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    3
+    4
 }
 
 pub struct Store {

@@ -8,7 +8,7 @@ use crate::device::gpio::{self, Led};
 use crate::hub::client::Remote;
 use crate::hub::{QueueAccess, Refusal};
 use crate::i18n::Localizer;
-use crate::ui::{CounterAdapter, CounterWindow, ServiceChoice};
+use crate::ui::{CounterAdapter, CounterWindow, ProtectionRow, ServiceChoice, StaffTicket};
 use chrono::{DateTime, Utc};
 use fluent_bundle::{FluentArgs, FluentValue};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -33,7 +33,37 @@ pub const FLUENT_IDS: &[&str] = &[
     "counter-state-called",
     "counter-state-serving",
     "counter-keys",
+    "counter-next-up",
+    "counter-discreet",
+    "counter-protection-alert",
+    "counter-acknowledge",
 ];
+
+/// How many waiting tickets the terminal lists beside the current one.
+pub const NEXT_UP: usize = 3;
+
+/// A ticket as the counter shows it: priority class (icon + name) and the visitor's language.
+fn staff_ticket(
+    t: &crate::core::Ticket,
+    catalog: &crate::core::Catalog,
+    lang: Lang,
+) -> StaffTicket {
+    let fallback = catalog.center.default_language;
+    let class = t.priority.as_ref().and_then(|p| catalog.priority_class(p));
+    StaffTicket {
+        label: t.label().into(),
+        class_name: class
+            .map(|c| pick(&c.name, lang, fallback).to_string())
+            .unwrap_or_default()
+            .into(),
+        class_icon: class
+            .map(|c| crate::ui::icons::image(&c.icon))
+            .unwrap_or_default(),
+        has_class: class.is_some(),
+        lang: t.lang.native_name().into(),
+        discreet: t.is_discreet(),
+    }
+}
 
 thread_local! {
     static COUNTER: RefCell<Option<Rc<Counter>>> = const { RefCell::new(None) };
@@ -111,6 +141,7 @@ impl Counter {
             })
         });
         a.on_reprint(|| with_counter(|c| c.reprint()));
+        a.on_acknowledge(|label| with_counter(|c| c.acknowledge(label.as_str())));
         let weak = ui.as_weak();
         remote.on_change(move || {
             let _ = weak.upgrade_in_event_loop(|_| with_counter(|c| c.refresh()));
@@ -145,6 +176,46 @@ impl Counter {
             args.set("count", FluentValue::from(waiting));
             a.set_waiting_label(l.text("counter-waiting", Some(&args)).into());
             let current = q.current_at(&self.id);
+            if let Some(t) = current {
+                a.set_current(staff_ticket(t, catalog, lang));
+            }
+            // The next ones this counter would call (priority first, then by time).
+            let mut next: Vec<&crate::core::Ticket> = me
+                .map(|c| c.services.iter().flat_map(|s| q.waiting(s)).collect())
+                .unwrap_or_default();
+            next.sort_by_key(|t| (t.priority.is_none(), t.issued_at, t.id));
+            let next: Vec<StaffTicket> = next
+                .into_iter()
+                .take(NEXT_UP)
+                .map(|t| staff_ticket(t, catalog, lang))
+                .collect();
+            a.set_next_up(ModelRc::new(VecModel::from(next)));
+            let tz = catalog.center.timezone;
+            let alerts: Vec<ProtectionRow> = self
+                .remote
+                .protection()
+                .into_iter()
+                .map(|p| {
+                    let mut args = FluentArgs::new();
+                    args.set("ticket", p.label.clone());
+                    args.set(
+                        "since",
+                        p.since.with_timezone(&tz).format("%H:%M").to_string(),
+                    );
+                    args.set(
+                        "lang",
+                        p.lang
+                            .parse::<Lang>()
+                            .map(|l| l.native_name().to_string())
+                            .unwrap_or(p.lang.clone()),
+                    );
+                    ProtectionRow {
+                        label: p.label.into(),
+                        text: l.text("counter-protection-alert", Some(&args)).into(),
+                    }
+                })
+                .collect();
+            a.set_protection(ModelRc::new(VecModel::from(alerts)));
             a.set_has_current(current.is_some());
             a.set_called(current.is_some_and(|t| t.state == TicketState::Called));
             match current {
@@ -196,6 +267,9 @@ impl Counter {
         a.set_cancel_label(t("counter-cancel"));
         a.set_offline_label(t("counter-offline"));
         a.set_keys_label(t("counter-keys"));
+        a.set_next_up_label(t("counter-next-up"));
+        a.set_discreet_label(t("counter-discreet"));
+        a.set_acknowledge_label(t("counter-acknowledge"));
     }
 
     fn run(&self, job: Job) {
@@ -245,6 +319,14 @@ impl Counter {
         if let Some(id) = current {
             self.command(make(id));
         }
+    }
+
+    /// A staff member has seen an urgent protection request.
+    fn acknowledge(&self, label: &str) {
+        let remote = self.remote.clone();
+        let lang = self.l.lang();
+        let path = format!("/api/v1/tickets/{label}/acknowledge");
+        self.run(Box::new(move || remote.post(&path, lang).map(|_| ())));
     }
 
     fn reprint(&self) {

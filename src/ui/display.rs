@@ -39,7 +39,8 @@ pub fn fill(
     let catalog = q.catalog();
     let lang = l.lang();
     let fallback = catalog.center.default_language;
-    // The display role: no names, no codes.
+    // The display role: no names, no codes, discreet tickets as ordinary ones, counters by
+    // their public names (the hub sends only that; the view is built the same way again).
     let view = queue_view(q, Role::Display, now);
     let counter_name = |id: &Option<String>| {
         id.as_ref()
@@ -48,7 +49,7 @@ pub fn fill(
                     .counters
                     .iter()
                     .find(|c| c.id.as_str() == id)
-                    .map(|c| c.name.clone())
+                    .map(|c| c.public().to_string())
                     .unwrap_or_else(|| id.clone())
             })
             .unwrap_or_default()
@@ -168,7 +169,7 @@ impl Display {
                 let counter_name = q
                     .catalog()
                     .counter(counter)
-                    .map(|c| c.name.clone())
+                    .map(|c| c.public().to_string())
                     .unwrap_or_else(|| counter.to_string());
                 a.announce(crate::audio::Call {
                     label: t.label(),

@@ -81,6 +81,10 @@ pub const FLUENT_IDS: &[&str] = &[
     "kiosk-confirm-activity",
     "kiosk-confirm-attended",
     "kiosk-confirm-waitlist",
+    "kiosk-status-open-plain",
+    "kiosk-ticket-discreet",
+    "kiosk-ticket-discreet-wait",
+    "kiosk-too-many",
 ];
 
 /// Letters offered for a first name, in two pages so every key fits at 800×480: plain letters,
@@ -665,6 +669,9 @@ impl Kiosk {
                 let s = catalog.service(&t.code)?;
                 let status = if !t.open {
                     self.t("kiosk-status-closed")
+                } else if s.discreet {
+                    // Nobody in the lobby learns how many wait for a discreet service.
+                    self.t("kiosk-status-open-plain")
                 } else if s.takes(Mode::WalkIn) {
                     self.t_args(
                         "kiosk-status-open",
@@ -869,16 +876,23 @@ impl Kiosk {
         let t = ui.global::<TicketAdapter>();
         t.set_title(self.t("kiosk-ticket-title"));
         t.set_number(label.clone().into());
-        t.set_service(
-            self.cfg
-                .catalog
-                .service(&ticket.service)
-                .map(|s| pick(&s.name, lang, fallback).to_string())
-                .unwrap_or_default()
-                .into(),
-        );
-        t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
-        t.set_wait(self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))]));
+        if ticket.is_discreet() {
+            // Nothing a person looking over the visitor's shoulder could read as "protection":
+            // no service, no class, no queue figures; the visitor learns someone will come.
+            t.set_service(self.t("kiosk-ticket-discreet"));
+            t.set_ahead(self.t("kiosk-ticket-discreet-wait"));
+            t.set_wait(SharedString::new());
+        } else {
+            t.set_service(
+                self.catalog()
+                    .service(&ticket.service)
+                    .map(|s| pick(&s.name, lang, fallback).to_string())
+                    .unwrap_or_default()
+                    .into(),
+            );
+            t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
+            t.set_wait(self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))]));
+        }
         t.set_print_line(self.t("kiosk-ticket-take"));
         t.set_remember_line(self.t_args(
             "kiosk-ticket-remember",

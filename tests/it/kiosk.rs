@@ -493,12 +493,14 @@ fn lobby_display_follows_the_hub() {
     let truth = integra::hub::view::queue_view(hub.session().queue(), Role::Display, monday_9());
     let newest = &truth.recent_calls[0];
     assert_eq!(a.get_current_label().as_str(), newest.label);
-    let counter_name = &demo
+    // The lobby sees a counter's public name (the protected room is "Recepción" like reception).
+    let counter_name = demo
         .counters
         .iter()
         .find(|c| Some(c.id.to_string()) == newest.counter)
         .expect("counter")
-        .name;
+        .public()
+        .to_string();
     assert_eq!(a.get_current_counter().as_str(), counter_name);
     assert_eq!(slint::Model::row_count(&a.get_recent()), 4);
     assert!(a.get_online());

@@ -18,5 +18,6 @@ mod privacy;
 mod props;
 mod queue;
 mod report;
+mod safeguarding;
 mod settings;
 mod store;

@@ -214,6 +214,7 @@ fn ticket(lang: Lang) -> Slip {
             .expect("time"),
         ahead: 4,
         wait_minutes: 25,
+        discreet: false,
     })
 }
 

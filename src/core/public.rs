@@ -1,0 +1,89 @@
+//! What the public may be told: the view of tickets, appointments, sign-ups and events that
+//! devices in the lobby (kiosks, the lobby display) receive. Pure functions of the data and the
+//! catalog, shared by every route and the event stream.
+//!
+//! A discreet ticket (a discreet service or priority class) is shown as an ordinary ticket of
+//! the service whose letter it carries, with no class; every counter is shown as the first
+//! counter with the same public name; appointment and sign-up codes, names and phones are
+//! removed; figures that differ between a discreet ticket and its cover (people ahead, the wait
+//! when issued, who could have been called) are removed for every ticket alike, so that nothing
+//! marks the discreet ones out.
+
+use super::catalog::Catalog;
+use super::model::{Appointment, Event, SignUp, Stamped, Ticket};
+use super::types::Contact;
+
+/// A ticket as the public may see it.
+pub fn ticket(t: &mut Ticket, catalog: &Catalog) {
+    if let Some(cover) = t.cover.take() {
+        t.service = cover;
+        t.priority = None;
+    }
+    if let Some(c) = &t.counter {
+        t.counter = Some(catalog.public_counter(c));
+    }
+}
+
+/// An appointment as the public may see it: no code, name or phone; a discreet service's shown
+/// as the ordinary service whose letter it shares.
+pub fn appointment(a: &mut Appointment, catalog: &Catalog) {
+    a.code.clear();
+    a.contact = Contact::default();
+    if let Some(s) = catalog.service(&a.service).filter(|s| s.discreet) {
+        a.service = catalog.cover_of(&s.code, s.prefix);
+    }
+}
+
+/// A sign-up as the public may see it: no code, name or phone.
+pub fn signup(s: &mut SignUp) {
+    s.code.clear();
+    s.contact = Contact::default();
+}
+
+/// An event as the public may see it. Every kind of event is named here, so that a new one
+/// cannot reach the lobby without a decision on what it may say.
+pub fn event(stamped: &Stamped, catalog: &Catalog) -> Stamped {
+    let mut e = stamped.clone();
+    let counter = |c: &mut super::types::CounterId| *c = catalog.public_counter(c);
+    match &mut e.event {
+        Event::DayStarted { .. } => {}
+        Event::TicketIssued {
+            ticket: t,
+            ahead,
+            wait_minutes,
+        } => {
+            ticket(t, catalog);
+            *ahead = 0;
+            *wait_minutes = 0;
+        }
+        Event::TicketCalled {
+            counter: c, scope, ..
+        } => {
+            counter(c);
+            scope.clear();
+        }
+        Event::TicketRecalled { counter: c, .. }
+        | Event::ServingStarted { counter: c, .. }
+        | Event::TicketFinished { counter: c, .. }
+        | Event::TicketNoShow { counter: c, .. } => counter(c),
+        Event::TicketCancelled { .. } => {}
+        Event::TicketTransferred {
+            from, to, cover, ..
+        } => {
+            if let Some(c) = cover.take() {
+                *from = c.clone();
+                *to = c;
+            }
+        }
+        Event::AppointmentBooked { appointment: a } => appointment(a, catalog),
+        Event::AppointmentCancelled { .. }
+        | Event::AppointmentCheckedIn { .. }
+        | Event::AppointmentMissed { .. } => {}
+        Event::SignedUp { signup: s, .. } => signup(s),
+        Event::SignUpCancelled { .. }
+        | Event::WaitlistPromoted { .. }
+        | Event::SignUpAttended { .. } => {}
+        Event::ContactErased { by, .. } | Event::CatalogChanged { by, .. } => by.clear(),
+    }
+    e
+}
