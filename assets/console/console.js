@@ -194,7 +194,7 @@ function discreetBadge(tk) {
   if (!tk.discreet) return "";
   const span = document.createElement("span");
   span.className = "discreet";
-  span.textContent = "🔒 " + t("console-discreet");
+  span.textContent = t("console-discreet");
   return span;
 }
 

@@ -17,6 +17,6 @@ counter-state-called = called
 counter-state-serving = being served
 counter-keys = Keyboard: N = call next
 counter-next-up = Next:
-counter-discreet = discreet: do not say the service aloud
+counter-discreet = discreet: do not say the service
 counter-protection-alert = Urgent protection — ticket { $ticket }, since { $since } ({ $lang }). Take them somewhere private.
 counter-acknowledge = Seen

@@ -17,6 +17,6 @@ counter-state-called = llamado
 counter-state-serving = en atención
 counter-keys = Teclado: N = llamar al siguiente
 counter-next-up = Siguen:
-counter-discreet = discreto: no anunciar el servicio
+counter-discreet = discreto: no decir el servicio
 counter-protection-alert = Protección urgente — turno { $ticket }, desde las { $since } ({ $lang }). Lleve a la persona a un lugar privado.
 counter-acknowledge = Enterado

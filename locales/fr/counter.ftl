@@ -17,6 +17,6 @@ counter-state-called = appelé
 counter-state-serving = en cours
 counter-keys = Clavier : N = appeler le suivant
 counter-next-up = Ensuite :
-counter-discreet = discret : ne pas annoncer le service
+counter-discreet = discret : ne pas dire le service
 counter-protection-alert = Protection urgente — ticket { $ticket }, depuis { $since } ({ $lang }). Emmenez la personne dans un lieu privé.
 counter-acknowledge = Vu

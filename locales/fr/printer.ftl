@@ -26,4 +26,4 @@ weekday-thu = jeudi
 weekday-fri = vendredi
 weekday-sat = samedi
 weekday-sun = dimanche
-print-discreet = Un membre de l’équipe viendra vous chercher. Restez à proximité : nous appellerons votre numéro.
+print-discreet = Un membre de l'équipe viendra vous chercher. Restez à proximité : nous appellerons votre numéro.

@@ -17,6 +17,6 @@ counter-state-called = yo rele l
 counter-state-serving = y ap sèvi l
 counter-keys = Klavye: N = rele pwochen moun nan
 counter-next-up = Apre sa:
-counter-discreet = diskrè: pa di sèvis la fò
+counter-discreet = diskrè: pa di sèvis la
 counter-protection-alert = Pwoteksyon ijan — tikè { $ticket }, depi { $since } ({ $lang }). Mennen moun nan yon kote prive.
 counter-acknowledge = Mwen wè l

@@ -17,6 +17,6 @@ counter-state-called = chamada
 counter-state-serving = em atendimento
 counter-keys = Teclado: N = chamar o próximo
 counter-next-up = A seguir:
-counter-discreet = discreto: não anunciar o serviço
+counter-discreet = discreto: não dizer o serviço
 counter-protection-alert = Proteção urgente — senha { $ticket }, desde { $since } ({ $lang }). Leve a pessoa a um lugar reservado.
 counter-acknowledge = Ciente

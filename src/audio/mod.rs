@@ -145,6 +145,8 @@ pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, String> {
 pub trait Sink: Send {
     /// Play (or keep) one sound; returns when it has finished.
     fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String>;
+    /// The words about to be spoken (kept by sinks that record what the lobby hears).
+    fn spoken(&mut self, _what: &str, _text: &str) {}
 }
 
 /// The speakers, through ALSA's `aplay` (device from the settings, else the default).
@@ -195,6 +197,20 @@ impl Sink for Files {
         self.count += 1;
         let path = self.dir.join(format!("{:03}-{what}.wav", self.count));
         std::fs::write(&path, wav).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Every spoken text, one line each (`WHAT<TAB>TEXT`), in `spoken.txt`.
+    fn spoken(&mut self, what: &str, text: &str) {
+        use std::io::Write as _;
+        let path = self.dir.join("spoken.txt");
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| writeln!(f, "{what}\t{text}"));
+        if let Err(e) = written {
+            log::warn!("cannot write {}: {e}", path.display());
+        }
     }
 }
 
@@ -256,9 +272,9 @@ impl Announcer {
                             .map(String::as_str)
                             .unwrap_or_else(|| default_voice(lang));
                         let text = call_text(l, &call);
-                        let r = speak_wav(&text, voice).and_then(|w| {
-                            sink.play(&w, &format!("{}-{}", call.label, lang.code()))
-                        });
+                        let what = format!("{}-{}", call.label, lang.code());
+                        sink.spoken(&what, &text);
+                        let r = speak_wav(&text, voice).and_then(|w| sink.play(&w, &what));
                         report(r);
                     }
                 }

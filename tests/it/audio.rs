@@ -116,6 +116,7 @@ fn calls_are_announced_one_after_another_and_recalls_again() {
         let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .expect("dir")
             .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .filter(|n| n.ends_with(".wav"))
             .collect();
         names.sort();
         if names.len() == want.len() {

@@ -544,11 +544,21 @@ fn lobby_display_follows_the_hub() {
         })
         .expect("a call");
     wait_for("the announcement", || {
-        std::fs::read_dir(&sounds).map(|d| d.count()).unwrap_or(0) >= 3
+        std::fs::read_dir(&sounds)
+            .map(|d| {
+                d.filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".wav"))
+                })
+                .count()
+            })
+            .unwrap_or(0)
+            >= 3
     });
     let mut names: Vec<String> = std::fs::read_dir(&sounds)
         .expect("sounds")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".wav"))
         .collect();
     names.sort();
     assert_eq!(names[0], "001-chime.wav");
@@ -1134,5 +1144,402 @@ fn kiosk_scenarios() {
     idle_timeout_forgets_typed_data();
     a_failed_print_keeps_the_number_and_says_remember_it();
     screenshots_of_every_screen_in_every_language();
+    a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip();
+    wrong_codes_at_the_kiosk_are_limited_and_tell_nothing();
+    a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary();
+    the_counter_shows_class_language_and_protection_requests();
     kiosk::stop();
+}
+
+// ---------------------------------------------------------------- safeguarding
+
+fn text_in(lang: Lang, id: &str) -> String {
+    integra::i18n::Localizer::new(lang)
+        .expect("locale")
+        .text(id, None)
+}
+
+/// Any element on the kiosk whose label contains `needle`.
+fn kiosk_shows(ui: &KioskWindow, needle: &str) -> bool {
+    i_slint_backend_testing::ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_predicate({
+            let needle = needle.to_string();
+            move |e| e.accessible_label().is_some_and(|l| l.contains(&needle))
+        })
+        .find_first()
+        .is_some()
+}
+
+/// Everything that would say "protection" to someone in the lobby, in every language.
+fn protection_words(demo: &Catalog) -> Vec<String> {
+    let s = demo.service(&"protection".into()).expect("service");
+    let c = demo.priority_class(&"protection".into()).expect("class");
+    let mut out = vec!["Sala protegida".to_string()];
+    for l in Lang::ALL {
+        out.extend([
+            s.name[&l].clone(),
+            s.description[&l].clone(),
+            c.name[&l].clone(),
+        ]);
+    }
+    out
+}
+
+/// A visitor who needs protection, in each language: an ordinary-looking number (Information's
+/// letter), "a staff member will come for you", and nothing on the screen or the slip that names
+/// the service or the class. Then the class "urgent protection" on another service.
+fn a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let s = start(demo.clone(), monday_9(), None, |_| {});
+    let words = protection_words(&demo);
+    let protection = demo.service(&"protection".into()).expect("service").clone();
+    let mut printed_len = 0;
+    for (i, lang) in Lang::ALL.into_iter().enumerate() {
+        tap(&s.ui, lang.native_name());
+        // The tile is below the fold at 800×480 (the list scrolls): pick it as its tap does.
+        let tiles = s.ui.global::<integra::ui::ServicesAdapter>().get_services();
+        let tile = (0..slint::Model::row_count(&tiles))
+            .filter_map(|i| slint::Model::row_data(&tiles, i))
+            .find(|t| t.code == "protection")
+            .expect("the protection tile");
+        assert_eq!(tile.name.as_str(), protection.name[&lang]);
+        assert_eq!(
+            tile.status.as_str(),
+            text_in(lang, "kiosk-status-open-plain"),
+            "no count of people waiting for protection"
+        );
+        s.ui.global::<integra::ui::ServicesAdapter>()
+            .invoke_pick("protection".into());
+        assert_eq!(screen(&s.ui), Screen::Priority);
+        tap(&s.ui, &text_in(lang, "kiosk-priority-skip"));
+        assert_eq!(screen(&s.ui), Screen::Ticket, "{lang}");
+        let t = s.ui.global::<TicketAdapter>();
+        assert_eq!(t.get_number().as_str(), format!("A-{:03}", i + 1));
+        assert_eq!(
+            t.get_service().as_str(),
+            text_in(lang, "kiosk-ticket-discreet")
+        );
+        assert_eq!(
+            t.get_ahead().as_str(),
+            text_in(lang, "kiosk-ticket-discreet-wait")
+        );
+        for w in &words {
+            assert!(!kiosk_shows(&s.ui, w), "{lang}: '{w}' on the ticket screen");
+        }
+        snapshot(&s.ui, &format!("kiosk-discreet-ticket-800x480-{lang}"));
+        // The slip: printed after the number is shown, and says nothing either.
+        wait_for("the slip", || {
+            std::fs::metadata(&s.preview).is_ok_and(|m| m.len() as usize > printed_len)
+        });
+        let bytes = std::fs::read(&s.preview).expect("preview");
+        let slip = String::from_utf8_lossy(&bytes[printed_len..]).into_owned();
+        printed_len = bytes.len();
+        assert!(slip.contains(&format!("A-{:03}", i + 1)), "{slip}");
+        for w in [
+            "protec", "Protec", "pwotek", "Pwotek", "Espacio", "Espa", "Safe", "Sala",
+        ] {
+            assert!(!slip.contains(w), "{lang}: '{w}' on the slip");
+        }
+        tap(&s.ui, &text_in(lang, "kiosk-done"));
+        assert_eq!(screen(&s.ui), Screen::Welcome);
+    }
+    // A discreet class on an ordinary service: its own letter, no class anywhere.
+    tap(&s.ui, "Español");
+    tap(&s.ui, "Asesoría legal y regularización");
+    tap(&s.ui, "Necesito protección urgente");
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    let t = s.ui.global::<TicketAdapter>();
+    assert_eq!(t.get_number().as_str(), "B-001");
+    assert_eq!(
+        t.get_service().as_str(),
+        text_in(Lang::Es, "kiosk-ticket-discreet")
+    );
+    for w in &words {
+        assert!(!kiosk_shows(&s.ui, w), "'{w}' on the ticket screen");
+    }
+    // The hub knows, and tells staff at once.
+    assert_eq!(s.hub.protection_alerts().len(), 1);
+    assert_eq!(s.hub.protection_alerts()[0].label, "B-001");
+    kiosk::stop();
+}
+
+/// Wrong codes at the kiosk: an unknown code and a code of another day get the same words;
+/// after the limit (5 a minute) the visitor is asked, calmly, to wait a moment.
+fn wrong_codes_at_the_kiosk_are_limited_and_tell_nothing() {
+    let at = local(5, 10, 5);
+    let mut tomorrow = String::new();
+    let s = start(catalog(), at, None, |e| {
+        let events = e
+            .execute(
+                &Command::BookAppointment {
+                    service: "legal".into(),
+                    date: at.with_timezone(&tz()).date_naive() + chrono::Duration::days(1),
+                    time: chrono::NaiveTime::from_hms_opt(10, 30, 0).expect("t"),
+                    lang: Lang::En,
+                    contact: Contact::default(),
+                    nonce: 77,
+                },
+                local(5, 8, 0),
+            )
+            .expect("book");
+        tomorrow = booked(&events).code;
+    });
+    tap(&s.ui, "English");
+    tap(&s.ui, &text_in(Lang::En, "kiosk-appointments"));
+    assert_eq!(screen(&s.ui), Screen::Checkin);
+    let unknown = if tomorrow == "999999" {
+        "999998"
+    } else {
+        "999999"
+    };
+    let type_code = |code: &str| {
+        for _ in 0..6 {
+            tap(&s.ui, &text_in(Lang::En, "kiosk-delete"));
+        }
+        for d in code.chars() {
+            tap(&s.ui, &d.to_string());
+        }
+        tap(&s.ui, &text_in(Lang::En, "kiosk-ok"));
+        assert_eq!(screen(&s.ui), Screen::Checkin);
+        s.ui.global::<integra::ui::CheckinAdapter>()
+            .get_error()
+            .to_string()
+    };
+    let a = type_code(&tomorrow);
+    let b = type_code(unknown);
+    assert_eq!(a, b, "the same words for a code of another day");
+    let expected = integra::i18n::Localizer::new(Lang::En).expect("fr").error(
+        &integra::core::QueueError::CodeNotForToday(String::new()),
+        &catalog(),
+    );
+    assert_eq!(a, expected);
+    for _ in 0..3 {
+        assert_eq!(type_code(unknown), expected);
+    }
+    let limited = type_code(&tomorrow);
+    assert_eq!(limited, text_in(Lang::En, "kiosk-too-many"));
+    snapshot(&s.ui, "kiosk-checkin-too-many-800x480-en");
+    kiosk::stop();
+}
+
+/// A discreet call on the lobby display and in the spoken call, with the display in each
+/// language: the number and "Recepción" (the reception's public name, shared by the protected
+/// room), the service of its letter, never the protection service, its class or the room.
+fn a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary() {
+    use integra::hub::Role;
+    use integra::ui::{DisplayAdapter, DisplayWindow, display::Display};
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir,
+        remote,
+        demo,
+    } = loopback_hub(Role::Display, "Lobby TV");
+    let words = protection_words(&demo);
+    let ui = DisplayWindow::new().expect("display window");
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().expect("show");
+    let sounds = dir.path().join("discreet-sounds");
+    std::fs::create_dir_all(&sounds).expect("sounds");
+    let run = |cmd: Command| hub.session().execute(&cmd, monday_9()).expect("command");
+    let mut expected_lines = 0;
+    for lang in Lang::ALL {
+        integra::ui::display::stop();
+        let announcer = integra::audio::Announcer::start(
+            integra::audio::AnnounceConfig {
+                chime: false,
+                voice: true,
+                center_lang: Lang::Es,
+                voices: Default::default(),
+            },
+            Box::new(integra::audio::Files {
+                dir: sounds.clone(),
+                count: 0,
+            }),
+        );
+        let d = Display::start(&ui, remote.clone(), lang, Some(monday_9()), Some(announcer))
+            .expect("display");
+        // An ordinary visitor at reception, then a visitor for protection in the protected room.
+        run(Command::IssueTicket {
+            service: "info".into(),
+            lang,
+            priority: None,
+        });
+        run(Command::CallNext {
+            counter: "1".into(),
+        });
+        let ordinary = hub
+            .session()
+            .queue()
+            .current_at(&"1".into())
+            .map(|t| t.label())
+            .expect("called");
+        run(Command::IssueTicket {
+            service: "protection".into(),
+            lang,
+            priority: None,
+        });
+        run(Command::CallNext {
+            counter: "5".into(),
+        });
+        let discreet = hub
+            .session()
+            .queue()
+            .current_at(&"5".into())
+            .map(|t| t.label())
+            .expect("called");
+        let seq = hub.session().queue().seq();
+        wait_for("the mirror", || remote.seq() == seq);
+        d.refresh();
+        let a = ui.global::<DisplayAdapter>();
+        assert_eq!(a.get_current_label().as_str(), discreet);
+        assert_eq!(a.get_current_counter().as_str(), "Recepción");
+        let info = &demo.service(&"info".into()).expect("info").name;
+        assert_eq!(
+            a.get_current_service().as_str(),
+            integra::core::pick(info, lang, Lang::Es),
+            "the service of its letter"
+        );
+        for w in &words {
+            assert!(!has_display(&ui, w), "{lang}: '{w}' on the display");
+        }
+        display_snapshot(&ui, &format!("display-discreet-1920x1080-{lang}"));
+        // Heard: the same words as for the ordinary call, but the number.
+        expected_lines += if lang == Lang::Es { 2 } else { 4 };
+        wait_for("the spoken calls", || {
+            std::fs::read_to_string(sounds.join("spoken.txt"))
+                .is_ok_and(|t| t.lines().count() >= expected_lines)
+        });
+        let spoken = std::fs::read_to_string(sounds.join("spoken.txt")).expect("spoken");
+        for l in [lang, Lang::Es] {
+            let said = |label: &str| {
+                spoken
+                    .lines()
+                    .find_map(|line| line.strip_prefix(&format!("{label}-{}\t", l.code())))
+                    .unwrap_or_else(|| panic!("{label} in {l} not spoken: {spoken}"))
+                    .to_string()
+            };
+            let (o, x) = (said(&ordinary), said(&discreet));
+            let number = |label: &str| {
+                label
+                    .trim_start_matches("A-")
+                    .trim_start_matches('0')
+                    .to_string()
+            };
+            assert_eq!(
+                x.replace(&number(&discreet), "#"),
+                o.replace(&number(&ordinary), "#"),
+                "{lang}/{l}: a discreet call sounds like any call at reception"
+            );
+            for w in &words {
+                assert!(!x.contains(w.as_str()), "{l}: '{w}' spoken");
+            }
+            assert!(x.contains("Recepción"), "{x}");
+        }
+        // Finish both, so the next language starts from a quiet lobby.
+        for counter in ["1", "5"] {
+            let id = hub
+                .session()
+                .queue()
+                .current_at(&counter.into())
+                .map(|t| t.id)
+                .expect("called");
+            run(Command::Finish { ticket: id });
+        }
+    }
+    integra::ui::display::stop();
+}
+
+/// The counter terminal shows each ticket's priority class (icon + name) and language, and an
+/// urgent protection request until someone taps "Seen" (which reaches every staff device).
+fn the_counter_shows_class_language_and_protection_requests() {
+    use integra::ui::{CounterAdapter, CounterWindow, counter::Counter};
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir: _dir,
+        remote,
+        demo: _,
+    } = loopback_hub(integra::hub::Role::Counter, "Desk 2");
+    let run = |cmd: Command| hub.session().execute(&cmd, monday_9()).expect("command");
+    run(Command::IssueTicket {
+        service: "legal".into(),
+        lang: Lang::Pt,
+        priority: Some("older".into()),
+    });
+    run(Command::IssueTicket {
+        service: "legal".into(),
+        lang: Lang::Ht,
+        priority: Some("protection".into()),
+    });
+    run(Command::IssueTicket {
+        service: "info".into(),
+        lang: Lang::Fr,
+        priority: None,
+    });
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror and the alert", || {
+        remote.seq() == seq && remote.protection().len() == 1
+    });
+    let ui = CounterWindow::new().expect("counter window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let c = Counter::start(
+        &ui,
+        remote.clone(),
+        "2".into(),
+        Lang::Es,
+        Some(monday_9()),
+        None,
+        true,
+    )
+    .expect("counter");
+    let a = ui.global::<CounterAdapter>();
+    let rows = a.get_protection();
+    assert_eq!(slint::Model::row_count(&rows), 1);
+    let row = slint::Model::row_data(&rows, 0).expect("row");
+    assert_eq!(row.label.as_str(), "B-002");
+    assert!(
+        row.text.contains("B-002") && row.text.contains("Kreyòl ayisyen"),
+        "{}",
+        row.text
+    );
+    let next = a.get_next_up();
+    let first = slint::Model::row_data(&next, 0).expect("next");
+    assert_eq!(first.label.as_str(), "B-001");
+    assert_eq!(first.class_name.as_str(), "Persona mayor");
+    assert!(first.has_class);
+    assert_eq!(first.lang.as_str(), "Português");
+    let second = slint::Model::row_data(&next, 1).expect("next");
+    assert_eq!(second.class_name.as_str(), "Necesito protección urgente");
+    assert!(second.discreet);
+    assert_eq!(second.lang.as_str(), "Kreyòl ayisyen");
+    let third = slint::Model::row_data(&next, 2).expect("next");
+    assert!(!third.has_class);
+    assert_eq!(third.lang.as_str(), "Français");
+    snapshot_counter(&ui, "counter-protection-request-800x480-es");
+    // "Seen": acknowledged at the hub, gone from the terminal.
+    let tap = |label: &str| {
+        let found: Vec<ElementHandle> =
+            ElementHandle::find_by_accessible_label(&ui, label).collect();
+        assert!(!found.is_empty(), "no '{label}' on the counter");
+        found[0].invoke_accessible_default_action();
+    };
+    tap("Enterado");
+    assert!(hub.protection_alerts().is_empty());
+    wait_for("the alert to clear", || remote.protection().is_empty());
+    c.refresh();
+    assert_eq!(slint::Model::row_count(&a.get_protection()), 0);
+    // Called: the current visitor's class and language under the number.
+    tap("Llamar al siguiente");
+    assert_eq!(a.get_current_label().as_str(), "B-001");
+    let cur = a.get_current();
+    assert_eq!(cur.class_name.as_str(), "Persona mayor");
+    assert_eq!(cur.lang.as_str(), "Português");
+    tap("Llamar al siguiente");
+    assert_eq!(a.get_current_label().as_str(), "B-002");
+    assert!(a.get_current().discreet);
+    snapshot_counter(&ui, "counter-discreet-current-800x480-es");
+    integra::ui::counter::stop();
 }
