@@ -237,11 +237,21 @@ function render() {
     const r = body.insertRow();
     r.dataset.label = tk.label;
     cell(r, tk.label, "label");
-    cell(r, serviceName(tk.service));
-    r.insertCell().append(classBadge(tk), discreetBadge(tk));
-    r.insertCell().append(langBadge(tk));
-    cell(r, tk.waited_minutes + " " + t("console-minutes"), "num");
-    cell(r, tk.name || "");
+    // Service, then who: class (icon + name), language, discreet; then minutes and name.
+    const td = r.insertCell();
+    const svc = document.createElement("div");
+    svc.className = "svc";
+    svc.textContent = serviceName(tk.service);
+    const who = document.createElement("div");
+    who.className = "who";
+    who.append(classBadge(tk), " ", langBadge(tk), " ", discreetBadge(tk));
+    td.append(svc, who);
+    const wait = cell(r, tk.waited_minutes + " " + t("console-minutes"), "num");
+    if (tk.name) {
+      const n = document.createElement("div");
+      n.textContent = tk.name;
+      wait.append(n);
+    }
   }
   $("waiting-none").hidden = rows.length > 0;
 

@@ -150,3 +150,78 @@ fn staff_console_in_headless_chromium() {
     assert!(status.success() && log.contains("E2E OK"), "{log}");
     assert!(shot.exists());
 }
+
+/// Safeguarding in the staff console (tests/e2e/safeguarding.mjs): class icon + name and
+/// language on every ticket, the urgent protection alert on two consoles until one acknowledges
+/// it; screenshots at 1024 px.
+#[test]
+fn safeguarding_in_the_staff_console() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_path_buf();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let hub = start_hub(&data, port);
+    let admin = post(
+        &rt,
+        format!("{base}/api/v1/pair"),
+        None,
+        json!({"pin": pin(&data, "admin"), "name": "test admin"}),
+    )["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    for body in [
+        json!({"service": "legal", "lang": "pt", "priority": "older"}),
+        json!({"service": "legal", "lang": "ht", "priority": "protection"}),
+        json!({"service": "info", "lang": "fr"}),
+    ] {
+        post(&rt, format!("{base}/api/v1/tickets"), Some(&admin), body);
+    }
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shots).expect("screens dir");
+    let out = Command::new("node")
+        .arg(e2e.join("safeguarding.mjs"))
+        .env("HUB_URL", &base)
+        .env("PIN_A", pin(&data, "counter"))
+        .env("PIN_B", pin(&data, "counter"))
+        .env("SHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node (apt-get install nodejs)");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && log.contains("E2E OK"),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(shots.join("console-protection-alert-1024-es.png").exists());
+    // The acknowledgement is in the audit log, with the console that made it.
+    let audit: Value = rt.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{base}/api/v1/admin/audit"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("audit")
+            .json()
+            .await
+            .expect("json")
+    });
+    drop(hub);
+    let acks: Vec<&Value> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["op"] == "acknowledged")
+        .collect();
+    assert_eq!(acks.len(), 1, "{audit}");
+    assert_eq!(acks[0]["target"], "B-002");
+    assert_eq!(acks[0]["by"], "Recepción 1");
+}
