@@ -20,6 +20,9 @@ const OPS = {
   remove_activity: "admin-op-remove_activity",
   set_fairness: "admin-op-set_fairness",
   set_retention: "admin-op-set_retention",
+  put_priority_class: "admin-op-put_priority_class",
+  set_limits: "admin-op-set_limits",
+  acknowledged: "admin-op-acknowledged",
   file: "admin-op-file",
   erase: "admin-op-erase",
   paired: "admin-op-paired",
@@ -110,12 +113,27 @@ function render() {
   $("retention").value = catalog.center.retention_days;
   $("max-overtakes").value = catalog.priority.max_overtakes;
   $("max-wait").value = catalog.priority.max_wait_minutes || 0;
+  const limits = catalog.limits || { wrong_codes_per_minute: 5, tickets_per_minute: 12, bookings_per_hour: 12 };
+  $("l-wrong").value = limits.wrong_codes_per_minute;
+  $("l-tickets").value = limits.tickets_per_minute;
+  $("l-bookings").value = limits.bookings_per_hour;
+  const pb = $("classes").tBodies[0];
+  pb.innerHTML = "";
+  for (const c of catalog.priority.classes) {
+    const r = pb.insertRow();
+    r.dataset.code = c.code;
+    cell(r, name(c.name));
+    cell(r, c.discreet ? t("admin-discreet") : "");
+    const td = r.insertCell();
+    button(td, "admin-edit", () => classForm(c));
+  }
   const sb = $("services").tBodies[0];
   sb.innerHTML = "";
   for (const s of catalog.services) {
     const r = sb.insertRow();
+    r.dataset.code = s.code;
     cell(r, s.prefix);
-    cell(r, name(s.name));
+    cell(r, name(s.name) + (s.discreet ? " · " + t("admin-discreet") : ""));
     cell(r, s.modes.map((m) => t(MODES[m])).join(", "));
     const td = r.insertCell();
     button(td, "admin-edit", () => serviceForm(s));
@@ -125,8 +143,9 @@ function render() {
   cb.innerHTML = "";
   for (const c of catalog.counters) {
     const r = cb.insertRow();
+    r.dataset.id = c.id;
     cell(r, c.id);
-    cell(r, c.name);
+    cell(r, c.name + (c.public_name ? " (" + c.public_name + ")" : ""));
     cell(r, c.services.map(serviceName).join(", "));
     const td = r.insertCell();
     button(td, "admin-edit", () => counterForm(c));
@@ -202,6 +221,7 @@ function serviceForm(s) {
   $("s-walk-in").checked = modes.includes("walk-in");
   $("s-appointment").checked = modes.includes("appointment");
   $("s-activity").checked = modes.includes("activity");
+  $("s-discreet").checked = !!(s && s.discreet);
   const texts = $("s-texts");
   clear(texts);
   for (const l of catalog.center.languages) {
@@ -247,6 +267,8 @@ async function saveService(ev) {
   s.icon = $("s-icon").value;
   s.modes = [["s-walk-in", "walk-in"], ["s-appointment", "appointment"], ["s-activity", "activity"]]
     .filter(([id]) => $(id).checked).map(([, m]) => m);
+  if ($("s-discreet").checked) s.discreet = true;
+  else delete s.discreet;
   s.name = {};
   s.description = {};
   for (const i of $("s-texts").querySelectorAll("input")) {
@@ -280,6 +302,7 @@ function counterForm(c) {
   $("c-id").value = c ? c.id : "";
   $("c-id").readOnly = !!c;
   $("c-name").value = c ? c.name : "";
+  $("c-public").value = c && c.public_name ? c.public_name : "";
   const box = $("c-services");
   clear(box);
   for (const s of catalog.services) checkbox(box, s.code, !!c && c.services.includes(s.code), name(s.name));
@@ -292,7 +315,36 @@ async function saveCounter(ev) {
     name: $("c-name").value.trim(),
     services: [...$("c-services").querySelectorAll("input:checked")].map((i) => i.value),
   };
+  const pub = $("c-public").value.trim();
+  if (pub) counter.public_name = pub;
   if (await edit({ op: "put_counter", counter })) $("counter-form").hidden = true;
+}
+
+// A priority class: its names, icon, and whether it is discreet (never shown in public; staff
+// are alerted at once).
+function classForm(c) {
+  editing = c;
+  $("class-form").hidden = false;
+  $("p-class-code").value = c ? c.code : "";
+  $("p-class-code").readOnly = !!c;
+  const icon = $("p-class-icon");
+  icon.innerHTML = "";
+  for (const i of icons) icon.add(new Option(i.name, i.name, false, c && c.icon === i.name));
+  $("p-class-discreet").checked = !!(c && c.discreet);
+  const box = $("p-class-names");
+  clear(box);
+  for (const l of catalog.center.languages) {
+    input(box, t("admin-name") + " (" + l + ")", c ? c.name[l] : "", { maxLength: 80 }).dataset.name = l;
+  }
+  $("class-form").scrollIntoView();
+}
+
+async function saveClass(ev) {
+  ev.preventDefault();
+  const c = { code: $("p-class-code").value.trim(), icon: $("p-class-icon").value, name: {} };
+  for (const i of $("p-class-names").querySelectorAll("input")) c.name[i.dataset.name] = i.value.trim();
+  if ($("p-class-discreet").checked) c.discreet = true;
+  if (await edit({ op: "put_priority_class", class: c })) $("class-form").hidden = true;
 }
 
 function activityForm(a) {
@@ -460,6 +512,20 @@ $("center-form").onsubmit = (ev) => {
   ev.preventDefault();
   edit({ op: "set_retention", days: parseInt($("retention").value, 10) });
 };
+$("limits-form").onsubmit = (ev) => {
+  ev.preventDefault();
+  edit({
+    op: "set_limits",
+    limits: {
+      wrong_codes_per_minute: parseInt($("l-wrong").value, 10),
+      tickets_per_minute: parseInt($("l-tickets").value, 10),
+      bookings_per_hour: parseInt($("l-bookings").value, 10),
+    },
+  });
+};
+$("new-class").onclick = () => classForm(null);
+$("class-form").onsubmit = saveClass;
+$("p-class-cancel").onclick = () => { $("class-form").hidden = true; };
 $("fairness-form").onsubmit = (ev) => {
   ev.preventDefault();
   edit({ op: "set_fairness", max_overtakes: parseInt($("max-overtakes").value, 10), max_wait_minutes: parseInt($("max-wait").value, 10) });

@@ -78,3 +78,17 @@ admin-op-file-device = the hub, at start
 admin-op-erase = Name and phone erased on request (%1)
 admin-op-paired = Device paired: %1
 admin-op-revoked = Device revoked: %1
+admin-limits = What one kiosk may do in a short time (protects against abuse; staff devices have no limit).
+admin-limit-wrong-codes = Wrong codes per minute
+admin-limit-tickets = Tickets per minute
+admin-limit-bookings = Appointments and sign-ups per hour
+admin-discreet-service = Discreet: never named on the lobby screen, in calls or on the slip (uses an ordinary service's letter)
+admin-public-name = Name on the lobby screen and in calls (empty = the same)
+admin-classes = Priorities
+admin-classes-help = A discreet priority (e.g. urgent protection) is never shown in public and alerts staff at once.
+admin-new-class = New priority
+admin-discreet-class = Discreet: never in public; alerts staff at once
+admin-discreet = discreet
+admin-op-put_priority_class = Priority saved: %1
+admin-op-set_limits = Kiosk limits: %1
+admin-op-acknowledged = Protection request acknowledged: %1

@@ -78,3 +78,17 @@ admin-op-file-device = el hub, al arrancar
 admin-op-erase = Nombre y teléfono borrados a petición (%1)
 admin-op-paired = Equipo emparejado: %1
 admin-op-revoked = Equipo revocado: %1
+admin-limits = Lo que un kiosco puede hacer en poco tiempo (protege de abusos; los equipos del personal no tienen límite).
+admin-limit-wrong-codes = Códigos equivocados por minuto
+admin-limit-tickets = Turnos por minuto
+admin-limit-bookings = Citas e inscripciones por hora
+admin-discreet-service = Discreto: nunca se nombra en la pantalla de la sala, al llamar ni en el papel (usa la letra de un servicio común)
+admin-public-name = Nombre en la pantalla de la sala y al llamar (vacío = el mismo)
+admin-classes = Prioridades
+admin-classes-help = Una prioridad discreta (p. ej. protección urgente) nunca se muestra en público y avisa al personal en el acto.
+admin-new-class = Nueva prioridad
+admin-discreet-class = Discreta: nunca en público; avisa al personal al instante
+admin-discreet = discreto
+admin-op-put_priority_class = Prioridad guardada: %1
+admin-op-set_limits = Límites de los kioscos: %1
+admin-op-acknowledged = Solicitud de protección atendida: %1

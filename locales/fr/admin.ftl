@@ -78,3 +78,17 @@ admin-op-file-device = le hub, au démarrage
 admin-op-erase = Nom et téléphone effacés à la demande (%1)
 admin-op-paired = Appareil associé : %1
 admin-op-revoked = Appareil révoqué : %1
+admin-limits = Ce qu’une borne peut faire en peu de temps (protège des abus ; les postes du personnel n’ont pas de limite).
+admin-limit-wrong-codes = Codes erronés par minute
+admin-limit-tickets = Tickets par minute
+admin-limit-bookings = Rendez-vous et inscriptions par heure
+admin-discreet-service = Discret : jamais nommé sur l’écran de la salle, dans les appels ni sur le ticket (utilise la lettre d’un service ordinaire)
+admin-public-name = Nom sur l’écran de la salle et dans les appels (vide = le même)
+admin-classes = Priorités
+admin-classes-help = Une priorité discrète (p. ex. protection urgente) n’est jamais montrée en public et alerte le personnel aussitôt.
+admin-new-class = Nouvelle priorité
+admin-discreet-class = Discrète : jamais en public ; alerte le personnel aussitôt
+admin-discreet = discret
+admin-op-put_priority_class = Priorité enregistrée : %1
+admin-op-set_limits = Limites des bornes : %1
+admin-op-acknowledged = Demande de protection prise en charge : %1

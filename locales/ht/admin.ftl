@@ -78,3 +78,17 @@ admin-op-file-device = hub la, lè l kòmanse
 admin-op-erase = Non ak telefòn efase lè moun nan mande (%1)
 admin-op-paired = Aparèy konekte: %1
 admin-op-revoked = Aparèy retire: %1
+admin-limits = Sa yon kiyòs ka fè nan yon ti tan (pwoteje kont abi; aparèy ekip la pa gen limit).
+admin-limit-wrong-codes = Move kòd pa minit
+admin-limit-tickets = Tikè pa minit
+admin-limit-bookings = Randevou ak enskripsyon pa èdtan
+admin-discreet-service = Diskrè: yo pa janm nonmen l sou ekran sal la, lè y ap rele, ni sou papye a (li sèvi ak lèt yon sèvis òdinè)
+admin-public-name = Non sou ekran sal la ak lè y ap rele (vid = menm non an)
+admin-classes = Priyorite
+admin-classes-help = Yon priyorite diskrè (egz. pwoteksyon ijan) pa janm parèt an piblik epi li avèti ekip la touswit.
+admin-new-class = Nouvo priyorite
+admin-discreet-class = Diskrè: pa janm an piblik; li avèti ekip la touswit
+admin-discreet = diskrè
+admin-op-put_priority_class = Priyorite anrejistre: %1
+admin-op-set_limits = Limit kiyòs yo: %1
+admin-op-acknowledged = Demann pwoteksyon pran an chaj: %1

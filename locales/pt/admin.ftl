@@ -78,3 +78,17 @@ admin-op-file-device = o hub, ao arrancar
 admin-op-erase = Nome e telefone apagados a pedido (%1)
 admin-op-paired = Dispositivo emparelhado: %1
 admin-op-revoked = Dispositivo revogado: %1
+admin-limits = O que um quiosque pode fazer em pouco tempo (protege contra abusos; os equipamentos da equipe não têm limite).
+admin-limit-wrong-codes = Códigos errados por minuto
+admin-limit-tickets = Senhas por minuto
+admin-limit-bookings = Agendamentos e inscrições por hora
+admin-discreet-service = Discreto: nunca aparece na tela da sala, nas chamadas nem no papel (usa a letra de um serviço comum)
+admin-public-name = Nome na tela da sala e nas chamadas (vazio = o mesmo)
+admin-classes = Prioridades
+admin-classes-help = Uma prioridade discreta (ex.: proteção urgente) nunca aparece em público e avisa a equipe na hora.
+admin-new-class = Nova prioridade
+admin-discreet-class = Discreta: nunca em público; avisa a equipe na hora
+admin-discreet = discreto
+admin-op-put_priority_class = Prioridade salva: %1
+admin-op-set_limits = Limites dos quiosques: %1
+admin-op-acknowledged = Pedido de proteção atendido: %1

@@ -673,6 +673,21 @@ impl Catalog {
                     format!("priority class '{}' is listed twice", c.code),
                 ));
             }
+            if !valid_code(c.code.as_str()) {
+                out.push((
+                    [base.clone(), vec![Seg::Key("code")]].concat(),
+                    format!(
+                        "'{}' is not a valid code: use 1 to 32 lowercase letters, digits or '-'",
+                        c.code
+                    ),
+                ));
+            }
+            if c.icon.trim().is_empty() {
+                out.push((
+                    [base.clone(), vec![Seg::Key("icon")]].concat(),
+                    "every priority class needs an icon name".into(),
+                ));
+            }
             check_text(&mut out, [base, vec![Seg::Key("name")]].concat(), &c.name);
         }
 

@@ -3,7 +3,7 @@
 //! applies it to a copy of the catalog, validates the whole result and refuses it with every
 //! problem named, so nothing is ever half-applied.
 
-use super::catalog::{Activity, Catalog, Counter, Service};
+use super::catalog::{Activity, Catalog, Counter, Limits, PriorityClassDef, Service};
 use super::types::{ActivityCode, CounterId, ServiceCode};
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,15 @@ pub enum CatalogEdit {
     /// Days after which names and phone numbers are erased.
     SetRetention {
         days: u32,
+    },
+    /// Add a priority class, or replace the one with the same code (its names, icon, and
+    /// whether it is discreet).
+    PutPriorityClass {
+        class: PriorityClassDef,
+    },
+    /// What one kiosk may do in a short time.
+    SetLimits {
+        limits: Limits,
     },
 }
 
@@ -117,6 +126,13 @@ impl CatalogEdit {
                 c.priority.max_wait_minutes = *max_wait_minutes;
             }
             CatalogEdit::SetRetention { days } => c.center.retention_days = *days,
+            CatalogEdit::PutPriorityClass { class } => {
+                match c.priority.classes.iter_mut().find(|x| x.code == class.code) {
+                    Some(x) => *x = class.clone(),
+                    None => c.priority.classes.push(class.clone()),
+                }
+            }
+            CatalogEdit::SetLimits { limits } => c.limits = *limits,
         }
         Ok(c)
     }
@@ -139,6 +155,18 @@ impl CatalogEdit {
                 format!("{max_overtakes} / {max_wait_minutes} min"),
             ),
             CatalogEdit::SetRetention { days } => ("set_retention", days.to_string()),
+            CatalogEdit::PutPriorityClass { class } => {
+                ("put_priority_class", class.code.to_string())
+            }
+            CatalogEdit::SetLimits { limits } => (
+                "set_limits",
+                format!(
+                    "{} / {} / {}",
+                    limits.wrong_codes_per_minute,
+                    limits.tickets_per_minute,
+                    limits.bookings_per_hour
+                ),
+            ),
         }
     }
 
@@ -180,6 +208,15 @@ impl CatalogEdit {
                 "fairness bound set: overtaken at most {max_overtakes} times, {max_wait_minutes} min"
             ),
             CatalogEdit::SetRetention { days } => format!("retention set to {days} days"),
+            CatalogEdit::PutPriorityClass { class } => format!(
+                "priority class {} saved{}",
+                class.code,
+                if class.discreet { " (discreet)" } else { "" }
+            ),
+            CatalogEdit::SetLimits { limits } => format!(
+                "kiosk limits set: {} wrong codes a minute, {} tickets a minute, {} bookings an hour",
+                limits.wrong_codes_per_minute, limits.tickets_per_minute, limits.bookings_per_hour
+            ),
         }
     }
 }

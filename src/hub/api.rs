@@ -1198,6 +1198,7 @@ async fn edit_catalog(
     // Icons are the shell's (embedded files): an unknown name is refused here.
     let icon = match &edit {
         CatalogEdit::PutService { service, .. } => Some(service.icon.as_str()),
+        CatalogEdit::PutPriorityClass { class } => Some(class.icon.as_str()),
         _ => None,
     };
     if let Some(icon) = icon

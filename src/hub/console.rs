@@ -164,6 +164,20 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-op-erase",
     "admin-op-paired",
     "admin-op-revoked",
+    "admin-limits",
+    "admin-limit-wrong-codes",
+    "admin-limit-tickets",
+    "admin-limit-bookings",
+    "admin-discreet-service",
+    "admin-public-name",
+    "admin-classes",
+    "admin-classes-help",
+    "admin-new-class",
+    "admin-discreet-class",
+    "admin-discreet",
+    "admin-op-put_priority_class",
+    "admin-op-set_limits",
+    "admin-op-acknowledged",
 ];
 
 pub async fn admin() -> Html<&'static str> {

@@ -83,6 +83,43 @@ try {
   const who = await a.textContent("#current .who");
   if (!who.includes("Necesito protección urgente") || !who.includes("Kreyòl ayisyen") || !who.includes("discreto")) throw new Error("current: " + who);
   await a.screenshot({ path: process.env.SHOT_DIR + "/console-discreet-current-1024-es.png", fullPage: true });
+
+  step("the coordinator makes a priority discreet on the admin pages; consoles alert at once");
+  const adm = await desk(process.env.ADMIN_PIN, "Coordinación", 1280);
+  await adm.goto(url + "/admin");
+  await adm.waitForSelector("#pages:not([hidden])");
+  await adm.click('#classes tr[data-code="pregnant"] button');
+  await adm.waitForSelector("#class-form:not([hidden])");
+  if (await adm.isChecked("#p-class-discreet")) throw new Error("pregnant starts discreet");
+  await adm.check("#p-class-discreet");
+  await adm.click("#class-form button[type=submit]");
+  await adm.waitForSelector("#class-form", { state: "hidden" });
+  await adm.waitForFunction(() => document.querySelector('#classes tr[data-code="pregnant"]').textContent.includes("discreto"));
+  // A new ticket of that class now alerts every console.
+  const issued = await adm.evaluate(async () => {
+    const r = await fetch("/api/v1/tickets", { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer " + localStorage.getItem("integra.token") }, body: JSON.stringify({ service: "legal", lang: "es", priority: "pregnant" }) });
+    return (await r.json()).label;
+  });
+  for (const p of [a, b]) await p.waitForSelector(`.protection-alert[data-label="${issued}"]`);
+
+  step("a protected room cannot lose its public name");
+  await adm.click('#counters tr[data-id="5"] button');
+  await adm.waitForSelector("#counter-form:not([hidden])");
+  if ((await adm.inputValue("#c-public")) !== "Recepción") throw new Error("public name not shown");
+  await adm.fill("#c-public", "");
+  await adm.click("#counter-form button[type=submit]");
+  await adm.waitForFunction(() => document.querySelector("#error").textContent.includes("public_name"));
+  await adm.click("#c-cancel");
+  step("the kiosk limits are set on the admin pages");
+  await adm.fill("#l-tickets", "30");
+  await adm.click("#limits-form button[type=submit]");
+  await adm.waitForFunction(() => document.querySelector("#ok").textContent.length > 3);
+  const limits = await adm.evaluate(async () => {
+    const r = await fetch("/api/v1/catalog", { headers: { Authorization: "Bearer " + localStorage.getItem("integra.token") } });
+    return (await r.json()).limits;
+  });
+  if (!limits || limits.tickets_per_minute !== 30) throw new Error("limits: " + JSON.stringify(limits));
+  await adm.screenshot({ path: process.env.SHOT_DIR + "/admin-safeguarding-1280-es.png", fullPage: true });
   if (failed) throw new Error("page errors or outside requests (see above)");
   console.log("E2E OK");
 } catch (e) {

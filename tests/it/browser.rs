@@ -191,6 +191,7 @@ fn safeguarding_in_the_staff_console() {
         .env("HUB_URL", &base)
         .env("PIN_A", pin(&data, "counter"))
         .env("PIN_B", pin(&data, "counter"))
+        .env("ADMIN_PIN", pin(&data, "admin"))
         .env("SHOT_DIR", &shots)
         .env("CHROMIUM", &chromium)
         .output()
@@ -222,6 +223,16 @@ fn safeguarding_in_the_staff_console() {
         .filter(|e| e["op"] == "acknowledged")
         .collect();
     assert_eq!(acks.len(), 1, "{audit}");
+    let ops: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["op"].as_str())
+        .collect();
+    assert!(
+        ops.contains(&"put_priority_class") && ops.contains(&"set_limits"),
+        "{ops:?}"
+    );
     assert_eq!(acks[0]["target"], "B-002");
     assert_eq!(acks[0]["by"], "Recepción 1");
 }
