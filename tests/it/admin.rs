@@ -71,6 +71,15 @@ async fn bad_admin_input_changes_nothing() {
     no_capacity["appointments"]["weekdays"] = json!({"wed": {"slot_minutes": 30, "capacity": 0}});
     let mut bad_hours = service_json(&cat, "info");
     bad_hours["hours"]["mon"] = json!(["17:00-08:00"]);
+    let mut own_letter = service_json(&cat, "protection");
+    own_letter["prefix"] = json!("H");
+    let mut protection_room = json!(cat.counter(&"5".into()).expect("counter 5"));
+    protection_room
+        .as_object_mut()
+        .expect("object")
+        .remove("public_name");
+    let mut bad_class_icon = json!(cat.priority_class(&"older".into()).expect("older"));
+    bad_class_icon["icon"] = json!("rocket");
     let mut no_seats = json!(cat.activity(&"spanish".into()).expect("spanish"));
     no_seats["seats"] = json!(0);
     let mut one_seat_for_two = json!(cat.activity(&"sewing".into()).expect("sewing"));
@@ -151,6 +160,26 @@ async fn bad_admin_input_changes_nothing() {
             body: json!({"op": "put_activity", "activity": one_seat_for_two}),
             status: 409,
             says: "already has 2 people with a seat on 07/01/2026",
+        },
+        Bad {
+            body: json!({"op": "put_service", "service": own_letter}),
+            status: 422,
+            says: "services[7].prefix",
+        },
+        Bad {
+            body: json!({"op": "put_counter", "counter": protection_room}),
+            status: 422,
+            says: "counters[4].public_name",
+        },
+        Bad {
+            body: json!({"op": "put_priority_class", "class": bad_class_icon}),
+            status: 422,
+            says: "rocket",
+        },
+        Bad {
+            body: json!({"op": "set_limits", "limits": {"wrong_codes_per_minute": 0, "tickets_per_minute": 12, "bookings_per_hour": 12}}),
+            status: 422,
+            says: "limits.wrong_codes_per_minute",
         },
         Bad {
             body: json!({"op": "set_retention", "days": 0}),
