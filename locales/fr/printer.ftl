@@ -27,3 +27,4 @@ weekday-fri = vendredi
 weekday-sat = samedi
 weekday-sun = dimanche
 print-discreet = Un membre de l'équipe viendra vous chercher. Restez à proximité : nous appellerons votre numéro.
+print-discreet-appointment = Un membre de l'équipe vous recevra.

@@ -16,6 +16,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "print-wait",
     "print-keep",
     "print-discreet",
+    "print-discreet-appointment",
     "print-appointment-title",
     "print-appointment-code",
     "print-bring",
@@ -134,6 +135,8 @@ pub struct AppointmentSlip {
     pub date: NaiveDate,
     pub time: NaiveTime,
     pub bring: Option<String>,
+    /// An appointment of a discreet service: the slip names no service and nothing to bring.
+    pub discreet: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -211,18 +214,23 @@ impl Slip {
     pub fn for_appointment(catalog: &crate::core::Catalog, a: &crate::core::Appointment) -> Slip {
         let default = catalog.center.default_language;
         let service = catalog.service(&a.service);
+        let discreet = service.is_some_and(|s| s.discreet);
+        let service = service.filter(|_| !discreet);
         Slip::Appointment(AppointmentSlip {
             center: catalog.center.name.clone(),
             lang: a.lang,
             code: a.code.clone(),
-            service: service
-                .map(|s| pick(&s.name, a.lang, default).to_string())
-                .unwrap_or_else(|| a.service.to_string()),
+            service: match service {
+                Some(s) => pick(&s.name, a.lang, default).to_string(),
+                None if discreet => String::new(),
+                None => a.service.to_string(),
+            },
             date: a.date,
             time: a.time,
             bring: service
                 .filter(|s| !s.bring.is_empty())
                 .map(|s| pick(&s.bring, a.lang, default).to_string()),
+            discreet,
         })
     }
 
@@ -447,11 +455,17 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.center(true).bold(true).text(&a.center).bold(false);
             p.rule();
             p.text(&l.text("print-appointment-title", None));
-            p.size(1, 2)
-                .bold(true)
-                .text(&a.service)
-                .bold(false)
-                .size(1, 1);
+            if a.discreet {
+                p.bold(true)
+                    .text(&l.text("print-discreet-appointment", None))
+                    .bold(false);
+            } else {
+                p.size(1, 2)
+                    .bold(true)
+                    .text(&a.service)
+                    .bold(false)
+                    .size(1, 1);
+            }
             p.text(&when(&l, a.date, a.time));
             p.feed(1);
             p.text(&l.text("print-appointment-code", None));

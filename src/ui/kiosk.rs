@@ -1312,12 +1312,13 @@ impl Kiosk {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
         let fallback = self.catalog().center.default_language;
-        let service = self
-            .cfg
-            .catalog
-            .service(&a.service)
-            .map(|s| pick(&s.name, lang, fallback).to_string())
-            .unwrap_or_default();
+        let catalog = self.catalog();
+        // A discreet service is not named on the screen either.
+        let service = match catalog.service(&a.service) {
+            Some(s) if s.discreet => self.l().text("kiosk-ticket-discreet", None),
+            Some(s) => pick(&s.name, lang, fallback).to_string(),
+            None => String::new(),
+        };
         let lines = vec![
             SharedString::from(service),
             format!("{} · {}", self.date_label(a.date), a.time.format("%H:%M")).into(),

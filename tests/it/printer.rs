@@ -261,6 +261,7 @@ fn appointment(lang: Lang) -> Slip {
         date: NaiveDate::from_ymd_opt(2026, 1, 7).expect("date"),
         time: NaiveTime::from_hms_opt(10, 30, 0).expect("time"),
         bring: Some(pick(&legal.bring, lang, Lang::Es).to_string()),
+        discreet: false,
     })
 }
 
@@ -862,5 +863,56 @@ fn serial_and_usb_printers_on_a_pseudo_terminal() {
             "{kind}"
         );
         assert!(spooler.alerts().is_empty(), "{kind}");
+    }
+}
+
+/// An appointment of a discreet service: the slip has the day, the time and the code, and names
+/// neither the service nor anything to bring, in every language.
+#[test]
+fn a_discreet_appointment_slip_names_no_service() {
+    let text = integra::core::catalog::DEMO_CATALOG.replacen(
+        "modes = [\"walk-in\"]\ndiscreet = true",
+        "modes = [\"walk-in\", \"appointment\"]\ndiscreet = true\nappointments = { slot_minutes = 30, capacity = 1 }\nbring = { es = \"Traiga la orden de protección\", en = \"Bring the protection order\", pt = \"Traga a medida protetiva\", fr = \"Apportez l'ordonnance de protection\", ht = \"Pote lòd pwoteksyon an\" }",
+        1,
+    );
+    let c = Catalog::parse(&text, "center.toml").expect("a discreet service with appointments");
+    let protection = c
+        .service(&ServiceCode::from("protection"))
+        .cloned()
+        .expect("protection");
+    for lang in Lang::ALL {
+        let a = integra::core::Appointment {
+            id: integra::core::AppointmentId(1),
+            code: "482913".into(),
+            service: "protection".into(),
+            date: NaiveDate::from_ymd_opt(2026, 1, 7).expect("date"),
+            time: NaiveTime::from_hms_opt(10, 30, 0).expect("time"),
+            lang,
+            contact: Default::default(),
+            state: integra::core::AppointmentState::Booked,
+            ticket: None,
+        };
+        let slip = Slip::for_appointment(&c, &a);
+        let bytes = render(&slip, &Format::default()).expect("render");
+        let flat = decode(&bytes, 48).flat();
+        let l = Localizer::new(lang).expect("locale");
+        for expected in [
+            "482913".to_string(),
+            "07/01/2026, 10:30".to_string(),
+            l.text("print-discreet-appointment", None),
+        ] {
+            assert!(
+                flat.contains(&expected),
+                "{lang}: '{expected}' not in '{flat}'"
+            );
+        }
+        for l2 in Lang::ALL {
+            for said in [&protection.name[&l2], &protection.bring[&l2]] {
+                assert!(!flat.contains(said.as_str()), "{lang}: '{said}' printed");
+            }
+        }
+        for word in ["protec", "Protec", "pwotek", "protetiva"] {
+            assert!(!flat.contains(word), "{lang}: {word} in '{flat}'");
+        }
     }
 }
