@@ -102,6 +102,47 @@ pub enum Command {
     Tick,
 }
 
+/// What kind of request a command is: who may send it and how a kiosk is limited follow from
+/// this one exhaustive table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandClass {
+    /// A visitor takes a walk-in ticket.
+    Ticket,
+    /// A visitor books an appointment or signs up for an activity.
+    Booking,
+    /// A visitor checks in with a code.
+    CheckIn,
+    /// Staff at a counter: call, serve, transfer, cancel.
+    Serve,
+    /// The coordinator: catalog changes, erasure on request, the passing of time.
+    Admin,
+    /// Only the hub itself, at start.
+    HubOnly,
+}
+
+impl Command {
+    pub fn class(&self) -> CommandClass {
+        match self {
+            Command::IssueTicket { .. } => CommandClass::Ticket,
+            Command::BookAppointment { .. } | Command::SignUp { .. } => CommandClass::Booking,
+            Command::CheckIn { .. } => CommandClass::CheckIn,
+            Command::CallNext { .. }
+            | Command::Recall { .. }
+            | Command::StartServing { .. }
+            | Command::Finish { .. }
+            | Command::NoShow { .. }
+            | Command::Cancel { .. }
+            | Command::Transfer { .. }
+            | Command::CancelAppointment { .. }
+            | Command::CancelSignUp { .. } => CommandClass::Serve,
+            Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => {
+                CommandClass::Admin
+            }
+            Command::AdoptCatalog { .. } => CommandClass::HubOnly,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketState {

@@ -6,8 +6,8 @@ use super::auth::{self, Action, Audience, Role};
 use super::view::{queue_view, redact_state, redact_ticket};
 use super::{Hub, console, stream};
 use crate::core::{
-    ActivityCode, CatalogEdit, Command, Contact, CounterId, Event, Lang, PriorityClass, QueueError,
-    ServiceCode, Stamped, TicketId,
+    ActivityCode, CatalogEdit, Command, CommandClass, Contact, CounterId, Event, Lang,
+    PriorityClass, QueueError, ServiceCode, Stamped, TicketId,
 };
 use crate::engine::EngineError;
 use crate::i18n::Localizer;
@@ -510,23 +510,12 @@ async fn command(
     headers: HeaderMap,
     Body(cmd): Body<Command>,
 ) -> ApiResult<Json<Value>> {
-    // Every command named: a new one cannot slip through without a decision on who may send it.
-    let action = match &cmd {
-        Command::IssueTicket { .. }
-        | Command::BookAppointment { .. }
-        | Command::CheckIn { .. }
-        | Command::SignUp { .. } => Action::Visit,
-        Command::CallNext { .. }
-        | Command::Recall { .. }
-        | Command::StartServing { .. }
-        | Command::Finish { .. }
-        | Command::NoShow { .. }
-        | Command::Cancel { .. }
-        | Command::Transfer { .. }
-        | Command::CancelAppointment { .. }
-        | Command::CancelSignUp { .. } => Action::Serve,
-        Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => Action::Admin,
-        Command::AdoptCatalog { .. } => {
+    // Who may send what: the core's one table of command classes, matched whole.
+    let action = match cmd.class() {
+        CommandClass::Ticket | CommandClass::Booking | CommandClass::CheckIn => Action::Visit,
+        CommandClass::Serve => Action::Serve,
+        CommandClass::Admin => Action::Admin,
+        CommandClass::HubOnly => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

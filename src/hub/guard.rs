@@ -2,7 +2,7 @@
 //! acknowledges them, and the per-kiosk limits (a kiosk is the device a stranger can reach).
 
 use super::{Hub, Inner, Push, lock};
-use crate::core::{Catalog, Command, Queue, QueueError, Stamped, TicketId};
+use crate::core::{Catalog, Command, CommandClass, Queue, QueueError, Stamped, TicketId};
 use crate::store::safeguarding::Acknowledgement;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -131,23 +131,11 @@ enum Kind {
 }
 
 fn kind_of(cmd: &Command) -> Option<Kind> {
-    match cmd {
-        Command::IssueTicket { .. } => Some(Kind::Ticket),
-        Command::BookAppointment { .. } | Command::SignUp { .. } => Some(Kind::Booking),
-        Command::CheckIn { .. } => Some(Kind::WrongCode),
-        Command::CallNext { .. }
-        | Command::Recall { .. }
-        | Command::StartServing { .. }
-        | Command::Finish { .. }
-        | Command::NoShow { .. }
-        | Command::Cancel { .. }
-        | Command::Transfer { .. }
-        | Command::CancelAppointment { .. }
-        | Command::CancelSignUp { .. }
-        | Command::EraseContact { .. }
-        | Command::EditCatalog { .. }
-        | Command::AdoptCatalog { .. }
-        | Command::Tick => None,
+    match cmd.class() {
+        CommandClass::Ticket => Some(Kind::Ticket),
+        CommandClass::Booking => Some(Kind::Booking),
+        CommandClass::CheckIn => Some(Kind::WrongCode),
+        CommandClass::Serve | CommandClass::Admin | CommandClass::HubOnly => None,
     }
 }
 
