@@ -493,7 +493,13 @@ $("lang").addEventListener("change", async (e) => {
   render();
   refresh();
 });
-$("unpair").addEventListener("click", () => {
+$("unpair").addEventListener("click", async () => {
+  // Revoked on the hub, not only forgotten here: a copied token stops working too.
+  try {
+    await api("POST", "/api/v1/me/unpair");
+  } catch (e) {
+    /* already unpaired: forget it anyway */
+  }
   store.removeItem("integra.token");
   showPairing();
 });

@@ -21,7 +21,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
         let spooler = Spooler::start(uri, move |e| {
             if let SpoolEvent::Alerts(a) = e {
                 alerts.set_device_alerts(
-                    "hub",
+                    &crate::hub::AlertSource::local("hub"),
                     a.iter()
                         .map(|a| (crate::ui::kiosk::alert_kind(a).to_string(), a.describe()))
                         .collect(),
@@ -106,13 +106,23 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
 pub fn devices(ctx: &Context, revoke: Option<u64>) -> Result<(), CliError> {
     let store = Store::open(&ctx.data_dir())?;
     if let Some(id) = revoke {
+        let target = store
+            .devices()?
+            .into_iter()
+            .find(|d| d.id == id)
+            .map(|d| format!("{} ({}) #{}", d.name, d.role, d.id));
         if !store.revoke_device(id, chrono::Utc::now())? {
             return Err(CliError::new(
                 exit::USAGE,
                 format!("no device {id}: run `integra devices` to see their numbers"),
             ));
         }
-        println!("device {id} revoked: it must pair again to reach the hub");
+        if let Some(target) = target {
+            store.log_security(chrono::Utc::now(), "revoked", &target, "command line")?;
+        }
+        println!(
+            "device {id} revoked: it must pair again to reach the hub (a running hub closes its streams within a second)"
+        );
         return Ok(());
     }
     let list = store.devices()?;

@@ -33,6 +33,7 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/openapi.json",
     "POST /api/v1/pair",
     "GET /api/v1/me",
+    "POST /api/v1/me/unpair",
     "GET /api/v1/catalog",
     "GET /api/v1/state",
     "GET /api/v1/queue",
@@ -68,6 +69,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/pair", post(pair))
         .route("/api/v1/me", get(me))
+        .route("/api/v1/me/unpair", post(unpair))
         .route("/api/v1/catalog", get(catalog))
         .route("/api/v1/state", get(state))
         .route("/api/v1/queue", get(queue))
@@ -318,6 +320,7 @@ pub fn caller(
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::unauthorized)?;
     let role = Role::parse(&device.role).ok_or_else(ApiError::unauthorized)?;
+    hub.seen(&device);
     if !role.may(action) {
         return Err(ApiError::forbidden(role));
     }
@@ -434,14 +437,35 @@ async fn pair(
     // PINs live in real time, even when the queue runs on a fixed training clock.
     let now = chrono::Utc::now();
     let ip = peer.ip();
-    if let Some(wait) = crate::hub::lock(&hub.inner.limiter).blocked(ip, chrono::Utc::now()) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-attempts",
-            format!("too many wrong PINs: wait {wait} seconds, then ask for a new PIN"),
-        );
-        e.retry_after = Some(wait);
-        return Err(e);
+    // Counted before the PIN is checked, so parallel attempts cannot slip past the limit.
+    let attempt = crate::hub::lock(&hub.inner.limiter).attempt(ip, now);
+    match attempt {
+        auth::Attempt::Blocked(wait) => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                format!(
+                    "too many pairing attempts from this address: wait {wait} seconds, then ask for a new PIN"
+                ),
+            );
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
+        auth::Attempt::CountedLast => {
+            let bucket = auth::address_bucket(ip);
+            log::warn!(
+                "pairing: {bucket} used its {} attempts; it waits {} minutes",
+                auth::ATTEMPTS_PER_ADDRESS,
+                auth::LIMIT_WINDOW_SECONDS / 60
+            );
+            if let Err(e) = hub
+                .auth_store()
+                .log_security(now, "lockout", &bucket.to_string(), "")
+            {
+                log::error!("cannot record a pairing lockout: {e}");
+            }
+        }
+        auth::Attempt::Counted => {}
     }
     let pin = req.pin.trim().to_string();
     blocking(&hub, move |hub| {
@@ -452,6 +476,7 @@ async fn pair(
             .map_err(ApiError::internal)?;
         match device {
             Some(d) => {
+                crate::hub::lock(&hub.inner.limiter).succeeded(ip);
                 log::info!("paired device {} '{}' as {}", d.id, d.name, d.role);
                 Ok((
                     StatusCode::CREATED,
@@ -459,7 +484,6 @@ async fn pair(
                 ))
             }
             None => {
-                crate::hub::lock(&hub.inner.limiter).failed(ip, chrono::Utc::now());
                 Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
                     "wrong-pin",
@@ -474,6 +498,15 @@ async fn pair(
 async fn me(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let c = caller(&hub, &headers, None, Action::Read)?;
     Ok(Json(json!({"role": c.role, "device": c.device})))
+}
+
+/// This device gives up its token (the console's "Unpair this computer"): revoked on the hub,
+/// its streams closed, recorded in the audit log.
+async fn unpair(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    hub.revoke(c.device.id, "unpaired", &c.device.name)
+        .map_err(ApiError::internal)?;
+    Ok(Json(json!({"unpaired": c.device.id})))
 }
 
 async fn catalog(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
@@ -1111,8 +1144,15 @@ async fn report_alerts(
             "at most 16 alerts, each with a `kind` of 1 to 40 characters and a `message` of at most 300",
         ));
     }
+    if req.alerts.iter().any(|a| a.kind == super::OFFLINE) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "\"device-offline\" is the hub's own finding: a device reports its own problems (paper-out, cover-open, …)",
+        ));
+    }
     hub.set_device_alerts(
-        &c.device.name,
+        &super::AlertSource::device(c.device.id, &c.device.name),
         req.alerts
             .into_iter()
             .map(|a| (a.kind, a.message))
@@ -1132,7 +1172,7 @@ async fn revoke(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Admin)?;
+    let c = caller(&hub, &headers, None, Action::Admin)?;
     let id: u64 = id.parse().map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -1141,8 +1181,7 @@ async fn revoke(
         )
     })?;
     let found = hub
-        .auth_store()
-        .revoke_device(id, hub.now())
+        .revoke(id, "revoked", &c.device.name)
         .map_err(ApiError::internal)?;
     if !found {
         return Err(ApiError::new(
@@ -1290,6 +1329,20 @@ async fn audit(
             _ => None,
         })
         .collect();
+    // Devices unpaired or revoked (by whom), pairing lockouts (which address).
+    let security = hub
+        .auth_store()
+        .security_log(limit)
+        .map_err(ApiError::internal)?;
+    for e in &security {
+        entries.push(json!({
+            "at": e.at,
+            "op": e.kind,
+            "target": e.target,
+            "by": e.by,
+            "kind": "security",
+        }));
+    }
     // Urgent protection requests acknowledged: which staff device, when.
     let acks = hub
         .auth_store()
@@ -1310,11 +1363,6 @@ async fn audit(
     for d in &devices {
         let target = format!("{} ({})", d.name, d.role);
         entries.push(json!({"at": d.created_at, "op": "paired", "target": target, "by": d.name, "kind": "device"}));
-        if let Some(at) = d.revoked_at {
-            entries.push(
-                json!({"at": at, "op": "revoked", "target": target, "by": "", "kind": "device"}),
-            );
-        }
     }
     entries.sort_by(|a, b| {
         let key = |v: &Value| {

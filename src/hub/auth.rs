@@ -10,10 +10,13 @@ use std::net::IpAddr;
 
 /// How long a pairing PIN stays valid.
 pub const PIN_MINUTES: i64 = 10;
-/// Failed pairings allowed per address, and for the whole hub, within [`LIMIT_WINDOW_SECONDS`].
-pub const FAILS_PER_ADDRESS: usize = 5;
-pub const FAILS_PER_HUB: usize = 30;
+/// Pairing attempts allowed per address (an IPv4 address, or an IPv6 /64 — what one machine on
+/// the LAN can hold) within [`LIMIT_WINDOW_SECONDS`]. There is no hub-wide limit: a stranger
+/// must not be able to lock out a valid PIN. See SECURITY.md for the arithmetic.
+pub const ATTEMPTS_PER_ADDRESS: usize = 5;
 pub const LIMIT_WINDOW_SECONDS: i64 = 600;
+/// Digits of a pairing PIN.
+pub const PIN_DIGITS: u32 = 8;
 /// A kiosk, counter or display without a stream for this long is reported offline.
 pub const OFFLINE_AFTER_SECONDS: i64 = 30;
 
@@ -134,7 +137,11 @@ pub fn new_pin(
     now: DateTime<Utc>,
 ) -> Result<(String, DateTime<Utc>), String> {
     let b = random_bytes::<8>()?;
-    let pin = format!("{:06}", u64::from_le_bytes(b) % 1_000_000);
+    let pin = format!(
+        "{:0width$}",
+        u64::from_le_bytes(b) % 10u64.pow(PIN_DIGITS),
+        width = PIN_DIGITS as usize
+    );
     let expires = now + Duration::minutes(PIN_MINUTES);
     hub_store
         .add_pairing_pin(&pin_hash(&pin), role.as_str(), now, expires)
@@ -151,19 +158,42 @@ pub fn new_token() -> Result<String, String> {
     ))
 }
 
-/// Failed pairings, per address and for the whole hub, in a sliding window.
+/// Pairing attempts per address, in a sliding window. An attempt is counted *before* its PIN is
+/// checked (so parallel attempts cannot slip past the limit) and given back when it succeeds.
 #[derive(Debug, Default)]
 pub struct PairLimiter {
     per_address: BTreeMap<IpAddr, VecDeque<DateTime<Utc>>>,
-    all: VecDeque<DateTime<Utc>>,
+}
+
+/// The bucket an address counts in: IPv4 addresses one by one, IPv6 by /64 (one machine can
+/// hold a whole /64).
+pub fn address_bucket(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// What the limiter says about an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted; check the PIN.
+    Counted,
+    /// Counted, and this address has now used up its attempts (log a lockout once).
+    CountedLast,
+    /// Refused: wait this many seconds.
+    Blocked(i64),
 }
 
 impl PairLimiter {
     fn prune(&mut self, now: DateTime<Utc>) {
         let cutoff = now - Duration::seconds(LIMIT_WINDOW_SECONDS);
-        while self.all.front().is_some_and(|t| *t < cutoff) {
-            self.all.pop_front();
-        }
         self.per_address.retain(|_, q| {
             while q.front().is_some_and(|t| *t < cutoff) {
                 q.pop_front();
@@ -172,30 +202,34 @@ impl PairLimiter {
         });
     }
 
-    /// Seconds to wait before trying again, when this address (or the hub) failed too often.
-    pub fn blocked(&mut self, ip: IpAddr, now: DateTime<Utc>) -> Option<i64> {
+    /// Count an attempt from `ip` now, or refuse it when the address used up its attempts.
+    pub fn attempt(&mut self, ip: IpAddr, now: DateTime<Utc>) -> Attempt {
         self.prune(now);
-        let full = |q: &VecDeque<DateTime<Utc>>, max: usize| {
-            (q.len() >= max).then(|| {
-                q.front()
-                    .map(|t| {
-                        (*t + Duration::seconds(LIMIT_WINDOW_SECONDS) - now)
-                            .num_seconds()
-                            .max(1)
-                    })
-                    .unwrap_or(1)
-            })
-        };
-        let mine = self
-            .per_address
-            .get(&ip)
-            .and_then(|q| full(q, FAILS_PER_ADDRESS));
-        mine.or_else(|| full(&self.all, FAILS_PER_HUB))
+        let q = self.per_address.entry(address_bucket(ip)).or_default();
+        if q.len() >= ATTEMPTS_PER_ADDRESS {
+            let wait = q
+                .front()
+                .map(|t| {
+                    (*t + Duration::seconds(LIMIT_WINDOW_SECONDS) - now)
+                        .num_seconds()
+                        .max(1)
+                })
+                .unwrap_or(1);
+            return Attempt::Blocked(wait);
+        }
+        q.push_back(now);
+        if q.len() == ATTEMPTS_PER_ADDRESS {
+            Attempt::CountedLast
+        } else {
+            Attempt::Counted
+        }
     }
 
-    pub fn failed(&mut self, ip: IpAddr, now: DateTime<Utc>) {
-        self.per_address.entry(ip).or_default().push_back(now);
-        self.all.push_back(now);
+    /// The attempt succeeded: it does not count against the address.
+    pub fn succeeded(&mut self, ip: IpAddr) {
+        if let Some(q) = self.per_address.get_mut(&address_bucket(ip)) {
+            q.pop_back();
+        }
     }
 }
 
@@ -206,9 +240,87 @@ pub struct Presence {
     pub role: Option<Role>,
     pub open_streams: u32,
     pub last_closed: Option<DateTime<Utc>>,
+    /// Unpaired since: no longer watched.
+    pub revoked: bool,
 }
 
+/// How often a device's `last_seen` is written at most.
+const SEEN_EVERY_SECONDS: i64 = 60;
+
 impl Hub {
+    /// Unpair a device: its token stops working at once, its open streams close within a
+    /// second, staff stop watching it, and the audit log records it (`kind`: "revoked" by an
+    /// admin, "unpaired" by the device itself; `by`: who). `false` when there is no such device.
+    pub fn revoke(&self, id: u64, kind: &str, by: &str) -> Result<bool, String> {
+        let now = Utc::now();
+        let device = {
+            let store = self.auth_store();
+            let device = store
+                .devices()
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .find(|d| d.id == id);
+            let Some(device) = device else {
+                return Ok(false);
+            };
+            store.revoke_device(id, now).map_err(|e| e.to_string())?;
+            store
+                .log_security(
+                    now,
+                    kind,
+                    &format!("{} ({}) #{}", device.name, device.role, device.id),
+                    by,
+                )
+                .map_err(|e| e.to_string())?;
+            device
+        };
+        log::warn!(
+            "device {} '{}' ({}) {kind} by {by}: its streams close now",
+            device.id,
+            device.name,
+            device.role
+        );
+        self.inner.revoked.send_modify(|set| {
+            set.insert(id);
+        });
+        if let Some(p) = super::lock(&self.inner.presence).get_mut(&id) {
+            p.revoked = true;
+        }
+        self.set_offline(&super::AlertSource::device(id, &device.name), None);
+        Ok(true)
+    }
+
+    /// Note that a device was heard from (written at most once a minute).
+    pub(crate) fn seen(&self, device: &crate::store::devices::Device) {
+        let now = Utc::now();
+        let fresh = device
+            .last_seen
+            .is_some_and(|t| now.signed_duration_since(t).num_seconds() < SEEN_EVERY_SECONDS);
+        if !fresh && let Err(e) = self.auth_store().device_seen(device.id, now) {
+            log::warn!("cannot note when device {} was seen: {e}", device.id);
+        }
+    }
+
+    /// Whether device `id` has been unpaired (as the hub last heard).
+    pub(crate) fn is_revoked(&self, id: u64) -> bool {
+        self.inner.revoked.borrow().contains(&id)
+    }
+
+    /// Whether device `id` is still paired, asked of the database now (another program may
+    /// have revoked it a moment ago).
+    pub(crate) fn still_paired(&self, id: u64) -> bool {
+        if self.is_revoked(id) {
+            return false;
+        }
+        match self.auth_store().revoked_ids() {
+            Ok(ids) => !ids.contains(&id),
+            Err(e) => {
+                log::error!("cannot check whether device {id} is still paired: {e}");
+                false
+            }
+        }
+    }
+
     /// A stream from a paired device opened (`true`) or closed.
     pub(crate) fn stream_presence(&self, device: &crate::store::devices::Device, open: bool) {
         // Real time, even when the queue runs on a fixed training clock.
@@ -229,33 +341,34 @@ impl Hub {
     }
 
     /// Raise "device-offline" for kiosks, counters and displays whose stream has been closed
-    /// for [`OFFLINE_AFTER_SECONDS`], and clear it when they are back.
+    /// for [`OFFLINE_AFTER_SECONDS`], and clear it when they are back. Only that kind of alert
+    /// is touched (a kiosk's paper-out stays), and only devices that are still paired.
     pub(crate) fn check_presence(&self) {
         let now = Utc::now();
-        let entries: Vec<Presence> = super::lock(&self.inner.presence)
-            .values()
-            .cloned()
+        let entries: Vec<(u64, Presence)> = super::lock(&self.inner.presence)
+            .iter()
+            .map(|(id, p)| (*id, p.clone()))
             .collect();
-        for e in entries {
-            if e.role == Some(Role::Admin) {
-                continue;
-            }
-            let offline = e.open_streams == 0
+        for (id, e) in entries {
+            let source = super::AlertSource::device(id, &e.name);
+            let watched = match e.role {
+                Some(Role::Kiosk | Role::Counter | Role::Display) => !e.revoked,
+                Some(Role::Admin) | None => false,
+            };
+            let offline = watched
+                && e.open_streams == 0
                 && e.last_closed.is_some_and(|t| {
                     now.signed_duration_since(t).num_seconds() >= OFFLINE_AFTER_SECONDS
                 });
-            let alerts = if offline {
-                vec![(
-                    "device-offline".to_string(),
+            self.set_offline(
+                &source,
+                offline.then(|| {
                     format!(
                         "{} has not been connected for a while: check that it is on and on the network",
                         e.name
-                    ),
-                )]
-            } else {
-                Vec::new()
-            };
-            self.set_device_alerts(&e.name, alerts);
+                    )
+                }),
+            );
         }
     }
 }

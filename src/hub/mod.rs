@@ -40,11 +40,47 @@ pub enum Push {
     Alerts(Arc<Vec<DeviceAlert>>),
 }
 
+/// The kind of alert the hub raises itself when a device has no stream.
+pub const OFFLINE: &str = "device-offline";
+
+/// Who an alert is about: a paired device (by its id) or this process's own kiosk or printer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertSource {
+    /// The identity alerts are kept under ("device-ID", or "local-NAME").
+    pub key: String,
+    /// What staff read.
+    pub name: String,
+    pub id: Option<u64>,
+}
+
+impl AlertSource {
+    /// This process's own kiosk ("kiosk") or hub printer ("hub").
+    pub fn local(name: &str) -> AlertSource {
+        AlertSource {
+            key: format!("local-{name}"),
+            name: name.to_string(),
+            id: None,
+        }
+    }
+
+    /// A paired device: alerts follow its id, whatever name it gave.
+    pub fn device(id: u64, name: &str) -> AlertSource {
+        AlertSource {
+            key: format!("device-{id}"),
+            name: name.to_string(),
+            id: Some(id),
+        }
+    }
+}
+
 /// A problem with a device that staff should act on (printer out of paper, kiosk offline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceAlert {
     /// Which device: "kiosk" for the hub's own, else the paired device's name.
     pub device: String,
+    /// The paired device's id (none for this process's own kiosk or printer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<u64>,
     /// Stable code: paper-out, paper-near-end, cover-open, printer-offline, printer-unreachable,
     /// device-offline.
     pub kind: String,
@@ -78,6 +114,8 @@ pub(crate) struct Inner {
     pub(crate) protection: Mutex<Vec<guard::ProtectionAlert>>,
     /// What each kiosk did recently (its limits).
     pub(crate) kiosk_limits: Mutex<guard::KioskLimits>,
+    /// The ids of unpaired devices: an open stream of one of them closes at once.
+    pub(crate) revoked: tokio::sync::watch::Sender<std::collections::BTreeSet<u64>>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -255,8 +293,11 @@ impl Hub {
                 acknowledged: Mutex::new(Default::default()),
                 protection: Mutex::new(Vec::new()),
                 kiosk_limits: Mutex::new(Default::default()),
+                revoked: tokio::sync::watch::channel(Default::default()).0,
             }),
         };
+        let revoked = hub.auth_store().revoked_ids()?;
+        hub.inner.revoked.send_replace(revoked);
         let acks = hub.auth_store().acknowledgements(100_000)?;
         lock(&hub.inner.acknowledged).extend(acks.iter().map(|a| a.ticket));
         hub.adopt_changed_catalog_file()?;
@@ -332,23 +373,54 @@ impl Hub {
         }
     }
 
-    /// Replace the alerts of one device (empty = all clear) and tell subscribers when they changed.
-    pub fn set_device_alerts(&self, device: &str, alerts: Vec<(String, String)>) {
+    /// Replace the alerts a device reports about itself (empty = all clear) and tell subscribers
+    /// when they changed. Alerts are kept by the device's identity (`source.key`), never by its
+    /// name, and "device-offline" — the hub's own finding — is left alone.
+    pub fn set_device_alerts(&self, source: &AlertSource, alerts: Vec<(String, String)>) {
+        let alerts: Vec<(String, String)> = alerts
+            .into_iter()
+            .filter(|(kind, _)| kind != OFFLINE)
+            .collect();
+        self.replace_alerts(source, alerts, |k| k != OFFLINE);
+    }
+
+    /// Raise (Some) or clear (None) the hub's "device-offline" alert of one device; nothing else
+    /// of that device's alerts changes.
+    pub(crate) fn set_offline(&self, source: &AlertSource, message: Option<String>) {
+        let alerts = message
+            .map(|m| (OFFLINE.to_string(), m))
+            .into_iter()
+            .collect();
+        self.replace_alerts(source, alerts, |k| k == OFFLINE);
+    }
+
+    /// Replace the alerts of `source` whose kind `owned` says are being set.
+    fn replace_alerts(
+        &self,
+        source: &AlertSource,
+        alerts: Vec<(String, String)>,
+        owned: impl Fn(&str) -> bool,
+    ) {
         let now = self.now();
+        let key = source.key.as_str();
         let changed = {
             let mut all = lock(&self.inner.alerts);
-            let before: Vec<(String, String)> =
-                all.keys().filter(|(d, _)| d == device).cloned().collect();
-            let wanted: Vec<(String, String)> = alerts
-                .iter()
-                .map(|(kind, _)| (device.to_string(), kind.clone()))
+            let before: Vec<String> = all
+                .keys()
+                .filter(|(d, k)| d == key && owned(k))
+                .map(|(_, k)| k.clone())
                 .collect();
-            all.retain(|(d, k), _| d != device || wanted.iter().any(|(_, w)| w == k));
+            let wanted: Vec<String> = alerts.iter().map(|(kind, _)| kind.clone()).collect();
+            all.retain(|(d, k), _| d != key || !owned(k) || wanted.contains(k));
             for (kind, message) in alerts {
-                all.entry((device.to_string(), kind.clone()))
-                    .and_modify(|a| a.message = message.clone())
+                all.entry((key.to_string(), kind.clone()))
+                    .and_modify(|a| {
+                        a.message = message.clone();
+                        a.device = source.name.clone();
+                    })
                     .or_insert(DeviceAlert {
-                        device: device.to_string(),
+                        device: source.name.clone(),
+                        device_id: source.id,
                         kind,
                         message,
                         since: now,
@@ -395,6 +467,24 @@ impl Hub {
         let app = api::router(self.clone());
         let hub = self.clone();
         tokio::spawn(async move { auth::watch_presence(hub).await });
+        // Devices unpaired by another program (`integra devices --revoke`) lose their streams
+        // within a second too.
+        let watching = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                let h = watching.clone();
+                let ids = tokio::task::spawn_blocking(move || h.auth_store().revoked_ids()).await;
+                if let Ok(Ok(ids)) = ids {
+                    watching.inner.revoked.send_if_modified(|now| {
+                        let changed = *now != ids;
+                        *now = ids;
+                        changed
+                    });
+                }
+            }
+        });
         // Privacy: erase names and phones past the retention period, at start and every 6 hours.
         let purging = self.clone();
         tokio::spawn(async move {

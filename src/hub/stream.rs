@@ -34,6 +34,8 @@ use tokio::sync::broadcast::error::RecvError;
 pub const MAX_REPLAY: u64 = 20_000;
 /// Close code for "you fell behind: reconnect with after=your last seq".
 pub const CLOSE_LAGGED: u16 = 4000;
+/// Close code for "this device was unpaired": pair again.
+pub const CLOSE_REVOKED: u16 = 4001;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +72,7 @@ pub async fn events(
     let after = q.after;
     Ok(ws.on_upgrade(move |socket| async move {
         hub.stream_presence(&device, true);
-        run(socket, &hub, role, after).await;
+        run(socket, &hub, role, after, device.id).await;
         hub.stream_presence(&device, false);
     }))
 }
@@ -124,6 +126,23 @@ fn alerts_msg(hub: &Hub) -> String {
         .to_string()
 }
 
+fn revoked_close() -> Message {
+    Message::Close(Some(CloseFrame {
+        code: CLOSE_REVOKED,
+        reason: "this device was unpaired: pair it again".into(),
+    }))
+}
+
+/// Whether an event carries a visitor's name or phone.
+fn carries_personal(e: &Stamped) -> bool {
+    use crate::core::Event;
+    match &e.event {
+        Event::AppointmentBooked { appointment } => !appointment.contact.is_empty(),
+        Event::SignedUp { signup, .. } => !signup.contact.is_empty(),
+        _ => false,
+    }
+}
+
 /// Whether a stream of this role gets alerts at all.
 fn gets_alerts(role: Role) -> bool {
     match role.audience() {
@@ -132,8 +151,9 @@ fn gets_alerts(role: Role) -> bool {
     }
 }
 
-async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
+async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, device: u64) {
     let mut rx = hub.subscribe();
+    let mut revoked = hub.inner.revoked.subscribe();
     let first = {
         let hub = hub.clone();
         tokio::task::spawn_blocking(move || catch_up(&hub, role, after)).await
@@ -168,6 +188,12 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
                         continue;
                     }
                     last = e.seq;
+                    // A name or a phone goes out only to a device that is still paired now,
+                    // even when another program revoked it a moment ago.
+                    if role.sees_personal() && carries_personal(&e) && !hub.still_paired(device) {
+                        let _ = socket.send(revoked_close()).await;
+                        return;
+                    }
                     let msg = event_msg(&e, role, &hub.catalog());
                     if socket.send(Message::Text(msg.into())).await.is_err() {
                         return;
@@ -194,6 +220,12 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                 Some(Ok(_)) => {}
             },
+            changed = revoked.changed() => {
+                if changed.is_err() || hub.is_revoked(device) {
+                    let _ = socket.send(revoked_close()).await;
+                    return;
+                }
+            }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     return;

@@ -17,6 +17,18 @@ pub struct Device {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// One entry of the security log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecurityEvent {
+    pub at: DateTime<Utc>,
+    /// revoked, unpaired, lockout
+    pub kind: String,
+    /// The device ("NAME (ROLE) #ID") or the address.
+    pub target: String,
+    /// Who did it (a device's name, or "command line").
+    pub by: String,
+}
+
 fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
     s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
         .map(|t| t.with_timezone(&Utc))
@@ -120,6 +132,51 @@ impl Store {
             .conn
             .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM devices ORDER BY id"))?;
         let rows = stmt.query_map([], row_device)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The ids of revoked devices.
+    pub fn revoked_ids(&self) -> Result<std::collections::BTreeSet<u64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM devices WHERE revoked_at IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        let mut out = std::collections::BTreeSet::new();
+        for r in rows {
+            out.insert(r? as u64);
+        }
+        Ok(out)
+    }
+
+    /// Record a security event (a device unpaired or revoked, a pairing lockout) for the audit
+    /// log.
+    pub fn log_security(
+        &self,
+        at: DateTime<Utc>,
+        kind: &str,
+        target: &str,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO security_log (at, kind, target, by) VALUES (?1, ?2, ?3, ?4)",
+            params![at.to_rfc3339(), kind, target, by],
+        )?;
+        Ok(())
+    }
+
+    /// Security events, newest first.
+    pub fn security_log(&self, limit: usize) -> Result<Vec<SecurityEvent>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at, kind, target, by FROM security_log ORDER BY id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(SecurityEvent {
+                at: parse_time(Some(r.get(0)?)).unwrap_or_default(),
+                kind: r.get(1)?,
+                target: r.get(2)?,
+                by: r.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 

@@ -136,12 +136,23 @@ fn migrations() -> Migrations<'static> {
             at      TEXT NOT NULL
         );",
         ),
+        // Security events for the audit log: devices unpaired or revoked (and by whom),
+        // pairing lockouts (which address).
+        M::up(
+            "CREATE TABLE security_log (
+            id      INTEGER PRIMARY KEY,
+            at      TEXT NOT NULL,
+            kind    TEXT NOT NULL,
+            target  TEXT NOT NULL,
+            by      TEXT NOT NULL
+        );",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    4
+    5
 }
 
 pub struct Store {

@@ -357,7 +357,9 @@ impl Kiosk {
                     .map(|a| (alert_kind(a).to_string(), a.describe()))
                     .collect();
                 match &alerts_to {
-                    Backend::Local(hub) => hub.set_device_alerts(KIOSK_DEVICE, list),
+                    Backend::Local(hub) => {
+                        hub.set_device_alerts(&crate::hub::AlertSource::local(KIOSK_DEVICE), list)
+                    }
                     Backend::Remote(r) => r.report_alerts(list),
                 }
             }

@@ -88,7 +88,7 @@ try {
   await admin.click("#make-pin");
   await admin.waitForSelector("#new-pin:not([hidden])");
   const newPin = (await admin.textContent("#pin-value")).trim();
-  if (!/^[0-9]{6}$/.test(newPin)) throw new Error("PIN: " + newPin);
+  if (!/^[0-9]{8}$/.test(newPin)) throw new Error("PIN: " + newPin);
   const paired = await admin.evaluate(async (pin) => {
     const r = await fetch("/api/v1/pair", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pin, name: "Lobby TV" }) });
     return (await r.json()).role;

@@ -193,7 +193,10 @@ fn doctor_says_whether_this_device_is_paired_with_the_hub() {
     assert!(ok, "{pin}");
     let pin = pin
         .lines()
-        .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+        .find(|l| {
+            l.len() == integra::hub::auth::PIN_DIGITS as usize
+                && l.chars().all(|c| c.is_ascii_digit())
+        })
         .expect("a PIN");
     let file = device.join("integra.toml");
     let file_s = file.display().to_string();

@@ -373,6 +373,13 @@ async fn every_endpoint_for_every_role() {
             body: None,
             expect: [401, 403, 403, 403, 200],
         },
+        // Last: each device gives up its own token.
+        Case {
+            method: "POST",
+            path: "/api/v1/me/unpair",
+            body: None,
+            expect: [401, 200, 200, 200, 200],
+        },
     ];
     // Every route of the API is in the table.
     let covered: BTreeSet<String> = cases
@@ -421,9 +428,13 @@ async fn every_endpoint_for_every_role() {
             }
         }
     }
-    // The revoked device is shut out.
+    // The revoked device is shut out, and so is every device that unpaired itself.
     let (s, _) = h.call("GET", "/api/v1/me", Some(&spare), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for t in tokens.iter().flatten() {
+        let (s, _) = h.call("GET", "/api/v1/me", Some(t), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "unpaired");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -799,7 +810,7 @@ async fn pairing_pins_are_one_time_limited_and_tokens_revocable() {
     let (s, _, _) = pair(stale).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Wrong PINs: after the limit, even the right one waits (429 with Retry-After).
-    for _ in 0..(auth::FAILS_PER_ADDRESS - 2) {
+    for _ in 0..(auth::ATTEMPTS_PER_ADDRESS - 2) {
         let (s, _, _) = pair("000000".into()).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
     }
@@ -1074,7 +1085,7 @@ async fn kiosk_printer_alerts_and_offline_devices_reach_staff() {
     assert_eq!(next_msg(&mut ws).await["alerts"], json!([]));
     // The hub's own printer (a kiosk's spooler) reports the same way.
     h.hub.set_device_alerts(
-        "kiosk",
+        &integra::hub::AlertSource::local("kiosk"),
         vec![("cover-open".into(), "the cover is open".into())],
     );
     assert_eq!(next_msg(&mut ws).await["alerts"][0]["kind"], "cover-open");

@@ -1,0 +1,332 @@
+//! A LAN shared with strangers: what a hostile client tries, and what the hub does. Many
+//! "sources" are loopback addresses (127.0.0.x); nothing leaves loopback.
+
+use super::common::*;
+use super::hub::{next_msg, start_hub, subscribe};
+use futures_util::StreamExt;
+use integra::hub::{AlertSource, Role, auth};
+use integra::store::Store;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A client whose requests come from `127.0.0.n`.
+fn from(n: u8) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
+        .build()
+        .expect("client")
+}
+
+async fn pair_from(client: &reqwest::Client, url: &str, pin: &str) -> StatusCode {
+    client
+        .post(format!("{url}/api/v1/pair"))
+        .json(&json!({"pin": pin, "name": "stranger"}))
+        .send()
+        .await
+        .expect("request")
+        .status()
+}
+
+/// Wait for the stream to be closed by the hub; returns the close code and how long it took.
+async fn closed_within(ws: &mut super::hub::Ws, limit: Duration) -> (Option<u16>, Duration) {
+    let t = Instant::now();
+    loop {
+        let left = limit.saturating_sub(t.elapsed());
+        match tokio::time::timeout(left, ws.next()).await {
+            Err(_) => return (None, t.elapsed()),
+            Ok(None) | Ok(Some(Err(_))) => return (Some(0), t.elapsed()),
+            Ok(Some(Ok(Message::Close(f)))) => {
+                return (f.map(|f| u16::from(f.code)), t.elapsed());
+            }
+            Ok(Some(Ok(Message::Text(t2)))) => {
+                let v: Value = serde_json::from_str(t2.as_str()).expect("json");
+                assert!(
+                    !v.to_string().contains("Marisol"),
+                    "a revoked stream delivered personal data: {v}"
+                );
+            }
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Revoking a device closes its open stream within a second — by an admin over the API, by the
+/// technician's `integra devices --revoke` (another program on the same database), or by the
+/// device itself ("unpair" in the console) — and nothing personal reaches it afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_closes_open_streams_within_a_second() {
+    let h = start_hub(demo_catalog()).await;
+    let admin = h.token(Role::Admin).await;
+    for how in ["api", "command line", "unpair"] {
+        let counter = h.token(Role::Counter).await;
+        let (_, me) = h.call("GET", "/api/v1/me", Some(&counter), None).await;
+        let id = me["device"]["id"].as_u64().expect("id");
+        let mut ws = subscribe(h.addr, &counter, None).await;
+        assert_eq!(next_msg(&mut ws).await["type"], "snapshot");
+        match how {
+            "api" => {
+                let (s, v) = h
+                    .call(
+                        "POST",
+                        &format!("/api/v1/devices/{id}/revoke"),
+                        Some(&admin),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+            "command line" => {
+                let store = Store::open(h.dir.path()).expect("store");
+                assert!(store.revoke_device(id, chrono::Utc::now()).expect("revoke"));
+            }
+            _ => {
+                let (s, v) = h
+                    .call("POST", "/api/v1/me/unpair", Some(&counter), None)
+                    .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+            }
+        }
+        // A booking with a name right after: the revoked stream must not carry it.
+        let (s, _) = h
+            .call("POST", "/api/v1/appointments", Some(&admin), Some(json!({"service": "legal", "date": "2026-01-06", "time": "10:00:00", "lang": "es", "name": "Marisol"})))
+            .await;
+        assert!(s.is_success());
+        let (code, took) = closed_within(&mut ws, Duration::from_secs(3)).await;
+        assert_eq!(code, Some(integra::hub::stream::CLOSE_REVOKED), "{how}");
+        assert!(
+            took < Duration::from_secs(1),
+            "{how}: closed after {took:?}"
+        );
+        println!(
+            "revocation by {how}: stream closed in {} ms",
+            took.as_millis()
+        );
+        let (s, _) = h.call("GET", "/api/v1/me", Some(&counter), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{how}");
+        // The book-and-cancel above must not fill the slot for the next round.
+        let (_, list) = h
+            .call(
+                "GET",
+                "/api/v1/appointments?date=2026-01-06",
+                Some(&admin),
+                None,
+            )
+            .await;
+        for a in list["appointments"].as_array().into_iter().flatten() {
+            if let Some(code) = a["code"].as_str() {
+                h.call(
+                    "POST",
+                    &format!("/api/v1/appointments/{code}/cancel"),
+                    Some(&admin),
+                    None,
+                )
+                .await;
+            }
+        }
+    }
+    // The audit log says who did what; `last_seen` is recorded.
+    let (_, audit) = h
+        .call("GET", "/api/v1/admin/audit", Some(&admin), None)
+        .await;
+    let ops: Vec<(String, String)> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["kind"] == "security")
+        .map(|e| {
+            (
+                e["op"].as_str().unwrap_or("").into(),
+                e["by"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert!(
+        ops.contains(&("revoked".into(), "test admin".into())),
+        "{ops:?}"
+    );
+    assert!(
+        ops.contains(&("unpaired".into(), "test counter".into())),
+        "{ops:?}"
+    );
+    let (_, devices) = h.call("GET", "/api/v1/devices", Some(&admin), None).await;
+    assert!(
+        devices["devices"]
+            .as_array()
+            .expect("devices")
+            .iter()
+            .all(|d| !d["last_seen"].is_null()),
+        "every device that called the hub has a last_seen: {devices}"
+    );
+}
+
+fn demo_catalog() -> std::sync::Arc<integra::core::Catalog> {
+    std::sync::Arc::new(integra::core::Catalog::demo().expect("demo"))
+}
+
+/// Pairing attempts are counted before the PIN is checked: 20 wrong PINs sent at once from one
+/// address get at most the limit of checks. Strangers on seven addresses spending all their
+/// attempts do not lock out a valid PIN typed at an eighth. PINs have 8 digits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_can_be_neither_guessed_in_parallel_nor_blocked() {
+    let h = start_hub(catalog()).await;
+    let url = format!("http://{}", h.addr);
+    let pin = h.pin(Role::Admin);
+    assert_eq!(pin.len(), auth::PIN_DIGITS as usize);
+    assert!(pin.chars().all(|c| c.is_ascii_digit()));
+    // Parallel wrong PINs from one address.
+    let one = from(2);
+    let tries = (0..20).map(|_| pair_from(&one, &url, "00000000"));
+    let statuses = futures_util::future::join_all(tries).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(checked, auth::ATTEMPTS_PER_ADDRESS, "{statuses:?}");
+    assert_eq!(refused, 20 - auth::ATTEMPTS_PER_ADDRESS);
+    // Seven strangers spend every attempt they have.
+    for n in 3..=9 {
+        let c = from(n);
+        for _ in 0..auth::ATTEMPTS_PER_ADDRESS + 2 {
+            pair_from(&c, &url, "12345678").await;
+        }
+    }
+    // The coordinator at another address pairs at once.
+    assert_eq!(pair_from(&from(10), &url, &pin).await, StatusCode::CREATED);
+    // Lockouts are in the audit log, with the address.
+    let admin = h.token(Role::Admin).await;
+    let (_, audit) = h
+        .call("GET", "/api/v1/admin/audit", Some(&admin), None)
+        .await;
+    let lockouts: Vec<&str> = audit["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["op"] == "lockout")
+        .filter_map(|e| e["target"].as_str())
+        .collect();
+    for n in 2..=9 {
+        assert!(
+            lockouts.contains(&format!("127.0.0.{n}").as_str()),
+            "{lockouts:?}"
+        );
+    }
+}
+
+/// An IPv6 machine can use any address of its /64: they count as one.
+#[test]
+fn ipv6_addresses_count_by_their_64() {
+    let a: Ipv6Addr = "fd00:1:2:3::10".parse().expect("ip");
+    let b: Ipv6Addr = "fd00:1:2:3:aaaa:bbbb:cccc:dddd".parse().expect("ip");
+    let c: Ipv6Addr = "fd00:1:2:4::10".parse().expect("ip");
+    let bucket = |ip: Ipv6Addr| auth::address_bucket(IpAddr::V6(ip));
+    assert_eq!(bucket(a), bucket(b));
+    assert_ne!(bucket(a), bucket(c));
+    let mapped: Ipv6Addr = "::ffff:192.168.1.7".parse().expect("ip");
+    assert_eq!(bucket(mapped), IpAddr::V4(Ipv4Addr::new(192, 168, 1, 7)));
+    let mut limiter = auth::PairLimiter::default();
+    let now = chrono::Utc::now();
+    for i in 0..auth::ATTEMPTS_PER_ADDRESS {
+        let ip = Ipv6Addr::new(0xfd00, 1, 2, 3, 0, 0, 0, i as u16);
+        assert_ne!(
+            limiter.attempt(IpAddr::V6(ip), now),
+            auth::Attempt::Blocked(0)
+        );
+    }
+    let other_in_64 = IpAddr::V6(Ipv6Addr::new(0xfd00, 1, 2, 3, 9, 9, 9, 9));
+    assert!(matches!(
+        limiter.attempt(other_in_64, now),
+        auth::Attempt::Blocked(_)
+    ));
+}
+
+/// Alerts belong to a device's identity, not its name: a display that paired under the name
+/// "kiosk" cannot clear the hub kiosk's printer alert; a device cannot raise or clear
+/// "device-offline"; the presence check leaves a kiosk's paper-out alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    h.hub.set_device_alerts(
+        &AlertSource::local("kiosk"),
+        vec![("paper-out".into(), "out of paper".into())],
+    );
+    // A display paired with the name "kiosk".
+    let pin = h.pin(Role::Display);
+    let r: Value = h
+        .http
+        .post(h.url("/api/v1/pair"))
+        .json(&json!({"pin": pin, "name": "kiosk"}))
+        .send()
+        .await
+        .expect("pair")
+        .json()
+        .await
+        .expect("json");
+    let impostor = r["token"].as_str().expect("token").to_string();
+    let (s, _) = h
+        .call(
+            "POST",
+            "/api/v1/alerts",
+            Some(&impostor),
+            Some(json!({"alerts": []})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+    let kinds: Vec<&str> = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .filter_map(|a| a["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["paper-out"], "the impostor cleared nothing: {v}");
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/alerts",
+            Some(&impostor),
+            Some(json!({"alerts": [{"kind": "device-offline"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // A remote kiosk's paper-out survives the presence check.
+    let kiosk = h.token(Role::Kiosk).await;
+    let (s, _) = h
+        .call(
+            "POST",
+            "/api/v1/alerts",
+            Some(&kiosk),
+            Some(json!({"alerts": [{"kind": "paper-out", "message": "x"}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Its stream opens and closes (presence), and the check runs.
+    let ws = subscribe(h.addr, &kiosk, None).await;
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+    let paper_out = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .filter(|a| a["kind"] == "paper-out")
+        .count();
+    assert_eq!(paper_out, 2, "both paper-out alerts stay: {v}");
+    let (_, me) = h.call("GET", "/api/v1/me", Some(&kiosk), None).await;
+    let kiosk_id = me["device"]["id"].as_u64();
+    assert!(
+        v["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .any(|a| a["device_id"].as_u64() == kiosk_id),
+        "the kiosk's alert carries its id: {v}"
+    );
+}
