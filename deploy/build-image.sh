@@ -125,7 +125,7 @@ assemble() {
   gid=$(awk -F: '$1=="integra"{print $4}' "$root/etc/passwd")
   [ -n "$uid" ] || die "no integra user in $root (run configure first)"
   mkfs.ext4 -q -F -L INTEGRA-DATA -E "root_owner=$uid:$gid" "$work/data.ext4" "${DATA_MB}M" >/dev/null
-  debugfs -w -R "set_inode_field / mode 040750" "$work/data.ext4" >/dev/null 2>&1
+  debugfs -w -R "set_inode_field / mode 040700" "$work/data.ext4" >/dev/null 2>&1
   # The disk: 4 MiB gap, boot, root, data.
   local s1=8192 n1=$(( BOOT_MB * 2048 )) n2=$(( root_mb * 2048 )) n3=$(( DATA_MB * 2048 ))
   local s2=$(( s1 + n1 )) s3=$(( s1 + n1 + n2 ))

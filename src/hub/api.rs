@@ -106,6 +106,13 @@ pub fn router(hub: Hub) -> Router {
         .route("/icons/{name}", get(icon))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Outermost last: headers on every answer, then the Host check, then the token gate.
+        .layer(axum::middleware::from_fn_with_state(
+            hub.clone(),
+            super::http::require_token,
+        ))
+        .layer(axum::middleware::from_fn(super::http::check_host))
+        .layer(axum::middleware::from_fn(super::http::headers))
         .with_state(hub)
 }
 
@@ -129,7 +136,7 @@ impl ApiError {
         }
     }
 
-    fn unauthorized() -> ApiError {
+    pub(crate) fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -148,12 +155,13 @@ impl ApiError {
         )
     }
 
+    /// Something failed inside the hub: the details go to the hub's log, never to the caller.
     fn internal(what: impl std::fmt::Display) -> ApiError {
         log::error!("hub: {what}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            format!("the hub could not do this: {what}"),
+            "the hub could not do this; its log says why (journalctl -u integra on the hub)",
         )
     }
 
@@ -391,7 +399,19 @@ fn events_json(events: &[Stamped]) -> Value {
 
 // ---------------------------------------------------------------- handlers
 
-async fn health(State(hub): State<Hub>) -> ApiResult<Json<Value>> {
+/// Whether the hub is up. Without a token it says only that; a paired device also gets the
+/// program, version, center and position in the log.
+async fn health(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let paired = bearer(&headers).is_some_and(|t| {
+        hub.auth_store()
+            .device_by_token(&auth::token_hash(t))
+            .ok()
+            .flatten()
+            .is_some()
+    });
+    if !paired {
+        return Ok(Json(json!({"status": "ok"})));
+    }
     blocking(&hub, |hub| {
         let s = hub.session();
         Ok(Json(json!({

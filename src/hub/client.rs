@@ -380,18 +380,22 @@ pub fn probe(base: &str, token: Option<&str>) -> Result<Probe, String> {
             .timeout(COMMAND_TIMEOUT)
             .build()
             .map_err(|e| e.to_string())?;
-        let health: Value = http
-            .get(format!("{base}/api/v1/health"))
+        // Without a token the hub says only whether it is up; with one, which center it is.
+        let mut req = http.get(format!("{base}/api/v1/health"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let health: Value = req
             .send()
             .await
             .map_err(|e| format!("cannot reach {base}: {e}"))?
             .json()
             .await
             .map_err(|_| format!("{base} answers, but it is not an Integra hub"))?;
-        if health["program"] != "integra" {
+        if !matches!(health["status"].as_str(), Some("ok" | "starting")) {
             return Err(format!("{base} answers, but it is not an Integra hub"));
         }
-        let center = health["center"].as_str().unwrap_or_default().to_string();
+        let center = health["center"].as_str().unwrap_or("?").to_string();
         let Some(token) = token else {
             return Ok(Probe {
                 center,

@@ -12,6 +12,7 @@ pub mod client;
 pub mod console;
 pub mod discovery;
 pub mod guard;
+pub mod http;
 pub mod stream;
 pub mod view;
 

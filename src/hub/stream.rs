@@ -166,7 +166,7 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, d
             let _ = socket
                 .send(Message::Close(Some(CloseFrame {
                     code: 1011,
-                    reason: why.chars().take(100).collect::<String>().into(),
+                    reason: "the hub could not read its log; its log says why".into(),
                 })))
                 .await;
             return;

@@ -160,6 +160,22 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Set a file's or directory's permission bits (a warning when it cannot be done, e.g. not its
+/// owner: the data still opens).
+fn restrict(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path).map(|m| m.permissions().mode() & 0o777);
+    if current.is_ok_and(|m| m == mode) {
+        return;
+    }
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        log::warn!(
+            "cannot make {} private (mode {mode:o}): {e}; other users of this machine may read it",
+            path.display()
+        );
+    }
+}
+
 impl Store {
     /// Open (or create) the store in `dir`, running schema migrations.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
@@ -167,7 +183,16 @@ impl Store {
             path: dir.to_path_buf(),
             source,
         })?;
-        Self::open_file(&dir.join(DB_FILE))
+        let store = Self::open_file(&dir.join(DB_FILE))?;
+        // Names and phones live here: only the hub's own user may read them.
+        restrict(dir, 0o700);
+        for f in [DB_FILE, "integra.sqlite3-wal", "integra.sqlite3-shm"] {
+            let p = dir.join(f);
+            if p.exists() {
+                restrict(&p, 0o600);
+            }
+        }
+        Ok(store)
     }
 
     /// Open (or create) a database file.

@@ -121,9 +121,19 @@ fn the_systemd_unit_verifies_and_has_the_watchdog() {
         "User=integra",
         "ExecStart=/usr/bin/integra --settings /boot/firmware/integra.toml run",
         "StandardOutput=journal",
+        "StateDirectoryMode=0700",
+        "UMask=0077",
     ] {
         assert!(unit.contains(needed), "the unit lacks {needed}");
     }
+    // Enough files for every device plus strangers' connections (the default soft limit, 1,024,
+    // ran out under 1,100 half-open connections).
+    let nofile: u64 = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("LimitNOFILE="))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("LimitNOFILE= in the unit");
+    assert!(nofile >= 16_384, "{nofile}");
     let (_root, out) = verify_root(unit);
     assert!(
         out.status.success() && out.stderr.is_empty(),

@@ -330,3 +330,137 @@ async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
         "the kiosk's alert carries its id: {v}"
     );
 }
+
+/// Every answer carries the security headers; API answers are never cached; a request that
+/// names the hub by a foreign host name (DNS rebinding from a web page) is refused; without a
+/// token, /health says only "ok" and a malformed body is not even read (401, not 4xx about the
+/// body); the data directory and the database are private to the hub's user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_refuses_strangers_and_tells_them_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    for path in [
+        "/",
+        "/admin",
+        "/console.js",
+        "/api/v1/health",
+        "/api/v1/queue",
+    ] {
+        let r = h
+            .http
+            .get(h.url(path))
+            .bearer_auth(&counter)
+            .send()
+            .await
+            .expect("request");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        let hd = r.headers();
+        let csp = hd
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            hd.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..])
+        );
+        if path.starts_with("/api/") {
+            assert_eq!(
+                hd.get("cache-control").map(|v| v.as_bytes()),
+                Some(&b"no-store"[..]),
+                "{path}"
+            );
+        }
+    }
+    // Host names a LAN device would use pass; anything else is refused.
+    for (host, ok) in [
+        (format!("127.0.0.1:{}", h.addr.port()), true),
+        ("integra-hub.local:7878".to_string(), true),
+        ("[::1]:7878".to_string(), true),
+        ("localhost".to_string(), true),
+        ("evil.example".to_string(), false),
+        ("evil.example:7878".to_string(), false),
+        ("hub.local.evil.example".to_string(), false),
+    ] {
+        let r = h
+            .http
+            .get(h.url("/api/v1/health"))
+            .header("host", &host)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status().is_success(), ok, "{host}: {}", r.status());
+        if !ok {
+            assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
+        }
+    }
+    // /health: only "ok" for strangers; more for a paired device.
+    let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, json!({"status": "ok"}));
+    let (_, v) = h.call("GET", "/api/v1/health", Some(&counter), None).await;
+    assert_eq!(v["program"], "integra");
+    assert!(v["center"].is_string());
+    // The token is checked before the body is read.
+    let r = h
+        .http
+        .post(h.url("/api/v1/tickets"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = h
+        .http
+        .post(h.url("/api/v1/tickets"))
+        .bearer_auth("itg_forged")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // Files: the directory 0700, the database 0600.
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .expect("metadata")
+    };
+    assert_eq!(mode(h.dir.path()), 0o700);
+    assert_eq!(mode(&h.dir.path().join("integra.sqlite3")), 0o600);
+    let wal = h.dir.path().join("integra.sqlite3-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal) & 0o077, 0, "the WAL is not readable by others");
+    }
+}
+
+#[test]
+fn host_names_a_lan_device_would_use() {
+    use integra::hub::http::host_ok;
+    for good in [
+        "192.168.1.10",
+        "192.168.1.10:7878",
+        "[fe80::1]:7878",
+        "hub.local",
+        "Hub-2.local.",
+        "localhost:7878",
+    ] {
+        assert!(host_ok(good), "{good}");
+    }
+    for bad in [
+        "",
+        "example.com",
+        "192.168.1.10.nip.io",
+        ".local",
+        "a b.local",
+        "[::1",
+        "hub.local:port",
+    ] {
+        assert!(!host_ok(bad), "{bad}");
+    }
+}
