@@ -136,3 +136,144 @@ pub async fn headers(request: Request, next: Next) -> Response {
     }
     response
 }
+
+// ---------------------------------------------------------------- connections
+
+/// A connection that has not sent a whole request head within this long is closed (this is
+/// also how long an idle keep-alive connection stays open).
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A plain HTTP connection lives at most this long (browsers simply reconnect); a WebSocket,
+/// once upgraded, is not bound by it.
+pub const CONNECTION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(120);
+/// Open connections allowed from one address (the hub's own machine is not limited).
+pub const CONNECTIONS_PER_ADDRESS: usize = 16;
+/// Open connections allowed in all (far below the unit's LimitNOFILE).
+pub const CONNECTIONS_TOTAL: usize = 8192;
+/// Requests handled at once; more wait their turn.
+pub const REQUESTS_IN_FLIGHT: usize = 256;
+
+/// Open connections, per address and in all.
+#[derive(Debug, Default)]
+pub struct Connections {
+    per_address: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+    total: std::sync::atomic::AtomicUsize,
+}
+
+/// Held while a connection is open.
+pub struct Admitted {
+    conns: std::sync::Arc<Connections>,
+    ip: Option<std::net::IpAddr>,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.conns
+            .total
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(ip) = self.ip {
+            let mut m = self
+                .conns
+                .per_address
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = m.get_mut(&ip) {
+                *n -= 1;
+                if *n == 0 {
+                    m.remove(&ip);
+                }
+            }
+        }
+    }
+}
+
+impl Connections {
+    /// Admit a connection from `ip`, or `None` when its address or the hub is full (the
+    /// connection is then closed at once).
+    pub fn admit(self: &std::sync::Arc<Self>, ip: std::net::IpAddr) -> Option<Admitted> {
+        use std::sync::atomic::Ordering;
+        if self.total.fetch_add(1, Ordering::SeqCst) >= CONNECTIONS_TOTAL {
+            self.total.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        // The hub's own machine (its kiosk, the command line) is never shut out.
+        let own = matches!(ip, std::net::IpAddr::V4(v4) if v4 == std::net::Ipv4Addr::LOCALHOST)
+            || ip == std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
+        if own {
+            return Some(Admitted {
+                conns: self.clone(),
+                ip: None,
+            });
+        }
+        let key = super::auth::address_bucket(ip);
+        let mut m = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(key).or_insert(0);
+        if *n >= CONNECTIONS_PER_ADDRESS {
+            drop(m);
+            self.total.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        *n += 1;
+        Some(Admitted {
+            conns: self.clone(),
+            ip: Some(key),
+        })
+    }
+
+    pub fn open(&self) -> usize {
+        self.total.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Serve `app` on `listener`: hyper's HTTP/1 with a header-read timeout and upgrades
+/// (WebSockets), the connection caps above, tower's concurrency limit, and the peer's address
+/// for handlers (`ConnectInfo`).
+pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    use tower::ServiceExt as _;
+    let app = app.layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
+    let conns = std::sync::Arc::new(Connections::default());
+    let mut refused: u64 = 0;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of files or memory: wait a moment rather than spin.
+                log::warn!("accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Some(admitted) = conns.admit(peer.ip()) else {
+            refused += 1;
+            if refused.is_power_of_two() {
+                log::warn!(
+                    "refused a connection from {} (too many open: {} in all); {refused} refused so far",
+                    peer.ip(),
+                    conns.open()
+                );
+            }
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        tokio::spawn(async move {
+            let _admitted = admitted;
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    app.clone().oneshot(req)
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .keep_alive(true)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
+                log::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+}

@@ -512,12 +512,7 @@ impl Hub {
                 }
             }
         });
-        let task = tokio::spawn(async move {
-            let svc = app.into_make_service_with_connect_info::<SocketAddr>();
-            if let Err(e) = axum::serve(listener, svc).await {
-                log::error!("the hub server stopped: {e}");
-            }
-        });
+        let task = tokio::spawn(http::serve(listener, app));
         Ok((local, task))
     }
 

@@ -20,14 +20,19 @@ fn from(n: u8) -> reqwest::Client {
         .expect("client")
 }
 
-async fn pair_from(client: &reqwest::Client, url: &str, pin: &str) -> StatusCode {
+/// A pairing attempt; `None` when the hub closed the connection (too many from that address).
+async fn try_pair_from(client: &reqwest::Client, url: &str, pin: &str) -> Option<StatusCode> {
     client
         .post(format!("{url}/api/v1/pair"))
         .json(&json!({"pin": pin, "name": "stranger"}))
         .send()
         .await
-        .expect("request")
-        .status()
+        .ok()
+        .map(|r| r.status())
+}
+
+async fn pair_from(client: &reqwest::Client, url: &str, pin: &str) -> StatusCode {
+    try_pair_from(client, url, pin).await.expect("request")
 }
 
 /// Wait for the stream to be closed by the hub; returns the close code and how long it took.
@@ -178,18 +183,19 @@ async fn pairing_can_be_neither_guessed_in_parallel_nor_blocked() {
     assert!(pin.chars().all(|c| c.is_ascii_digit()));
     // Parallel wrong PINs from one address.
     let one = from(2);
-    let tries = (0..20).map(|_| pair_from(&one, &url, "00000000"));
+    let tries = (0..20).map(|_| try_pair_from(&one, &url, "00000000"));
     let statuses = futures_util::future::join_all(tries).await;
     let checked = statuses
         .iter()
-        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .filter(|s| **s == Some(StatusCode::UNAUTHORIZED))
         .count();
+    // The rest waits (429) or is not even let in (more connections than one address may open).
     let refused = statuses
         .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .filter(|s| matches!(s, Some(StatusCode::TOO_MANY_REQUESTS) | None))
         .count();
     assert_eq!(checked, auth::ATTEMPTS_PER_ADDRESS, "{statuses:?}");
-    assert_eq!(refused, 20 - auth::ATTEMPTS_PER_ADDRESS);
+    assert_eq!(refused, 20 - auth::ATTEMPTS_PER_ADDRESS, "{statuses:?}");
     // Seven strangers spend every attempt they have.
     for n in 3..=9 {
         let c = from(n);
@@ -462,5 +468,111 @@ fn host_names_a_lan_device_would_use() {
         "hub.local:port",
     ] {
         assert!(!host_ok(bad), "{bad}");
+    }
+}
+
+/// Raise this process's open-file limit to its hard limit (the test holds many sockets).
+fn more_files() -> u64 {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain libc calls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+    r.rlim_cur
+}
+
+/// Half-sent requests: 1,100 connections from one address, then 1,100 spread over 55 addresses,
+/// each sending half a request head and holding on. A real client's /health answers within a
+/// second meanwhile; the hub caps each address and drops heads that do not finish in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn half_open_connections_do_not_stop_the_service() {
+    use tokio::io::AsyncWriteExt;
+    let files = more_files();
+    assert!(
+        files >= 4096,
+        "this test needs 4096 open files, the limit is {files}"
+    );
+    let h = start_hub(catalog()).await;
+    let addr = h.addr;
+    let real = from(200);
+    let health = |client: reqwest::Client| async move {
+        let t = Instant::now();
+        let r = client
+            .get(format!("http://{addr}/api/v1/health"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        (r.map(|r| r.status()).ok(), t.elapsed())
+    };
+    for (sources, per_source) in [(1u8, 1100usize), (55, 20)] {
+        let mut held = Vec::new();
+        let mut refused_at_once = 0;
+        for s in 0..sources {
+            let local = std::net::SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 1, s + 1)), 0);
+            for _ in 0..per_source {
+                let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+                sock.bind(local).expect("bind");
+                match sock.connect(addr).await {
+                    Ok(mut stream) => {
+                        // Half a request head, never finished.
+                        if stream
+                            .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+                            .await
+                            .is_err()
+                        {
+                            refused_at_once += 1;
+                        }
+                        held.push(stream);
+                    }
+                    Err(_) => refused_at_once += 1,
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, took) = health(real.clone()).await;
+        assert_eq!(
+            status,
+            Some(StatusCode::OK),
+            "{sources} sources: /health did not answer"
+        );
+        assert!(
+            took < Duration::from_secs(1),
+            "{sources} sources: /health took {took:?}"
+        );
+        println!(
+            "{} half-open connections from {sources} addresses: /health in {} ms ({refused_at_once} refused while connecting)",
+            sources as usize * per_source,
+            took.as_millis()
+        );
+        // The hub closed the excess at once: count how many of ours are still open after a
+        // read attempt that does not wait.
+        let mut open = 0;
+        for s in &held {
+            let mut buf = [0u8; 1];
+            match s.try_read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => open += 1,
+                _ => {}
+            }
+        }
+        let cap = integra::hub::http::CONNECTIONS_PER_ADDRESS * sources as usize;
+        assert!(open <= cap, "{open} of ours still open, the cap is {cap}");
+        // Heads that never finish are dropped after the header-read timeout.
+        tokio::time::sleep(integra::hub::http::HEADER_READ_TIMEOUT + Duration::from_secs(1)).await;
+        let mut still = 0;
+        for s in &held {
+            let mut buf = [0u8; 64];
+            match s.try_read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => still += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(still, 0, "half-sent heads outlived the header-read timeout");
+        drop(held);
     }
 }
