@@ -59,6 +59,10 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
         println!("pair a staff browser or device with: integra pair --role counter");
         let _announced = announce_on_lan(&hub, addr);
         crate::device::watchdog::beat("hub");
+        // READY only once a ticket can be issued (the first privacy purge is done).
+        if !hub.wait_ready(std::time::Duration::from_secs(60)).await {
+            log::warn!("the hub is still starting after 60 s (a long privacy purge?)");
+        }
         crate::device::watchdog::ready(&format!("hub listening on {addr}"));
         crate::device::watchdog::start_pinger();
         tokio::select! {

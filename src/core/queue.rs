@@ -253,6 +253,28 @@ impl Queue {
         self.state.signups.values().find(|s| s.code == code.trim())
     }
 
+    /// When the shell must next wake the queue: the next local midnight after `now` in the
+    /// center's time zone (sans-IO: the core says when, the shell keeps the clock). Where
+    /// midnight does not exist (a DST change at 00:00), the first local time of the new day.
+    pub fn next_deadline(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let tz = self.tz();
+        let tomorrow = self.local(now).date() + Duration::days(1);
+        (0..=24 * 60)
+            .step_by(15)
+            .find_map(|m| {
+                let t = tomorrow.and_time(NaiveTime::MIN) + Duration::minutes(m);
+                tz.from_local_datetime(&t).earliest()
+            })
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_else(|| now + Duration::hours(24))
+    }
+
+    /// Whether the local day has turned since the last event (the open tickets of the old day
+    /// should be closed: send `Command::Tick`).
+    pub fn rollover_due(&self, now: DateTime<Utc>) -> bool {
+        self.state.day.is_some_and(|d| self.local(now).date() > d)
+    }
+
     /// Apply a command at time `now`. On success the state has changed and the returned events
     /// (numbered from `seq() + 1`) say how; on error nothing has changed.
     pub fn apply(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Vec<Stamped>, QueueError> {

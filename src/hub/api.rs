@@ -399,9 +399,18 @@ fn events_json(events: &[Stamped]) -> Value {
 
 // ---------------------------------------------------------------- handlers
 
-/// Whether the hub is up. Without a token it says only that; a paired device also gets the
-/// program, version, center and position in the log.
-async fn health(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+/// Whether the hub is up: `{"status":"starting"}` (503, Retry-After) until a ticket can be
+/// issued, then `{"status":"ok"}`. Without a token it says only that; a paired device also gets
+/// the program, version, center and position in the log.
+async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
+    if !hub.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "1")],
+            Json(json!({"status": "starting"})),
+        )
+            .into_response();
+    }
     let paired = bearer(&headers).is_some_and(|t| {
         hub.auth_store()
             .device_by_token(&auth::token_hash(t))
@@ -410,19 +419,17 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Va
             .is_some()
     });
     if !paired {
-        return Ok(Json(json!({"status": "ok"})));
+        return Json(json!({"status": "ok"})).into_response();
     }
-    blocking(&hub, |hub| {
-        let s = hub.session();
-        Ok(Json(json!({
-            "status": "ok",
-            "program": "integra",
-            "version": env!("CARGO_PKG_VERSION"),
-            "center": hub.catalog().center.name,
-            "seq": s.queue().seq(),
-        })))
-    })
-    .await
+    let s = hub.session();
+    Json(json!({
+        "status": "ok",
+        "program": "integra",
+        "version": env!("CARGO_PKG_VERSION"),
+        "center": hub.catalog().center.name,
+        "seq": s.queue().seq(),
+    }))
+    .into_response()
 }
 
 async fn openapi() -> Response {

@@ -117,6 +117,9 @@ pub(crate) struct Inner {
     pub(crate) kiosk_limits: Mutex<guard::KioskLimits>,
     /// The ids of unpaired devices: an open stream of one of them closes at once.
     pub(crate) revoked: tokio::sync::watch::Sender<std::collections::BTreeSet<u64>>,
+    /// False while the hub is starting (its first privacy purge holds the database): /health
+    /// says "starting" (503) and systemd is not told READY.
+    pub(crate) ready: tokio::sync::watch::Sender<bool>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -295,6 +298,7 @@ impl Hub {
                 protection: Mutex::new(Vec::new()),
                 kiosk_limits: Mutex::new(Default::default()),
                 revoked: tokio::sync::watch::channel(Default::default()).0,
+                ready: tokio::sync::watch::channel(false).0,
             }),
         };
         let revoked = hub.auth_store().revoked_ids()?;
@@ -453,6 +457,50 @@ impl Hub {
         }
     }
 
+    /// Whether the hub can issue a ticket now (false while it is starting).
+    pub fn is_ready(&self) -> bool {
+        *self.inner.ready.borrow()
+    }
+
+    /// Wait until the hub is ready (or `limit` has passed); true when ready.
+    pub async fn wait_ready(&self, limit: std::time::Duration) -> bool {
+        let mut rx = self.inner.ready.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|r| *r))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Close the old day when the local day has turned (the core decides; `now` is passed in,
+    /// so tests drive it with a fake clock). True when the day was turned.
+    pub fn roll_over_if_due(&self, now: DateTime<Utc>) -> Result<bool, EngineError> {
+        let mut s = self.session();
+        if !s.queue().rollover_due(now) {
+            return Ok(false);
+        }
+        s.execute(&Command::Tick, now)?;
+        log::info!("a new day: yesterday's open tickets are closed");
+        Ok(true)
+    }
+
+    /// Sleep until the core's next deadline (local midnight), then turn the day; wake at least
+    /// every minute so a clock set late (a Pi without a real-time clock) is caught up.
+    async fn turn_days(&self) {
+        loop {
+            let now = self.now();
+            let deadline = self.session().queue().next_deadline(now);
+            let wait = (deadline - now)
+                .to_std()
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(60));
+            tokio::time::sleep(wait).await;
+            let h = self.clone();
+            let now = self.now();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || h.roll_over_if_due(now)).await {
+                log::error!("cannot turn the day: {e}");
+            }
+        }
+    }
+
     pub fn alerts(&self) -> Vec<DeviceAlert> {
         lock(&self.inner.alerts).values().cloned().collect()
     }
@@ -487,6 +535,7 @@ impl Hub {
             }
         });
         // Privacy: erase names and phones past the retention period, at start and every 6 hours.
+        // The hub is "ready" once the first purge is done (it holds the database meanwhile).
         let purging = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
@@ -494,8 +543,13 @@ impl Hub {
                 tick.tick().await;
                 let h = purging.clone();
                 let _ = tokio::task::spawn_blocking(move || h.purge_personal()).await;
+                purging.inner.ready.send_replace(true);
             }
         });
+        // The day turns at local midnight even when nobody sends a command: open tickets of the
+        // old day are closed and every screen shows the new day.
+        let turning = self.clone();
+        tokio::spawn(async move { turning.turn_days().await });
         // The hub loop's heartbeat for systemd's watchdog: it beats only when the engine can
         // be taken, so a stuck engine stops the pings.
         let beating = self.clone();

@@ -30,6 +30,10 @@ pub async fn start_hub(catalog: Arc<Catalog>) -> TestHub {
         .serve("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("serve");
+    assert!(
+        hub.wait_ready(std::time::Duration::from_secs(10)).await,
+        "the hub became ready"
+    );
     TestHub {
         hub,
         addr,

@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod common;
 mod counter;
+mod days;
 mod deploy;
 mod doctor;
 mod hostile;

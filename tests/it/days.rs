@@ -1,0 +1,151 @@
+//! The hub applies the day rollover at local midnight by itself (the pure core says when), and
+//! says "starting" until a ticket can be issued.
+
+use super::common::*;
+use super::hub::{next_msg, start_hub, subscribe};
+use chrono::{Duration, TimeZone, Timelike};
+use integra::core::{Catalog, Queue};
+use integra::hub::Role;
+use std::sync::Arc;
+
+fn in_zone(tz: &str) -> Arc<Catalog> {
+    let text = integra::core::catalog::DEMO_CATALOG.replacen(
+        "timezone = \"America/Bogota\"",
+        &format!("timezone = \"{tz}\""),
+        1,
+    );
+    Arc::new(Catalog::parse(&text, "center.toml").expect("catalog"))
+}
+
+/// The core's deadline is the next local midnight; where a DST change skips midnight, the first
+/// local time of the new day.
+#[test]
+fn the_next_deadline_is_the_next_local_midnight() {
+    let q = Queue::new(catalog());
+    // Monday 09:00 in Bogotá (UTC-5) → Tuesday 00:00 local = 05:00 UTC.
+    let d = q.next_deadline(monday_9());
+    assert_eq!(
+        d,
+        chrono::Utc
+            .with_ymd_and_hms(2026, 1, 6, 5, 0, 0)
+            .single()
+            .expect("t")
+    );
+    // Just before midnight, the same deadline; just after, the next one.
+    assert_eq!(q.next_deadline(d - Duration::seconds(1)), d);
+    assert_eq!(q.next_deadline(d), d + Duration::days(1));
+    // Santiago de Chile: in 2026 the clocks go from 00:00 to 01:00 on 6 September.
+    let cl = Queue::new(in_zone("America/Santiago"));
+    let tz: chrono_tz::Tz = "America/Santiago".parse().expect("tz");
+    let before = tz
+        .with_ymd_and_hms(2026, 9, 5, 20, 0, 0)
+        .single()
+        .expect("t")
+        .with_timezone(&chrono::Utc);
+    let d = cl.next_deadline(before).with_timezone(&tz);
+    assert_eq!(
+        d.date_naive(),
+        chrono::NaiveDate::from_ymd_opt(2026, 9, 6).expect("date")
+    );
+    let midnight_exists = tz
+        .from_local_datetime(&d.date_naive().and_hms_opt(0, 0, 0).expect("t"))
+        .earliest()
+        .is_some();
+    if midnight_exists {
+        assert_eq!(d.hour(), 0);
+    } else {
+        assert_eq!(
+            (d.hour(), d.minute()),
+            (1, 0),
+            "the first time of the new day"
+        );
+    }
+}
+
+/// On a fake clock: nothing happens before midnight; after it, the hub closes yesterday's open
+/// tickets and starts the new day on its own, and every stream hears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_turns_the_day_at_midnight_by_itself() {
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    for _ in 0..3 {
+        h.hub
+            .session()
+            .execute(&issue("info", None), monday_9())
+            .expect("issue");
+    }
+    let mut ws = subscribe(h.addr, &counter, None).await;
+    assert_eq!(next_msg(&mut ws).await["type"], "snapshot");
+    let midnight = h.hub.session().queue().next_deadline(monday_9());
+    assert!(
+        !h.hub
+            .roll_over_if_due(midnight - Duration::seconds(1))
+            .expect("tick")
+    );
+    let seq = h.seq();
+    assert!(
+        h.hub
+            .roll_over_if_due(midnight + Duration::seconds(1))
+            .expect("tick")
+    );
+    let mut cancelled = 0;
+    let day = loop {
+        let m = next_msg(&mut ws).await;
+        match m["event"]["type"].as_str() {
+            Some("ticket_cancelled") => {
+                assert_eq!(m["event"]["reason"], "day_ended");
+                cancelled += 1;
+            }
+            Some("day_started") => break m["event"]["day"].clone(),
+            _ => {}
+        }
+    };
+    assert_eq!(cancelled, 3, "yesterday's three open tickets");
+    assert_eq!(day, "2026-01-06");
+    assert!(h.seq() > seq);
+    assert_eq!(h.hub.session().queue().state().tickets.len(), 0);
+    // Once is enough.
+    assert!(
+        !h.hub
+            .roll_over_if_due(midnight + Duration::seconds(5))
+            .expect("tick")
+    );
+}
+
+/// `/health` says "starting" (503) until the hub can issue a ticket, then "ok".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_says_starting_until_a_ticket_can_be_issued() {
+    use tower::ServiceExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub = integra::hub::Hub::new(
+        integra::engine::Engine::open(dir.path(), catalog()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let ask = |hub: integra::hub::Hub| async move {
+        let r = integra::hub::api::router(hub)
+            .oneshot(
+                axum::http::Request::get("/api/v1/health")
+                    .header("host", "127.0.0.1")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("answer");
+        let status = r.status();
+        let body = axum::body::to_bytes(r.into_body(), 1024)
+            .await
+            .expect("body");
+        (status.as_u16(), String::from_utf8_lossy(&body).into_owned())
+    };
+    assert!(!hub.is_ready());
+    let (s, body) = ask(hub.clone()).await;
+    assert_eq!((s, body.as_str()), (503, r#"{"status":"starting"}"#));
+    let (_addr, _task) = hub
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    assert!(hub.wait_ready(std::time::Duration::from_secs(10)).await);
+    let (s, body) = ask(hub.clone()).await;
+    assert_eq!((s, body.as_str()), (200, r#"{"status":"ok"}"#));
+}
