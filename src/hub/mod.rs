@@ -30,6 +30,8 @@ use tokio::sync::broadcast;
 
 /// The TCP port the hub listens on unless the settings say otherwise.
 pub const DEFAULT_PORT: u16 = 7878;
+/// How long a reprint waits for the printer to confirm (under the hub clients' 5 s timeout).
+pub const REPRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 /// How many pushes a slow subscriber may fall behind before it is told to resume.
 const STREAM_BUFFER: usize = 4096;
 
@@ -367,13 +369,11 @@ impl Hub {
         lock(&self.inner.printer).clone()
     }
 
-    /// Print a job on the hub's printer. Err: plain words on why not.
+    /// Print a job on the hub's printer and wait until it is printed (a receptionist's reprint).
+    /// Err: plain words on why not — no printer here, paper out, cover open, unreachable.
     pub fn print(&self, job: Job) -> Result<(), String> {
         match self.printer() {
-            Some(p) => p
-                .spooler
-                .submit(job)
-                .map_err(|e| format!("the printer queue refused the job ({e:?})")),
+            Some(p) => p.spooler.submit_and_wait(job, REPRINT_WAIT),
             None => Err("this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings".into()),
         }
     }

@@ -134,8 +134,11 @@ pub enum SubmitError {
     Stopped,
 }
 
+/// A queued job and, for a caller that waits, where its outcome goes.
+type Queued = (Job, Option<SyncSender<Result<(), String>>>);
+
 pub struct Spooler {
-    tx: Option<SyncSender<Job>>,
+    tx: Option<SyncSender<Queued>>,
     alerts: Arc<Mutex<Vec<Alert>>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -168,11 +171,39 @@ impl Spooler {
 
     /// Queue a job without waiting.
     pub fn submit(&self, job: Job) -> Result<(), SubmitError> {
+        self.queue(job, None)
+    }
+
+    fn queue(
+        &self,
+        job: Job,
+        reply: Option<SyncSender<Result<(), String>>>,
+    ) -> Result<(), SubmitError> {
         let tx = self.tx.as_ref().ok_or(SubmitError::Stopped)?;
-        tx.try_send(job).map_err(|e| match e {
+        tx.try_send((job, reply)).map_err(|e| match e {
             TrySendError::Full(_) => SubmitError::Full,
             TrySendError::Disconnected(_) => SubmitError::Stopped,
         })
+    }
+
+    /// Queue a job and wait (at most `limit`) until it is printed: `Err` says, in plain words,
+    /// why it was not (paper out, cover open, unreachable, queue full, no answer in time). For
+    /// a reprint that a receptionist waits for; a visitor's ticket never waits.
+    pub fn submit_and_wait(&self, job: Job, limit: Duration) -> Result<(), String> {
+        let (tx, rx) = sync_channel(1);
+        self.queue(job, Some(tx)).map_err(|e| match e {
+            SubmitError::Full => {
+                "the printer has too many slips waiting: it seems stuck".to_string()
+            }
+            SubmitError::Stopped => "the printer's queue has stopped".to_string(),
+        })?;
+        match rx.recv_timeout(limit) {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "the printer did not confirm within {} s",
+                limit.as_secs()
+            )),
+        }
     }
 
     /// The printer's current alerts (empty when all is well).
@@ -220,7 +251,7 @@ impl Worker {
         }
     }
 
-    fn run(mut self, rx: Receiver<Job>) {
+    fn run(mut self, rx: Receiver<Queued>) {
         loop {
             let wait = if self.current.is_empty() {
                 Duration::from_secs(3600)
@@ -228,7 +259,12 @@ impl Worker {
                 self.recheck
             };
             match rx.recv_timeout(wait) {
-                Ok(job) => self.print(job),
+                Ok((job, reply)) => {
+                    let outcome = self.print(job);
+                    if let Some(reply) = reply {
+                        let _ = reply.try_send(outcome);
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     if !self.current.is_empty() {
                         self.recheck();
@@ -296,16 +332,17 @@ impl Worker {
         self.set_alerts(alerts);
     }
 
-    fn print(&mut self, job: Job) {
+    /// Print one job; its outcome (also told through `notify`).
+    fn print(&mut self, job: Job) -> Result<(), String> {
         let alerts = self.probe();
         if let Some(blocking) = alerts.iter().find(|a| a.blocks()) {
             let reason = blocking.describe();
             self.set_alerts(alerts);
             (self.notify)(SpoolEvent::Failed {
                 label: job.label,
-                reason,
+                reason: reason.clone(),
             });
-            return;
+            return Err(reason);
         }
         let confirm = self.reads_status == Some(true);
         let written = match self.connect() {
@@ -327,14 +364,17 @@ impl Worker {
             Ok(()) => {
                 self.set_alerts(alerts);
                 (self.notify)(SpoolEvent::Printed { label: job.label });
+                Ok(())
             }
             Err(e) => {
                 self.link = None;
                 self.set_alerts(vec![Alert::Unreachable(e.clone())]);
+                let reason = Alert::Unreachable(e).describe();
                 (self.notify)(SpoolEvent::Failed {
                     label: job.label,
-                    reason: Alert::Unreachable(e).describe(),
+                    reason: reason.clone(),
                 });
+                Err(reason)
             }
         }
     }

@@ -1,5 +1,5 @@
-//! The hub applies the day rollover at local midnight by itself (the pure core says when), and
-//! says "starting" until a ticket can be issued.
+//! One truth: the hub turns the day at local midnight by itself (the pure core says when), says
+//! "starting" until a ticket can be issued, and a reprint that cannot print says so.
 
 use super::common::*;
 use super::hub::{next_msg, start_hub, subscribe};
@@ -148,4 +148,58 @@ async fn health_says_starting_until_a_ticket_can_be_issued() {
     assert!(hub.wait_ready(std::time::Duration::from_secs(10)).await);
     let (s, body) = ask(hub.clone()).await;
     assert_eq!((s, body.as_str()), (200, r#"{"status":"ok"}"#));
+}
+
+/// A reprint waits for the printer: printed → 200; out of paper → 409 saying so (before, it
+/// answered "reprinted" and never printed); no printer → 409 saying where to reprint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reprint_that_cannot_print_says_so() {
+    use integra::printer::fake::{FakePrinter, FakeState};
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    h.hub
+        .session()
+        .execute(&issue("info", None), monday_9())
+        .expect("issue");
+    let reprint = || {
+        h.call(
+            "POST",
+            "/api/v1/tickets/A-001/reprint",
+            Some(&counter),
+            None,
+        )
+    };
+    let (s, v) = reprint().await;
+    assert_eq!(s.as_u16(), 409, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no printer"),
+        "{v}"
+    );
+    let printer = FakePrinter::start(FakeState::Ready).expect("fake printer");
+    let uri: integra::printer::PrinterUri = printer.uri().parse().expect("uri");
+    h.hub.set_printer(Some(Arc::new(integra::hub::HubPrinter {
+        spooler: Arc::new(integra::printer::Spooler::start(uri, |_| {})),
+        format: integra::printer::Format::default(),
+    })));
+    let (s, v) = reprint().await;
+    assert_eq!(s.as_u16(), 200, "{v}");
+    assert_eq!(v["reprinted"], "A-001");
+    assert!(
+        !printer.received().is_empty(),
+        "the bytes reached the printer"
+    );
+    printer.set_state(FakeState::PaperOut);
+    let before = printer.received().len();
+    let (s, v) = reprint().await;
+    assert_eq!(s.as_u16(), 409, "{v}");
+    let message = v["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("paper"), "{message}");
+    assert_eq!(
+        printer.received().len(),
+        before,
+        "nothing printed without paper"
+    );
 }
