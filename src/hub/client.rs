@@ -124,8 +124,11 @@ impl Remote {
     }
 
     pub fn session(&self) -> RemoteSession<'_> {
+        let mirror = lock(&self.inner.mirror);
+        let idle = Queue::new(mirror.catalog().clone());
         RemoteSession {
-            mirror: lock(&self.inner.mirror),
+            mirror: Some(mirror),
+            idle,
             inner: &self.inner,
         }
     }
@@ -205,15 +208,19 @@ impl Remote {
     }
 }
 
-/// The mirror, locked, and the way to the hub.
+/// The mirror, locked, and the way to the hub. The lock is let go while a command travels to
+/// the hub, so a screen reading the mirror never waits for the network.
 pub struct RemoteSession<'a> {
-    mirror: MutexGuard<'a, Queue>,
+    mirror: Option<MutexGuard<'a, Queue>>,
+    /// What `queue()` shows in the instant the lock is let go (never seen by callers: `run`
+    /// takes the lock again before it returns).
+    idle: Queue,
     inner: &'a Inner,
 }
 
 impl QueueAccess for RemoteSession<'_> {
     fn queue(&self) -> &Queue {
-        &self.mirror
+        self.mirror.as_deref().unwrap_or(&self.idle)
     }
 
     fn run(
@@ -222,8 +229,10 @@ impl QueueAccess for RemoteSession<'_> {
         _now: DateTime<Utc>,
         lang: Lang,
     ) -> Result<Vec<Stamped>, Refusal> {
-        // The hub reads its own clock: one clock for the whole center.
+        // The hub reads its own clock: one clock for the whole center. The mirror is not held
+        // while the command travels (up to the command timeout).
         let inner = self.inner;
+        self.mirror = None;
         let result = inner.rt.block_on(async {
             let r = inner
                 .http
@@ -254,13 +263,15 @@ impl QueueAccess for RemoteSession<'_> {
                 Err(Refusal::Remote { code, message })
             }
         });
+        let mut mirror = lock(&inner.mirror);
         if let Ok(events) = &result {
             for e in events {
-                if e.seq == self.mirror.seq() + 1 {
-                    self.mirror.follow(e);
+                if e.seq == mirror.seq() + 1 {
+                    mirror.follow(e);
                 }
             }
         }
+        self.mirror = Some(mirror);
         result
     }
 }

@@ -203,3 +203,78 @@ async fn a_reprint_that_cannot_print_says_so() {
         "nothing printed without paper"
     );
 }
+
+/// A device that reads its mirror of the hub (the counter terminal's screen) never waits for the
+/// network: while a command is stuck at a slow hub for 2 s, reading the mirror takes
+/// milliseconds.
+#[test]
+fn a_slow_hub_never_holds_up_a_screen_reading_the_mirror() {
+    use integra::hub::{QueueAccess, auth, client::Remote};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = integra::hub::Hub::new(
+        integra::engine::Engine::open(dir.path(), catalog()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let base = format!("http://{addr}");
+    let store = integra::store::Store::open(dir.path()).expect("store");
+    let pin = auth::new_pin(&store, Role::Counter, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let (token, _) = Remote::pair(&base, &pin, "Desk 1").expect("pair");
+    let remote = Remote::start(&base, &token, catalog()).expect("remote");
+    let t = std::time::Instant::now();
+    while !remote.online() {
+        assert!(t.elapsed() < std::time::Duration::from_secs(10), "online");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    hub.session()
+        .execute(&issue("info", None), monday_9())
+        .expect("issue");
+    // The hub is stuck for 2 s (its engine busy), while the counter sends "call next".
+    let stuck = hub.clone();
+    let holder = std::thread::spawn(move || {
+        let _busy = stuck.session();
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let sender = remote.clone();
+    let call = std::thread::spawn(move || {
+        sender
+            .session()
+            .run(
+                &integra::core::Command::CallNext {
+                    counter: "1".into(),
+                },
+                monday_9(),
+                integra::core::Lang::Es,
+            )
+            .map(|e| e.len())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut worst = std::time::Duration::ZERO;
+    for _ in 0..10 {
+        let t = std::time::Instant::now();
+        let _ = remote.with_queue(|q| q.seq());
+        worst = worst.max(t.elapsed());
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    holder.join().expect("holder");
+    let called = call.join().expect("call");
+    assert!(
+        called.is_ok_and(|n| n >= 1),
+        "the call went through once the hub was free"
+    );
+    assert!(
+        worst < std::time::Duration::from_millis(50),
+        "reading the mirror waited {worst:?} for the network"
+    );
+    println!(
+        "mirror read during a 2 s hub stall: worst {} µs",
+        worst.as_micros()
+    );
+}
