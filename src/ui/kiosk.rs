@@ -734,8 +734,7 @@ impl Kiosk {
         let lang = self.lang();
         let fallback = self.catalog().center.default_language;
         let classes: Vec<PriorityChoice> = self
-            .cfg
-            .catalog
+            .catalog()
             .priority
             .classes
             .iter()
@@ -1087,8 +1086,7 @@ impl Kiosk {
             .map(|(key, free)| {
                 let (label, sub) = match step {
                     ChoiceStep::Service => (
-                        self.cfg
-                            .catalog
+                        self.catalog()
                             .service(&ServiceCode::from(key.as_str()))
                             .map(|s| pick(&s.name, lang, fallback).to_string())
                             .unwrap_or_default(),

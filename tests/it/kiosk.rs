@@ -318,9 +318,14 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
         "hours": {"mon": ["08:00-17:00"]}
     });
     let http = reqwest::Client::new();
+    let hearing = serde_json::json!({
+        "code": "hearing", "icon": "disability",
+        "name": {"es": "Persona sorda", "en": "Deaf person", "pt": "Pessoa surda", "fr": "Personne sourde", "ht": "Moun ki soud"}
+    });
     for edit in [
         serde_json::json!({"op": "put_service", "service": legal}),
         serde_json::json!({"op": "put_service", "service": interpreter, "counters": ["1"]}),
+        serde_json::json!({"op": "put_priority_class", "class": hearing}),
     ] {
         let status = rt.block_on(async {
             http.post(format!("{base}/api/v1/admin/catalog"))
@@ -350,9 +355,19 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
     // The 11th tile is below the fold at 800×480: pick it as its tile does.
     ui.global::<integra::ui::ServicesAdapter>()
         .invoke_pick("interpreter".into());
+    // The priority screen and the ticket screen read the current catalog too (a new class is
+    // offered; the new service's name is on the ticket, not blank).
+    assert!(
+        has(&ui, "Pessoa surda"),
+        "the new priority class is offered"
+    );
     tap(&ui, "Não, continuar");
     assert_eq!(screen(&ui), Screen::Ticket);
     assert_eq!(ui.global::<TicketAdapter>().get_number().as_str(), "I-001");
+    assert_eq!(
+        ui.global::<TicketAdapter>().get_service().as_str(),
+        "Intérprete de línguas"
+    );
     kiosk::stop();
     drop(rt);
 }
