@@ -30,6 +30,30 @@ pub struct Catalog {
     /// What one kiosk may do in a short time (a kiosk is the device a stranger can reach).
     #[serde(default, skip_serializing_if = "Limits::is_default")]
     pub limits: Limits,
+    /// The file this catalog was read from (its bytes' fingerprint), when it was.
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// Where a catalog came from: the fingerprint of the file's bytes, and of the catalog as it was
+/// read (so a copy changed in memory no longer claims the file's fingerprint). Never compared:
+/// two catalogs with the same content are equal wherever they came from.
+#[derive(Debug, Clone, Default)]
+pub struct Source(Option<(String, String)>);
+
+impl PartialEq for Source {
+    fn eq(&self, _: &Source) -> bool {
+        true
+    }
+}
+
+fn sha_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Per-kiosk limits, enforced by the hub (staff and admin devices are not limited).
@@ -473,9 +497,13 @@ impl std::error::Error for CatalogError {}
 impl Catalog {
     /// Parse and validate a catalog. `origin` names the file in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Catalog, CatalogError> {
-        let catalog: Catalog = from_toml(text, origin).map_err(|e| CatalogError(vec![e]))?;
+        let mut catalog: Catalog = from_toml(text, origin).map_err(|e| CatalogError(vec![e]))?;
         let problems = catalog.problems();
         if problems.is_empty() {
+            catalog.source = Source(Some((
+                sha_hex(text.as_bytes()),
+                catalog.content_fingerprint(),
+            )));
             return Ok(catalog);
         }
         Err(CatalogError(locate_all(text, origin, problems)))
@@ -500,21 +528,30 @@ impl Catalog {
         ))
     }
 
-    /// A short fingerprint of the whole catalog (SHA-256 of its JSON form), to tell whether
-    /// the catalog file changed.
+    /// A short fingerprint that tells whether the catalog file changed: SHA-256 of the file's
+    /// bytes when the catalog was read from a file (so an update of this program that adds a
+    /// catalog field does not make an unchanged file look changed), else of its JSON form.
     pub fn fingerprint(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let json = serde_json::to_string(self).unwrap_or_default();
-        let digest = Sha256::digest(json.as_bytes());
-        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+        match &self.source.0 {
+            Some((bytes, content)) if *content == self.content_fingerprint() => bytes.clone(),
+            _ => self.content_fingerprint(),
+        }
+    }
+
+    /// SHA-256 of the catalog's JSON form (what older versions used as the fingerprint).
+    pub fn content_fingerprint(&self) -> String {
+        sha_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
     }
 
     /// The catalog in use, given the catalog file and the coordinator's latest catalog with the
     /// fingerprint of the file it was made from: the coordinator's while the file is unchanged,
-    /// else the file (a technician changed it since).
+    /// else the file (a technician changed it since). A fingerprint recorded by an older
+    /// version (of the JSON form) still counts.
     pub fn in_use(file: Arc<Catalog>, changed: Option<(&Arc<Catalog>, &str)>) -> Arc<Catalog> {
         match changed {
-            Some((c, base)) if base == file.fingerprint() => c.clone(),
+            Some((c, base)) if base == file.fingerprint() || base == file.content_fingerprint() => {
+                c.clone()
+            }
             _ => file,
         }
     }

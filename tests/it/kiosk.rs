@@ -349,6 +349,7 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
         kiosk::pump();
         has(&ui, "Apoio jurídico gratuito")
             && tile_names().contains(&"Intérprete de línguas".to_string())
+            && _k.catalog().priority_class(&"hearing".into()).is_some()
     });
     assert_eq!(screen(&ui), Screen::Services, "no tap was needed");
     assert!(!has(&ui, "Assessoria jurídica e regularização"));

@@ -278,3 +278,99 @@ fn a_slow_hub_never_holds_up_a_screen_reading_the_mirror() {
         worst.as_micros()
     );
 }
+
+/// The catalog fingerprint is the file's bytes: the same file read again (by a newer program,
+/// whatever fields it adds to the catalog) keeps the coordinator's changes; a technician's edit
+/// of the file — even a comment — makes the file win; a copy changed in memory does not claim
+/// the file's fingerprint; a fingerprint recorded by an older version still counts.
+#[test]
+fn the_catalog_fingerprint_is_the_files_bytes() {
+    use sha2::Digest;
+    let text = integra::core::catalog::DEMO_CATALOG;
+    let parse = |t: &str| Arc::new(Catalog::parse(t, "center.toml").expect("catalog"));
+    let file = parse(text);
+    let bytes: String = sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(file.fingerprint(), bytes, "the file's bytes");
+    assert_eq!(parse(text).fingerprint(), file.fingerprint());
+    let commented = format!("{text}\n# Changed by the technician.\n");
+    let touched = parse(&commented);
+    assert_ne!(touched.fingerprint(), file.fingerprint());
+    assert_eq!(
+        touched.content_fingerprint(),
+        file.content_fingerprint(),
+        "same content, other bytes"
+    );
+    let mut copy = (*file).clone();
+    copy.center.name = "Otro centro".into();
+    assert_ne!(copy.fingerprint(), file.fingerprint());
+    // Which catalog is in use: the coordinator's while the file is the one it started from.
+    let mut edited = (*file).clone();
+    edited.center.retention_days = 9;
+    let edited = Arc::new(edited);
+    let base = file.fingerprint();
+    assert_eq!(
+        Catalog::in_use(parse(text), Some((&edited, &base)))
+            .center
+            .retention_days,
+        9
+    );
+    assert_eq!(
+        Catalog::in_use(touched.clone(), Some((&edited, &base)))
+            .center
+            .retention_days,
+        file.center.retention_days,
+        "a touched file wins"
+    );
+    let legacy = file.content_fingerprint();
+    assert_eq!(
+        Catalog::in_use(parse(text), Some((&edited, &legacy)))
+            .center
+            .retention_days,
+        9,
+        "an older version's fingerprint still counts"
+    );
+}
+
+/// Restarting on the same catalog file keeps a coordinator's change; a comment added to the file
+/// by a technician makes the file win (recorded).
+#[test]
+fn a_coordinators_change_survives_the_same_file_and_yields_to_a_touched_one() {
+    use integra::core::{CatalogEdit, Command};
+    let dir = tempfile::tempdir().expect("dir");
+    let text = integra::core::catalog::DEMO_CATALOG;
+    let open = |t: &str| {
+        integra::hub::Hub::new(
+            integra::engine::Engine::open(
+                dir.path(),
+                Arc::new(Catalog::parse(t, "center.toml").expect("catalog")),
+            )
+            .expect("engine"),
+            Some(monday_9()),
+        )
+        .expect("hub")
+    };
+    let hub = open(text);
+    hub.session()
+        .execute(
+            &Command::EditCatalog {
+                edit: CatalogEdit::SetRetention { days: 9 },
+                by: "coordinator".into(),
+            },
+            monday_9(),
+        )
+        .expect("edit");
+    drop(hub);
+    let hub = open(text);
+    assert_eq!(hub.catalog().center.retention_days, 9);
+    drop(hub);
+    let hub = open(&format!("{text}\n# New printer installed.\n"));
+    assert_ne!(
+        hub.catalog().center.retention_days,
+        9,
+        "the touched file wins"
+    );
+}
