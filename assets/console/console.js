@@ -18,6 +18,7 @@ const ALERT_IDS = {
   "printer-offline": "console-alert-printer-offline",
   "printer-unreachable": "console-alert-printer-unreachable",
   "device-offline": "console-alert-device-offline",
+  "storage-failed": "console-alert-storage-failed",
 };
 
 const $ = (id) => document.getElementById(id);

@@ -64,3 +64,4 @@ console-admin-pages = Manage the center, reports, personal data and the log of c
 console-protection-alert = Urgent protection request — ticket { $ticket }, waiting since { $since } ({ $lang }). Take them somewhere private.
 console-acknowledge = Seen, I am on it
 console-discreet = discreet: do not say the service aloud
+console-alert-storage-failed = The hub cannot save (disk full?): no tickets are being recorded; send visitors to reception

@@ -28,3 +28,4 @@ error-counter-busy = Counter { $counter } is calling or serving a visitor. Finis
 error-on-waitlist = You are on the waiting list for this activity, without a seat yet. Please ask at reception.
 error-activity-not-today = Your activity is on { $date }, not today.
 error-code-not-for-today = We cannot find that code for today. Please check the numbers and the day on your slip, or ask at reception.
+error-storage = The system cannot save right now. Please go to reception.

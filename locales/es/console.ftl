@@ -64,3 +64,4 @@ console-admin-pages = Administrar el centro, informes, datos personales y regist
 console-protection-alert = Solicitud de protección urgente — turno { $ticket }, esperando desde las { $since } ({ $lang }). Lleve a la persona a un lugar privado.
 console-acknowledge = Enterado, la atiendo
 console-discreet = discreto: no anunciar el servicio
+console-alert-storage-failed = El servidor no puede guardar (¿disco lleno?): los turnos no se registran; envíe a las personas a recepción

@@ -28,3 +28,4 @@ error-counter-busy = La ventanilla { $counter } está llamando o atendiendo a al
 error-on-waitlist = Está en la lista de espera de esta actividad, todavía sin plaza. Pregunte en recepción.
 error-activity-not-today = Su actividad es el { $date }, no hoy.
 error-code-not-for-today = No encontramos ese código para hoy. Revise los números y el día en su papel, o pregunte en recepción.
+error-storage = El sistema no puede guardar en este momento. Por favor, vaya a recepción.

@@ -64,3 +64,4 @@ console-admin-pages = Gérer le centre, rapports, données personnelles et journ
 console-protection-alert = Demande de protection urgente — ticket { $ticket }, en attente depuis { $since } ({ $lang }). Emmenez la personne dans un lieu privé.
 console-acknowledge = Vu, je m’en occupe
 console-discreet = discret : ne pas annoncer le service
+console-alert-storage-failed = Le serveur ne peut pas enregistrer (disque plein ?) : aucun ticket n’est enregistré ; envoyez les personnes à l’accueil

@@ -28,3 +28,4 @@ error-counter-busy = Le guichet { $counter } appelle ou reçoit quelqu’un. Ter
 error-on-waitlist = Vous êtes sur la liste d’attente de cette activité, sans place pour l’instant. Demandez à l’accueil.
 error-activity-not-today = Votre activité a lieu le { $date }, pas aujourd’hui.
 error-code-not-for-today = Nous ne trouvons pas ce code pour aujourd’hui. Vérifiez les chiffres et le jour sur votre papier, ou demandez à l’accueil.
+error-storage = Le système ne peut pas enregistrer pour le moment. Merci d'aller à l'accueil.

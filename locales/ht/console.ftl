@@ -64,3 +64,4 @@ console-admin-pages = Jere sant lan, rapò, done pèsonèl ak jounal chanjman yo
 console-protection-alert = Demann pwoteksyon ijan — tikè { $ticket }, ap tann depi { $since } ({ $lang }). Mennen moun nan yon kote prive.
 console-acknowledge = Mwen wè l, m ap okipe l
 console-discreet = diskrè: pa di sèvis la fò
+console-alert-storage-failed = Sèvè a pa ka anrejistre (disk la plen?): okenn tikè pa anrejistre; voye moun yo nan resepsyon an

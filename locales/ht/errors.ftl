@@ -28,3 +28,4 @@ error-counter-busy = Gichè { $counter } ap rele oswa ap sèvi yon moun. Fini sa
 error-on-waitlist = Ou sou lis datant aktivite sa a, ou poko gen plas. Tanpri mande nan resepsyon an.
 error-activity-not-today = Aktivite ou a se { $date }, se pa jodi a.
 error-code-not-for-today = Nou pa jwenn kòd sa a pou jodi a. Tanpri verifye chif yo ak jou a sou papye ou, oswa mande nan resepsyon an.
+error-storage = Sistèm nan pa ka anrejistre kounye a. Tanpri ale nan resepsyon an.

@@ -64,3 +64,4 @@ console-admin-pages = Gerir o centro, relatórios, dados pessoais e registo de a
 console-protection-alert = Pedido de proteção urgente — senha { $ticket }, aguardando desde { $since } ({ $lang }). Leve a pessoa a um lugar reservado.
 console-acknowledge = Ciente, vou atender
 console-discreet = discreto: não anunciar o serviço
+console-alert-storage-failed = O servidor não consegue salvar (disco cheio?): as senhas não estão sendo registradas; encaminhe as pessoas à recepção

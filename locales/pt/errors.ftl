@@ -28,3 +28,4 @@ error-counter-busy = O balcão { $counter } está a chamar ou a atender alguém.
 error-on-waitlist = Está na lista de espera desta atividade, ainda sem lugar. Pergunte na receção.
 error-activity-not-today = A sua atividade é em { $date }, não hoje.
 error-code-not-for-today = Não encontramos esse código para hoje. Confira os números e o dia no seu papel, ou pergunte na recepção.
+error-storage = O sistema não consegue salvar agora. Por favor, vá até a recepção.

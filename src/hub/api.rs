@@ -24,6 +24,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
+/// The Fluent ids the API words answers with itself (queue errors have their own list).
+pub const FLUENT_IDS: &[&str] = &["error-storage"];
+
 /// Request bodies larger than this are refused (413) before they are read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -153,6 +156,18 @@ impl ApiError {
                 role.as_str()
             ),
         )
+    }
+
+    /// The hub cannot save (disk full, read-only, I/O error): 503 with words for the visitor in
+    /// the caller's language; nothing was changed; the details go to the hub's log.
+    fn storage(what: impl std::fmt::Display, lang: Lang) -> ApiError {
+        log::error!("hub storage: {what}");
+        let message = Localizer::new(lang)
+            .map(|l| l.text("error-storage", None))
+            .unwrap_or_else(|_| "The system cannot save right now. Please go to reception.".into());
+        let mut e = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage", message);
+        e.retry_after = Some(5);
+        e
     }
 
     /// Something failed inside the hub: the details go to the hub's log, never to the caller.
@@ -356,7 +371,7 @@ fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
     let mut s = hub.session();
     s.execute(cmd, now).map_err(|e| match e {
         EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
-        EngineError::Store(e) => ApiError::internal(e),
+        EngineError::Store(e) => ApiError::storage(&e, lang),
     })
 }
 
@@ -387,7 +402,7 @@ fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>
             };
             ApiError::queue(&q, c.lang, hub)
         }
-        EngineError::Store(e) => ApiError::internal(e),
+        EngineError::Store(e) => ApiError::storage(&e, c.lang),
     })
 }
 
@@ -408,6 +423,14 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "1")],
             Json(json!({"status": "starting"})),
+        )
+            .into_response();
+    }
+    if hub.degraded() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, "5")],
+            Json(json!({"status": "degraded"})),
         )
             .into_response();
     }

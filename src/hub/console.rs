@@ -67,6 +67,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-printer-offline",
     "console-alert-printer-unreachable",
     "console-alert-device-offline",
+    "console-alert-storage-failed",
     "console-admin",
     "console-make-pin",
     "console-role",

@@ -45,6 +45,8 @@ pub enum Push {
 
 /// The kind of alert the hub raises itself when a device has no stream.
 pub const OFFLINE: &str = "device-offline";
+/// The kind of alert the hub raises when it cannot write its database.
+pub const STORAGE: &str = "storage-failed";
 
 /// Who an alert is about: a paired device (by its id) or this process's own kiosk or printer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +153,18 @@ impl Session<'_> {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
-        let events = self.engine.execute(cmd, now)?;
+        let events = match self.engine.execute(cmd, now) {
+            Err(EngineError::Store(e)) => {
+                // Disk full, read-only, I/O error: staff are told at once; it clears by itself
+                // at the next good commit. Nothing was changed (the engine reloaded from disk).
+                self.inner.storage_failed(&e.to_string());
+                return Err(EngineError::Store(e));
+            }
+            other => other?,
+        };
+        if !events.is_empty() {
+            self.inner.storage_ok();
+        }
         // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
         // overwrite the freed space, not only the state.
         for e in &events {
@@ -279,7 +292,53 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+impl Inner {
+    /// The database refused a write: raise the storage alert (once) and push it to staff.
+    fn storage_failed(&self, why: &str) {
+        let now = self.clock.unwrap_or_else(Utc::now);
+        let raised = {
+            let mut all = lock(&self.alerts);
+            let key = ("local-hub".to_string(), STORAGE.to_string());
+            let new = !all.contains_key(&key);
+            all.entry(key).or_insert(DeviceAlert {
+                device: "hub".into(),
+                device_id: None,
+                kind: STORAGE.into(),
+                message: format!(
+                    "the hub cannot save (disk full, read-only or failing: {why}); visitors are sent to reception until it can"
+                ),
+                since: now,
+            });
+            new
+        };
+        if raised {
+            log::error!("storage failed: {why}");
+            let _ = self.pushes.send(Push::Alerts(Arc::new(Vec::new())));
+        }
+    }
+
+    /// A commit went through: clear the storage alert if it was up.
+    fn storage_ok(&self) {
+        let cleared = lock(&self.alerts)
+            .remove(&("local-hub".to_string(), STORAGE.to_string()))
+            .is_some();
+        if cleared {
+            log::info!("storage works again");
+            let _ = self.pushes.send(Push::Alerts(Arc::new(Vec::new())));
+        }
+    }
+
+    fn storage_degraded(&self) -> bool {
+        lock(&self.alerts).contains_key(&("local-hub".to_string(), STORAGE.to_string()))
+    }
+}
+
 impl Hub {
+    /// Whether the hub cannot save right now (its storage alert is up).
+    pub fn degraded(&self) -> bool {
+        self.inner.storage_degraded()
+    }
+
     /// A hub over an open engine. `clock`: a fixed instant for training and tests.
     pub fn new(engine: Engine, clock: Option<DateTime<Utc>>) -> Result<Hub, EngineError> {
         let auth = Store::open_file(engine.store().path())?;

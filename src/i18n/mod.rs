@@ -182,6 +182,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::audio::FLUENT_IDS);
     ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);
     ids.extend_from_slice(crate::report::render::FLUENT_IDS);
+    ids.extend_from_slice(crate::hub::api::FLUENT_IDS);
     ids
 }
 

@@ -160,6 +160,16 @@ pub struct Store {
     path: PathBuf,
 }
 
+impl Store {
+    /// Make this connection refuse every write (`true`) or accept them again. For fault
+    /// drills: a write then fails as on a read-only disk, and nothing is half-written.
+    pub fn set_read_only(&self, on: bool) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "query_only", if on { "ON" } else { "OFF" })?;
+        Ok(())
+    }
+}
+
 /// Set a file's or directory's permission bits (a warning when it cannot be done, e.g. not its
 /// owner: the data still opens).
 fn restrict(path: &Path, mode: u32) {

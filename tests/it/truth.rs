@@ -374,3 +374,83 @@ fn a_coordinators_change_survives_the_same_file_and_yields_to_a_touched_one() {
         "the touched file wins"
     );
 }
+
+/// The disk refuses writes (here: made read-only under the hub): a visitor asking for a ticket
+/// gets 503 and words in their language, no number; staff get an alert within 2 s; /health says
+/// "degraded"; nothing changed. When the disk works again, all of it clears by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let counter = h.token(Role::Counter).await;
+    let mut ws = subscribe(h.addr, &counter, None).await;
+    assert_eq!(next_msg(&mut ws).await["type"], "snapshot");
+    assert_eq!(next_msg(&mut ws).await["alerts"], serde_json::json!([]));
+    let ticket = |lang: &'static str| {
+        let h = &h;
+        let kiosk = kiosk.clone();
+        async move {
+            let r = h
+                .http
+                .post(h.url("/api/v1/tickets"))
+                .bearer_auth(&kiosk)
+                .header("accept-language", lang)
+                .json(&serde_json::json!({"service": "info", "lang": lang}))
+                .send()
+                .await
+                .expect("request");
+            let status = r.status().as_u16();
+            (status, r.json::<serde_json::Value>().await.expect("json"))
+        }
+    };
+    assert_eq!(ticket("es").await.0, 201);
+    h.hub
+        .session()
+        .store()
+        .set_read_only(true)
+        .expect("read-only");
+    let seq = h.seq();
+    let t = std::time::Instant::now();
+    let (status, body) = ticket("ht").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "storage");
+    let ht = integra::i18n::Localizer::new(integra::core::Lang::Ht)
+        .expect("ht")
+        .text("error-storage", None);
+    assert_eq!(body["error"]["message"], ht.as_str());
+    assert!(body.get("label").is_none(), "no number without a commit");
+    assert_eq!(h.seq(), seq, "nothing changed");
+    let alert = loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(2), next_msg(&mut ws))
+            .await
+            .expect("a staff alert within 2 s");
+        if m["type"] == "alerts" {
+            break m;
+        }
+    };
+    assert_eq!(alert["alerts"][0]["kind"], "storage-failed");
+    assert!(t.elapsed() < std::time::Duration::from_secs(2));
+    let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
+    assert_eq!(
+        (s.as_u16(), v),
+        (503, serde_json::json!({"status": "degraded"}))
+    );
+    // The disk works again: the next ticket goes through and everything clears.
+    h.hub
+        .session()
+        .store()
+        .set_read_only(false)
+        .expect("writable");
+    let (status, body) = ticket("es").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["label"], "A-002");
+    let cleared = loop {
+        let m = next_msg(&mut ws).await;
+        if m["type"] == "alerts" {
+            break m;
+        }
+    };
+    assert_eq!(cleared["alerts"], serde_json::json!([]));
+    let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
+    assert_eq!((s.as_u16(), v), (200, serde_json::json!({"status": "ok"})));
+}
