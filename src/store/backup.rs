@@ -72,6 +72,53 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+enum Header {
+    NotSqlite,
+    Sqlite,
+    /// A SQLite file shorter than its header says (cut off while copying).
+    Truncated(String),
+}
+
+/// Look at a file's SQLite header: is it SQLite at all, and is it whole?
+fn header_check(path: &Path) -> Result<Header, StoreError> {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let io = |source| StoreError::Dir {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let len = f.metadata().map_err(io)?.len();
+    let mut head = Vec::with_capacity(100);
+    f.by_ref().take(100).read_to_end(&mut head).map_err(io)?;
+    let n = head.len().min(MAGIC.len());
+    if head.is_empty() {
+        return Ok(Header::Truncated("it is empty (0 bytes)".into()));
+    }
+    if head[..n] != MAGIC[..n] {
+        return Ok(Header::NotSqlite);
+    }
+    if head.len() < 100 {
+        return Ok(Header::Truncated(format!(
+            "it is cut off: {len} bytes, not even a whole header"
+        )));
+    }
+    let page_size = match u16::from_be_bytes([head[16], head[17]]) {
+        1 => 65_536u64,
+        p => u64::from(p),
+    };
+    let pages = u64::from(u32::from_be_bytes([head[28], head[29], head[30], head[31]]));
+    // The page count in the header is valid only when this matches the change counter.
+    let valid = head[24..28] == head[92..96];
+    let expected = page_size * pages;
+    if valid && pages > 0 && len < expected {
+        return Ok(Header::Truncated(format!(
+            "it is cut off: {len} bytes of the {expected} its header announces"
+        )));
+    }
+    Ok(Header::Sqlite)
+}
+
 /// Check a backup file without changing it: an Integra database, of a schema this program
 /// knows, that passes SQLite's integrity check.
 pub fn verify(path: &Path) -> Result<BackupInfo, StoreError> {
@@ -81,6 +128,22 @@ pub fn verify(path: &Path) -> Result<BackupInfo, StoreError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such backup file"),
         });
     }
+    // A cut-off copy (a USB stick pulled out too early) is called what it is, not "another
+    // program's file".
+    let sqlite = match header_check(path)? {
+        Header::NotSqlite => false,
+        Header::Sqlite => true,
+        Header::Truncated(detail) => {
+            return Err(StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            });
+        }
+    };
+    let damaged = |e: rusqlite::Error| StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("it cannot be read ({e})"),
+    };
     let conn =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|source| {
             StoreError::Open {
@@ -93,11 +156,13 @@ pub fn verify(path: &Path) -> Result<BackupInfo, StoreError> {
     };
     let app: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
-        .map_err(|_| foreign())?;
+        .map_err(|e| if sqlite { damaged(e) } else { foreign() })?;
     if app != APPLICATION_ID {
         return Err(foreign());
     }
-    let schema: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let schema: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(damaged)?;
     let schema = usize::try_from(schema).unwrap_or(usize::MAX);
     if schema > schema_version() {
         return Err(StoreError::TooNew {
@@ -154,7 +219,13 @@ pub fn restore(
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
                 .map_err(|_| busy(&db))?;
         }
-        let aside = data_dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+        // Never over a copy kept earlier (two restores in the same second).
+        let mut aside = data_dir.join(format!("{DB_FILE}.before-restore-{stamp}"));
+        let mut n = 1;
+        while aside.exists() {
+            n += 1;
+            aside = data_dir.join(format!("{DB_FILE}.before-restore-{stamp}-{n}"));
+        }
         std::fs::rename(&db, &aside).map_err(|source| StoreError::Dir {
             path: aside.clone(),
             source,

@@ -187,3 +187,52 @@ fn restore_refuses_while_the_database_is_in_use() {
     assert!(matches!(err, StoreError::Busy { .. }), "{err}");
     assert!(err.to_string().contains("stop it first"));
 }
+
+/// Two restores in the same second keep both earlier databases (the original is never lost);
+/// a backup cut off while copying is called damaged ("cut off"), not another program's file,
+/// and changes nothing.
+#[test]
+fn restore_keeps_every_earlier_copy_and_names_a_cut_off_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut e = Engine::open(&data, catalog()).expect("open");
+    e.execute(&issue("info", None), monday_9()).expect("issue");
+    drop(e);
+    let empty_backup = dir.path().join("empty-center.sqlite3");
+    Store::open(&dir.path().join("other"))
+        .expect("s")
+        .backup_to(&empty_backup)
+        .expect("backup");
+    let (_, first) = restore(&data, &empty_backup, "t").expect("restore");
+    let (_, second) = restore(&data, &empty_backup, "t").expect("restore again");
+    let (first, second) = (first.expect("kept"), second.expect("kept"));
+    assert_ne!(first, second, "the second restore kept its own copy");
+    assert!(first.exists() && second.exists());
+    // The first copy is the original data, one ticket waiting.
+    let original = dir.path().join("original");
+    std::fs::create_dir_all(&original).expect("dir");
+    std::fs::copy(&first, original.join(DB_FILE)).expect("copy");
+    let e = Engine::open(&original, catalog()).expect("open the original");
+    assert_eq!(e.queue().waiting_count(&"info".into()), 1);
+    drop(e);
+    // Cut off halfway, and empty.
+    let full = std::fs::read(&empty_backup).expect("read");
+    let cut = dir.path().join("cut.sqlite3");
+    std::fs::write(&cut, &full[..full.len() / 2]).expect("cut");
+    let empty = dir.path().join("empty.sqlite3");
+    std::fs::write(&empty, b"").expect("empty");
+    let tiny = dir.path().join("tiny.sqlite3");
+    std::fs::write(&tiny, &full[..40]).expect("tiny");
+    for (file, says) in [(&cut, "cut off"), (&empty, "empty"), (&tiny, "cut off")] {
+        let err = restore(&data, file, "u").expect_err("refused");
+        assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+        assert!(!err.to_string().contains("another program"), "{err}");
+    }
+    let kept: Vec<String> = std::fs::read_dir(&data)
+        .expect("dir")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.contains("before-restore-u"))
+        .collect();
+    assert!(kept.is_empty(), "a refused restore moves nothing: {kept:?}");
+}
