@@ -170,6 +170,48 @@ impl Store {
     }
 }
 
+/// An exclusive `flock` on `DB.lock` while a database is created or migrated (released when
+/// dropped, or by the kernel if the program dies).
+struct OpenLock(std::fs::File);
+
+impl OpenLock {
+    fn take(db: &Path) -> Result<OpenLock, StoreError> {
+        use std::os::unix::io::AsRawFd;
+        let lock_path = with_suffix_path(db, ".lock");
+        let dir_err = |source| StoreError::Dir {
+            path: lock_path.clone(),
+            source,
+        };
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(dir_err)?;
+        // SAFETY: flock on a file descriptor we own, for the life of `f`.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            return Err(dir_err(std::io::Error::last_os_error()));
+        }
+        Ok(OpenLock(f))
+    }
+}
+
+impl Drop for OpenLock {
+    fn drop(&mut self) {
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: as above; the lock is also released when the file closes.
+        unsafe {
+            libc::flock(self.0.as_raw_fd(), libc::LOCK_UN);
+        }
+    }
+}
+
+fn with_suffix_path(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 /// Set a file's or directory's permission bits (a warning when it cannot be done, e.g. not its
 /// owner: the data still opens).
 fn restrict(path: &Path, mode: u32) {
@@ -196,7 +238,12 @@ impl Store {
         let store = Self::open_file(&dir.join(DB_FILE))?;
         // Names and phones live here: only the hub's own user may read them.
         restrict(dir, 0o700);
-        for f in [DB_FILE, "integra.sqlite3-wal", "integra.sqlite3-shm"] {
+        for f in [
+            DB_FILE,
+            "integra.sqlite3-wal",
+            "integra.sqlite3-shm",
+            "integra.sqlite3.lock",
+        ] {
             let p = dir.join(f);
             if p.exists() {
                 restrict(&p, 0o600);
@@ -205,8 +252,15 @@ impl Store {
         Ok(store)
     }
 
-    /// Open (or create) a database file.
+    /// Open (or create) a database file. Several programs may do this at once (the service
+    /// and a technician's command at first boot): creating and migrating happen under an
+    /// exclusive lock on `FILE.lock`, so one creates and the others wait, then open it.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
+        let _guard = OpenLock::take(path)?;
+        Self::open_file_locked(path)
+    }
+
+    fn open_file_locked(path: &Path) -> Result<Store, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,

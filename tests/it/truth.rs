@@ -454,3 +454,43 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
     let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
     assert_eq!((s.as_u16(), v), (200, serde_json::json!({"status": "ok"})));
 }
+
+/// Four programs started together on a new data directory (the service and a technician's
+/// commands at first boot), ten times: every one succeeds — one creates and migrates, the others
+/// wait and open it — and every number is given once.
+#[test]
+fn programs_opening_a_new_data_directory_at_once_all_succeed() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        let children: Vec<_> = (0..4)
+            .map(|_| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
+                    .arg("--data")
+                    .arg(&data)
+                    .args(["--at", "2026-01-05T14:00:00Z", "issue", "--service", "info"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("integra issue")
+            })
+            .collect();
+        let mut labels = Vec::new();
+        for c in children {
+            let out = c.wait_with_output().expect("wait");
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            labels.push(stdout.lines().last().unwrap_or("").trim().to_string());
+        }
+        labels.sort();
+        assert_eq!(
+            labels,
+            ["A-001", "A-002", "A-003", "A-004"],
+            "round {round}"
+        );
+    }
+}
