@@ -1077,13 +1077,7 @@ impl<'a> Decide<'a> {
     }
 
     fn to_utc(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-        let tz = self.catalog.center.timezone;
-        let naive = date.and_time(time);
-        tz.from_local_datetime(&naive)
-            .earliest()
-            .map(|d| d.with_timezone(&Utc))
-            // A local time that does not exist (DST gap): take it as UTC one hour later.
-            .unwrap_or_else(|| Utc.from_utc_datetime(&(naive + Duration::hours(1))))
+        local_to_utc(self.catalog.center.timezone, date.and_time(time))
     }
 
     fn issue(
@@ -1348,6 +1342,19 @@ impl<'a> QueueView<'a> {
         let counters = self.catalog.counters_serving(service) as u64;
         (u64::from(ahead) * secs / counters).div_ceil(60) as u32
     }
+}
+
+/// A local date and time in `tz` as an instant. In a DST gap (a local time that does not
+/// exist, e.g. 00:30 when the clocks jump from 00:00 to 01:00) it is the first instant after
+/// the gap: the slot starts when the clocks resume. In a repeated hour, the earlier instant.
+pub fn local_to_utc(tz: Tz, naive: NaiveDateTime) -> DateTime<Utc> {
+    (0..=3 * 60)
+        .find_map(|m| {
+            tz.from_local_datetime(&(naive + Duration::minutes(m)))
+                .earliest()
+        })
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
 }
 
 /// Trim the optional contact details and check they are sane; empty strings become absent.

@@ -494,3 +494,46 @@ fn programs_opening_a_new_data_directory_at_once_all_succeed() {
         );
     }
 }
+
+/// A slot in a DST gap (a local time that does not exist) starts when the clocks resume — not
+/// at the same digits read as UTC (which was hours off).
+#[test]
+fn a_slot_in_a_dst_gap_starts_when_the_clocks_resume() {
+    use integra::core::queue::local_to_utc;
+    let tz: chrono_tz::Tz = "America/Santiago".parse().expect("tz");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 9, 6).expect("date");
+    let at = |h, m| day.and_hms_opt(h, m, 0).expect("time");
+    let gap = tz.from_local_datetime(&at(0, 30)).earliest().is_none();
+    let t = local_to_utc(tz, at(0, 30));
+    if gap {
+        // The clocks jump from 00:00 to 01:00: 00:30 does not exist; the slot starts at 01:00.
+        assert_eq!(
+            t.with_timezone(&tz).naive_local(),
+            at(1, 0),
+            "the first local time after the gap"
+        );
+    } else {
+        assert_eq!(t.with_timezone(&tz).naive_local(), at(0, 30));
+    }
+    // An ordinary time is itself.
+    let bogota: chrono_tz::Tz = "America/Bogota".parse().expect("tz");
+    let n = chrono::NaiveDate::from_ymd_opt(2026, 1, 5)
+        .and_then(|d| d.and_hms_opt(10, 30, 0))
+        .expect("t");
+    assert_eq!(
+        local_to_utc(bogota, n).with_timezone(&bogota).naive_local(),
+        n
+    );
+    // New York, 8 March 2026: 02:30 does not exist; it becomes 03:00 local, 07:00 UTC.
+    let ny: chrono_tz::Tz = "America/New_York".parse().expect("tz");
+    let n = chrono::NaiveDate::from_ymd_opt(2026, 3, 8)
+        .and_then(|d| d.and_hms_opt(2, 30, 0))
+        .expect("t");
+    assert_eq!(
+        local_to_utc(ny, n),
+        chrono::Utc
+            .with_ymd_and_hms(2026, 3, 8, 7, 0, 0)
+            .single()
+            .expect("t")
+    );
+}
