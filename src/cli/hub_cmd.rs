@@ -57,6 +57,15 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             hub.catalog().center.name
         );
         println!("pair a staff browser or device with: integra pair --role counter");
+        // Who prints what, in plain words.
+        match &ctx.printer {
+            Some(uri) => println!(
+                "printer {uri}: prints the reprints receptionists ask for; every kiosk prints its own visitors' slips"
+            ),
+            None => println!(
+                "no printer on this hub: every kiosk prints its own visitors' slips; a reprint asked from a console answers that there is no printer here (give one with --printer)"
+            ),
+        }
         let _announced = announce_on_lan(&hub, addr);
         crate::device::watchdog::beat("hub");
         // READY only once a ticket can be issued (the first privacy purge is done).
