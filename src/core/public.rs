@@ -22,6 +22,8 @@ pub fn ticket(t: &mut Ticket, catalog: &Catalog) {
     if let Some(c) = &t.counter {
         t.counter = Some(catalog.public_counter(c));
     }
+    // Who was overtaken depends on what the counter could call: not the lobby's business.
+    t.overtaken = 0;
 }
 
 /// An appointment as the public may see it: no code, name or phone; a discreet service's shown

@@ -342,7 +342,6 @@ impl State {
                 continue;
             };
             super::public::ticket(&mut t, catalog);
-            t.overtaken = 0;
             match t.state {
                 TicketState::Waiting => s.index(&t),
                 TicketState::Called | TicketState::Serving => {

@@ -379,30 +379,17 @@ fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
 /// its limits, and a check-in it sends gets one and the same answer for every code that does
 /// not check in today. Staff and admin devices are not limited.
 fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>> {
-    let limited = c.role.limited();
-    let key = format!("device-{}", c.device.id);
-    if limited {
-        hub.kiosk_may(&key, cmd)
-            .map_err(|secs| ApiError::limited(secs, c.lang))?;
+    if !c.role.limited() {
+        return execute(hub, cmd, c.lang);
     }
     let now = hub.now();
-    let result = hub.session().execute(cmd, now);
-    if limited {
-        match &result {
-            Ok(events) => hub.kiosk_did(&key, cmd, Ok(events)),
-            Err(EngineError::Queue(q)) => hub.kiosk_did(&key, cmd, Err(q)),
-            Err(EngineError::Store(_)) => {}
-        }
-    }
+    let result = hub
+        .session()
+        .execute_for_kiosk(&format!("device-{}", c.device.id), cmd, now);
     result.map_err(|e| match e {
-        EngineError::Queue(q) => {
-            let q = match cmd {
-                Command::CheckIn { code } if limited => q.for_kiosk_check_in(code),
-                _ => q,
-            };
-            ApiError::queue(&q, c.lang, hub)
-        }
-        EngineError::Store(e) => ApiError::storage(&e, c.lang),
+        super::KioskError::Limited(secs) => ApiError::limited(secs, c.lang),
+        super::KioskError::Engine(EngineError::Queue(q)) => ApiError::queue(&q, c.lang, hub),
+        super::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
     })
 }
 
@@ -618,36 +605,12 @@ async fn command(
             edit,
             by: c.device.name.clone(),
         },
-        Command::BookAppointment {
-            service,
-            date,
-            time,
-            lang,
-            contact,
-            ..
-        } => Command::BookAppointment {
-            service,
-            date,
-            time,
-            lang,
-            contact,
-            nonce: crate::engine::nonce(),
-        },
-        Command::SignUp {
-            activity,
-            date,
-            lang,
-            contact,
-            ..
-        } => Command::SignUp {
-            activity,
-            date,
-            lang,
-            contact,
-            nonce: crate::engine::nonce(),
-        },
         other => other,
     };
+    let mut cmd = cmd;
+    if let Command::BookAppointment { nonce, .. } | Command::SignUp { nonce, .. } = &mut cmd {
+        *nonce = crate::engine::nonce();
+    }
     blocking(&hub, move |hub| {
         let events = if action == Action::Visit {
             execute_visit(hub, &c, &cmd)?

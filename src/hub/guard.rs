@@ -204,16 +204,3 @@ impl KioskLimits {
         }
     }
 }
-
-impl Hub {
-    /// Whether kiosk `key` may send `cmd` now (`Err(seconds to wait)` when not). Limits run on
-    /// real time, even when the queue runs on a training clock.
-    pub fn kiosk_may(&self, key: &str, cmd: &Command) -> Result<(), i64> {
-        let catalog = self.catalog();
-        lock(&self.inner.kiosk_limits).check(key, cmd, &catalog, Utc::now())
-    }
-
-    pub fn kiosk_did(&self, key: &str, cmd: &Command, outcome: Result<&[Stamped], &QueueError>) {
-        lock(&self.inner.kiosk_limits).record(key, cmd, outcome, Utc::now());
-    }
-}

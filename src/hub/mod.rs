@@ -196,6 +196,49 @@ impl Session<'_> {
     }
 }
 
+/// Why a kiosk's command was not carried out.
+#[derive(Debug)]
+pub enum KioskError {
+    /// The kiosk did too much in a short time: wait this many seconds.
+    Limited(i64),
+    Engine(EngineError),
+}
+
+impl Session<'_> {
+    /// A command from a kiosk (`key` names it): held to the kiosk limits (on real time, even on
+    /// a training clock), counted, and a check-in refused in one word for every code that does
+    /// not check in today. The one path for the hub's own kiosk and kiosks on the network.
+    pub fn execute_for_kiosk(
+        &mut self,
+        key: &str,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Stamped>, KioskError> {
+        let real_now = Utc::now();
+        let catalog = self.engine.queue().catalog().clone();
+        lock(&self.inner.kiosk_limits)
+            .check(key, cmd, &catalog, real_now)
+            .map_err(KioskError::Limited)?;
+        let result = self.execute(cmd, now);
+        let outcome = match &result {
+            Ok(events) => Some(Ok(events.as_slice())),
+            Err(EngineError::Queue(q)) => Some(Err(q)),
+            Err(EngineError::Store(_)) => None,
+        };
+        if let Some(outcome) = outcome {
+            lock(&self.inner.kiosk_limits).record(key, cmd, outcome, real_now);
+        }
+        result.map_err(|e| {
+            KioskError::Engine(match (e, cmd) {
+                (EngineError::Queue(q), Command::CheckIn { code }) => {
+                    EngineError::Queue(q.for_kiosk_check_in(code))
+                }
+                (e, _) => e,
+            })
+        })
+    }
+}
+
 /// Why a command was not carried out, for a screen that must tell the visitor.
 #[derive(Debug, Clone)]
 pub enum Refusal {
@@ -259,30 +302,15 @@ impl QueueAccess for Session<'_> {
         now: DateTime<Utc>,
         _lang: crate::core::Lang,
     ) -> Result<Vec<Stamped>, Refusal> {
-        let real_now = Utc::now();
-        let catalog = self.engine.queue().catalog().clone();
-        lock(&self.inner.kiosk_limits)
-            .check(LOCAL_KIOSK, cmd, &catalog, real_now)
-            .map_err(Refusal::Limited)?;
-        let result = self.execute(cmd, now);
-        let outcome = match &result {
-            Ok(events) => Ok(events.as_slice()),
-            Err(EngineError::Queue(q)) => Err(q),
-            Err(EngineError::Store(_)) => Ok(&[][..]),
-        };
-        if !matches!(result, Err(EngineError::Store(_))) {
-            lock(&self.inner.kiosk_limits).record(LOCAL_KIOSK, cmd, outcome, real_now);
-        }
-        result.map_err(|e| match e {
-            EngineError::Queue(q) => Refusal::Queue(match cmd {
-                Command::CheckIn { code } => q.for_kiosk_check_in(code),
-                _ => q,
-            }),
-            EngineError::Store(e) => {
-                log::error!("the engine failed: {e}");
-                Refusal::Unavailable(e.to_string())
-            }
-        })
+        self.execute_for_kiosk(LOCAL_KIOSK, cmd, now)
+            .map_err(|e| match e {
+                KioskError::Limited(secs) => Refusal::Limited(secs),
+                KioskError::Engine(EngineError::Queue(q)) => Refusal::Queue(q),
+                KioskError::Engine(EngineError::Store(e)) => {
+                    log::error!("the engine failed: {e}");
+                    Refusal::Unavailable(e.to_string())
+                }
+            })
     }
 }
 

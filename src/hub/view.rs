@@ -30,10 +30,7 @@ pub fn redact_ticket(t: &Ticket, role: Role, catalog: &Catalog) -> Ticket {
     let mut t = t.clone();
     match role.audience() {
         Audience::Staff => {}
-        Audience::Public => {
-            crate::core::public::ticket(&mut t, catalog);
-            t.overtaken = 0;
-        }
+        Audience::Public => crate::core::public::ticket(&mut t, catalog),
     }
     t
 }
