@@ -256,6 +256,8 @@ fn the_kiosk_without_a_display_says_how_to_run_it() {
     let o = Command::new(env!("CARGO_BIN_EXE_integra"))
         .env("INTEGRA_DATA", dir.path())
         .env("RUST_LOG", "error")
+        // Not the fixed port: a kiosk may be running beside the tests.
+        .args(["--listen", "127.0.0.1:0"])
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("WAYLAND_SOCKET")
