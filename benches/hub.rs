@@ -38,6 +38,11 @@ async fn pair(http: &reqwest::Client, base: &str, dir: &std::path::Path, role: R
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    calls_and_streams().await;
+    calls_beside_a_report_and_a_purge().await;
+}
+
+async fn calls_and_streams() {
     let dir = tempfile::tempdir().expect("tempdir");
     let catalog = Arc::new(Catalog::demo().expect("demo"));
     let counter = catalog.counters[0].clone();
@@ -170,4 +175,174 @@ async fn main() {
         pct(&lat, 0.99),
         lat[lat.len() - 1]
     );
+}
+
+/// Call next on a hub with 90 days of history (about 500 tickets a day, names and phones on
+/// three appointments and sign-ups in four), alone and while the 90-day report is read over
+/// and over and the privacy purge erases 30 days of names. Target: p99 < 50 ms.
+async fn calls_beside_a_report_and_a_purge() {
+    use integra::report::sample;
+    const DAYS: u32 = 90;
+    let catalog = Arc::new(sample::busy_catalog().expect("busy catalog"));
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+    let today = first + chrono::Days::new(u64::from(DAYS));
+    let events = sample::generate(catalog.clone(), first, DAYS, 500, 90);
+    let dir = tempfile::tempdir().expect("tempdir");
+    Store::open(dir.path())
+        .expect("store")
+        .commit(0, &events, None)
+        .expect("history");
+    let size = std::fs::metadata(dir.path().join("integra.sqlite3")).map_or(0, |m| m.len());
+    let tz = catalog.center.timezone;
+    let at = today
+        .and_hms_opt(9, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).single())
+        .expect("local time")
+        .with_timezone(&chrono::Utc);
+    let engine = Engine::open(dir.path(), catalog.clone()).expect("engine");
+    let hub = Hub::new(engine, Some(at)).expect("hub");
+    let (addr, _task) = hub
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    assert!(hub.wait_ready(Duration::from_secs(120)).await, "ready");
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let admin = pair(&http, &base, dir.path(), Role::Admin).await;
+    let staff = pair(&http, &base, dir.path(), Role::Counter).await;
+    let counter = catalog.counters[0].clone();
+    let issue = json!({"service": counter.services[0].to_string(), "lang": "es"});
+    // At least `n` calls, and on until `busy` is over.
+    let call = |n: usize, busy: Arc<std::sync::atomic::AtomicBool>| {
+        let (http, base, staff, issue, id) = (
+            http.clone(),
+            base.clone(),
+            staff.clone(),
+            issue.clone(),
+            counter.id.to_string(),
+        );
+        async move {
+            let mut lat = Vec::new();
+            while lat.len() < n || busy.load(std::sync::atomic::Ordering::SeqCst) {
+                let r = http
+                    .post(format!("{base}/api/v1/tickets"))
+                    .bearer_auth(&staff)
+                    .json(&issue)
+                    .send()
+                    .await
+                    .expect("issue");
+                assert!(r.status().is_success(), "{}", r.status());
+                let t0 = Instant::now();
+                let r = http
+                    .post(format!("{base}/api/v1/counters/{id}/next"))
+                    .bearer_auth(&staff)
+                    .send()
+                    .await
+                    .expect("next");
+                assert!(r.status().is_success(), "{}", r.status());
+                lat.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+            lat
+        }
+    };
+    let show = |what: &str, mut lat: Vec<f64>| {
+        lat.sort_by(f64::total_cmp);
+        println!(
+            "call next over HTTP, {what} ({} calls): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms  target p99 < 50 ms",
+            lat.len(),
+            pct(&lat, 0.5),
+            pct(&lat, 0.99),
+            lat[lat.len() - 1]
+        );
+    };
+    println!(
+        "history: {DAYS} days, {} events, database {:.1} MB",
+        events.len(),
+        size as f64 / 1e6
+    );
+    let idle = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    show("alone", call(300, idle).await);
+
+    // The busy moment: reports read over and over by two admins, the purge erasing every name
+    // older than yesterday (the start-up purge left the last 30 days), calls all along.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut reports = Vec::new();
+    for _ in 0..2 {
+        let (http, base, admin, stop) = (http.clone(), base.clone(), admin.clone(), stop.clone());
+        let to = today - chrono::Days::new(1);
+        reports.push(tokio::spawn(async move {
+            let mut took = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let t0 = Instant::now();
+                let r = http
+                    .get(format!(
+                        "{base}/api/v1/reports?from={first}&to={to}&format=html"
+                    ))
+                    .bearer_auth(&admin)
+                    .send()
+                    .await
+                    .expect("report");
+                assert!(r.status().is_success(), "{}", r.status());
+                r.bytes().await.expect("report body");
+                took.push(t0.elapsed().as_secs_f64() * 1e3);
+            }
+            took
+        }));
+    }
+    let purging = {
+        let hub = hub.clone();
+        let before = today - chrono::Days::new(1);
+        tokio::task::spawn_blocking(move || {
+            let t0 = Instant::now();
+            let done = hub
+                .side_store()
+                .and_then(|mut s| s.purge_personal_online(before))
+                .expect("purge");
+            (done, t0.elapsed())
+        })
+    };
+    let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let calls = tokio::spawn(call(200, busy.clone()));
+    let (purged, purge_took) = purging.await.expect("purge task");
+    // Two more seconds of reports after the purge, then stop.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    busy.store(false, std::sync::atomic::Ordering::SeqCst);
+    let lat = calls.await.expect("calls");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut report_ms = Vec::new();
+    for r in reports {
+        report_ms.extend(r.await.expect("reports"));
+    }
+    report_ms.sort_by(f64::total_cmp);
+    println!(
+        "beside them: the purge erased {} events and {} snapshots in {:.0} ms; {} 90-day HTML reports, median {:.0} ms",
+        purged.events,
+        purged.snapshots,
+        purge_took.as_secs_f64() * 1e3,
+        report_ms.len(),
+        pct(&report_ms, 0.5)
+    );
+    show("while 90-day reports and the purge run", lat);
+
+    // For comparison, why later purges do not vacuum: calls during a vacuum (which the hub
+    // only does at start, before it says it is ready).
+    let vacuuming = {
+        let hub = hub.clone();
+        tokio::task::spawn_blocking(move || {
+            let t0 = Instant::now();
+            hub.side_store()
+                .and_then(|mut s| s.purge_personal(today))
+                .expect("purge");
+            t0.elapsed()
+        })
+    };
+    let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let calls = tokio::spawn(call(50, busy.clone()));
+    let took = vacuuming.await.expect("vacuum task");
+    busy.store(false, std::sync::atomic::Ordering::SeqCst);
+    println!(
+        "for comparison, a purge that vacuums took {:.0} ms:",
+        took.as_secs_f64() * 1e3
+    );
+    show("during it", calls.await.expect("calls"));
 }

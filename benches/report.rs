@@ -3,7 +3,7 @@
 //! from the database, computed and rendered as HTML (and as CSV), timed over several runs.
 //! Target: < 200 ms for the HTML report.
 
-use integra::core::{Catalog, Lang};
+use integra::core::Lang;
 use integra::i18n::Localizer;
 use integra::report::{self, render, sample};
 use integra::store::Store;
@@ -21,33 +21,7 @@ fn ms(d: std::time::Duration) -> f64 {
 fn main() {
     // The demo center, open every day 8:00–18:00 with twice the counters, so that the history
     // really has 500 tickets on each of the 90 days.
-    let mut c = Catalog::demo().expect("demo");
-    let every_day: std::collections::BTreeMap<_, _> =
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-            .iter()
-            .map(|d| {
-                (
-                    serde_json::from_value(serde_json::json!(d)).expect("day"),
-                    vec![serde_json::from_value(serde_json::json!("08:00-18:00")).expect("span")],
-                )
-            })
-            .collect();
-    for s in &mut c.services {
-        if !s.hours.is_empty() {
-            s.hours = every_day.clone();
-        }
-    }
-    let extra: Vec<_> = c
-        .counters
-        .iter()
-        .map(|k| {
-            let mut k = k.clone();
-            k.id = format!("{}b", k.id).as_str().into();
-            k
-        })
-        .collect();
-    c.counters.extend(extra);
-    c.validate("bench").expect("valid");
+    let c = sample::busy_catalog().expect("busy catalog");
     let catalog = Arc::new(c);
     let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
     let t = Instant::now();

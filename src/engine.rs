@@ -30,6 +30,9 @@ pub struct Engine {
     queue: Queue,
     store: Store,
     last_snapshot: u64,
+    /// Events another program committed to the same database (a CLI command beside a running
+    /// hub), taken in by this engine and not yet published by its owner.
+    foreign: Vec<Stamped>,
 }
 
 impl Engine {
@@ -44,6 +47,7 @@ impl Engine {
             queue,
             store,
             last_snapshot,
+            foreign: Vec::new(),
         })
     }
 
@@ -61,6 +65,9 @@ impl Engine {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
+        // Decide on everything stored, including what another program committed a moment ago
+        // (an appointment booked from the command line checks in at once).
+        self.catch_up()?;
         let mut attempt = 0;
         loop {
             let before = self.queue.seq();
@@ -87,12 +94,12 @@ impl Engine {
                     // Another process (e.g. a CLI command beside the kiosk) wrote first.
                     log::info!("another process wrote seq {expected}..{found}; catching up");
                     attempt += 1;
-                    self.reload()?;
+                    self.resync(before)?;
                 }
                 Err(e) => {
                     // Memory must not run ahead of the disk: rebuild from what is stored.
                     log::error!("commit failed, reloading the queue from disk: {e}");
-                    self.reload()?;
+                    self.resync(before)?;
                     return Err(e.into());
                 }
             }
@@ -105,6 +112,33 @@ impl Engine {
         self.queue = queue;
         self.last_snapshot = snap;
         Ok(())
+    }
+
+    /// Rebuild from the store after a commit that did not go through, when `committed` was the
+    /// last event this engine knew to be stored: what others wrote since is kept for publishing.
+    fn resync(&mut self, committed: u64) -> Result<(), StoreError> {
+        self.reload()?;
+        let theirs = self.store.events_after(committed)?;
+        self.foreign.extend(theirs);
+        Ok(())
+    }
+
+    /// Take in the events other programs committed since this engine's last one (a CLI command
+    /// beside a running hub). They are kept for [`Engine::take_foreign`]; returns how many.
+    pub fn catch_up(&mut self) -> Result<usize, StoreError> {
+        let theirs = self.store.events_after(self.queue.seq())?;
+        for e in &theirs {
+            self.queue.follow(e);
+        }
+        let n = theirs.len();
+        self.foreign.extend(theirs);
+        Ok(n)
+    }
+
+    /// The events other programs committed that this engine took in and nobody published yet,
+    /// in sequence order.
+    pub fn take_foreign(&mut self) -> Vec<Stamped> {
+        std::mem::take(&mut self.foreign)
     }
 }
 

@@ -338,7 +338,6 @@ pub fn caller(
         .or(query_token)
         .ok_or_else(ApiError::unauthorized)?;
     let device = hub
-        .auth_store()
         .device_by_token(&auth::token_hash(token))
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::unauthorized)?;
@@ -422,8 +421,7 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
             .into_response();
     }
     let paired = bearer(&headers).is_some_and(|t| {
-        hub.auth_store()
-            .device_by_token(&auth::token_hash(t))
+        hub.device_by_token(&auth::token_hash(t))
             .ok()
             .flatten()
             .is_some()
@@ -1461,8 +1459,8 @@ async fn report(
     };
     blocking(&hub, move |hub| {
         let facts = hub
-            .auth_store()
-            .facts(from, to)
+            .side_store()
+            .and_then(|s| s.facts(from, to))
             .map_err(ApiError::internal)?;
         let catalog = hub.catalog();
         let r = crate::report::compute(&facts, &catalog, from, to);

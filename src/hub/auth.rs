@@ -244,6 +244,9 @@ pub struct Presence {
     pub revoked: bool,
 }
 
+/// How many paired devices' tokens are kept in memory (a center has tens).
+const MAX_CACHED_TOKENS: usize = 10_000;
+
 /// How often a device's `last_seen` is written at most.
 const SEEN_EVERY_SECONDS: i64 = 60;
 
@@ -290,14 +293,79 @@ impl Hub {
         Ok(true)
     }
 
-    /// Note that a device was heard from (written at most once a minute).
+    /// The paired device holding a token (by the token's hash), unless it was revoked. Known
+    /// devices are answered from memory: a token check never waits for the database — at most
+    /// it asks, when the connection is free, whether the device was revoked meanwhile. Only a
+    /// hash never seen before is looked up (and waits its turn).
+    pub(crate) fn device_by_token(
+        &self,
+        hash: &str,
+    ) -> Result<Option<crate::store::devices::Device>, crate::store::StoreError> {
+        let cached = super::lock(&self.inner.tokens).get(hash).cloned();
+        if let Some(d) = cached {
+            // Revoked by another program a moment ago? Asked of the database when its
+            // connection is free (one lookup by key); when it is busy, the revocations the hub
+            // reads every half second decide.
+            let revoked = self.is_revoked(d.id)
+                || self
+                    .inner
+                    .auth
+                    .try_lock()
+                    .ok()
+                    .and_then(|store| store.device_revoked(d.id).ok())
+                    .unwrap_or(false);
+            if revoked {
+                super::lock(&self.inner.tokens).remove(hash);
+                return Ok(None);
+            }
+            return Ok(Some(d));
+        }
+        self.inner
+            .token_lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let found = self.auth_store().device_by_token(hash)?;
+        match found {
+            Some(d) if !self.is_revoked(d.id) => {
+                let mut tokens = super::lock(&self.inner.tokens);
+                if tokens.len() < MAX_CACHED_TOKENS {
+                    tokens.insert(hash.to_string(), d.clone());
+                }
+                Ok(Some(d))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// How many token checks had to look the token up in the database (the others were
+    /// answered from memory).
+    pub fn token_lookups(&self) -> u64 {
+        self.inner
+            .token_lookups
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Note that a device was heard from (written at most once a minute; skipped while the
+    /// database connection is busy — the next request writes it).
     pub(crate) fn seen(&self, device: &crate::store::devices::Device) {
         let now = Utc::now();
         let fresh = device
             .last_seen
             .is_some_and(|t| now.signed_duration_since(t).num_seconds() < SEEN_EVERY_SECONDS);
-        if !fresh && let Err(e) = self.auth_store().device_seen(device.id, now) {
+        if fresh {
+            return;
+        }
+        let Ok(store) = self.inner.auth.try_lock() else {
+            return;
+        };
+        if let Err(e) = store.device_seen(device.id, now) {
             log::warn!("cannot note when device {} was seen: {e}", device.id);
+            return;
+        }
+        drop(store);
+        for d in super::lock(&self.inner.tokens).values_mut() {
+            if d.id == device.id {
+                d.last_seen = Some(now);
+            }
         }
     }
 

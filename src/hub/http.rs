@@ -93,7 +93,7 @@ pub async fn require_token(State(hub): State<Hub>, request: Request, next: Next)
     };
     let hash = super::auth::token_hash(&token);
     let hub2 = hub.clone();
-    let known = tokio::task::spawn_blocking(move || hub2.auth_store().device_by_token(&hash))
+    let known = tokio::task::spawn_blocking(move || hub2.device_by_token(&hash))
         .await
         .ok()
         .and_then(Result::ok)

@@ -32,6 +32,8 @@ use tokio::sync::broadcast;
 pub const DEFAULT_PORT: u16 = 7878;
 /// How long a reprint waits for the printer to confirm (under the hub clients' 5 s timeout).
 pub const REPRINT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
+/// How often the hub looks for commits made by other programs on its database.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 /// How many pushes a slow subscriber may fall behind before it is told to resume.
 const STREAM_BUFFER: usize = 4096;
 
@@ -124,6 +126,18 @@ pub(crate) struct Inner {
     /// False while the hub is starting (its first privacy purge holds the database): /health
     /// says "starting" (503) and systemd is not told READY.
     pub(crate) ready: tokio::sync::watch::Sender<bool>,
+    /// The last sequence number pushed to subscribers (compared with the database's to notice
+    /// commits made by other programs).
+    published: std::sync::atomic::AtomicU64,
+    /// The database file, for work that opens a connection of its own (reports, purges) so
+    /// that it never holds the engine's or the token checks' connection.
+    db_path: std::path::PathBuf,
+    /// Paired devices by token hash, as last read from the database: a request from a known
+    /// device is checked without touching SQLite. Revocations (here or by another program,
+    /// seen within half a second) remove entries.
+    tokens: Mutex<std::collections::HashMap<String, crate::store::devices::Device>>,
+    /// How many token checks read the database.
+    token_lookups: std::sync::atomic::AtomicU64,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -148,12 +162,16 @@ impl Session<'_> {
     }
 
     /// Apply, commit, then publish the events to every subscriber (in order, under the lock).
+    /// Events another program committed meanwhile are published first, so no stream skips one.
     pub fn execute(
         &mut self,
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
-        let events = match self.engine.execute(cmd, now) {
+        let result = self.engine.execute(cmd, now);
+        let theirs = self.engine.take_foreign();
+        self.publish(&theirs);
+        let events = match result {
             Err(EngineError::Store(e)) => {
                 // Disk full, read-only, I/O error: staff are told at once; it clears by itself
                 // at the next good commit. Nothing was changed (the engine reloaded from disk).
@@ -165,9 +183,27 @@ impl Session<'_> {
         if !events.is_empty() {
             self.inner.storage_ok();
         }
-        // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
-        // overwrite the freed space, not only the state.
-        for e in &events {
+        self.publish(&events);
+        Ok(events)
+    }
+
+    /// Take in what other programs committed to this database (a technician's `integra issue`
+    /// beside the running hub) and publish it like the hub's own. Returns how many events.
+    pub fn follow_others(&mut self) -> Result<usize, EngineError> {
+        let n = self.engine.catch_up()?;
+        let theirs = self.engine.take_foreign();
+        self.publish(&theirs);
+        Ok(n)
+    }
+
+    /// After a commit (the hub's own or another program's): keep the catalog in use, erase the
+    /// stored copies of an erased contact, push the events in order, recompute the protection
+    /// requests.
+    fn publish(&mut self, events: &[Stamped]) {
+        if events.is_empty() {
+            return;
+        }
+        for e in events {
             if let crate::core::Event::CatalogChanged { .. } = &e.event {
                 *self
                     .inner
@@ -175,24 +211,42 @@ impl Session<'_> {
                     .write()
                     .unwrap_or_else(|p| p.into_inner()) = self.engine.queue().catalog().clone();
             }
+            // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
+            // overwrite the freed space, not only the state — on a connection and a thread of
+            // its own, so no queue command waits for it.
             if let crate::core::Event::ContactErased {
                 appointment,
                 signup,
                 ..
             } = &e.event
-                && let Err(err) = lock(&self.inner.auth).erase_contact_of(*appointment, *signup)
             {
-                log::error!("cannot erase the stored copies of a contact: {err}");
+                let (path, appointment, signup) =
+                    (self.inner.db_path.clone(), *appointment, *signup);
+                let erase = move || {
+                    if let Err(err) = Store::open_file(&path)
+                        .and_then(|mut s| s.erase_contact_of(appointment, signup))
+                    {
+                        log::error!("cannot erase the stored copies of a contact: {err}");
+                    }
+                };
+                if let Err(err) = std::thread::Builder::new()
+                    .name("erase-contact".into())
+                    .spawn(erase)
+                {
+                    log::error!("cannot start erasing the stored copies of a contact: {err}");
+                }
             }
         }
-        for e in &events {
+        for e in events {
             // No subscriber is not an error.
             let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));
         }
-        if !events.is_empty() {
-            self.inner.refresh_protection(self.engine.queue());
+        if let Some(last) = events.last() {
+            self.inner
+                .published
+                .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
         }
-        Ok(events)
+        self.inner.refresh_protection(self.engine.queue());
     }
 }
 
@@ -369,8 +423,10 @@ impl Hub {
 
     /// A hub over an open engine. `clock`: a fixed instant for training and tests.
     pub fn new(engine: Engine, clock: Option<DateTime<Utc>>) -> Result<Hub, EngineError> {
-        let auth = Store::open_file(engine.store().path())?;
+        let db_path = engine.store().path().to_path_buf();
+        let auth = Store::open_file(&db_path)?;
         let catalog = engine.queue().catalog().clone();
+        let published = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
         let hub = Hub {
             inner: Arc::new(Inner {
@@ -388,6 +444,10 @@ impl Hub {
                 kiosk_limits: Mutex::new(Default::default()),
                 revoked: tokio::sync::watch::channel(Default::default()).0,
                 ready: tokio::sync::watch::channel(false).0,
+                published,
+                db_path,
+                tokens: Mutex::new(Default::default()),
+                token_lookups: Default::default(),
             }),
         };
         let revoked = hub.auth_store().revoked_ids()?;
@@ -528,13 +588,28 @@ impl Hub {
         }
     }
 
+    /// A connection of its own to the hub's database, for long reads and rewrites (reports,
+    /// purges): they hold neither the engine nor the token checks.
+    pub fn side_store(&self) -> Result<Store, crate::store::StoreError> {
+        Store::open_file(&self.inner.db_path)
+    }
+
     /// Erase names and phones of appointments and sign-ups older than the catalog's retention.
-    pub fn purge_personal(&self) {
+    /// `at_start`: also vacuum (the hub is not ready yet, so nobody waits); later purges run in
+    /// small transactions beside the queue's work.
+    pub fn purge_personal(&self, at_start: bool) {
         let catalog = self.catalog();
         let center = &catalog.center;
         let today = self.now().with_timezone(&center.timezone).date_naive();
         let before = today - chrono::Duration::days(i64::from(center.retention_days));
-        match self.auth_store().purge_personal(before) {
+        let done = self.side_store().and_then(|mut s| {
+            if at_start {
+                s.purge_personal(before)
+            } else {
+                s.purge_personal_online(before)
+            }
+        });
+        match done {
             Ok(p) if p.events > 0 => log::info!(
                 "erased names and phones of {} appointments and sign-ups before {before}",
                 p.events
@@ -588,6 +663,39 @@ impl Hub {
         }
     }
 
+    /// When another program committed to the database since the last event the hub
+    /// published, take its events in and publish them. A cheap read of the newest sequence
+    /// number (on the second connection) when nothing changed.
+    pub fn follow_others(&self) -> usize {
+        let stored = match self.auth_store().last_seq() {
+            Ok(seq) => seq,
+            Err(e) => {
+                log::warn!("cannot read the event log to follow other programs: {e}");
+                return 0;
+            }
+        };
+        if stored
+            <= self
+                .inner
+                .published
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return 0;
+        }
+        match self.session().follow_others() {
+            Ok(n) => {
+                if n > 0 {
+                    log::info!("took in {n} events committed by another program");
+                }
+                n
+            }
+            Err(e) => {
+                log::warn!("cannot follow other programs' commits: {e}");
+                0
+            }
+        }
+    }
+
     pub fn alerts(&self) -> Vec<DeviceAlert> {
         lock(&self.inner.alerts).values().cloned().collect()
     }
@@ -621,16 +729,30 @@ impl Hub {
                 }
             }
         });
+        // One truth: a command another program committed to this database (a technician's
+        // `integra issue` beside the running hub) reaches every stream within a second.
+        let following = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(FOLLOW_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let h = following.clone();
+                let _ = tokio::task::spawn_blocking(move || h.follow_others()).await;
+            }
+        });
         // Privacy: erase names and phones past the retention period, at start and every 6 hours.
         // The hub is "ready" once the first purge is done (it holds the database meanwhile).
         let purging = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(6 * 3600));
+            let mut at_start = true;
             loop {
                 tick.tick().await;
                 let h = purging.clone();
-                let _ = tokio::task::spawn_blocking(move || h.purge_personal()).await;
+                let _ = tokio::task::spawn_blocking(move || h.purge_personal(at_start)).await;
                 purging.inner.ready.send_replace(true);
+                at_start = false;
             }
         });
         // The day turns at local midnight even when nobody sends a command: open tickets of the

@@ -117,6 +117,17 @@ impl Store {
         Ok(stmt.query_row([token_hash], row_device).optional()?)
     }
 
+    /// Whether device `id` is unknown or revoked (one lookup by its key).
+    pub fn device_revoked(&self, id: u64) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT revoked_at IS NOT NULL FROM devices WHERE id = ?1")?;
+        Ok(stmt
+            .query_row([id as i64], |r| r.get::<_, bool>(0))
+            .optional()?
+            .unwrap_or(true))
+    }
+
     /// Note when a device was last heard from.
     pub fn device_seen(&self, id: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.conn.execute(

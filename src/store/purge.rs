@@ -1,7 +1,14 @@
 //! Privacy by default: names and phone numbers are erased once the retention period has passed.
 //! They live in the bodies of `appointment_booked` and `signed_up` events and in snapshots of
-//! the state; both are rewritten without them, the freed pages are overwritten
-//! (`secure_delete`), and the file is vacuumed, so no copy stays in the database file.
+//! the state; both are rewritten without them and the old bytes are overwritten
+//! (`secure_delete`, on for every connection of the store, so pages freed earlier are zeros
+//! too), and the write-ahead log is truncated, so no copy stays in the database files.
+//!
+//! The rewrite goes in small transactions (at most [`BATCH`] rows each), so a ticket being
+//! issued or called while the purge runs waits for one batch at most, never for the whole
+//! purge. Vacuuming (which holds every writer for as long as it takes) is only for a purge
+//! that asks for it: the hub's purge at start, before it says it is ready, and `integra
+//! purge` — it also cleans databases written before `secure_delete` was on.
 
 use super::{Store, StoreError};
 use crate::core::{AppointmentId, Event, SignUpId, Stamped, State};
@@ -51,10 +58,19 @@ fn erase_state(s: &mut State, before: NaiveDate) -> bool {
 }
 
 impl Store {
-    /// Erase the names and phones of appointments and sign-ups dated before `before`, then
-    /// overwrite the freed space and vacuum. The queue's figures (tickets, times) stay.
+    /// Erase the names and phones of appointments and sign-ups dated before `before`, overwrite
+    /// the freed space and vacuum. The queue's figures (tickets, times) stay.
     pub fn purge_personal(&mut self, before: NaiveDate) -> Result<Purged, StoreError> {
-        self.scrub(|e| erase_event(e, before), |s| erase_state(s, before))
+        self.scrub(|e| erase_event(e, before), |s| erase_state(s, before), true)
+    }
+
+    /// The same while the queue is in use: small transactions, no vacuum (see the module).
+    pub fn purge_personal_online(&mut self, before: NaiveDate) -> Result<Purged, StoreError> {
+        self.scrub(
+            |e| erase_event(e, before),
+            |s| erase_state(s, before),
+            false,
+        )
     }
 
     /// Erase one visitor's name and phone everywhere (after a `contact_erased` event).
@@ -87,6 +103,7 @@ impl Store {
                 }
                 changed
             },
+            false,
         )
     }
 
@@ -96,56 +113,71 @@ impl Store {
         &mut self,
         event: impl Fn(&mut Stamped) -> bool,
         state: impl Fn(&mut State) -> bool,
+        vacuum: bool,
     ) -> Result<Purged, StoreError> {
         self.conn.pragma_update(None, "secure_delete", "ON")?;
-        let mut done = Purged::default();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        done.events = rewrite(
-            &tx,
-            "SELECT seq, body FROM events WHERE type IN ('appointment_booked', 'signed_up')",
-            "UPDATE events SET body = ?2 WHERE seq = ?1",
-            event,
-        )?;
-        done.snapshots = rewrite(
-            &tx,
-            "SELECT seq, body FROM snapshots",
-            "UPDATE snapshots SET body = ?2 WHERE seq = ?1",
-            state,
-        )?;
-        tx.commit()?;
-        // Old page images in the WAL go with the checkpoint; VACUUM rewrites the file.
-        self.conn.execute_batch(
-            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
-        )?;
+        let done = Purged {
+            events: rewrite(
+                &mut self.conn,
+                "SELECT seq, body FROM events WHERE type IN ('appointment_booked', 'signed_up')",
+                "UPDATE events SET body = ?2 WHERE seq = ?1 AND body = ?3",
+                event,
+            )?,
+            snapshots: rewrite(
+                &mut self.conn,
+                "SELECT seq, body FROM snapshots",
+                "UPDATE snapshots SET body = ?2 WHERE seq = ?1 AND body = ?3",
+                state,
+            )?,
+        };
+        if vacuum {
+            self.conn.execute_batch(
+                "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+            )?;
+        } else if done.events + done.snapshots > 0 {
+            // The old pages' images may still be in the write-ahead log: copy it back and
+            // empty it (waits for readers at most the busy timeout; the next purge retries).
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(done)
     }
 }
 
-/// Rewrite the JSON bodies of some rows (`select` gives `seq, body`) that `change` alters;
-/// returns how many were rewritten.
+/// At most this many rows are rewritten in one transaction.
+pub const BATCH: usize = 64;
+
+/// Read the rows (no write lock), change them in memory, and write the changed ones back in
+/// transactions of at most [`BATCH`] rows. A row changed meanwhile by someone else (its body
+/// differs from what was read) is left alone; the next purge sees it again.
 fn rewrite<T: serde::Serialize + serde::de::DeserializeOwned>(
-    tx: &rusqlite::Transaction,
+    conn: &mut rusqlite::Connection,
     select: &str,
     update: &str,
     mut change: impl FnMut(&mut T) -> bool,
 ) -> Result<usize, StoreError> {
-    let rows: Vec<(i64, String)> = tx
+    let rows: Vec<(i64, String)> = conn
         .prepare(select)?
         .query_map([], super::seq_body)?
         .collect::<Result<_, _>>()?;
-    let mut n = 0;
+    let mut changed = Vec::new();
     for (seq, body) in rows {
         let mut value: T = serde_json::from_str(&body).map_err(|source| StoreError::Decode {
             seq: seq as u64,
             source,
         })?;
         if change(&mut value) {
-            let body = serde_json::to_string(&value).map_err(StoreError::Encode)?;
-            tx.execute(update, params![seq, body])?;
-            n += 1;
+            let new = serde_json::to_string(&value).map_err(StoreError::Encode)?;
+            changed.push((seq, new, body));
         }
+    }
+    let mut n = 0;
+    for batch in changed.chunks(BATCH) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (seq, new, old) in batch {
+            n += tx.execute(update, params![seq, new, old])?;
+        }
+        tx.commit()?;
     }
     Ok(n)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct HubProcess(Child);
+pub struct HubProcess(pub Child);
 
 impl Drop for HubProcess {
     fn drop(&mut self) {
@@ -18,7 +18,7 @@ impl Drop for HubProcess {
     }
 }
 
-fn start_hub(data: &Path, port: u16) -> HubProcess {
+pub fn start_hub(data: &Path, port: u16) -> HubProcess {
     let child = Command::new(env!("CARGO_BIN_EXE_integra"))
         .args(["--data"])
         .arg(data)
@@ -38,7 +38,7 @@ fn start_hub(data: &Path, port: u16) -> HubProcess {
     hub
 }
 
-fn pin(data: &Path, role: &str) -> String {
+pub fn pin(data: &Path, role: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_integra"))
         .arg("--data")
         .arg(data)
@@ -54,7 +54,7 @@ fn pin(data: &Path, role: &str) -> String {
         .to_string()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())

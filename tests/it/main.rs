@@ -10,6 +10,7 @@ mod common;
 mod counter;
 mod deploy;
 mod doctor;
+mod drills;
 mod hostile;
 mod hub;
 mod kiosk;

@@ -32,8 +32,16 @@ fn file_has(dir: &std::path::Path, needle: &str) -> bool {
     })
 }
 
+/// Both purges: the one that vacuums (at start, `integra purge`) and the one that runs beside
+/// the queue in small transactions with no vacuum (secure_delete on every connection).
 #[test]
 fn the_purge_leaves_no_personal_string_in_the_database_file() {
+    for vacuum in [true, false] {
+        purge_leaves_nothing(vacuum);
+    }
+}
+
+fn purge_leaves_nothing(vacuum: bool) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut e = Engine::open(dir.path(), catalog()).expect("engine");
     // Early January: two visitors give their names; days pass (rollovers write snapshots).
@@ -59,7 +67,12 @@ fn the_purge_leaves_no_personal_string_in_the_database_file() {
     // Retention 30 days, on 2026-02-10: everything dated before 2026-01-11 goes.
     let before = chrono::NaiveDate::from_ymd_opt(2026, 1, 11).expect("date");
     let mut store = Store::open(dir.path()).expect("store");
-    let done = store.purge_personal(before).expect("purge");
+    let done = if vacuum {
+        store.purge_personal(before)
+    } else {
+        store.purge_personal_online(before)
+    }
+    .expect("purge");
     assert_eq!(done.events, 2);
     drop(store);
     for s in [
@@ -72,7 +85,7 @@ fn the_purge_leaves_no_personal_string_in_the_database_file() {
     ] {
         assert!(
             !file_has(dir.path(), s),
-            "{s} is still in the database file"
+            "{s} is still in the database file (vacuum: {vacuum})"
         );
     }
     assert!(file_has(dir.path(), "Ana Recente"), "recent names stay");

@@ -2,7 +2,7 @@
 //! "starting" until a ticket can be issued, and a reprint that cannot print says so.
 
 use super::common::*;
-use super::hub::{next_msg, start_hub, subscribe};
+use super::hub::{next_msg, start_hub, subscribe, try_msg};
 use chrono::{Duration, TimeZone, Timelike};
 use integra::core::{Catalog, Queue};
 use integra::hub::Role;
@@ -535,5 +535,187 @@ fn a_slot_in_a_dst_gap_starts_when_the_clocks_resume() {
             .with_ymd_and_hms(2026, 3, 8, 7, 0, 0)
             .single()
             .expect("t")
+    );
+}
+
+/// One writer: `integra issue` and `integra book` run on the data directory of a running hub,
+/// racing the hub's own API. Every event reaches the hub's stream once, in order, with no
+/// sequence number skipped, within a second of the command; the state the hub serves counts
+/// every ticket; a client resuming from before the commands gets them all; an appointment
+/// booked from the command line checks in at the kiosk. (Before: the stream skipped the CLI's
+/// events for good and the kiosk called the code unknown.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_beside_a_running_hub_reach_every_stream_with_no_gap() {
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let catalog_file = h.dir.path().join("center.toml");
+    std::fs::write(&catalog_file, TEST_CATALOG).expect("catalog file");
+    let (s, _) = h
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(&kiosk),
+            Some(serde_json::json!({"service": "info", "lang": "es"})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 201);
+    let start = h.seq();
+    let mut ws = subscribe(h.addr, &counter, Some(start)).await;
+    let cli = |args: Vec<String>| {
+        let data = h.dir.path().to_path_buf();
+        let catalog_file = catalog_file.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
+                .arg("--data")
+                .arg(&data)
+                .arg("--catalog")
+                .arg(&catalog_file)
+                .arg("--at")
+                .arg(monday_9().to_rfc3339())
+                .args(&args)
+                .env_remove("INTEGRA_DATA")
+                .env_remove("INTEGRA_SETTINGS")
+                .output()
+                .expect("run integra")
+        })
+    };
+    // Four technicians' commands racing twenty tickets issued through the API.
+    let clis: Vec<_> = (0..4)
+        .map(|_| {
+            cli(["issue", "--service", "legal", "--count", "5"]
+                .map(String::from)
+                .to_vec())
+        })
+        .collect();
+    for _ in 0..20 {
+        // (A counter, not held to a kiosk's 12 tickets a minute.)
+        let (s, v) = h
+            .call(
+                "POST",
+                "/api/v1/tickets",
+                Some(&counter),
+                Some(serde_json::json!({"service": "info", "lang": "es"})),
+            )
+            .await;
+        assert_eq!(s.as_u16(), 201, "{v}");
+    }
+    for c in clis {
+        let o = c.await.expect("join");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let done = std::time::Instant::now();
+    let total_events = 40; // 40 tickets, one event each
+    let mut seen = Vec::new();
+    while seen.len() < total_events {
+        let m = try_msg(&mut ws, std::time::Duration::from_secs(2))
+            .await
+            .unwrap_or_else(|| {
+                panic!(
+                    "only {} of {total_events} events came: {seen:?}",
+                    seen.len()
+                )
+            });
+        if m["type"] == "event" {
+            seen.push(m["seq"].as_u64().expect("seq"));
+        }
+    }
+    let late = done.elapsed();
+    assert!(
+        late < std::time::Duration::from_secs(1),
+        "the last command's events came {late:?} after it returned"
+    );
+    let expected: Vec<u64> = (start + 1..=start + total_events as u64).collect();
+    assert_eq!(seen, expected, "every event once, in order, none skipped");
+    let (_, state) = h.call("GET", "/api/v1/state", Some(&counter), None).await;
+    let tickets = &state["state"]["tickets"];
+    let count = tickets
+        .as_object()
+        .map(|o| o.len())
+        .or_else(|| tickets.as_array().map(|a| a.len()));
+    assert_eq!(count, Some(41), "the hub's state counts every ticket");
+    assert_eq!(state["seq"], start + total_events as u64);
+    // A client that resumes from before the commands gets exactly the same events.
+    let mut again = subscribe(h.addr, &counter, Some(start)).await;
+    let mut replayed = Vec::new();
+    while replayed.len() < total_events {
+        let m = next_msg(&mut again).await;
+        if m["type"] == "event" {
+            replayed.push(m["seq"].as_u64().expect("seq"));
+        }
+    }
+    assert_eq!(replayed, expected);
+    // An appointment booked from the command line is known at the kiosk.
+    let o = cli([
+        "book",
+        "--service",
+        "legal",
+        "--date",
+        "2026-01-05",
+        "--time",
+        "10:00",
+    ]
+    .map(String::from)
+    .to_vec())
+    .await
+    .expect("join");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let code = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .expect("code line")
+        .trim()
+        .to_string();
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/check-in",
+            Some(&kiosk),
+            Some(serde_json::json!({"code": code})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 200, "{v}");
+}
+
+/// Token checks come from memory: a device's many requests read its token from the database
+/// once, however many requests it makes, while a revocation by another program still stops it at
+/// once; a report reads on its own connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_checks_come_from_memory_and_revocation_still_stops_at_once() {
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    let admin = h.token(Role::Admin).await;
+    let before = h.hub.token_lookups();
+    for _ in 0..25 {
+        let (s, _) = h.call("GET", "/api/v1/state", Some(&counter), None).await;
+        assert_eq!(s.as_u16(), 200);
+        let (s, _) = h
+            .call(
+                "GET",
+                "/api/v1/reports?from=2026-01-01&to=2026-01-05&format=json",
+                Some(&admin),
+                None,
+            )
+            .await;
+        assert_eq!(s.as_u16(), 200);
+    }
+    let lookups = h.hub.token_lookups() - before;
+    assert!(
+        lookups <= 2,
+        "50 requests from two known devices read tokens from the database {lookups} times"
+    );
+    let (_, me) = h.call("GET", "/api/v1/me", Some(&counter), None).await;
+    let id = me["device"]["id"].as_u64().expect("id");
+    assert!(
+        integra::store::Store::open(h.dir.path())
+            .expect("store")
+            .revoke_device(id, chrono::Utc::now())
+            .expect("revoke")
+    );
+    let (s, _) = h.call("GET", "/api/v1/state", Some(&counter), None).await;
+    assert_eq!(
+        s.as_u16(),
+        401,
+        "revoked by another program: refused at once"
     );
 }
