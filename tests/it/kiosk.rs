@@ -15,7 +15,7 @@ use slint::ComponentHandle;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct Setup {
     ui: KioskWindow,
@@ -1164,6 +1164,7 @@ fn kiosk_scenarios() {
     wrong_codes_at_the_kiosk_are_limited_and_tell_nothing();
     a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary();
     the_counter_shows_class_language_and_protection_requests();
+    the_counter_never_freezes_while_the_hub_stalls();
     kiosk::stop();
 }
 
@@ -1557,5 +1558,87 @@ fn the_counter_shows_class_language_and_protection_requests() {
     assert_eq!(a.get_current_label().as_str(), "B-002");
     assert!(a.get_current().discreet);
     snapshot_counter(&ui, "counter-discreet-current-800x480-es");
+    integra::ui::counter::stop();
+}
+
+/// The counter terminal's screen never waits for the network: while the hub is stuck for 5 s
+/// (its engine held), a tap on "call next" returns at once (the worker thread waits, not the
+/// screen), the screen keeps drawing frames and refreshing from its mirror, and the call goes
+/// through once the hub is free.
+fn the_counter_never_freezes_while_the_hub_stalls() {
+    use integra::ui::{CounterWindow, counter::Counter};
+    const STALL: Duration = Duration::from_secs(5);
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir: _dir,
+        remote,
+        demo,
+    } = loopback_hub(integra::hub::Role::Counter, "Desk 3");
+    let counter = demo.counters[0].clone();
+    let service = counter.services[0].to_string();
+    for _ in 0..2 {
+        hub.session()
+            .execute(&issue(&service, None), monday_9())
+            .expect("issue");
+    }
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror", || remote.seq() == seq);
+    let ui = CounterWindow::new().expect("counter window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let c = Counter::start(
+        &ui,
+        remote.clone(),
+        counter.id.clone(),
+        Lang::Es,
+        Some(monday_9()),
+        None,
+        false,
+    )
+    .expect("counter");
+    let stuck = hub.clone();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let _busy = stuck.session();
+        let _ = held_tx.send(());
+        std::thread::sleep(STALL);
+    });
+    held_rx.recv().expect("the hub is held");
+    let stalled_at = Instant::now();
+    let t = Instant::now();
+    let found: Vec<ElementHandle> =
+        ElementHandle::find_by_accessible_label(&ui, "Llamar al siguiente").collect();
+    found[0].invoke_accessible_default_action();
+    let tap = t.elapsed();
+    let mut frames = 0;
+    let mut worst = Duration::ZERO;
+    while stalled_at.elapsed() < STALL - Duration::from_millis(500) {
+        let t = Instant::now();
+        c.refresh();
+        ui.window().request_redraw();
+        ui.window().take_snapshot().expect("a frame");
+        worst = worst.max(t.elapsed());
+        frames += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        tap < Duration::from_millis(200),
+        "the tap waited {tap:?} for the stalled hub"
+    );
+    assert!(
+        worst < Duration::from_millis(500),
+        "a frame took {worst:?} while the hub was stalled"
+    );
+    holder.join().expect("holder");
+    wait_for("the call once the hub is free", || {
+        hub.session().queue().current_at(&counter.id).is_some()
+    });
+    println!(
+        "counter during a {} s hub stall: tap returned in {} µs; {frames} frames, worst {} ms",
+        STALL.as_secs(),
+        tap.as_micros(),
+        worst.as_millis()
+    );
     integra::ui::counter::stop();
 }
