@@ -38,6 +38,7 @@ async fn pair(http: &reqwest::Client, base: &str, dir: &std::path::Path, role: R
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    integra::hub::tls::provider();
     calls_and_streams().await;
     calls_beside_a_report_and_a_purge().await;
 }
@@ -117,8 +118,15 @@ async fn calls_and_streams() {
     // 100 subscribers.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
     for _ in 0..SUBSCRIBERS {
-        let url = format!("ws://{addr}/api/v1/events?token={display}");
-        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws");
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/api/v1/events")
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {display}").parse().expect("header"),
+        );
+        let (mut ws, _) = tokio_tungstenite::connect_async(request).await.expect("ws");
         let tx = tx.clone();
         tokio::spawn(async move {
             while let Some(Ok(m)) = ws.next().await {

@@ -428,10 +428,12 @@ function setLink(live) {
 function connect() {
   if (socket) socket.close();
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const url = proto + "//" + location.host + "/api/v1/events?token=" + encodeURIComponent(token()) + (lastSeq ? "&after=" + lastSeq : "");
+  // The token goes in the first message, never in the address (addresses end up in logs).
+  const url = proto + "//" + location.host + "/api/v1/events" + (lastSeq ? "?after=" + lastSeq : "");
   const ws = new WebSocket(url);
   socket = ws;
   ws.onopen = () => {
+    ws.send(JSON.stringify({ type: "auth", token: token() }));
     retry = 500;
     setLink(true);
   };

@@ -56,6 +56,7 @@ pub fn run(
             .ok()
             .map(|t| t.trim().to_string())
             .as_deref(),
+        super::hub_cmd::read_fingerprint(ctx).as_deref(),
     ));
     let printer = doctor::printer_check(ctx.printer.as_ref(), role);
     let printer_ok = printer.verdict != Verdict::Fail;

@@ -42,8 +42,9 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 format!("cannot start the network runtime: {e}"),
             )
         })?;
+    let (tls, fingerprint) = hub_identity(ctx)?;
     rt.block_on(async {
-        let (addr, task) = hub.serve(ctx.listen).await.map_err(|e| {
+        let (addr, task) = hub.serve_with(ctx.listen, Some(tls)).await.map_err(|e| {
             CliError::new(
                 exit::FAILURE,
                 format!(
@@ -53,8 +54,13 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             )
         })?;
         println!(
-            "hub of {} listening on http://{addr}/ (staff console); API at /api/v1, described at /api/v1/openapi.json",
+            "hub of {} listening on https://{addr}/ (staff console; plain HTTP only redirects there); API at /api/v1, described at /api/v1/openapi.json",
             hub.catalog().center.name
+        );
+        println!(
+            "the hub's certificate ({}): fingerprint {}",
+            ctx.data_dir().join(crate::hub::tls::CERT_FILE).display(),
+            crate::hub::tls::grouped(&fingerprint)
         );
         println!("pair a staff browser or device with: integra pair --role counter");
         // Who prints what, in plain words.
@@ -98,8 +104,19 @@ async fn shutdown() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// The hub's TLS identity (made at first start in its data directory) and its fingerprint.
+pub fn hub_identity(ctx: &Context) -> Result<(Arc<rustls::ServerConfig>, String), CliError> {
+    let id = crate::hub::tls::Identity::load_or_create(&ctx.data_dir())
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let config = id
+        .server_config()
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    Ok((config, id.fingerprint()))
+}
+
 pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     let store = Store::open(&ctx.data_dir())?;
+    let (_, fingerprint) = hub_identity(ctx)?;
     let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
         .map_err(|e| CliError::new(exit::FAILURE, e))?;
     let local = expires.with_timezone(&chrono::Local);
@@ -109,9 +126,13 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
         local.format("%H:%M")
     );
     println!(
-        "On the device, open the hub's page (http://HUB:{}/) or start it, and type the PIN.",
+        "On the device, open the hub's page (https://HUB:{}/) or run `integra join --pin PIN`, and type the PIN.",
         ctx.listen.port()
     );
+    println!(
+        "The hub's certificate fingerprint (compare it on the device, or give it to `integra join --fingerprint`):"
+    );
+    println!("  {}", crate::hub::tls::grouped(&fingerprint));
     println!("{pin}");
     Ok(())
 }
@@ -158,6 +179,18 @@ fn token_path(ctx: &Context) -> std::path::PathBuf {
     ctx.data_dir().join("hub-token")
 }
 
+/// Where a device keeps the fingerprint of its hub's certificate (from `integra join`).
+fn fingerprint_path(ctx: &Context) -> std::path::PathBuf {
+    ctx.data_dir().join("hub-fingerprint")
+}
+
+/// The hub certificate fingerprint this device pinned at `integra join`, if any.
+pub fn read_fingerprint(ctx: &Context) -> Option<String> {
+    std::fs::read_to_string(fingerprint_path(ctx))
+        .ok()
+        .and_then(|f| crate::hub::tls::parse_fingerprint(f.trim()).ok())
+}
+
 /// The token this device got from `integra join`.
 pub fn read_token(ctx: &Context, hub: &str) -> Result<String, CliError> {
     let path = token_path(ctx);
@@ -182,8 +215,14 @@ pub fn join(
     pin: &str,
     hub: Option<String>,
     name: Option<String>,
+    fingerprint: Option<String>,
 ) -> Result<(), CliError> {
-    let url = hub_url(hub, settings)?;
+    let url = https_url(&hub_url(hub, settings)?);
+    let expected = fingerprint
+        .as_deref()
+        .map(crate::hub::tls::parse_fingerprint)
+        .transpose()
+        .map_err(|e| CliError::new(exit::USAGE, e))?;
     let name = name
         .or_else(|| {
             std::fs::read_to_string("/etc/hostname")
@@ -192,14 +231,32 @@ pub fn join(
         })
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "integra device".into());
-    let (token, role) = crate::hub::client::Remote::pair(&url, pin.trim(), &name)
-        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let paired =
+        crate::hub::client::Remote::pair_pinned(&url, pin.trim(), &name, expected.as_deref())
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let Some(seen) = paired.fingerprint else {
+        return Err(CliError::new(
+            exit::FAILURE,
+            format!("the hub at {url} showed no certificate: is it an Integra hub?"),
+        ));
+    };
     let path = token_path(ctx);
     std::fs::create_dir_all(ctx.data_dir())?;
-    write_private(&path, &token)?;
+    write_private(&fingerprint_path(ctx), &seen)?;
+    write_private(&path, &paired.token)?;
     println!(
-        "paired with the hub at {url} as a {role} device named \"{name}\"; token kept in {}",
+        "paired with the hub at {url} as a {} device named \"{name}\"; token kept in {}",
+        paired.role,
         path.display()
+    );
+    println!(
+        "the hub's certificate fingerprint is {}{}; this device now talks only to that hub",
+        crate::hub::tls::grouped(&seen),
+        if expected.is_some() {
+            " (as given)"
+        } else {
+            " — compare it with the one `integra pair` showed on the hub"
+        }
     );
     Ok(())
 }
@@ -216,6 +273,14 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     let mut f = opts.open(path)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()
+}
+
+/// The hub speaks HTTPS only: an address given with http:// means the same hub over HTTPS.
+pub fn https_url(url: &str) -> String {
+    match url.strip_prefix("http://") {
+        Some(rest) => format!("https://{rest}"),
+        None => url.to_string(),
+    }
 }
 
 /// Announce the hub over mDNS so devices set to `hub = "auto"` find it (not when it listens on
@@ -260,7 +325,7 @@ pub fn hub_url(
             found.into_iter().next().map(|f| f.url).ok_or_else(|| {
                 CliError::new(
                     exit::FAILURE,
-                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"http://ADDRESS:7878\"` in the settings",
+                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
                 )
             })
         }
@@ -294,12 +359,14 @@ pub fn follow_hub(
 ) -> Result<(crate::hub::client::Remote, crate::core::Lang), CliError> {
     let url = hub_url(None, settings)?;
     let token = read_token(ctx, &url)?;
+    let fingerprint = read_fingerprint(ctx);
     let catalog = ctx.load_catalog()?;
     let lang = settings
         .and_then(|s| s.languages.as_ref())
         .and_then(|l| l.first().copied())
         .unwrap_or(catalog.center.default_language);
-    let remote = crate::hub::client::Remote::start(&url, &token, catalog)
-        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let remote =
+        crate::hub::client::Remote::start_pinned(&url, &token, fingerprint.as_deref(), catalog)
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
     Ok((remote, lang))
 }

@@ -23,8 +23,10 @@ pub fn run(
         Some(HubAddress::At(_) | HubAddress::Auto) => {
             let url = super::hub_cmd::hub_url(None, settings)?;
             let token = super::hub_cmd::read_token(ctx, &url)?;
-            let remote = Remote::start(&url, &token, ctx.load_catalog()?)
-                .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            let fingerprint = super::hub_cmd::read_fingerprint(ctx);
+            let remote =
+                Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
+                    .map_err(|e| CliError::new(exit::FAILURE, e))?;
             // Give the hub a moment to send its catalog before the first screen.
             let t = std::time::Instant::now();
             while !remote.online() && t.elapsed() < Duration::from_secs(3) {
@@ -41,10 +43,12 @@ pub fn run(
             let hub = super::hub_cmd::open_hub(ctx)?;
             // The hub runs in-process: staff consoles, displays and other kiosks reach it on the
             // LAN. The kiosk works on without it when the port is taken.
-            match hub.serve_in_background(ctx.listen) {
+            let (tls, fingerprint) = super::hub_cmd::hub_identity(ctx)?;
+            match hub.serve_in_background(ctx.listen, Some(tls)) {
                 Ok(addr) => {
                     log::warn!(
-                        "hub listening on http://{addr}/ (staff console); pair devices with `integra pair --role ROLE`"
+                        "hub listening on https://{addr}/ (staff console; certificate fingerprint {}); pair devices with `integra pair --role ROLE`",
+                        crate::hub::tls::grouped(&fingerprint)
                     );
                     announced = super::hub_cmd::announce_on_lan(&hub, addr);
                 }

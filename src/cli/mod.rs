@@ -111,12 +111,16 @@ pub enum Cmd {
         /// The PIN shown by `integra pair --role ROLE` on the hub
         #[arg(long)]
         pin: String,
-        /// The hub's address, e.g. http://192.168.1.10:7878 (default: the settings' `hub`)
+        /// The hub's address, e.g. https://192.168.1.10:7878 (default: the settings' `hub`)
         #[arg(long, value_name = "URL")]
         hub: Option<String>,
         /// What staff will see this device called (default: the host name)
         #[arg(long)]
         name: Option<String>,
+        /// The hub's certificate fingerprint as `integra pair` shows it on the hub: pairing
+        /// then refuses any other hub (without it, the fingerprint is shown to compare)
+        #[arg(long, value_name = "HEX")]
+        fingerprint: Option<String>,
     },
     /// Look for hubs on the network (mDNS) and print their addresses
     Discover,
@@ -309,9 +313,12 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Kiosk { bench_tickets }) => {
             kiosk_cmd::run(&ctx, settings.as_ref(), bench_tickets)
         }
-        Some(Cmd::Join { pin, hub, name }) => {
-            hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name)
-        }
+        Some(Cmd::Join {
+            pin,
+            hub,
+            name,
+            fingerprint,
+        }) => hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name, fingerprint),
         Some(Cmd::Run) => match settings.as_ref().map(|s| s.role) {
             Some(crate::device::settings::Role::Kiosk) => {
                 kiosk_cmd::run(&ctx, settings.as_ref(), None)

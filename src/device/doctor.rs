@@ -248,7 +248,11 @@ pub fn clock_check(now: DateTime<Utc>, built: DateTime<Utc>) -> Check {
 
 /// The hub: here, or reachable at its address (or by mDNS), answering as an Integra hub, and
 /// this device paired with it (`token` from `integra join`).
-pub fn hub_check(settings: Option<&Settings>, token: Option<&str>) -> Check {
+pub fn hub_check(
+    settings: Option<&Settings>,
+    token: Option<&str>,
+    fingerprint: Option<&str>,
+) -> Check {
     let hub = settings.map_or(HubAddress::Local, Settings::hub);
     let url = match hub {
         HubAddress::Local => return Check::pass("hub", "runs on this device"),
@@ -263,17 +267,17 @@ pub fn hub_check(settings: Option<&Settings>, token: Option<&str>) -> Check {
                     return Check::fail(
                         "hub",
                         "no hub answered on the network (mDNS) within 3 s",
-                        "check that the hub is on and on the same network, or set hub = \"http://IP:7878\" in the settings",
+                        "check that the hub is on and on the same network, or set hub = \"https://IP:7878\" in the settings",
                     );
                 }
                 Err(e) => {
-                    return Check::fail("hub", e, "set hub = \"http://IP:7878\" in the settings");
+                    return Check::fail("hub", e, "set hub = \"https://IP:7878\" in the settings");
                 }
             }
         }
         HubAddress::At(url) => url,
     };
-    match crate::hub::client::probe(&url, token) {
+    match crate::hub::client::probe(&url, token, fingerprint) {
         Err(e) => Check::fail(
             "hub",
             e,

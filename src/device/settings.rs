@@ -60,11 +60,18 @@ impl<'de> Deserialize<'de> for HubAddress {
         match s.trim() {
             "auto" => Ok(HubAddress::Auto),
             "local" => Ok(HubAddress::Local),
-            a if a.starts_with("http://") && a.len() > "http://".len() => {
-                Ok(HubAddress::At(a.trim_end_matches('/').to_string()))
+            a if (a.starts_with("https://") && a.len() > "https://".len())
+                || (a.starts_with("http://") && a.len() > "http://".len()) =>
+            {
+                // The hub speaks HTTPS only: an address written with http:// means the same hub.
+                let a = a.trim_end_matches('/');
+                Ok(HubAddress::At(match a.strip_prefix("http://") {
+                    Some(rest) => format!("https://{rest}"),
+                    None => a.to_string(),
+                }))
             }
             other => Err(serde::de::Error::custom(format!(
-                "hub '{other}': expected \"auto\" (find it on the network), \"local\" (this device runs it) or an address like \"http://192.168.1.10:7878\""
+                "hub '{other}': expected \"auto\" (find it on the network), \"local\" (this device runs it) or an address like \"https://192.168.1.10:7878\""
             ))),
         }
     }

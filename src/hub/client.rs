@@ -22,6 +22,8 @@ type EventHook = Box<dyn Fn(&Queue, &Stamped) + Send + Sync>;
 struct Inner {
     base: String,
     token: String,
+    /// For an `https://` hub: the certificate fingerprint this device pinned at `join`.
+    pin: Option<super::tls::Pin>,
     http: reqwest::Client,
     rt: tokio::runtime::Runtime,
     mirror: Mutex<Queue>,
@@ -45,16 +47,29 @@ fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 }
 
 impl Remote {
-    /// Follow the hub at `base` (e.g. `http://192.168.1.10:7878`) with a device token. Until the
-    /// hub answers, the mirror is an empty queue over `catalog` (the local or demo catalog).
+    /// Follow the hub at `base` with a device token, over plain HTTP (a hub on loopback, tests).
+    /// Until the hub answers, the mirror is an empty queue over `catalog`.
     pub fn start(base: &str, token: &str, catalog: Arc<Catalog>) -> Result<Remote, String> {
+        Self::start_pinned(base, token, None, catalog)
+    }
+
+    /// Follow the hub at `base` (e.g. `https://192.168.1.10:7878`) with a device token; an
+    /// `https://` hub must show the certificate whose fingerprint the device pinned at `join`
+    /// (anything else — a fake hub — gets neither the token nor a command).
+    pub fn start_pinned(
+        base: &str,
+        token: &str,
+        fingerprint: Option<&str>,
+        catalog: Arc<Catalog>,
+    ) -> Result<Remote, String> {
+        let pin = fingerprint.map(super::tls::Pin::to);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("hub-client")
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the network runtime: {e}"))?;
-        let http = reqwest::Client::builder()
+        let http = http_builder(base, pin.as_ref())?
             .connect_timeout(Duration::from_secs(3))
             .timeout(COMMAND_TIMEOUT)
             .build()
@@ -62,6 +77,7 @@ impl Remote {
         let inner = Arc::new(Inner {
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
+            pin,
             http,
             rt,
             mirror: Mutex::new(Queue::new(catalog)),
@@ -178,14 +194,29 @@ impl Remote {
         });
     }
 
-    /// Pair this device with the hub at `base` using a PIN; returns the token.
+    /// Pair this device with the hub at `base` using a PIN; returns the token and role.
     pub fn pair(base: &str, pin: &str, name: &str) -> Result<(String, String), String> {
+        Self::pair_pinned(base, pin, name, None).map(|p| (p.token, p.role))
+    }
+
+    /// Pair with the hub at `base`. Over HTTPS the hub's certificate is recorded (its
+    /// fingerprint comes back, to be pinned) — or, with `expected`, required.
+    pub fn pair_pinned(
+        base: &str,
+        pin: &str,
+        name: &str,
+        expected: Option<&str>,
+    ) -> Result<Paired, String> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        let tls_pin = expected.map_or_else(super::tls::Pin::first_use, super::tls::Pin::to);
+        let http = http_builder(base, Some(&tls_pin))?
+            .build()
+            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
         rt.block_on(async {
-            let r = reqwest::Client::new()
+            let r = http
                 .post(format!("{}/api/v1/pair", base.trim_end_matches('/')))
                 .timeout(COMMAND_TIMEOUT)
                 .json(&json!({"pin": pin, "name": name}))
@@ -201,11 +232,110 @@ impl Remote {
                     .to_string());
             }
             match (v["token"].as_str(), v["role"].as_str()) {
-                (Some(t), Some(r)) => Ok((t.to_string(), r.to_string())),
+                (Some(t), Some(r)) => Ok(Paired {
+                    token: t.to_string(),
+                    role: r.to_string(),
+                    fingerprint: base
+                        .starts_with("https://")
+                        .then(|| tls_pin.seen())
+                        .flatten(),
+                }),
                 _ => Err("the hub's answer has no token".into()),
             }
         })
     }
+}
+
+/// A byte stream to the hub, plain or TLS.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// What pairing gives a device.
+#[derive(Debug, Clone)]
+pub struct Paired {
+    pub token: String,
+    pub role: String,
+    /// The hub's certificate fingerprint (over HTTPS): pin it.
+    pub fingerprint: Option<String>,
+}
+
+/// An HTTP client for the hub at `base`: over HTTPS only the pinned hub (a device without a
+/// pin is told to pair again); plain HTTP for a hub on loopback or in tests.
+fn http_builder(
+    base: &str,
+    pin: Option<&super::tls::Pin>,
+) -> Result<reqwest::ClientBuilder, String> {
+    if base.starts_with("https://") {
+        let pin = pin.ok_or_else(|| {
+            format!(
+                "no certificate fingerprint is recorded for the hub at {base}: pair this device again (`integra join --pin PIN`)"
+            )
+        })?;
+        super::tls::http_client(pin)
+    } else {
+        super::tls::provider();
+        Ok(reqwest::Client::builder())
+    }
+}
+
+/// Open the event stream with the token in a header (never in the URL), over TLS to the
+/// pinned hub for `https://`.
+async fn open_stream(
+    inner: &Inner,
+    after: Option<u64>,
+) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let ws_base = inner.base.replacen("http", "ws", 1);
+    let mut url = format!("{ws_base}/api/v1/events");
+    if let Some(after) = after {
+        url.push_str(&format!("?after={after}"));
+    }
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| format!("bad hub address {}: {e}", inner.base))?;
+    let auth = format!("Bearer {}", inner.token)
+        .parse()
+        .map_err(|_| "the device token is not valid in a header: pair again".to_string())?;
+    request.headers_mut().insert("authorization", auth);
+    let parsed = reqwest::Url::parse(&inner.base)
+        .map_err(|e| format!("bad hub address {}: {e}", inner.base))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| format!("no host in the hub address {}", inner.base))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed
+        .port_or_known_default()
+        .unwrap_or(super::DEFAULT_PORT);
+    let tcp = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| format!("cannot reach {}: no answer in 3 s", inner.base))?
+    .map_err(|e| format!("cannot reach {}: {e}", inner.base))?;
+    let _ = tcp.set_nodelay(true);
+    let stream = if parsed.scheme() == "https" {
+        let pin = inner.pin.as_ref().ok_or_else(|| {
+            "no certificate fingerprint is recorded for the hub: pair again".to_string()
+        })?;
+        let config = super::tls::client_config(pin)?;
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| format!("bad hub host {host}: {e}"))?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("cannot talk safely to {}: {e}", inner.base))?;
+        Box::new(tls) as Box<dyn Io>
+    } else {
+        Box::new(tcp) as Box<dyn Io>
+    };
+    let (ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| format!("cannot open the event stream: {e}"))?;
+    Ok(ws)
 }
 
 /// The mirror, locked, and the way to the hub. The lock is let go while a command travels to
@@ -316,14 +446,7 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
     let catalog = Arc::new(catalog);
     let same_catalog = **lock(&inner.mirror).catalog() == *catalog;
     let seq = lock(&inner.mirror).seq();
-    let ws_base = inner.base.replacen("http", "ws", 1);
-    let mut url = format!("{ws_base}/api/v1/events?token={}", inner.token);
-    if same_catalog && seq > 0 {
-        url.push_str(&format!("&after={seq}"));
-    }
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .map_err(|e| format!("cannot open the event stream: {e}"))?;
+    let mut ws = open_stream(inner, (same_catalog && seq > 0).then_some(seq)).await?;
     inner.online.store(true, Ordering::SeqCst);
     changed(inner);
     while let Some(msg) = ws.next().await {
@@ -378,15 +501,24 @@ pub struct Probe {
     pub token_refused: bool,
 }
 
-/// Ask the hub at `base` whether it is an Integra hub and whether `token` is paired.
-pub fn probe(base: &str, token: Option<&str>) -> Result<Probe, String> {
+/// Ask the hub at `base` whether it is an Integra hub and whether `token` is paired; an
+/// `https://` hub must show the certificate `fingerprint`.
+pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Result<Probe, String> {
     let base = base.trim_end_matches('/').to_string();
+    // Without a pinned certificate any hub may answer whether it is up — but it gets no token
+    // (the device counts as not paired: `integra join` pins the hub).
+    let pin = Some(fingerprint.map_or_else(super::tls::Pin::first_use, super::tls::Pin::to));
+    let token = if base.starts_with("https://") && fingerprint.is_none() {
+        None
+    } else {
+        token
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the network runtime: {e}"))?;
     rt.block_on(async {
-        let http = reqwest::Client::builder()
+        let http = http_builder(&base, pin.as_ref())?
             .connect_timeout(Duration::from_secs(3))
             .timeout(COMMAND_TIMEOUT)
             .build()

@@ -88,7 +88,7 @@ pub fn announce(
 pub struct Found {
     pub instance: String,
     pub center: String,
-    /// e.g. `http://192.168.1.10:7878`
+    /// e.g. `https://192.168.1.10:7878`
     pub url: String,
 }
 
@@ -123,7 +123,7 @@ pub fn discover(wait: Duration, first: bool, scope: Scope) -> Result<Vec<Found>,
                     .get_property_val_str("center")
                     .unwrap_or_default()
                     .to_string(),
-                url: format!("http://{host}:{}", s.get_port()),
+                url: format!("https://{host}:{}", s.get_port()),
             };
             if !found.contains(&f) {
                 found.push(f);

@@ -65,13 +65,9 @@ pub async fn check_host(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-fn query_token(request: &Request) -> Option<String> {
-    request.uri().query().and_then(|q| {
-        q.split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == "token")
-            .map(|(_, v)| v.to_string())
-    })
+/// Whether the request carries a bearer token.
+pub fn has_bearer(headers: &HeaderMap) -> bool {
+    bearer(headers).is_some()
 }
 
 /// Every API path but the open ones needs a valid token, checked before anything else of the
@@ -81,14 +77,12 @@ pub async fn require_token(State(hub): State<Hub>, request: Request, next: Next)
     if !path.starts_with("/api/") || OPEN.contains(&path) {
         return next.run(request).await;
     }
-    let token = bearer(request.headers()).or_else(|| {
-        // Only the event stream takes a token in the query (browsers cannot set headers on a
-        // WebSocket).
-        (path == "/api/v1/events")
-            .then(|| query_token(&request))
-            .flatten()
-    });
-    let Some(token) = token else {
+    let Some(token) = bearer(request.headers()) else {
+        // The event stream of a browser authenticates with its first message (browsers cannot
+        // set headers on a WebSocket); nothing is sent on it before that.
+        if path == "/api/v1/events" {
+            return next.run(request).await;
+        }
         return ApiError::unauthorized().into_response();
     };
     let hash = super::auth::token_hash(&token);
@@ -226,10 +220,20 @@ impl Connections {
 
 /// Serve `app` on `listener`: hyper's HTTP/1 with a header-read timeout and upgrades
 /// (WebSockets), the connection caps above, tower's concurrency limit, and the peer's address
-/// for handlers (`ConnectInfo`).
-pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
-    use tower::ServiceExt as _;
+/// for handlers (`ConnectInfo`). With `tls`, the hub speaks HTTPS only: a connection that does
+/// not start a TLS handshake gets nothing but a redirect to the same address over HTTPS (so a
+/// technician typing `http://hub:7878` lands on the console, and no token or name ever travels
+/// in clear). Without `tls` (tests, and a hub that listens on loopback only) it speaks plain HTTP.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) {
     let app = app.layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
+    let redirect = axum::Router::new()
+        .fallback(to_https)
+        .layer(axum::middleware::from_fn(headers));
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let conns = std::sync::Arc::new(Connections::default());
     let mut refused: u64 = 0;
     loop {
@@ -255,25 +259,79 @@ pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let app = app.clone();
+        let (app, redirect, acceptor) = (app.clone(), redirect.clone(), acceptor.clone());
         tokio::spawn(async move {
             let _admitted = admitted;
-            let service = hyper::service::service_fn(
-                move |mut req: hyper::Request<hyper::body::Incoming>| {
-                    req.extensions_mut()
-                        .insert(axum::extract::ConnectInfo(peer));
-                    app.clone().oneshot(req)
-                },
-            );
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .keep_alive(true)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .with_upgrades();
-            if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
-                log::debug!("connection from {peer}: {e}");
+            let Some(acceptor) = acceptor else {
+                serve_connection(stream, app, peer).await;
+                return;
+            };
+            // A TLS connection starts with a handshake record (0x16); anything else is plain
+            // HTTP and is only redirected. A silent connection is dropped like a slow header.
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
+                Ok(Ok(1)) if first[0] == 0x16 => {
+                    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => serve_connection(tls, app, peer).await,
+                        Ok(Err(e)) => log::debug!("TLS handshake with {peer}: {e}"),
+                        Err(_) => log::debug!("TLS handshake with {peer}: too slow"),
+                    }
+                }
+                Ok(Ok(1)) => serve_connection(stream, redirect, peer).await,
+                _ => {}
             }
         });
     }
+}
+
+async fn serve_connection<IO>(io: IO, app: axum::Router, peer: std::net::SocketAddr)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use tower::ServiceExt as _;
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true)
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .with_upgrades();
+    if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
+        log::debug!("connection from {peer}: {e}");
+    }
+}
+
+/// Plain HTTP on a hub that speaks HTTPS: the same address over HTTPS (308 keeps the method),
+/// nothing else — not even /health.
+async fn to_https(request: Request) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| host_ok(h))
+        .map(str::to_string);
+    let Some(host) = host else {
+        return ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "wrong-host",
+            "this hub answers only over HTTPS at its address (https://IP:7878/) or its .local name",
+        )
+        .into_response();
+    };
+    let path = request
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    (
+        StatusCode::PERMANENT_REDIRECT,
+        [(header::LOCATION, format!("https://{host}{path}"))],
+        "this hub speaks HTTPS only\n",
+    )
+        .into_response()
 }

@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod guard;
 pub mod http;
 pub mod stream;
+pub mod tls;
 pub mod view;
 
 use crate::core::{Catalog, Command, Queue, Stamped};
@@ -700,11 +701,21 @@ impl Hub {
         lock(&self.inner.alerts).values().cloned().collect()
     }
 
-    /// Serve the API, the event stream and the staff console on `addr` until the runtime stops.
-    /// Returns the bound address (port 0 picks a free one).
+    /// Serve the API, the event stream and the staff console on `addr` in plain HTTP (tests;
+    /// see [`Hub::serve_with`]). Returns the bound address (port 0 picks a free one).
     pub async fn serve(
         &self,
         addr: SocketAddr,
+    ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+        self.serve_with(addr, None).await
+    }
+
+    /// Serve on `addr` until the runtime stops; with `tls` (the hub's identity, see
+    /// [`tls::Identity`]) HTTPS only, plain HTTP being redirected.
+    pub async fn serve_with(
+        &self,
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
     ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
@@ -775,13 +786,17 @@ impl Hub {
                 }
             }
         });
-        let task = tokio::spawn(http::serve(listener, app));
+        let task = tokio::spawn(http::serve(listener, app, tls));
         Ok((local, task))
     }
 
     /// Run the server on its own thread with its own runtime (for the kiosk and the CLI).
     /// Returns once the port is bound, with the address or the reason it could not be.
-    pub fn serve_in_background(&self, addr: SocketAddr) -> Result<SocketAddr, String> {
+    pub fn serve_in_background(
+        &self,
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<SocketAddr, String> {
         let (tx, rx) = std::sync::mpsc::channel();
         let hub = self.clone();
         std::thread::Builder::new()
@@ -799,7 +814,7 @@ impl Hub {
                     }
                 };
                 rt.block_on(async move {
-                    match hub.serve(addr).await {
+                    match hub.serve_with(addr, tls).await {
                         Ok((local, task)) => {
                             let _ = tx.send(Ok(local));
                             let _ = task.await;

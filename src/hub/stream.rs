@@ -42,10 +42,14 @@ pub const CLOSE_REVOKED: u16 = 4001;
 pub struct StreamQuery {
     #[serde(default)]
     after: Option<u64>,
-    #[serde(default)]
-    token: Option<String>,
 }
 
+/// How long a browser has to send its token (the first message) after the stream opens.
+const AUTH_WAIT: Duration = Duration::from_secs(5);
+
+/// The event stream. A device gives its token in the `Authorization` header; a browser (which
+/// cannot set headers on a WebSocket) sends `{"type":"auth","token":"…"}` as its first message.
+/// Never in the URL: addresses end up in logs and histories.
 pub async fn events(
     State(hub): State<Hub>,
     headers: HeaderMap,
@@ -56,10 +60,21 @@ pub async fn events(
         ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             "invalid-query",
-            format!("{e}: use ?after=SEQ (a number) and, from a browser, &token=TOKEN"),
+            format!(
+                "{e}: use ?after=SEQ (a number); the token goes in the Authorization header or the first message, never in the address"
+            ),
         )
     })?;
-    let c = caller(&hub, &headers, q.token.as_deref(), Action::Read)?;
+    // With a header, the caller is known before the upgrade (401/403 as for any route).
+    let known = if super::http::has_bearer(&headers) {
+        Some(caller(&hub, &headers, None, Action::Read)?)
+    } else {
+        None
+    };
+    // Not a WebSocket and no token: nothing to say but "who are you".
+    if known.is_none() && ws.is_err() {
+        return Err(ApiError::unauthorized());
+    }
     let ws = ws.map_err(|e| {
         ApiError::new(
             axum::http::StatusCode::UPGRADE_REQUIRED,
@@ -67,14 +82,61 @@ pub async fn events(
             format!("this address is a WebSocket: connect with a WebSocket client ({e})"),
         )
     })?;
-    let device = c.device;
-    let role = c.role;
     let after = q.after;
-    Ok(ws.on_upgrade(move |socket| async move {
+    Ok(ws.on_upgrade(move |mut socket| async move {
+        let c = match known {
+            Some(c) => c,
+            None => match first_message_auth(&hub, &mut socket).await {
+                Some(c) => c,
+                None => return,
+            },
+        };
+        let device = c.device;
         hub.stream_presence(&device, true);
-        run(socket, &hub, role, after, device.id).await;
+        run(socket, &hub, c.role, after, device.id).await;
         hub.stream_presence(&device, false);
     }))
+}
+
+/// Close code for "no valid token in the first message".
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// Wait for `{"type":"auth","token":"…"}`; a wrong, missing or late token closes the stream.
+async fn first_message_auth(hub: &Hub, socket: &mut WebSocket) -> Option<crate::hub::api::Caller> {
+    let first = tokio::time::timeout(AUTH_WAIT, socket.recv()).await;
+    let token = match first {
+        Ok(Some(Ok(Message::Text(t)))) => serde_json::from_str::<serde_json::Value>(t.as_str())
+            .ok()
+            .filter(|v| v["type"] == "auth")
+            .and_then(|v| v["token"].as_str().map(str::to_string)),
+        _ => None,
+    };
+    let c = match token {
+        Some(token) => {
+            let hub = hub.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut headers = HeaderMap::new();
+                let value = format!("Bearer {token}").parse().ok()?;
+                headers.insert(axum::http::header::AUTHORIZATION, value);
+                caller(&hub, &headers, None, Action::Read).ok()
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+        None => None,
+    };
+    if c.is_none() {
+        let _ = socket
+            .send(Message::Close(Some(CloseFrame {
+                code: CLOSE_UNAUTHORIZED,
+                reason:
+                    "send {\"type\":\"auth\",\"token\":\"…\"} first, with a paired device's token"
+                        .into(),
+            })))
+            .await;
+    }
+    c
 }
 
 fn event_msg(e: &Stamped, role: Role, catalog: &Catalog) -> String {

@@ -61,9 +61,28 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn post(rt: &tokio::runtime::Runtime, url: String, token: Option<&str>, body: Value) -> Value {
+/// A client for the `integra hub` on `data` (HTTPS, pinned to its certificate).
+pub fn client(data: &Path) -> reqwest::Client {
+    super::common::https_to(data).build().expect("client")
+}
+
+/// What a staff browser is told to trust: the hub's key (Chromium's SPKI list).
+fn spki(data: &Path) -> String {
+    integra::hub::tls::Identity::load_or_create(data)
+        .and_then(|id| id.spki_sha256())
+        .expect("the hub's key")
+}
+
+fn post(
+    rt: &tokio::runtime::Runtime,
+    data: &Path,
+    url: String,
+    token: Option<&str>,
+    body: Value,
+) -> Value {
+    let client = client(data);
     rt.block_on(async {
-        let mut r = reqwest::Client::new().post(url).json(&body);
+        let mut r = client.post(url).json(&body);
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
@@ -89,10 +108,11 @@ fn staff_console_in_headless_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("https://127.0.0.1:{port}");
     let mut hub = start_hub(&data, port);
     let admin = post(
         &rt,
+        &data,
         format!("{base}/api/v1/pair"),
         None,
         json!({"pin": pin(&data, "admin"), "name": "test admin"}),
@@ -103,6 +123,7 @@ fn staff_console_in_headless_chromium() {
     for _ in 0..2 {
         post(
             &rt,
+            &data,
             format!("{base}/api/v1/tickets"),
             Some(&admin),
             json!({"service": "info", "lang": "ht"}),
@@ -118,6 +139,7 @@ fn staff_console_in_headless_chromium() {
         .env("ADMIN_PIN", pin(&data, "admin"))
         .env("SHOT", &shot)
         .env("CHROMIUM", &chromium)
+        .env("SPKI", spki(&data))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -137,6 +159,7 @@ fn staff_console_in_headless_chromium() {
             hub = start_hub(&data, port);
             post(
                 &rt,
+                &data,
                 format!("{base}/api/v1/tickets"),
                 Some(&admin),
                 json!({"service": "info", "lang": "es"}),
@@ -166,10 +189,11 @@ fn safeguarding_in_the_staff_console() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("https://127.0.0.1:{port}");
     let hub = start_hub(&data, port);
     let admin = post(
         &rt,
+        &data,
         format!("{base}/api/v1/pair"),
         None,
         json!({"pin": pin(&data, "admin"), "name": "test admin"}),
@@ -182,7 +206,13 @@ fn safeguarding_in_the_staff_console() {
         json!({"service": "legal", "lang": "ht", "priority": "protection"}),
         json!({"service": "info", "lang": "fr"}),
     ] {
-        post(&rt, format!("{base}/api/v1/tickets"), Some(&admin), body);
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/tickets"),
+            Some(&admin),
+            body,
+        );
     }
     let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
     std::fs::create_dir_all(&shots).expect("screens dir");
@@ -194,6 +224,7 @@ fn safeguarding_in_the_staff_console() {
         .env("ADMIN_PIN", pin(&data, "admin"))
         .env("SHOT_DIR", &shots)
         .env("CHROMIUM", &chromium)
+        .env("SPKI", spki(&data))
         .output()
         .expect("node (apt-get install nodejs)");
     let log = String::from_utf8_lossy(&out.stdout);
@@ -205,7 +236,7 @@ fn safeguarding_in_the_staff_console() {
     assert!(shots.join("console-protection-alert-1024-es.png").exists());
     // The acknowledgement is in the audit log, with the console that made it.
     let audit: Value = rt.block_on(async {
-        reqwest::Client::new()
+        client(&data)
             .get(format!("{base}/api/v1/admin/audit"))
             .bearer_auth(&admin)
             .send()

@@ -182,3 +182,18 @@ pub fn signed(events: &[Stamped]) -> (integra::core::SignUp, Option<u32>) {
         })
         .expect("a sign-up was made")
 }
+
+/// An HTTP client for a hub served in plain HTTP by the test itself (the program's TLS provider
+/// installed first, as the program does).
+pub fn http() -> reqwest::Client {
+    integra::hub::tls::provider();
+    reqwest::Client::new()
+}
+
+/// An HTTP client that talks only to the hub whose identity is in `data` (a real `integra hub`
+/// serves HTTPS only).
+pub fn https_to(data: &std::path::Path) -> reqwest::ClientBuilder {
+    let id = integra::hub::tls::Identity::load_or_create(data).expect("the hub's identity");
+    integra::hub::tls::http_client(&integra::hub::tls::Pin::to(&id.fingerprint()))
+        .expect("TLS client")
+}

@@ -37,12 +37,12 @@ fn the_hub_killed_under_load_loses_no_acknowledged_ticket() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
+    let base = format!("https://127.0.0.1:{port}");
+    let mut hub = start_hub(&data, port);
+    let http = super::common::https_to(&data)
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");
-    let mut hub = start_hub(&data, port);
     let token = rt.block_on(async {
         ready(&http, &base).await;
         let v: Value = http

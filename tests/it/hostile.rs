@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// A client whose requests come from `127.0.0.n`.
 fn from(n: u8) -> reqwest::Client {
+    integra::hub::tls::provider();
     reqwest::Client::builder()
         .local_address(IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
         .build()

@@ -38,7 +38,7 @@ pub async fn start_hub(catalog: Arc<Catalog>) -> TestHub {
         hub,
         addr,
         dir,
-        http: reqwest::Client::new(),
+        http: http(),
     }
 }
 
@@ -103,11 +103,17 @@ pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn subscribe(addr: SocketAddr, token: &str, after: Option<u64>) -> Ws {
-    let mut url = format!("ws://{addr}/api/v1/events?token={token}");
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut url = format!("ws://{addr}/api/v1/events");
     if let Some(a) = after {
-        url.push_str(&format!("&after={a}"));
+        url.push_str(&format!("?after={a}"));
     }
-    let (ws, _) = tokio_tungstenite::connect_async(url)
+    let mut request = url.into_client_request().expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("websocket");
     ws

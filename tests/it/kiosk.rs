@@ -317,7 +317,7 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
         "description": {"es": "Alguien traduce para usted.", "en": "Someone translates for you.", "pt": "Alguém traduz para você.", "fr": "Quelqu’un traduit pour vous.", "ht": "Yon moun tradui pou ou."},
         "hours": {"mon": ["08:00-17:00"]}
     });
-    let http = reqwest::Client::new();
+    let http = http();
     let hearing = serde_json::json!({
         "code": "hearing", "icon": "disability",
         "name": {"es": "Persona sorda", "en": "Deaf person", "pt": "Pessoa surda", "fr": "Personne sourde", "ht": "Moun ki soud"}
