@@ -21,7 +21,7 @@ admin_pin=$("$BIN" --data "$W/hub" pair --role admin | tail -1)
 display_pin=$("$BIN" --data "$W/hub" pair --role display | tail -1)
 cat > "$W/display.toml" <<EOF
 role = "display"
-hub = "http://127.0.0.1:$PORT"
+hub = "https://127.0.0.1:$PORT"
 data_dir = "$W/display"
 [audio]
 chime = false
@@ -32,16 +32,18 @@ DISPLAY=:97 SLINT_BACKEND=winit-software INTEGRA_WINDOWED=1 INTEGRA_TRACE_CALLS=
   "$BIN" --settings "$W/display.toml" --at $AT display > "$W/shown.log" 2>/dev/null & DISP=$!
 sleep 3
 
-python3 - "$PORT" "$admin_pin" "$DISP" "$W/shown.log" <<'PY'
-import json, sys, time, urllib.request
-port, pin, pid, shown = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-base = f"http://127.0.0.1:{port}/api/v1"
+python3 - "$PORT" "$admin_pin" "$DISP" "$W/shown.log" "$W/hub/hub-certificate.pem" <<'PY'
+import json, ssl, sys, time, urllib.request
+port, pin, pid, shown, cert = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+base = f"https://127.0.0.1:{port}/api/v1"
+# The hub's own certificate, trusted as a staff computer trusts it.
+tls = ssl.create_default_context(cafile=cert)
 def post(path, body=None, token=None):
     data = json.dumps(body).encode() if body is not None else b""
     req = urllib.request.Request(base + path, data=data, method="POST")
     req.add_header("Content-Type", "application/json")
     if token: req.add_header("Authorization", "Bearer " + token)
-    return json.load(urllib.request.urlopen(req))
+    return json.load(urllib.request.urlopen(req, context=tls))
 token = post("/pair", {"pin": pin, "name": "bench"})["token"]
 tick = 100.0  # USER_HZ
 def cpu():

@@ -107,6 +107,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/admin", get(console::admin))
         .route("/admin.js", get(console::admin_script))
         .route("/icons/{name}", get(icon))
+        .route("/hub-certificate.pem", get(certificate))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outermost last: headers on every answer, then the Host check, then the token gate.
@@ -117,6 +118,29 @@ pub fn router(hub: Hub) -> Router {
         .layer(axum::middleware::from_fn(super::http::check_host))
         .layer(axum::middleware::from_fn(super::http::headers))
         .with_state(hub)
+}
+
+/// The hub's certificate (public), for a technician to install in staff browsers once.
+async fn certificate(State(hub): State<Hub>) -> Response {
+    match hub.certificate_pem() {
+        Some(pem) => (
+            [
+                (header::CONTENT_TYPE, "application/x-pem-file"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"integra-hub.pem\"",
+                ),
+            ],
+            pem,
+        )
+            .into_response(),
+        None => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "this hub has no certificate of its own (it serves plain HTTP on loopback)",
+        )
+        .into_response(),
+    }
 }
 
 // ---------------------------------------------------------------- errors

@@ -160,7 +160,7 @@ impl Remote {
                 .header("accept-language", lang.code())
                 .send()
                 .await
-                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {e}")))?;
+                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;
             let status = r.status();
             let v: Value = r.json().await.unwrap_or(Value::Null);
             if status.is_success() {
@@ -222,7 +222,7 @@ impl Remote {
                 .json(&json!({"pin": pin, "name": name}))
                 .send()
                 .await
-                .map_err(|e| format!("cannot reach the hub at {base}: {e}"))?;
+                .map_err(|e| format!("cannot reach the hub at {base}: {}", why(&e)))?;
             let ok = r.status().is_success();
             let v: Value = r.json().await.unwrap_or(Value::Null);
             if !ok {
@@ -244,6 +244,21 @@ impl Remote {
             }
         })
     }
+}
+
+/// An error and its causes in one line (a refused certificate is deep inside a request error).
+fn why(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.contains(&c_text) {
+            text.push_str(": ");
+            text.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// A byte stream to the hub, plain or TLS.
@@ -372,7 +387,7 @@ impl QueueAccess for RemoteSession<'_> {
                 .json(cmd)
                 .send()
                 .await
-                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {e}")))?;
+                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;
             let status = r.status();
             let v: Value = r
                 .json()
@@ -437,7 +452,7 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
         .bearer_auth(&inner.token)
         .send()
         .await
-        .map_err(|e| format!("cannot reach {}: {e}", inner.base))?
+        .map_err(|e| format!("cannot reach {}: {}", inner.base, why(&e)))?
         .error_for_status()
         .map_err(|e| format!("the hub refused: {e}"))?
         .json()
@@ -531,7 +546,7 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
         let health: Value = req
             .send()
             .await
-            .map_err(|e| format!("cannot reach {base}: {e}"))?
+            .map_err(|e| format!("cannot reach {base}: {}", why(&e)))?
             .json()
             .await
             .map_err(|_| format!("{base} answers, but it is not an Integra hub"))?;
@@ -551,7 +566,7 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| format!("cannot reach {base}: {e}"))?;
+            .map_err(|e| format!("cannot reach {base}: {}", why(&e)))?;
         if r.status().as_u16() == 401 {
             return Ok(Probe {
                 center,

@@ -589,6 +589,12 @@ impl Hub {
         }
     }
 
+    /// The hub's certificate (PEM), when it has made one (see [`tls::Identity`]).
+    pub fn certificate_pem(&self) -> Option<String> {
+        let dir = self.inner.db_path.parent()?;
+        std::fs::read_to_string(dir.join(tls::CERT_FILE)).ok()
+    }
+
     /// A connection of its own to the hub's database, for long reads and rewrites (reports,
     /// purges): they hold neither the engine nor the token checks.
     pub fn side_store(&self) -> Result<Store, crate::store::StoreError> {

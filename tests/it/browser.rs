@@ -267,3 +267,85 @@ fn safeguarding_in_the_staff_console() {
     assert_eq!(acks[0]["target"], "B-002");
     assert_eq!(acks[0]["by"], "Recepción 1");
 }
+
+/// What the technician does once per staff computer (deploy/README.md): fetch the hub's
+/// certificate, compare its fingerprint with the one `integra pair` shows, and install it as
+/// trusted (here Chromium's NSS store, `certutil -t "P,,"`). Then real Chromium opens the hub
+/// over HTTPS with no warning — also when given the plain `http://` address, which only
+/// redirects — while a browser without it refuses the hub as untrusted.
+#[test]
+fn a_staff_browser_trusts_the_hub_once_its_certificate_is_installed() {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("hub");
+    let port = free_port();
+    let _hub = start_hub(&data, port);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let served = rt.block_on(async {
+        client(&data)
+            .get(format!("https://127.0.0.1:{port}/hub-certificate.pem"))
+            .send()
+            .await
+            .expect("certificate")
+            .text()
+            .await
+            .expect("pem")
+    });
+    let file = std::fs::read_to_string(data.join(integra::hub::tls::CERT_FILE)).expect("cert");
+    assert_eq!(served, file, "the hub serves its own certificate");
+    let pem = dir.path().join("integra-hub.pem");
+    std::fs::write(&pem, &served).expect("write");
+    let trusted = dir.path().join("trusted-home");
+    let nssdb = trusted.join(".pki/nssdb");
+    std::fs::create_dir_all(&nssdb).expect("nssdb");
+    let db = format!("sql:{}", nssdb.display());
+    for args in [
+        vec!["-d", &db, "-N", "--empty-password"],
+        vec![
+            "-d",
+            &db,
+            "-A",
+            "-t",
+            "P,,",
+            "-n",
+            "Integra hub",
+            "-i",
+            pem.to_str().expect("path"),
+        ],
+    ] {
+        let s = Command::new("certutil")
+            .args(&args)
+            .status()
+            .expect("certutil (apt-get install libnss3-tools)");
+        assert!(s.success(), "certutil {args:?}");
+    }
+    let open = |home: &Path, url: &str| {
+        let out = Command::new(&chromium)
+            .env("HOME", home)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--dump-dom",
+                url,
+            ])
+            .output()
+            .expect("chromium");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let https = format!("https://127.0.0.1:{port}/api/v1/health");
+    let page = open(&trusted, &https);
+    assert!(page.contains(r#"{"status":"ok"}"#), "{page}");
+    let page = open(&trusted, &format!("http://127.0.0.1:{port}/api/v1/health"));
+    assert!(
+        page.contains(r#"{"status":"ok"}"#),
+        "plain HTTP redirects: {page}"
+    );
+    let stranger = dir.path().join("stranger-home");
+    std::fs::create_dir_all(&stranger).expect("home");
+    let page = open(&stranger, &https);
+    assert!(page.contains("ERR_CERT_AUTHORITY_INVALID"), "{page}");
+}

@@ -577,3 +577,187 @@ async fn half_open_connections_do_not_stop_the_service() {
         drop(held);
     }
 }
+
+/// A hub over TLS with its own identity in its data directory (as `integra hub` runs it).
+async fn tls_hub() -> (
+    integra::hub::Hub,
+    std::net::SocketAddr,
+    tempfile::TempDir,
+    String,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub = integra::hub::Hub::new(
+        integra::engine::Engine::open(dir.path(), catalog()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let id = integra::hub::tls::Identity::load_or_create(dir.path()).expect("identity");
+    let (addr, _task) = hub
+        .serve_with(
+            "127.0.0.1:0".parse().expect("addr"),
+            Some(id.server_config().expect("tls")),
+        )
+        .await
+        .expect("serve");
+    assert!(hub.wait_ready(Duration::from_secs(10)).await);
+    (hub, addr, dir, id.fingerprint())
+}
+
+/// The hub's identity, pinned: it speaks HTTPS only (plain HTTP gets a redirect and nothing
+/// else, not even /health); `join` records the fingerprint; a device pinned to the real hub
+/// talks to a fake hub at the same address not at all — the fake gets no token, no command,
+/// no pairing PIN; a wrong fingerprint given to `join` refuses to pair; the key stays private.
+#[test]
+fn devices_talk_only_to_the_hub_they_pinned() {
+    use integra::hub::QueueAccess as _;
+    use integra::hub::client::Remote;
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (real, addr, dir, fingerprint) = rt.block_on(tls_hub());
+    // Plain HTTP: a redirect to the same place over HTTPS, whatever the path.
+    rt.block_on(async {
+        let plain = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        for path in ["/", "/api/v1/health", "/api/v1/state", "/api/v1/pair"] {
+            let r = plain
+                .get(format!("http://{addr}{path}"))
+                .send()
+                .await
+                .expect("plain answer");
+            assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{path}");
+            assert_eq!(
+                r.headers()[reqwest::header::LOCATION],
+                format!("https://{addr}{path}").as_str()
+            );
+            let body = r.text().await.expect("body");
+            assert!(!body.contains("status"), "nothing else in plain: {body}");
+        }
+    });
+    // The key is the hub user's only.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join(integra::hub::tls::KEY_FILE))
+        .expect("key file")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "the key is readable by others: {mode:o}");
+    // Pairing over HTTPS gives the fingerprint to pin; it is the hub's.
+    let base = format!("https://{addr}");
+    let store = Store::open(dir.path()).expect("store");
+    let pin = auth::new_pin(&store, Role::Counter, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let paired = Remote::pair_pinned(&base, &pin, "Desk 1", None).expect("pair");
+    assert_eq!(paired.fingerprint.as_deref(), Some(fingerprint.as_str()));
+    // A wrong fingerprint given to `join`: no pairing, and the PIN is not even sent.
+    let pin2 = auth::new_pin(&store, Role::Counter, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let wrong = "00".repeat(32);
+    let refused = Remote::pair_pinned(&base, &pin2, "Desk 2", Some(&wrong));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("not the hub this device was paired with")),
+        "{:?}",
+        refused.map(|p| p.role)
+    );
+    let still = Remote::pair_pinned(&base, &pin2, "Desk 2", Some(&fingerprint));
+    assert!(still.is_ok(), "the PIN was not used by the refused attempt");
+    // The pinned device follows the real hub over TLS.
+    let remote =
+        Remote::start_pinned(&base, &paired.token, Some(&fingerprint), catalog()).expect("remote");
+    let t = Instant::now();
+    while !remote.online() {
+        assert!(t.elapsed() < Duration::from_secs(10), "online over TLS");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(remote);
+    // A fake hub (its own certificate) at another address: the pinned device never gets
+    // online, and the fake never sees the token (no request reaches it).
+    let (fake, fake_addr, _fake_dir, fake_fp) = rt.block_on(tls_hub());
+    assert_ne!(fake_fp, fingerprint);
+    let fooled = Remote::start_pinned(
+        &format!("https://{fake_addr}"),
+        &paired.token,
+        Some(&fingerprint),
+        catalog(),
+    )
+    .expect("remote");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!fooled.online(), "a device went online with a fake hub");
+    assert_eq!(
+        fake.token_lookups(),
+        0,
+        "the fake hub saw a token from a pinned device"
+    );
+    let command = fooled.session().run(
+        &integra::core::Command::CallNext {
+            counter: "1".into(),
+        },
+        monday_9(),
+        integra::core::Lang::Es,
+    );
+    assert!(
+        matches!(command, Err(integra::hub::Refusal::Unavailable(_))),
+        "a command to a fake hub is refused here"
+    );
+    assert_eq!(fake.token_lookups(), 0);
+    let probe = integra::hub::client::probe(
+        &format!("https://{fake_addr}"),
+        Some(&paired.token),
+        Some(&fingerprint),
+    );
+    assert!(probe.is_err(), "the doctor calls the fake hub what it is");
+    drop(real);
+}
+
+/// Tokens never travel in an address: the stream refuses `?token=`; a browser authenticates
+/// with its first message (a wrong or missing one closes the stream and sends nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_never_travel_in_an_address() {
+    use futures_util::SinkExt;
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    // In the query of the stream: refused before any upgrade.
+    let r =
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/events?token={counter}", h.addr))
+            .await;
+    assert!(r.is_err(), "a token in the stream's address was accepted");
+    // In the query of an API route: not a token.
+    let (s, _) = h
+        .call("GET", &format!("/api/v1/state?token={counter}"), None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // First message: the browser's way.
+    let open = || async {
+        tokio_tungstenite::connect_async(format!("ws://{}/api/v1/events", h.addr))
+            .await
+            .expect("websocket")
+            .0
+    };
+    let mut ws = open().await;
+    ws.send(Message::Text(
+        json!({"type": "auth", "token": counter}).to_string().into(),
+    ))
+    .await
+    .expect("send");
+    let first = next_msg(&mut ws).await;
+    assert_eq!(first["type"], "snapshot", "{first}");
+    // A wrong token: closed with 4401, nothing sent first.
+    let mut ws = open().await;
+    ws.send(Message::Text(
+        json!({"type": "auth", "token": "itg_forged"})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .expect("send");
+    let (code, _) = closed_within(&mut ws, Duration::from_secs(3)).await;
+    assert_eq!(code, Some(integra::hub::stream::CLOSE_UNAUTHORIZED));
+    // Silence: closed after the wait, nothing sent.
+    let mut ws = open().await;
+    let (code, took) = closed_within(&mut ws, Duration::from_secs(8)).await;
+    assert_eq!(code, Some(integra::hub::stream::CLOSE_UNAUTHORIZED));
+    assert!(took >= Duration::from_secs(4), "{took:?}");
+}
