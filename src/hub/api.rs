@@ -1456,11 +1456,13 @@ async fn report(
     let c = caller(&hub, &headers, None, Action::Admin)?;
     let from = query_date("from", q.from.as_deref())?;
     let to = query_date("to", q.to.as_deref())?;
-    if to < from || (to - from).num_days() > 366 {
+    // Two days given the other way round mean the same period.
+    let (from, to) = (from.min(to), from.max(to));
+    if (to - from).num_days() > 366 {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid-query",
-            "the period runs from `from` to `to` (inclusive), at most 367 days, and `to` is not before `from`",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "period-too-long",
+            "a report covers at most 367 days: ask for one year at a time",
         ));
     }
     let format = q.format.unwrap_or_else(|| "html".into());

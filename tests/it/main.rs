@@ -11,6 +11,7 @@ mod counter;
 mod deploy;
 mod doctor;
 mod drills;
+mod fuzz;
 mod hostile;
 mod hub;
 mod kiosk;
