@@ -72,7 +72,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 "no printer on this hub: every kiosk prints its own visitors' slips; a reprint asked from a console answers that there is no printer here (give one with --printer)"
             ),
         }
-        let _announced = announce_on_lan(&hub, addr);
+        let _announced = announce_on_lan(&hub, addr, &fingerprint);
         crate::device::watchdog::beat("hub");
         // READY only once a ticket can be issued (the first privacy purge is done).
         if !hub.wait_ready(std::time::Duration::from_secs(60)).await {
@@ -288,6 +288,7 @@ pub fn https_url(url: &str) -> String {
 pub fn announce_on_lan(
     hub: &Hub,
     addr: std::net::SocketAddr,
+    fingerprint: &str,
 ) -> Option<crate::hub::discovery::Announcement> {
     if addr.ip().is_loopback() {
         return None;
@@ -297,6 +298,7 @@ pub fn announce_on_lan(
         addr.port(),
         None,
         crate::hub::discovery::Scope::Lan,
+        fingerprint,
     ) {
         Ok(a) => Some(a),
         Err(e) => {
@@ -306,23 +308,37 @@ pub fn announce_on_lan(
     }
 }
 
-/// The hub's address: the settings' `hub`, or found over mDNS when it says `auto`.
+/// The hub's address: the settings' `hub`, or found over mDNS when it says `auto` — the one
+/// announcing the certificate this device pinned, when several answer.
 pub fn hub_url(
     given: Option<String>,
     settings: Option<&crate::device::settings::Settings>,
+) -> Result<String, CliError> {
+    hub_url_pinned(given, settings, None)
+}
+
+/// [`hub_url`] for a paired device: among the hubs found over mDNS, the one announcing
+/// `pinned` (a stranger's announcer answering first is passed over; were it to copy the
+/// fingerprint, the TLS check would still refuse it).
+pub fn hub_url_pinned(
+    given: Option<String>,
+    settings: Option<&crate::device::settings::Settings>,
+    pinned: Option<&str>,
 ) -> Result<String, CliError> {
     use crate::device::settings::HubAddress;
     match (given, settings.map(|s| s.hub())) {
         (Some(u), _) => Ok(u),
         (None, Some(HubAddress::At(u))) => Ok(u),
         (None, _) => {
+            // A paired device listens a little longer, to hear its own hub among several.
             let found = crate::hub::discovery::discover(
-                std::time::Duration::from_secs(5),
-                true,
+                std::time::Duration::from_secs(if pinned.is_some() { 3 } else { 5 }),
+                pinned.is_none(),
                 crate::hub::discovery::Scope::Lan,
             )
             .map_err(|e| CliError::new(exit::FAILURE, e))?;
-            found.into_iter().next().map(|f| f.url).ok_or_else(|| {
+            let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
+            own.or_else(|| found.into_iter().next()).map(|f| f.url).ok_or_else(|| {
                 CliError::new(
                     exit::FAILURE,
                     "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
@@ -346,7 +362,17 @@ pub fn discover() -> Result<(), CliError> {
         ));
     }
     for f in found {
-        println!("{}  {}  ({})", f.url, f.center, f.instance);
+        println!(
+            "{}  {}  ({}) certificate {}",
+            f.url,
+            f.center,
+            f.instance,
+            if f.fingerprint.is_empty() {
+                "not announced".to_string()
+            } else {
+                crate::hub::tls::grouped(&f.fingerprint)
+            }
+        );
     }
     Ok(())
 }
@@ -357,9 +383,9 @@ pub fn follow_hub(
     ctx: &Context,
     settings: Option<&crate::device::settings::Settings>,
 ) -> Result<(crate::hub::client::Remote, crate::core::Lang), CliError> {
-    let url = hub_url(None, settings)?;
-    let token = read_token(ctx, &url)?;
     let fingerprint = read_fingerprint(ctx);
+    let url = hub_url_pinned(None, settings, fingerprint.as_deref())?;
+    let token = read_token(ctx, &url)?;
     let catalog = ctx.load_catalog()?;
     let lang = settings
         .and_then(|s| s.languages.as_ref())

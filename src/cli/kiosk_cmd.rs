@@ -21,9 +21,9 @@ pub fn run(
     let backend = match settings.map(Settings::hub) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
-            let url = super::hub_cmd::hub_url(None, settings)?;
-            let token = super::hub_cmd::read_token(ctx, &url)?;
             let fingerprint = super::hub_cmd::read_fingerprint(ctx);
+            let url = super::hub_cmd::hub_url_pinned(None, settings, fingerprint.as_deref())?;
+            let token = super::hub_cmd::read_token(ctx, &url)?;
             let remote =
                 Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
                     .map_err(|e| CliError::new(exit::FAILURE, e))?;
@@ -50,7 +50,7 @@ pub fn run(
                         "hub listening on https://{addr}/ (staff console; certificate fingerprint {}); pair devices with `integra pair --role ROLE`",
                         crate::hub::tls::grouped(&fingerprint)
                     );
-                    announced = super::hub_cmd::announce_on_lan(&hub, addr);
+                    announced = super::hub_cmd::announce_on_lan(&hub, addr, &fingerprint);
                 }
                 Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
             }

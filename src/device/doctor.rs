@@ -259,10 +259,16 @@ pub fn hub_check(
         HubAddress::Auto => {
             match crate::hub::discovery::discover(
                 Duration::from_secs(3),
-                true,
+                fingerprint.is_none(),
                 crate::hub::discovery::Scope::Lan,
             ) {
-                Ok(found) if !found.is_empty() => found[0].url.clone(),
+                // The hub this device pinned, when several answer.
+                Ok(found) if !found.is_empty() => found
+                    .iter()
+                    .find(|f| Some(f.fingerprint.as_str()) == fingerprint)
+                    .unwrap_or(&found[0])
+                    .url
+                    .clone(),
                 Ok(_) => {
                     return Check::fail(
                         "hub",

@@ -49,12 +49,14 @@ fn host_name() -> String {
 }
 
 /// Announce a hub of `center` listening on `port`, under `instance` (default: integra-HOST),
-/// in `scope`.
+/// in `scope`, with its certificate's fingerprint (so a device picks its own hub among several
+/// answers; anyone can copy it, which is why devices also check the certificate itself).
 pub fn announce(
     center: &str,
     port: u16,
     instance: Option<&str>,
     scope: Scope,
+    fingerprint: &str,
 ) -> Result<Announcement, String> {
     let daemon = daemon(scope)?;
     let host = host_name();
@@ -65,6 +67,7 @@ pub fn announce(
         ("center", center),
         ("version", env!("CARGO_PKG_VERSION")),
         ("api", "/api/v1"),
+        ("fingerprint", fingerprint),
     ];
     let info = ServiceInfo::new(
         SERVICE_TYPE,
@@ -90,6 +93,8 @@ pub struct Found {
     pub center: String,
     /// e.g. `https://192.168.1.10:7878`
     pub url: String,
+    /// The certificate fingerprint the hub announces (empty if none).
+    pub fingerprint: String,
 }
 
 /// Browse for hubs for up to `wait`; returns as soon as one is found when `first` is set.
@@ -124,6 +129,10 @@ pub fn discover(wait: Duration, first: bool, scope: Scope) -> Result<Vec<Found>,
                     .unwrap_or_default()
                     .to_string(),
                 url: format!("https://{host}:{}", s.get_port()),
+                fingerprint: s
+                    .get_property_val_str("fingerprint")
+                    .unwrap_or_default()
+                    .to_string(),
             };
             if !found.contains(&f) {
                 found.push(f);

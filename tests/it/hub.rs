@@ -1107,14 +1107,21 @@ fn the_hub_is_found_over_mdns() {
     // A name of its own, so another hub on the same machine is not mistaken for this one.
     let instance = format!("integra-test-{}", std::process::id());
     let port = 47_878;
-    let _a =
-        announce("Centro de prueba", port, Some(&instance), Scope::Loopback).expect("announce");
+    let _a = announce(
+        "Centro de prueba",
+        port,
+        Some(&instance),
+        Scope::Loopback,
+        &"ab".repeat(32),
+    )
+    .expect("announce");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let found =
             discover(std::time::Duration::from_secs(2), false, Scope::Loopback).expect("browse");
         if let Some(f) = found.iter().find(|f| f.instance == instance) {
             assert_eq!(f.center, "Centro de prueba");
+            assert_eq!(f.fingerprint, "ab".repeat(32));
             assert!(f.url.ends_with(&format!(":{port}")), "{f:?}");
             let (_, host) = f.url.split_once("//").expect("url");
             let ip: std::net::IpAddr = host
