@@ -106,6 +106,36 @@ impl Engine {
         }
     }
 
+    /// Apply a command in memory only, for a group commit: the events (numbered after every
+    /// event applied so far, committed or not) and, when one is due, a snapshot of the state
+    /// right after them. The caller must commit them — in order, with the events applied before
+    /// — and answer nobody before that commit is durable.
+    pub fn apply_uncommitted(
+        &mut self,
+        cmd: &Command,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Stamped>, Option<crate::core::State>), QueueError> {
+        let events = self.queue.apply(cmd, now)?;
+        if events.is_empty() {
+            return Ok((events, None));
+        }
+        let rollover = events
+            .iter()
+            .any(|e| matches!(e.event, Event::DayStarted { .. }));
+        let after = self.queue.seq();
+        let snapshot = (rollover || after - self.last_snapshot >= SNAPSHOT_EVERY).then(|| {
+            self.last_snapshot = after;
+            self.queue.state().clone()
+        });
+        Ok((events, snapshot))
+    }
+
+    /// The in-memory state ran ahead of the disk and the commit did not go through: rebuild from
+    /// what is stored. The events others committed after `committed` are kept for publishing.
+    pub fn rebuild_after_failed_group(&mut self, committed: u64) -> Result<(), StoreError> {
+        self.resync(committed)
+    }
+
     /// Rebuild the queue from the store (after a failed commit, or to catch up).
     pub fn reload(&mut self) -> Result<(), StoreError> {
         let (queue, snap) = load(&self.store, self.queue.catalog().clone())?;

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod console;
 pub mod discovery;
+pub mod group;
 pub mod guard;
 pub mod http;
 pub mod stream;
@@ -139,6 +140,12 @@ pub(crate) struct Inner {
     tokens: Mutex<std::collections::HashMap<String, crate::store::devices::Device>>,
     /// How many token checks read the database.
     token_lookups: std::sync::atomic::AtomicU64,
+    /// The connection commits go through, and how far the log is durable (group commit).
+    pub(crate) writer: Mutex<group::Writer>,
+    /// Commands applied in memory and waiting for their commit.
+    pub(crate) group: group::Group,
+    /// The last sequence number known durable (read without the writer lock).
+    pub(crate) durable_seq: std::sync::atomic::AtomicU64,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -147,108 +154,170 @@ pub struct Hub {
     pub(crate) inner: Arc<Inner>,
 }
 
-/// Exclusive use of the engine for a moment: read the queue, execute commands.
+/// Exclusive use of the engine for a moment: read the queue, execute commands. (While a
+/// command waits for its group commit, the session lets the engine go, so others can apply
+/// theirs and join the same commit.)
 pub struct Session<'a> {
-    engine: MutexGuard<'a, Engine>,
+    engine: Option<MutexGuard<'a, Engine>>,
     inner: &'a Inner,
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
+    fn engine(&self) -> &Engine {
+        match &self.engine {
+            Some(e) => e,
+            // `execute` takes the lock back before it returns.
+            None => unreachable!("the session holds the engine outside execute"),
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut MutexGuard<'a, Engine> {
+        if self.engine.is_none() {
+            self.engine = Some(lock(&self.inner.engine));
+        }
+        match &mut self.engine {
+            Some(e) => e,
+            None => unreachable!("just locked"),
+        }
+    }
+
     pub fn queue(&self) -> &Queue {
-        self.engine.queue()
+        self.engine().queue()
     }
 
     pub fn store(&self) -> &Store {
-        self.engine.store()
+        self.engine().store()
     }
 
-    /// Apply, commit, then publish the events to every subscriber (in order, under the lock).
-    /// Events another program committed meanwhile are published first, so no stream skips one.
+    /// Apply, then wait until the events are durable (committed with whatever other commands
+    /// arrived meanwhile — one transaction, one fsync, see [`group`]), then answer; the events
+    /// are published to every subscriber in sequence order by the commit that covered them.
+    /// Events another program committed are taken in first, so no stream skips one.
     pub fn execute(
         &mut self,
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
-        let result = self.engine.execute(cmd, now);
-        let theirs = self.engine.take_foreign();
-        self.publish(&theirs);
-        let events = match result {
-            Err(EngineError::Store(e)) => {
-                // Disk full, read-only, I/O error: staff are told at once; it clears by itself
-                // at the next good commit. Nothing was changed (the engine reloaded from disk).
+        // Another program committed (a technician's command beside the hub): take it in first,
+        // so this command is decided on everything stored.
+        let stored = self.engine_mut().store().last_seq();
+        match stored {
+            Ok(stored)
+                if stored
+                    > self
+                        .inner
+                        .durable_seq
+                        .load(std::sync::atomic::Ordering::SeqCst) =>
+            {
+                self.engine = None;
+                self.inner.follow_others()?;
+            }
+            Ok(_) => {}
+            Err(e) => {
                 self.inner.storage_failed(&e.to_string());
                 return Err(EngineError::Store(e));
             }
-            other => other?,
-        };
-        if !events.is_empty() {
-            self.inner.storage_ok();
         }
-        self.publish(&events);
-        Ok(events)
+        let slot = {
+            let engine = self.engine_mut();
+            let (events, snapshot) = engine.apply_uncommitted(cmd, now)?;
+            if events.is_empty() {
+                return Ok(events);
+            }
+            let slot = group::Slot::default();
+            lock(&self.inner.group.pending).push(group::Entry {
+                cmd: cmd.clone(),
+                now,
+                events,
+                snapshot,
+                slot: slot.clone(),
+            });
+            slot
+        };
+        self.engine = None;
+        let outcome = self.inner.await_commit(&slot);
+        self.engine = Some(lock(&self.inner.engine));
+        outcome
+    }
+}
+
+impl Inner {
+    /// Commit what is pending and hold the writer and the engine with nothing pending: the
+    /// engine's state is exactly what is durable (for a stream's first snapshot, and to take in
+    /// other programs' commits).
+    pub(crate) fn quiesce(&self) -> (MutexGuard<'_, group::Writer>, MutexGuard<'_, Engine>) {
+        loop {
+            let writer = lock(&self.writer);
+            let engine = lock(&self.engine);
+            if lock(&self.group.pending).is_empty() {
+                return (writer, engine);
+            }
+            drop(engine);
+            self.lead(writer);
+        }
     }
 
-    /// Take in what other programs committed to this database (a technician's `integra issue`
-    /// beside the running hub) and publish it like the hub's own. Returns how many events.
-    pub fn follow_others(&mut self) -> Result<usize, EngineError> {
-        let n = self.engine.catch_up()?;
-        let theirs = self.engine.take_foreign();
-        self.publish(&theirs);
+    /// Take in what other programs committed to this database and publish it like the hub's
+    /// own. Returns how many events.
+    pub(crate) fn follow_others(&self) -> Result<usize, EngineError> {
+        let (mut writer, mut engine) = self.quiesce();
+        let n = engine.catch_up()?;
+        let theirs = engine.take_foreign();
+        publish(self, &mut engine, &theirs);
+        writer.durable = engine.queue().seq();
+        self.durable_seq
+            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
         Ok(n)
     }
+}
 
-    /// After a commit (the hub's own or another program's): keep the catalog in use, erase the
-    /// stored copies of an erased contact, push the events in order, recompute the protection
-    /// requests.
-    fn publish(&mut self, events: &[Stamped]) {
-        if events.is_empty() {
-            return;
-        }
-        for e in events {
-            if let crate::core::Event::CatalogChanged { .. } = &e.event {
-                *self
-                    .inner
-                    .catalog
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner()) = self.engine.queue().catalog().clone();
-            }
-            // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
-            // overwrite the freed space, not only the state — on a connection and a thread of
-            // its own, so no queue command waits for it.
-            if let crate::core::Event::ContactErased {
-                appointment,
-                signup,
-                ..
-            } = &e.event
-            {
-                let (path, appointment, signup) =
-                    (self.inner.db_path.clone(), *appointment, *signup);
-                let erase = move || {
-                    if let Err(err) = Store::open_file(&path)
-                        .and_then(|mut s| s.erase_contact_of(appointment, signup))
-                    {
-                        log::error!("cannot erase the stored copies of a contact: {err}");
-                    }
-                };
-                if let Err(err) = std::thread::Builder::new()
-                    .name("erase-contact".into())
-                    .spawn(erase)
-                {
-                    log::error!("cannot start erasing the stored copies of a contact: {err}");
-                }
-            }
-        }
-        for e in events {
-            // No subscriber is not an error.
-            let _ = self.inner.pushes.send(Push::Event(Arc::new(e.clone())));
-        }
-        if let Some(last) = events.last() {
-            self.inner
-                .published
-                .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
-        }
-        self.inner.refresh_protection(self.engine.queue());
+/// After a commit (the hub's own or another program's): keep the catalog in use, erase the
+/// stored copies of an erased contact, push the events in order, recompute the protection
+/// requests.
+pub(crate) fn publish(inner: &Inner, engine: &mut Engine, events: &[Stamped]) {
+    if events.is_empty() {
+        return;
     }
+    for e in events {
+        if let crate::core::Event::CatalogChanged { .. } = &e.event {
+            *inner.catalog.write().unwrap_or_else(|p| p.into_inner()) =
+                engine.queue().catalog().clone();
+        }
+        // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
+        // overwrite the freed space, not only the state — on a connection and a thread of
+        // its own, so no queue command waits for it.
+        if let crate::core::Event::ContactErased {
+            appointment,
+            signup,
+            ..
+        } = &e.event
+        {
+            let (path, appointment, signup) = (inner.db_path.clone(), *appointment, *signup);
+            let erase = move || {
+                if let Err(err) = Store::open_file(&path)
+                    .and_then(|mut s| s.erase_contact_of(appointment, signup))
+                {
+                    log::error!("cannot erase the stored copies of a contact: {err}");
+                }
+            };
+            if let Err(err) = std::thread::Builder::new()
+                .name("erase-contact".into())
+                .spawn(erase)
+            {
+                log::error!("cannot start erasing the stored copies of a contact: {err}");
+            }
+        }
+    }
+    for e in events {
+        // No subscriber is not an error.
+        let _ = inner.pushes.send(Push::Event(Arc::new(e.clone())));
+    }
+    if let Some(last) = events.last() {
+        inner
+            .published
+            .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
+    }
+    inner.refresh_protection(engine.queue());
 }
 
 /// Why a kiosk's command was not carried out.
@@ -270,7 +339,7 @@ impl Session<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, KioskError> {
         let real_now = Utc::now();
-        let catalog = self.engine.queue().catalog().clone();
+        let catalog = self.engine().queue().catalog().clone();
         lock(&self.inner.kiosk_limits)
             .check(key, cmd, &catalog, real_now)
             .map_err(KioskError::Limited)?;
@@ -348,7 +417,7 @@ pub const LOCAL_KIOSK: &str = "kiosk";
 /// limits, one answer for every check-in code that does not check in today).
 impl QueueAccess for Session<'_> {
     fn queue(&self) -> &Queue {
-        self.engine.queue()
+        self.engine().queue()
     }
 
     fn run(
@@ -428,6 +497,11 @@ impl Hub {
         let auth = Store::open_file(&db_path)?;
         let catalog = engine.queue().catalog().clone();
         let published = std::sync::atomic::AtomicU64::new(engine.queue().seq());
+        let writer = group::Writer {
+            store: Store::open_file(&db_path)?,
+            durable: engine.queue().seq(),
+        };
+        let durable_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
         let hub = Hub {
             inner: Arc::new(Inner {
@@ -449,6 +523,9 @@ impl Hub {
                 db_path,
                 tokens: Mutex::new(Default::default()),
                 token_lookups: Default::default(),
+                writer: Mutex::new(writer),
+                group: Default::default(),
+                durable_seq,
             }),
         };
         let revoked = hub.auth_store().revoked_ids()?;
@@ -482,7 +559,7 @@ impl Hub {
 
     pub fn session(&self) -> Session<'_> {
         Session {
-            engine: lock(&self.inner.engine),
+            engine: Some(lock(&self.inner.engine)),
             inner: &self.inner,
         }
     }
@@ -589,6 +666,13 @@ impl Hub {
         }
     }
 
+    /// Make the hub's database connections refuse every write (`true`) or accept them again:
+    /// for storage-fault drills (a commit then fails as on a read-only disk).
+    pub fn set_read_only(&self, on: bool) -> Result<(), crate::store::StoreError> {
+        lock(&self.inner.writer).store.set_read_only(on)?;
+        self.session().store().set_read_only(on)
+    }
+
     /// The hub's certificate (PEM), when it has made one (see [`tls::Identity`]).
     pub fn certificate_pem(&self) -> Option<String> {
         let dir = self.inner.db_path.parent()?;
@@ -689,7 +773,7 @@ impl Hub {
         {
             return 0;
         }
-        match self.session().follow_others() {
+        match self.inner.follow_others() {
             Ok(n) => {
                 if n > 0 {
                     log::info!("took in {n} events committed by another program");

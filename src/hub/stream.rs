@@ -151,7 +151,10 @@ fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u
     // Hold the engine's lock only to copy what is needed; serialise after releasing it, so
     // many clients connecting at once never hold up a "call next".
     let (seq, first, catalog) = {
-        let s = hub.session();
+        // Nothing pending: the state is exactly what is durable (never a number that a failed
+        // commit could take back).
+        let (_writer, engine) = hub.inner.quiesce();
+        let s = &*engine;
         let q = s.queue();
         let seq = q.seq();
         let catalog = q.catalog().clone();

@@ -62,6 +62,9 @@ pub enum StoreError {
         "{path} is in use (a hub or kiosk is running on it): stop it first, e.g. `systemctl stop integra`"
     )]
     Busy { path: PathBuf },
+    /// A group commit that held this command failed (the reason is the one the database gave).
+    #[error("database error: {0}. If the disk is full, free space; otherwise run `integra doctor`")]
+    Failed(String),
     /// Another process wrote events since this one last read: catch up and try again.
     #[error(
         "another process changed the queue at the same moment (expected seq {expected}, found {found})"

@@ -404,11 +404,7 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
         }
     };
     assert_eq!(ticket("es").await.0, 201);
-    h.hub
-        .session()
-        .store()
-        .set_read_only(true)
-        .expect("read-only");
+    h.hub.set_read_only(true).expect("read-only");
     let seq = h.seq();
     let t = std::time::Instant::now();
     let (status, body) = ticket("ht").await;
@@ -436,11 +432,7 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
         (503, serde_json::json!({"status": "degraded"}))
     );
     // The disk works again: the next ticket goes through and everything clears.
-    h.hub
-        .session()
-        .store()
-        .set_read_only(false)
-        .expect("writable");
+    h.hub.set_read_only(false).expect("writable");
     let (status, body) = ticket("es").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["label"], "A-002");

@@ -1,0 +1,184 @@
+//! Group commit: commands that arrive while a commit is in flight are applied in order (in
+//! memory, under the engine lock) and committed together — one transaction, one fsync — and
+//! each caller is answered only after the fsync that covers its command. A number shown is a
+//! number kept, as before; the disk's commit rate is shared by every command waiting.
+//!
+//! The protocol (leader/followers, no thread of its own):
+//! 1. A caller applies its command under the engine lock and appends it to `pending` (so the
+//!    pending list is in sequence order), then lets the engine lock go.
+//! 2. It waits for its slot. Whoever takes the writer lock first is the leader: it takes every
+//!    pending command, commits their events in one transaction against the last durable
+//!    sequence number (the optimistic check against other programs stays), fills the slots,
+//!    publishes the events in order and lets the writer go; the others wait and check again.
+//! 3. When another program committed first, the leader rebuilds the queue from the disk and
+//!    applies the same commands again, in the same order (their callers get the new outcome).
+//!    When the disk fails, the queue is rebuilt from the disk and every pending command fails:
+//!    memory never stays ahead of the disk, and no caller was answered.
+//!
+//! Lock order: writer → engine → pending.
+
+use super::{Inner, lock};
+use crate::core::{Command, Stamped, State};
+use crate::engine::{Engine, EngineError};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// How many times a group is applied again after other programs wrote first.
+const CONFLICT_RETRIES: usize = 5;
+
+type Outcome = Result<Vec<Stamped>, EngineError>;
+
+/// Where a caller's answer is put.
+#[derive(Clone, Default)]
+pub(crate) struct Slot(Arc<Mutex<Option<Outcome>>>);
+
+impl Slot {
+    fn fill(&self, outcome: Outcome) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+    }
+
+    fn take(&self) -> Option<Outcome> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// A command applied in memory, not yet durable.
+pub(crate) struct Entry {
+    pub cmd: Command,
+    pub now: DateTime<Utc>,
+    pub events: Vec<Stamped>,
+    pub snapshot: Option<State>,
+    pub slot: Slot,
+}
+
+/// The connection commits go through, and how far the log is durable.
+pub(crate) struct Writer {
+    pub store: Store,
+    pub durable: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Group {
+    pub pending: Mutex<Vec<Entry>>,
+    /// Bumped (and waiters woken) whenever a leader finishes.
+    epoch: Mutex<u64>,
+    done: Condvar,
+}
+
+impl Inner {
+    /// Wait until `slot` is answered, leading a commit whenever the writer is free.
+    pub(crate) fn await_commit(&self, slot: &Slot) -> Outcome {
+        loop {
+            if let Some(outcome) = slot.take() {
+                return outcome;
+            }
+            if let Ok(writer) = self.writer.try_lock() {
+                self.lead(writer);
+                continue;
+            }
+            let epoch = lock(&self.group.epoch);
+            if let Some(outcome) = slot.take() {
+                return outcome;
+            }
+            // Woken when the current leader is done; the timeout only guards against a
+            // leader that stopped (a panic) without waking anyone.
+            let _ = self
+                .group
+                .done
+                .wait_timeout(epoch, Duration::from_millis(50));
+        }
+    }
+
+    /// Commit every pending command as one transaction, answer their callers, publish.
+    pub(crate) fn lead(&self, mut writer: std::sync::MutexGuard<'_, Writer>) {
+        let mut batch: Vec<Entry> = std::mem::take(&mut *lock(&self.group.pending));
+        let mut attempt = 0;
+        while !batch.is_empty() {
+            let events: Vec<Stamped> = batch.iter().flat_map(|e| e.events.clone()).collect();
+            let snapshot = batch.iter().rev().find_map(|e| e.snapshot.as_ref());
+            let durable = writer.durable;
+            match writer.store.commit(durable, &events, snapshot) {
+                Ok(()) => {
+                    writer.durable = events.last().map_or(durable, |e| e.seq);
+                    self.durable_seq
+                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    let mut engine = lock(&self.engine);
+                    super::publish(self, &mut engine, &events);
+                    drop(engine);
+                    self.storage_ok();
+                    for e in batch {
+                        e.slot.fill(Ok(e.events));
+                    }
+                    break;
+                }
+                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    // Another program wrote first: rebuild from the disk (its events are
+                    // published first) and apply the same commands again, in order.
+                    let mut engine = lock(&self.engine);
+                    batch.append(&mut lock(&self.group.pending));
+                    if let Err(e) = engine.rebuild_after_failed_group(durable) {
+                        fail_all(self, &mut engine, batch, &e.to_string());
+                        writer.durable = engine.queue().seq();
+                        self.durable_seq
+                            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                        break;
+                    }
+                    let theirs = engine.take_foreign();
+                    super::publish(self, &mut engine, &theirs);
+                    writer.durable = engine.queue().seq();
+                    self.durable_seq
+                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    batch = reapply(&mut engine, batch);
+                }
+                Err(e) => {
+                    let mut engine = lock(&self.engine);
+                    batch.append(&mut lock(&self.group.pending));
+                    log::error!("commit failed, reloading the queue from disk: {e}");
+                    if let Err(reload) = engine.rebuild_after_failed_group(durable) {
+                        log::error!("cannot reload the queue after a failed commit: {reload}");
+                    }
+                    let theirs = engine.take_foreign();
+                    super::publish(self, &mut engine, &theirs);
+                    writer.durable = engine.queue().seq();
+                    self.durable_seq
+                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    fail_all(self, &mut engine, batch, &e.to_string());
+                    break;
+                }
+            }
+        }
+        drop(writer);
+        *lock(&self.group.epoch) += 1;
+        self.group.done.notify_all();
+    }
+}
+
+/// Apply the commands again on the rebuilt queue; those that no longer apply are answered now.
+fn reapply(engine: &mut Engine, batch: Vec<Entry>) -> Vec<Entry> {
+    let mut again = Vec::with_capacity(batch.len());
+    for mut e in batch {
+        match engine.apply_uncommitted(&e.cmd, e.now) {
+            Ok((events, _)) if events.is_empty() => e.slot.fill(Ok(events)),
+            Ok((events, snapshot)) => {
+                e.events = events;
+                e.snapshot = snapshot;
+                again.push(e);
+            }
+            Err(q) => e.slot.fill(Err(EngineError::Queue(q))),
+        }
+    }
+    again
+}
+
+/// The disk refused: every waiting command fails (nothing of theirs is stored), staff are told.
+fn fail_all(inner: &Inner, engine: &mut Engine, batch: Vec<Entry>, why: &str) {
+    let _ = engine;
+    inner.storage_failed(why);
+    for e in batch {
+        e.slot
+            .fill(Err(EngineError::Store(StoreError::Failed(why.to_string()))));
+    }
+}
