@@ -25,22 +25,63 @@ use chrono::{DateTime, Utc};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+/// Drill hook: with `INTEGRA_DRILL_ABORT_AT_COMMIT=N` the process aborts (as on a power cut)
+/// just before its N-th group commit — after the commands were applied in memory, before the
+/// fsync. For tests of the promise that nothing was answered that is not stored.
+fn abort_before_commit() {
+    static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let at = AT.get_or_init(|| {
+        std::env::var("INTEGRA_DRILL_ABORT_AT_COMMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(at) = at
+        && COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *at
+    {
+        log::error!("drill: aborting before commit #{at}");
+        std::process::abort();
+    }
+}
+
 /// How many times a group is applied again after other programs wrote first.
 const CONFLICT_RETRIES: usize = 5;
 
 type Outcome = Result<Vec<Stamped>, EngineError>;
 
-/// Where a caller's answer is put.
+/// Where a caller's answer is put, and how its caller is woken.
 #[derive(Clone, Default)]
-pub(crate) struct Slot(Arc<Mutex<Option<Outcome>>>);
+pub(crate) struct Slot(Arc<(Mutex<Option<Outcome>>, Condvar)>);
 
 impl Slot {
     fn fill(&self, outcome: Outcome) {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        *self.0.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        self.0.1.notify_one();
+    }
+
+    /// Wake its caller without an answer: the writer is free and its command is pending.
+    fn poke(&self) {
+        let _guard = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+        self.0.1.notify_one();
     }
 
     fn take(&self) -> Option<Outcome> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.0.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    /// The answer, when it comes within `limit` (or a poke ends the wait early).
+    fn wait(&self, limit: Duration) -> Option<Outcome> {
+        let guard = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_some() {
+            let mut guard = guard;
+            return guard.take();
+        }
+        let (mut guard, _) = self
+            .0
+            .1
+            .wait_timeout(guard, limit)
+            .unwrap_or_else(|p| p.into_inner());
+        guard.take()
     }
 }
 
@@ -62,9 +103,6 @@ pub(crate) struct Writer {
 #[derive(Default)]
 pub(crate) struct Group {
     pub pending: Mutex<Vec<Entry>>,
-    /// Bumped (and waiters woken) whenever a leader finishes.
-    epoch: Mutex<u64>,
-    done: Condvar,
 }
 
 impl Inner {
@@ -78,16 +116,11 @@ impl Inner {
                 self.lead(writer);
                 continue;
             }
-            let epoch = lock(&self.group.epoch);
-            if let Some(outcome) = slot.take() {
+            // Woken by the answer, or poked by a leader leaving pending commands behind; the
+            // timeout covers a leader that left just before this command was pending.
+            if let Some(outcome) = slot.wait(Duration::from_millis(2)) {
                 return outcome;
             }
-            // Woken when the current leader is done; the timeout only guards against a
-            // leader that stopped (a panic) without waking anyone.
-            let _ = self
-                .group
-                .done
-                .wait_timeout(epoch, Duration::from_millis(50));
         }
     }
 
@@ -99,6 +132,7 @@ impl Inner {
             let events: Vec<Stamped> = batch.iter().flat_map(|e| e.events.clone()).collect();
             let snapshot = batch.iter().rev().find_map(|e| e.snapshot.as_ref());
             let durable = writer.durable;
+            abort_before_commit();
             match writer.store.commit(durable, &events, snapshot) {
                 Ok(()) => {
                     writer.durable = events.last().map_or(durable, |e| e.seq);
@@ -151,8 +185,10 @@ impl Inner {
             }
         }
         drop(writer);
-        *lock(&self.group.epoch) += 1;
-        self.group.done.notify_all();
+        // Commands arrived during this commit: their first caller leads the next one.
+        if let Some(next) = lock(&self.group.pending).first() {
+            next.slot.poke();
+        }
     }
 }
 

@@ -65,6 +65,42 @@ pub enum AckError {
 
 impl Inner {
     /// Recompute the protection requests after a change; tell staff streams when they changed.
+    /// Recompute the protection requests when `events` may have changed them (a discreet
+    /// class issued, an alerted ticket moving on, a new day or catalog): the check is per event;
+    /// the recomputation walks the whole day, so it is not done for every commit.
+    pub(crate) fn refresh_protection_after(&self, q: &Queue, events: &[crate::core::Stamped]) {
+        use crate::core::Event;
+        let alerted: BTreeSet<u64> = lock(&self.protection).iter().map(|a| a.ticket).collect();
+        let catalog = q.catalog();
+        let relevant = events.iter().any(|e| match &e.event {
+            Event::DayStarted { .. } | Event::CatalogChanged { .. } => true,
+            Event::TicketIssued { ticket, .. } => ticket
+                .priority
+                .as_ref()
+                .and_then(|c| catalog.priority_class(c))
+                .is_some_and(|c| c.discreet),
+            Event::TicketCalled { ticket, .. }
+            | Event::TicketRecalled { ticket, .. }
+            | Event::ServingStarted { ticket, .. }
+            | Event::TicketFinished { ticket, .. }
+            | Event::TicketNoShow { ticket, .. }
+            | Event::TicketCancelled { ticket, .. }
+            | Event::TicketTransferred { ticket, .. }
+            | Event::AppointmentCheckedIn { ticket, .. } => alerted.contains(&ticket.0),
+            Event::AppointmentBooked { .. }
+            | Event::AppointmentCancelled { .. }
+            | Event::AppointmentMissed { .. }
+            | Event::SignedUp { .. }
+            | Event::SignUpCancelled { .. }
+            | Event::WaitlistPromoted { .. }
+            | Event::SignUpAttended { .. }
+            | Event::ContactErased { .. } => false,
+        });
+        if relevant {
+            self.refresh_protection(q);
+        }
+    }
+
     pub(crate) fn refresh_protection(&self, q: &Queue) {
         let now = {
             let acks = lock(&self.acknowledged);

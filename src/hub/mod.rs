@@ -317,7 +317,7 @@ pub(crate) fn publish(inner: &Inner, engine: &mut Engine, events: &[Stamped]) {
             .published
             .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
     }
-    inner.refresh_protection(engine.queue());
+    inner.refresh_protection_after(engine.queue(), events);
 }
 
 /// Why a kiosk's command was not carried out.

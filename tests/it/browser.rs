@@ -19,7 +19,13 @@ impl Drop for HubProcess {
 }
 
 pub fn start_hub(data: &Path, port: u16) -> HubProcess {
+    start_hub_with(data, port, &[])
+}
+
+/// `integra hub` with extra environment variables (drill hooks).
+pub fn start_hub_with(data: &Path, port: u16, env: &[(&str, &str)]) -> HubProcess {
     let child = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .envs(env.iter().copied())
         .args(["--data"])
         .arg(data)
         .args(["--at", "2026-01-05T14:00:00Z", "--listen"])
