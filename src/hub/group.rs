@@ -51,37 +51,50 @@ type Outcome = Result<Vec<Stamped>, EngineError>;
 
 /// Where a caller's answer is put, and how its caller is woken.
 #[derive(Clone, Default)]
-pub(crate) struct Slot(Arc<(Mutex<Option<Outcome>>, Condvar)>);
+pub(crate) struct Slot(Arc<(Mutex<SlotState>, Condvar)>);
+
+#[derive(Default)]
+struct SlotState {
+    outcome: Option<Outcome>,
+    /// The writer was free while this command was pending: its caller should lead.
+    poked: bool,
+}
 
 impl Slot {
+    fn state(&self) -> std::sync::MutexGuard<'_, SlotState> {
+        self.0.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn fill(&self, outcome: Outcome) {
-        *self.0.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        self.state().outcome = Some(outcome);
         self.0.1.notify_one();
     }
 
-    /// Wake its caller without an answer: the writer is free and its command is pending.
+    /// Tell its caller the writer is free and its command still pending (kept until the caller
+    /// looks, so a poke before it waits is not lost).
     fn poke(&self) {
-        let _guard = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
+        self.state().poked = true;
         self.0.1.notify_one();
     }
 
     fn take(&self) -> Option<Outcome> {
-        self.0.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+        self.state().outcome.take()
     }
 
-    /// The answer, when it comes within `limit` (or a poke ends the wait early).
+    /// The answer, or None when poked or after `limit` (a safety net: answers and pokes wake
+    /// the caller at once).
     fn wait(&self, limit: Duration) -> Option<Outcome> {
-        let guard = self.0.0.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_some() {
-            let mut guard = guard;
-            return guard.take();
+        let mut state = self.state();
+        if state.outcome.is_none() && !state.poked {
+            state = self
+                .0
+                .1
+                .wait_timeout_while(state, limit, |s| s.outcome.is_none() && !s.poked)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
         }
-        let (mut guard, _) = self
-            .0
-            .1
-            .wait_timeout(guard, limit)
-            .unwrap_or_else(|p| p.into_inner());
-        guard.take()
+        state.poked = false;
+        state.outcome.take()
     }
 }
 
@@ -116,9 +129,8 @@ impl Inner {
                 self.lead(writer);
                 continue;
             }
-            // Woken by the answer, or poked by a leader leaving pending commands behind; the
-            // timeout covers a leader that left just before this command was pending.
-            if let Some(outcome) = slot.wait(Duration::from_millis(2)) {
+            // Woken by the answer, or poked by a leader leaving pending commands behind.
+            if let Some(outcome) = slot.wait(Duration::from_millis(100)) {
                 return outcome;
             }
         }
@@ -138,9 +150,14 @@ impl Inner {
                     writer.durable = events.last().map_or(durable, |e| e.seq);
                     self.durable_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
-                    let mut engine = lock(&self.engine);
-                    super::publish(self, &mut engine, &events);
-                    drop(engine);
+                    // Most commits need only the pushes: the engine (busy with the next
+                    // commands) is taken only for a catalog change or a protection request.
+                    if super::needs_queue(self, &events) {
+                        let mut engine = lock(&self.engine);
+                        super::publish(self, &mut engine, &events);
+                    } else {
+                        super::push(self, &events);
+                    }
                     self.storage_ok();
                     for e in batch {
                         e.slot.fill(Ok(e.events));

@@ -69,10 +69,20 @@ impl Inner {
     /// class issued, an alerted ticket moving on, a new day or catalog): the check is per event;
     /// the recomputation walks the whole day, so it is not done for every commit.
     pub(crate) fn refresh_protection_after(&self, q: &Queue, events: &[crate::core::Stamped]) {
+        if self.protection_may_change(q.catalog(), events) {
+            self.refresh_protection(q);
+        }
+    }
+
+    /// Whether `events` may change the protection requests (see `refresh_protection_after`).
+    pub(crate) fn protection_may_change(
+        &self,
+        catalog: &crate::core::Catalog,
+        events: &[crate::core::Stamped],
+    ) -> bool {
         use crate::core::Event;
         let alerted: BTreeSet<u64> = lock(&self.protection).iter().map(|a| a.ticket).collect();
-        let catalog = q.catalog();
-        let relevant = events.iter().any(|e| match &e.event {
+        events.iter().any(|e| match &e.event {
             Event::DayStarted { .. } | Event::CatalogChanged { .. } => true,
             Event::TicketIssued { ticket, .. } => ticket
                 .priority
@@ -95,10 +105,7 @@ impl Inner {
             | Event::WaitlistPromoted { .. }
             | Event::SignUpAttended { .. }
             | Event::ContactErased { .. } => false,
-        });
-        if relevant {
-            self.refresh_protection(q);
-        }
+        })
     }
 
     pub(crate) fn refresh_protection(&self, q: &Queue) {

@@ -283,6 +283,27 @@ pub(crate) fn publish(inner: &Inner, engine: &mut Engine, events: &[Stamped]) {
             *inner.catalog.write().unwrap_or_else(|p| p.into_inner()) =
                 engine.queue().catalog().clone();
         }
+    }
+    push(inner, events);
+    inner.refresh_protection_after(engine.queue(), events);
+}
+
+/// Whether publishing `events` needs the queue (a catalog change, or protection requests that
+/// may change); most commits need only [`push`], without waiting for the engine.
+pub(crate) fn needs_queue(inner: &Inner, events: &[Stamped]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e.event, crate::core::Event::CatalogChanged { .. }))
+        || inner.protection_may_change(
+            &inner.catalog.read().unwrap_or_else(|p| p.into_inner()),
+            events,
+        )
+}
+
+/// Push committed events to every subscriber, in order (and erase the stored copies of an
+/// erased contact, on a thread of its own).
+pub(crate) fn push(inner: &Inner, events: &[Stamped]) {
+    for e in events {
         // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
         // overwrite the freed space, not only the state — on a connection and a thread of
         // its own, so no queue command waits for it.
@@ -317,7 +338,6 @@ pub(crate) fn publish(inner: &Inner, engine: &mut Engine, events: &[Stamped]) {
             .published
             .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
     }
-    inner.refresh_protection_after(engine.queue(), events);
 }
 
 /// Why a kiosk's command was not carried out.
