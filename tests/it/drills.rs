@@ -27,6 +27,52 @@ async fn ready(http: &reqwest::Client, base: &str) {
     }
 }
 
+/// Pair a counter with the hub at `base` (its data in `data`); its token.
+async fn pair_counter(http: &reqwest::Client, base: &str, data: &std::path::Path) -> String {
+    ready(http, base).await;
+    let v: Value = http
+        .post(format!("{base}/api/v1/pair"))
+        .json(&json!({"pin": pin(data, "counter"), "name": "drill"}))
+        .send()
+        .await
+        .expect("pair")
+        .json()
+        .await
+        .expect("json");
+    v["token"].as_str().expect("token").to_string()
+}
+
+/// The hub's state once it is ready again.
+async fn state_of(http: &reqwest::Client, base: &str, token: &str) -> Value {
+    ready(http, base).await;
+    http.get(format!("{base}/api/v1/state"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("state")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The stored tickets' numbers as printed, and how many tickets there are.
+fn stored_labels(state: &Value) -> (BTreeSet<String>, usize) {
+    let tickets = state["state"]["tickets"]
+        .as_object()
+        .expect("tickets by id");
+    let labels = tickets
+        .values()
+        .map(|t| {
+            format!(
+                "{}-{:03}",
+                t["prefix"].as_str().unwrap_or("?"),
+                t["number"].as_u64().unwrap_or(0)
+            )
+        })
+        .collect();
+    (labels, tickets.len())
+}
+
 /// kill -9 of the hub while four clients issue tickets through the API as fast as they can,
 /// again and again. Every ticket the hub acknowledged (201) is there after the restarts, no
 /// number was given twice, the numbering goes on after the highest, and the event log has
@@ -43,19 +89,7 @@ fn the_hub_killed_under_load_loses_no_acknowledged_ticket() {
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");
-    let token = rt.block_on(async {
-        ready(&http, &base).await;
-        let v: Value = http
-            .post(format!("{base}/api/v1/pair"))
-            .json(&json!({"pin": pin(&data, "counter"), "name": "drill"}))
-            .send()
-            .await
-            .expect("pair")
-            .json()
-            .await
-            .expect("json");
-        v["token"].as_str().expect("token").to_string()
-    });
+    let token = rt.block_on(pair_counter(&http, &base, &data));
     let mut acknowledged: Vec<String> = Vec::new();
     let mut refused_or_cut = 0usize;
     let rounds = rounds();
@@ -109,32 +143,10 @@ fn the_hub_killed_under_load_loses_no_acknowledged_ticket() {
         refused_or_cut += cut;
         hub = start_hub(&data, port);
     }
-    let state: Value = rt.block_on(async {
-        ready(&http, &base).await;
-        http.get(format!("{base}/api/v1/state"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("state")
-            .json()
-            .await
-            .expect("json")
-    });
+    let state = rt.block_on(state_of(&http, &base, &token));
     drop(hub);
-    let tickets = state["state"]["tickets"]
-        .as_object()
-        .expect("tickets by id");
-    let stored: BTreeSet<String> = tickets
-        .values()
-        .map(|t| {
-            format!(
-                "{}-{:03}",
-                t["prefix"].as_str().unwrap_or("?"),
-                t["number"].as_u64().unwrap_or(0)
-            )
-        })
-        .collect();
-    assert_eq!(stored.len(), tickets.len(), "a number was stored twice");
+    let (stored, count) = stored_labels(&state);
+    assert_eq!(stored.len(), count, "a number was stored twice");
     let acked: BTreeSet<&String> = acknowledged.iter().collect();
     assert_eq!(acked.len(), acknowledged.len(), "a number was given twice");
     let lost: Vec<&&String> = acked.iter().filter(|l| !stored.contains(**l)).collect();
@@ -174,19 +186,7 @@ fn a_hub_that_dies_between_apply_and_fsync_answered_nobody_it_lost() {
         .timeout(Duration::from_secs(5))
         .build()
         .expect("client");
-    let token = rt.block_on(async {
-        ready(&http, &base).await;
-        let v: Value = http
-            .post(format!("{base}/api/v1/pair"))
-            .json(&json!({"pin": pin(&data, "counter"), "name": "drill"}))
-            .send()
-            .await
-            .expect("pair")
-            .json()
-            .await
-            .expect("json");
-        v["token"].as_str().expect("token").to_string()
-    });
+    let token = rt.block_on(pair_counter(&http, &base, &data));
     drop(hub);
     let mut hub = start_hub_with(&data, port, &[("INTEGRA_DRILL_ABORT_AT_COMMIT", "60")]);
     let (acked, cut) = rt.block_on(async {
@@ -242,29 +242,9 @@ fn a_hub_that_dies_between_apply_and_fsync_answered_nobody_it_lost() {
         assert_eq!(e.seq, i as u64 + 1, "the event log has a gap");
     }
     let _hub = start_hub(&data, port);
-    let state: Value = rt.block_on(async {
-        ready(&http, &base).await;
-        http.get(format!("{base}/api/v1/state"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("state")
-            .json()
-            .await
-            .expect("json")
-    });
-    let stored: BTreeSet<String> = state["state"]["tickets"]
-        .as_object()
-        .expect("tickets")
-        .values()
-        .map(|t| {
-            format!(
-                "{}-{:03}",
-                t["prefix"].as_str().unwrap_or("?"),
-                t["number"].as_u64().unwrap_or(0)
-            )
-        })
-        .collect();
+    let state = rt.block_on(state_of(&http, &base, &token));
+    let (stored, count) = stored_labels(&state);
+    assert_eq!(stored.len(), count, "a number was stored twice");
     let unique: BTreeSet<&String> = acked.iter().collect();
     assert_eq!(unique.len(), acked.len(), "a number was answered twice");
     let lost: Vec<&String> = acked.iter().filter(|l| !stored.contains(*l)).collect();
