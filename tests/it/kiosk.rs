@@ -609,11 +609,33 @@ impl integra::device::gpio::Led for FakeLed {
     }
 }
 
+/// `waiting` visitors for `counter`'s first service, seen by the desk's mirror, and the counter
+/// terminal's window on screen at 800×480.
+fn counter_desk(
+    hub: &integra::hub::Hub,
+    remote: &integra::hub::client::Remote,
+    counter: &integra::core::catalog::Counter,
+    waiting: usize,
+) -> integra::ui::CounterWindow {
+    let service = counter.services[0].to_string();
+    for _ in 0..waiting {
+        hub.session()
+            .execute(&issue(&service, None), monday_9())
+            .expect("issue");
+    }
+    let seq = hub.session().queue().seq();
+    wait_for("the mirror", || remote.seq() == seq);
+    let ui = integra::ui::CounterWindow::new().expect("counter window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    ui
+}
+
 /// The counter terminal on a staff desk, following a hub on another "device": call next by
 /// touch and by the keyboard, visitor arrived, transfer; the LED lit only while calling.
 fn counter_terminal_calls_and_serves() {
     use integra::hub::Hub;
-    use integra::ui::{CounterAdapter, CounterWindow, counter::Counter};
+    use integra::ui::{CounterAdapter, counter::Counter};
     let LoopbackHub {
         rt: _rt,
         hub,
@@ -622,17 +644,7 @@ fn counter_terminal_calls_and_serves() {
         demo,
     } = loopback_hub(integra::hub::Role::Counter, "Desk 1");
     let counter = demo.counters[0].clone();
-    let service = counter.services[0].to_string();
-    for _ in 0..3 {
-        hub.session()
-            .execute(&issue(&service, None), monday_9())
-            .expect("issue");
-    }
-    let seq = hub.session().queue().seq();
-    wait_for("the mirror", || remote.seq() == seq);
-    let ui = CounterWindow::new().expect("counter window");
-    ui.window().set_size(slint::PhysicalSize::new(800, 480));
-    ui.show().expect("show");
+    let ui = counter_desk(&hub, &remote, &counter, 3);
     let led = Arc::new(std::sync::Mutex::new(Vec::new()));
     let c = Counter::start(
         &ui,
@@ -1566,7 +1578,7 @@ fn the_counter_shows_class_language_and_protection_requests() {
 /// screen), the screen keeps drawing frames and refreshing from its mirror, and the call goes
 /// through once the hub is free.
 fn the_counter_never_freezes_while_the_hub_stalls() {
-    use integra::ui::{CounterWindow, counter::Counter};
+    use integra::ui::counter::Counter;
     const STALL: Duration = Duration::from_secs(5);
     let LoopbackHub {
         rt: _rt,
@@ -1576,17 +1588,7 @@ fn the_counter_never_freezes_while_the_hub_stalls() {
         demo,
     } = loopback_hub(integra::hub::Role::Counter, "Desk 3");
     let counter = demo.counters[0].clone();
-    let service = counter.services[0].to_string();
-    for _ in 0..2 {
-        hub.session()
-            .execute(&issue(&service, None), monday_9())
-            .expect("issue");
-    }
-    let seq = hub.session().queue().seq();
-    wait_for("the mirror", || remote.seq() == seq);
-    let ui = CounterWindow::new().expect("counter window");
-    ui.window().set_size(slint::PhysicalSize::new(800, 480));
-    ui.show().expect("show");
+    let ui = counter_desk(&hub, &remote, &counter, 2);
     let c = Counter::start(
         &ui,
         remote.clone(),
