@@ -59,8 +59,9 @@ fn fresh_hub(dir: &std::path::Path) -> (Hub, std::net::SocketAddr) {
     (hub, addr)
 }
 
-/// A counter token (not held to a kiosk's limits) on the hub whose data is in `data`.
-fn counter_token(data: &std::path::Path, base: &str, role: Role) -> String {
+/// A token of `role` (a counter's is not held to a kiosk's limits) on the hub whose data is in
+/// `data`, paired over its API.
+fn token_for(data: &std::path::Path, base: &str, role: Role) -> String {
     let store = Store::open(data).expect("store");
     let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
     let out = std::process::Command::new("curl")
@@ -153,7 +154,7 @@ fn main() {
             while !hub.is_ready() {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let token = counter_token(&data, &base, Role::Counter);
+            let token = token_for(&data, &base, Role::Counter);
             match wrk(&base, &token, clients, dir.path()) {
                 Some((rate, p50, p99, errors)) => println!(
                     "hub over HTTP (wrk), {clients:>3} clients: {rate:>6.0} tickets/s (×{:.2} the disk's commit rate), p50 {p50:.2} ms, p99 {p99:.2} ms, {errors} errors",
@@ -181,25 +182,8 @@ fn main() {
             .build()
             .expect("client");
         while !hub.wait_ready(Duration::from_secs(1)).await {}
-        let pair = |role: Role| {
-            let (http, base, data) = (http.clone(), base.clone(), data.clone());
-            async move {
-                let store = Store::open(&data).expect("store");
-                let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
-                let v: Value = http
-                    .post(format!("{base}/api/v1/pair"))
-                    .json(&json!({"pin": pin, "name": format!("bench {}", role.as_str())}))
-                    .send()
-                    .await
-                    .expect("pair")
-                    .json()
-                    .await
-                    .expect("json");
-                v["token"].as_str().expect("token").to_string()
-            }
-        };
-        let staff = pair(Role::Counter).await;
-        let display = pair(Role::Display).await;
+        let staff = token_for(&data, &base, Role::Counter);
+        let display = token_for(&data, &base, Role::Display);
         let body = json!({"service": service, "lang": "es"});
         let load = |clients: usize,
                     stop: Arc<AtomicBool>,

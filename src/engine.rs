@@ -130,12 +130,6 @@ impl Engine {
         Ok((events, snapshot))
     }
 
-    /// The in-memory state ran ahead of the disk and the commit did not go through: rebuild from
-    /// what is stored. The events others committed after `committed` are kept for publishing.
-    pub fn rebuild_after_failed_group(&mut self, committed: u64) -> Result<(), StoreError> {
-        self.resync(committed)
-    }
-
     /// Rebuild the queue from the store (after a failed commit, or to catch up).
     pub fn reload(&mut self) -> Result<(), StoreError> {
         let (queue, snap) = load(&self.store, self.queue.catalog().clone())?;
@@ -144,9 +138,10 @@ impl Engine {
         Ok(())
     }
 
-    /// Rebuild from the store after a commit that did not go through, when `committed` was the
-    /// last event this engine knew to be stored: what others wrote since is kept for publishing.
-    fn resync(&mut self, committed: u64) -> Result<(), StoreError> {
+    /// Rebuild from the store after a commit that did not go through (memory ran ahead of the
+    /// disk), when `committed` was the last event this engine knew to be stored: what others
+    /// wrote since is kept for publishing.
+    pub fn resync(&mut self, committed: u64) -> Result<(), StoreError> {
         self.reload()?;
         let theirs = self.store.events_after(committed)?;
         self.foreign.extend(theirs);

@@ -1129,20 +1129,6 @@ async fn erase_personal(
     };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
-        // The stored copies (log, snapshots, freed pages) are gone before the answer says so;
-        // on a connection of its own, holding nothing the queue waits on.
-        for e in &events {
-            if let Event::ContactErased {
-                appointment,
-                signup,
-                ..
-            } = &e.event
-            {
-                hub.side_store()
-                    .and_then(|mut s| s.erase_contact_of(*appointment, *signup))
-                    .map_err(ApiError::internal)?;
-            }
-        }
         Ok(Json(
             json!({"erased": true, "events": events_json(&events)}),
         ))

@@ -170,8 +170,8 @@ impl Inner {
                     // published first) and apply the same commands again, in order.
                     let mut engine = lock(&self.engine);
                     batch.append(&mut lock(&self.group.pending));
-                    if let Err(e) = engine.rebuild_after_failed_group(durable) {
-                        fail_all(self, &mut engine, batch, &e.to_string());
+                    if let Err(e) = engine.resync(durable) {
+                        fail_all(self, batch, &e.to_string());
                         writer.durable = engine.queue().seq();
                         self.durable_seq
                             .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
@@ -188,7 +188,7 @@ impl Inner {
                     let mut engine = lock(&self.engine);
                     batch.append(&mut lock(&self.group.pending));
                     log::error!("commit failed, reloading the queue from disk: {e}");
-                    if let Err(reload) = engine.rebuild_after_failed_group(durable) {
+                    if let Err(reload) = engine.resync(durable) {
                         log::error!("cannot reload the queue after a failed commit: {reload}");
                     }
                     let theirs = engine.take_foreign();
@@ -196,7 +196,7 @@ impl Inner {
                     writer.durable = engine.queue().seq();
                     self.durable_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
-                    fail_all(self, &mut engine, batch, &e.to_string());
+                    fail_all(self, batch, &e.to_string());
                     break;
                 }
             }
@@ -227,8 +227,7 @@ fn reapply(engine: &mut Engine, batch: Vec<Entry>) -> Vec<Entry> {
 }
 
 /// The disk refused: every waiting command fails (nothing of theirs is stored), staff are told.
-fn fail_all(inner: &Inner, engine: &mut Engine, batch: Vec<Entry>, why: &str) {
-    let _ = engine;
+fn fail_all(inner: &Inner, batch: Vec<Entry>, why: &str) {
     inner.storage_failed(why);
     for e in batch {
         e.slot

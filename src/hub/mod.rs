@@ -128,9 +128,6 @@ pub(crate) struct Inner {
     /// False while the hub is starting (its first privacy purge holds the database): /health
     /// says "starting" (503) and systemd is not told READY.
     pub(crate) ready: tokio::sync::watch::Sender<bool>,
-    /// The last sequence number pushed to subscribers (compared with the database's to notice
-    /// commits made by other programs).
-    published: std::sync::atomic::AtomicU64,
     /// The database file, for work that opens a connection of its own (reports, purges) so
     /// that it never holds the engine's or the token checks' connection.
     db_path: std::path::PathBuf,
@@ -236,6 +233,9 @@ impl<'a> Session<'a> {
         };
         self.engine = None;
         let outcome = self.inner.await_commit(&slot);
+        if let Ok(events) = &outcome {
+            self.inner.erase_stored_contacts(events);
+        }
         self.engine = Some(lock(&self.inner.engine));
         outcome
     }
@@ -267,7 +267,27 @@ impl Inner {
         writer.durable = engine.queue().seq();
         self.durable_seq
             .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+        drop((writer, engine));
+        self.erase_stored_contacts(&theirs);
         Ok(n)
+    }
+
+    /// A visitor's erase request: also rewrite the stored copies (log, snapshots) and overwrite
+    /// the freed space, not only the state — before the caller is answered, on a connection of
+    /// its own, holding nothing the queue waits on.
+    fn erase_stored_contacts(&self, events: &[Stamped]) {
+        for e in events {
+            if let crate::core::Event::ContactErased {
+                appointment,
+                signup,
+                ..
+            } = &e.event
+                && let Err(err) = Store::open_file(&self.db_path)
+                    .and_then(|mut s| s.erase_contact_of(*appointment, *signup))
+            {
+                log::error!("cannot erase the stored copies of a contact: {err}");
+            }
+        }
     }
 }
 
@@ -300,43 +320,11 @@ pub(crate) fn needs_queue(inner: &Inner, events: &[Stamped]) -> bool {
         )
 }
 
-/// Push committed events to every subscriber, in order (and erase the stored copies of an
-/// erased contact, on a thread of its own).
+/// Push committed events to every subscriber, in order.
 pub(crate) fn push(inner: &Inner, events: &[Stamped]) {
-    for e in events {
-        // A visitor's erase request: also rewrite the stored copies (log, snapshots) and
-        // overwrite the freed space, not only the state — on a connection and a thread of
-        // its own, so no queue command waits for it.
-        if let crate::core::Event::ContactErased {
-            appointment,
-            signup,
-            ..
-        } = &e.event
-        {
-            let (path, appointment, signup) = (inner.db_path.clone(), *appointment, *signup);
-            let erase = move || {
-                if let Err(err) = Store::open_file(&path)
-                    .and_then(|mut s| s.erase_contact_of(appointment, signup))
-                {
-                    log::error!("cannot erase the stored copies of a contact: {err}");
-                }
-            };
-            if let Err(err) = std::thread::Builder::new()
-                .name("erase-contact".into())
-                .spawn(erase)
-            {
-                log::error!("cannot start erasing the stored copies of a contact: {err}");
-            }
-        }
-    }
     for e in events {
         // No subscriber is not an error.
         let _ = inner.pushes.send(Push::Event(Arc::new(e.clone())));
-    }
-    if let Some(last) = events.last() {
-        inner
-            .published
-            .fetch_max(last.seq, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -516,7 +504,6 @@ impl Hub {
         let db_path = engine.store().path().to_path_buf();
         let auth = Store::open_file(&db_path)?;
         let catalog = engine.queue().catalog().clone();
-        let published = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let writer = group::Writer {
             store: Store::open_file(&db_path)?,
             durable: engine.queue().seq(),
@@ -539,7 +526,6 @@ impl Hub {
                 kiosk_limits: Mutex::new(Default::default()),
                 revoked: tokio::sync::watch::channel(Default::default()).0,
                 ready: tokio::sync::watch::channel(false).0,
-                published,
                 db_path,
                 tokens: Mutex::new(Default::default()),
                 token_lookups: Default::default(),
@@ -774,8 +760,8 @@ impl Hub {
         }
     }
 
-    /// When another program committed to the database since the last event the hub
-    /// published, take its events in and publish them. A cheap read of the newest sequence
+    /// When another program committed to the database after the last commit the hub knows
+    /// durable, take its events in and publish them. A cheap read of the newest sequence
     /// number (on the second connection) when nothing changed.
     pub fn follow_others(&self) -> usize {
         let stored = match self.auth_store().last_seq() {
@@ -788,7 +774,7 @@ impl Hub {
         if stored
             <= self
                 .inner
-                .published
+                .durable_seq
                 .load(std::sync::atomic::Ordering::SeqCst)
         {
             return 0;
