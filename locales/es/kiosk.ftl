@@ -73,3 +73,4 @@ kiosk-status-open-plain = Abierto ahora
 kiosk-ticket-discreet = Un miembro del equipo vendrá a buscarle.
 kiosk-ticket-discreet-wait = Quédese cerca: le llamaremos por su número.
 kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.
+kiosk-follow = Siga su turno en su teléfono

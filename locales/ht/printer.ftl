@@ -28,3 +28,4 @@ weekday-sat = samdi
 weekday-sun = dimanch
 print-discreet = Yon moun nan ekip la ap vin chèche ou. Rete toupre: n ap rele nimewo ou.
 print-discreet-appointment = Yon moun nan ekip la ap resevwa ou.
+print-follow = Swiv tou pa w sou telefòn ou:

@@ -11,7 +11,9 @@ use std::sync::Arc;
 pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
     let catalog = ctx.load_catalog()?;
     let engine = Engine::open(&ctx.data_dir(), catalog)?;
-    Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e.to_string()))
+    let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
+    hub.set_follow_base(ctx.follow_url.clone());
+    Ok(hub)
 }
 
 pub fn serve(ctx: &Context) -> Result<(), CliError> {

@@ -288,6 +288,10 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         });
     let ctx = Context {
         listen,
+        follow_url: settings
+            .as_ref()
+            .and_then(|s| s.follow_url.as_deref())
+            .and_then(|u| crate::hub::follow::check_base(u).ok()),
         data: cli
             .data
             .clone()
@@ -367,6 +371,8 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
 pub struct Context {
     /// Where the hub listens (kiosk and hub roles).
     pub listen: std::net::SocketAddr,
+    /// Where visitors' phones reach the hub (follow links); the hub's own address when `None`.
+    pub follow_url: Option<String>,
     pub data: Option<PathBuf>,
     pub catalog: Option<PathBuf>,
     pub at: Option<DateTime<Utc>>,

@@ -203,6 +203,27 @@ impl Queue {
             .map_or(0, |w| w.fifo.len() as u32)
     }
 
+    /// People a waiting ticket has ahead of it now: in its service, the tickets issued before
+    /// it, and the priority tickets issued after it (they go first); for a priority ticket, the
+    /// priority tickets before it. `None` when the ticket is not waiting.
+    pub fn ahead_of(&self, id: TicketId) -> Option<u32> {
+        let t = self.state.tickets.get(&id)?;
+        if t.state != TicketState::Waiting {
+            return None;
+        }
+        let w = self.state.waiting.get(&t.service)?;
+        let key = (t.issued_at, id);
+        let n = if t.priority.is_some() {
+            w.priority.range(..key).count()
+        } else {
+            w.fifo.range(..key).count()
+                + w.priority
+                    .range((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded))
+                    .count()
+        };
+        Some(n as u32)
+    }
+
     fn view(&self) -> QueueView<'_> {
         QueueView {
             catalog: &self.catalog,

@@ -167,6 +167,11 @@ pub struct Settings {
     /// Where this device's hub listens for the LAN (kiosk and hub roles), e.g. "0.0.0.0:7878".
     #[serde(default)]
     pub listen: Option<std::net::SocketAddr>,
+    /// The address visitors' phones reach the hub at, for the follow links printed as QR codes
+    /// (kiosk and hub roles), e.g. "http://192.168.1.10:7878"; by default the hub's own LAN
+    /// address.
+    #[serde(default)]
+    pub follow_url: Option<String>,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
     /// The center catalog (hub and kiosk roles); the embedded demo center when absent.
@@ -284,6 +289,11 @@ impl Settings {
             if let Err(e) = p.codepage.parse::<CodePage>() {
                 out.push((pa("codepage"), e));
             }
+        }
+        if let Some(url) = &self.follow_url
+            && let Err(e) = crate::hub::follow::check_base(url)
+        {
+            out.push((at("follow_url"), e));
         }
         if ![0, 90, 180, 270].contains(&self.screen.rotation) {
             out.push((

@@ -64,6 +64,9 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/admin/audit",
     "GET /api/v1/admin/icons",
     "GET /api/v1/reports",
+    "GET /f/{token}",
+    "POST /f/{token}/feedback",
+    "POST /f/{token}/cancel",
 ];
 
 pub fn router(hub: Hub) -> Router {
@@ -108,6 +111,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/admin.js", get(console::admin_script))
         .route("/icons/{name}", get(icon))
         .route("/hub-certificate.pem", get(certificate))
+        .merge(super::follow::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outermost last: headers on every answer, then the Host check, then the token gate.
@@ -184,7 +188,7 @@ impl ApiError {
 
     /// The hub cannot save (disk full, read-only, I/O error): 503 with words for the visitor in
     /// the caller's language; nothing was changed; the details go to the hub's log.
-    fn storage(what: impl std::fmt::Display, lang: Lang) -> ApiError {
+    pub(crate) fn storage(what: impl std::fmt::Display, lang: Lang) -> ApiError {
         log::error!("hub storage: {what}");
         let message = Localizer::new(lang)
             .map(|l| l.text("error-storage", None))
@@ -195,7 +199,7 @@ impl ApiError {
     }
 
     /// Something failed inside the hub: the details go to the hub's log, never to the caller.
-    fn internal(what: impl std::fmt::Display) -> ApiError {
+    pub(crate) fn internal(what: impl std::fmt::Display) -> ApiError {
         log::error!("hub: {what}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -204,7 +208,7 @@ impl ApiError {
         )
     }
 
-    fn queue(err: &QueueError, lang: Lang, hub: &Hub) -> ApiError {
+    pub(crate) fn queue(err: &QueueError, lang: Lang, hub: &Hub) -> ApiError {
         let status = match err {
             QueueError::UnknownService(_)
             | QueueError::UnknownCounter(_)
@@ -639,7 +643,9 @@ async fn command(
         } else {
             execute(hub, &cmd, c.lang)?
         };
-        Ok(Json(json!({"events": events_json(&events)})))
+        Ok(Json(
+            json!({"events": events_json(&events), "follow_url": hub.follow_url(&events)}),
+        ))
     })
     .await
 }
@@ -675,6 +681,7 @@ async fn issue(
             _ => None,
         });
         let mut body = issued.unwrap_or_else(|| json!({}));
+        body["follow_url"] = json!(hub.follow_url(&events));
         body["events"] = events_json(&events);
         Ok((StatusCode::CREATED, Json(body)))
     })
@@ -997,7 +1004,7 @@ async fn book(
         // The caller gets the code it must give the visitor, even when it may not see names.
         Ok((
             StatusCode::CREATED,
-            Json(json!({"code": a.as_ref().map(|a| a.code.clone()), "appointment": a.map(|mut a| { if !c.role.sees_personal() { a.contact = Contact::default(); } a })})),
+            Json(json!({"code": a.as_ref().map(|a| a.code.clone()), "follow_url": hub.follow_url(&events), "appointment": a.map(|mut a| { if !c.role.sees_personal() { a.contact = Contact::default(); } a })})),
         ))
     })
     .await
@@ -1024,7 +1031,7 @@ async fn check_in(
             Event::TicketIssued { ticket, .. } => Some(ticket.clone()),
             _ => None,
         });
-        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "events": events_json(&events)})))
+        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "follow_url": hub.follow_url(&events), "events": events_json(&events)})))
     })
     .await
 }
@@ -1083,6 +1090,7 @@ async fn sign_up(
                 "code": s.as_ref().map(|(s, _)| s.code.clone()),
                 "seated": s.as_ref().map(|(s, _)| s.seated),
                 "waitlist_position": s.as_ref().and_then(|(_, p)| *p),
+                "follow_url": hub.follow_url(&events),
             })),
         ))
     })

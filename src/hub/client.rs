@@ -146,6 +146,7 @@ impl Remote {
             mirror: Some(mirror),
             idle,
             inner: &self.inner,
+            follow: None,
         }
     }
 
@@ -361,6 +362,8 @@ pub struct RemoteSession<'a> {
     /// takes the lock again before it returns).
     idle: Queue,
     inner: &'a Inner,
+    /// The follow link the hub gave with the last command's answer.
+    follow: Option<String>,
 }
 
 impl QueueAccess for RemoteSession<'_> {
@@ -394,9 +397,12 @@ impl QueueAccess for RemoteSession<'_> {
                 .await
                 .map_err(|e| Refusal::Unavailable(format!("the hub's answer is not JSON: {e}")))?;
             if status.is_success() {
-                return serde_json::from_value::<Vec<Stamped>>(v["events"].clone()).map_err(|e| {
-                    Refusal::Unavailable(format!("the hub's events do not read: {e}"))
-                });
+                let follow = v["follow_url"].as_str().map(str::to_string);
+                return serde_json::from_value::<Vec<Stamped>>(v["events"].clone())
+                    .map(|events| (events, follow))
+                    .map_err(|e| {
+                        Refusal::Unavailable(format!("the hub's events do not read: {e}"))
+                    });
             }
             let code = v["error"]["code"].as_str().unwrap_or("").to_string();
             let message = v["error"]["message"].as_str().unwrap_or("").to_string();
@@ -409,7 +415,7 @@ impl QueueAccess for RemoteSession<'_> {
             }
         });
         let mut mirror = lock(&inner.mirror);
-        if let Ok(events) = &result {
+        if let Ok((events, _)) = &result {
             for e in events {
                 if e.seq == mirror.seq() + 1 {
                     mirror.follow(e);
@@ -417,7 +423,14 @@ impl QueueAccess for RemoteSession<'_> {
             }
         }
         self.mirror = Some(mirror);
-        result
+        result.map(|(events, follow)| {
+            self.follow = follow;
+            events
+        })
+    }
+
+    fn follow_url(&self, _events: &[Stamped]) -> Option<String> {
+        self.follow.clone()
     }
 }
 

@@ -227,12 +227,17 @@ impl Connections {
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
+    public: axum::Router,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) {
     let app = app.layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
-    let redirect = axum::Router::new()
+    // Plain HTTP on a hub speaking HTTPS: the follow pages phones open (they cannot be asked
+    // to trust the hub's certificate; see hub::follow), everything else redirected.
+    let redirect = public
         .fallback(to_https)
-        .layer(axum::middleware::from_fn(headers));
+        .layer(axum::middleware::from_fn(check_host_or_redirect))
+        .layer(axum::middleware::from_fn(headers))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let conns = std::sync::Arc::new(Connections::default());
     let mut refused: u64 = 0;
@@ -303,6 +308,16 @@ where
         .with_upgrades();
     if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
         log::debug!("connection from {peer}: {e}");
+    }
+}
+
+/// The Host check for the follow pages on plain HTTP (other paths are only redirected, which
+/// checks the Host itself).
+async fn check_host_or_redirect(request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/f/") {
+        check_host(request, next).await
+    } else {
+        next.run(request).await
     }
 }
 

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod console;
 pub mod discovery;
+pub mod follow;
 pub mod group;
 pub mod guard;
 pub mod http;
@@ -143,6 +144,8 @@ pub(crate) struct Inner {
     pub(crate) group: group::Group,
     /// The last sequence number known durable (read without the writer lock).
     pub(crate) durable_seq: std::sync::atomic::AtomicU64,
+    /// Follow links: their key, where they point, the limits of their pages.
+    pub(crate) follow: follow::Links,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -416,6 +419,9 @@ pub trait QueueAccess {
         now: DateTime<Utc>,
         lang: crate::core::Lang,
     ) -> Result<Vec<Stamped>, Refusal>;
+    /// The visitor's follow link for what `events` (the last command's own) made — a ticket,
+    /// an appointment, a sign-up — when the hub serves links.
+    fn follow_url(&self, events: &[Stamped]) -> Option<String>;
 }
 
 /// The name under which the hub's own kiosk (the one in this process) is limited.
@@ -443,6 +449,10 @@ impl QueueAccess for Session<'_> {
                     Refusal::Unavailable(e.to_string())
                 }
             })
+    }
+
+    fn follow_url(&self, events: &[Stamped]) -> Option<String> {
+        self.inner.follow_url_for(events)
     }
 }
 
@@ -532,8 +542,11 @@ impl Hub {
                 writer: Mutex::new(writer),
                 group: Default::default(),
                 durable_seq,
+                follow: Default::default(),
             }),
         };
+        let key = hub.auth_store().follow_key()?;
+        hub.inner.follow.set_key(key);
         let revoked = hub.auth_store().revoked_ids()?;
         hub.inner.revoked.send_replace(revoked);
         let acks = hub.auth_store().acknowledgements(100_000)?;
@@ -882,7 +895,9 @@ impl Hub {
                 }
             }
         });
-        let task = tokio::spawn(http::serve(listener, app, tls));
+        self.inner.follow.set_listen(local);
+        let public = follow::routes().with_state(self.clone());
+        let task = tokio::spawn(http::serve(listener, app, public, tls));
         Ok((local, task))
     }
 

@@ -43,6 +43,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/report.ftl"),
                     include_str!(concat!("../../locales/", $l, "/report.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/follow.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/follow.ftl")),
+                ),
             ]
         };
     }
@@ -183,6 +187,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);
     ids.extend_from_slice(crate::report::render::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::api::FLUENT_IDS);
+    ids.extend_from_slice(crate::hub::follow::FLUENT_IDS);
     ids
 }
 

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 /// Every Fluent id the layouts use.
 pub const FLUENT_IDS: &[&str] = &[
+    "print-follow",
     "print-ticket-title",
     "print-people-ahead",
     "print-wait",
@@ -124,6 +125,8 @@ pub struct TicketSlip {
     /// A discreet ticket: the slip names no service and no queue figures, and tells the
     /// visitor that a staff member will come for them.
     pub discreet: bool,
+    /// The visitor's follow link, printed as a QR code (see `hub::follow`).
+    pub follow: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +140,8 @@ pub struct AppointmentSlip {
     pub bring: Option<String>,
     /// An appointment of a discreet service: the slip names no service and nothing to bring.
     pub discreet: bool,
+    /// The appointment's page (cancel, what to bring), printed as a QR code.
+    pub follow: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +155,8 @@ pub struct ActivitySlip {
     pub code: String,
     /// Waitlist position, when not seated.
     pub waitlist: Option<u32>,
+    /// The sign-up's page (cancel), printed as a QR code.
+    pub follow: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,6 +179,17 @@ impl Slip {
             Slip::Activity(a) => a.lang,
             Slip::TestPage { .. } => Lang::En,
         }
+    }
+
+    /// The same slip with the visitor's follow link (a QR code at the bottom).
+    pub fn with_follow(mut self, url: Option<String>) -> Slip {
+        match &mut self {
+            Slip::Ticket(t) => t.follow = url,
+            Slip::Appointment(a) => a.follow = url,
+            Slip::Activity(a) => a.follow = url,
+            Slip::TestPage { .. } => {}
+        }
+        self
     }
 
     /// Build the walk-in ticket slip for an issued ticket.
@@ -207,6 +225,7 @@ impl Slip {
             ahead: if discreet { 0 } else { ahead },
             wait_minutes: if discreet { 0 } else { wait_minutes },
             discreet,
+            follow: None,
         })
     }
 
@@ -231,6 +250,7 @@ impl Slip {
                 .filter(|s| !s.bring.is_empty())
                 .map(|s| pick(&s.bring, a.lang, default).to_string()),
             discreet,
+            follow: None,
         })
     }
 
@@ -253,6 +273,7 @@ impl Slip {
             place: activity.map(|a| a.place.clone()).unwrap_or_default(),
             code: s.code.clone(),
             waitlist,
+            follow: None,
         })
     }
 }
@@ -402,6 +423,12 @@ fn when(l: &Localizer, date: NaiveDate, time: NaiveTime) -> String {
     l.text("print-when", Some(&args))
 }
 
+/// The follow link: a line saying what it is for, then its QR code (centred).
+fn follow_qr(p: &mut Escpos, l: &Localizer, url: &str, format: &Format) {
+    p.feed(1).center(true).text(&l.text("print-follow", None));
+    p.qr(url, if format.paper == Paper::Mm58 { 5 } else { 6 });
+}
+
 /// Lay a slip out into the exact bytes to send to the printer.
 pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
     let l = Localizer::new(slip.lang())?;
@@ -445,7 +472,9 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             p.text(&when(&l, t.issued.date(), t.issued.time()));
             p.rule();
             p.text(&l.text("print-keep", None));
-            if let Some(qr) = format.qr.as_deref().filter(|q| !q.is_empty()) {
+            if let Some(url) = &t.follow {
+                follow_qr(&mut p, &l, url, format);
+            } else if let Some(qr) = format.qr.as_deref().filter(|q| !q.is_empty()) {
                 p.feed(1)
                     .qr(qr, if format.paper == Paper::Mm58 { 5 } else { 6 });
             }
@@ -480,6 +509,9 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
                 p.text(bring);
                 p.center(true);
             }
+            if let Some(url) = &a.follow {
+                follow_qr(&mut p, &l, url, format);
+            }
             p.feed(3);
         }
         Slip::Activity(a) => {
@@ -509,6 +541,9 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
             let mut args = FluentArgs::new();
             args.set("code", a.code.clone());
             p.text(&l.text("print-code", Some(&args)));
+            if let Some(url) = &a.follow {
+                follow_qr(&mut p, &l, url, format);
+            }
             p.feed(3);
         }
         Slip::TestPage { center, qr } => {

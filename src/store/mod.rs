@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod devices;
 pub mod facts;
+pub mod feedback;
 pub mod purge;
 pub mod safeguarding;
 
@@ -150,12 +151,36 @@ fn migrations() -> Migrations<'static> {
             by      TEXT NOT NULL
         );",
         ),
+        // Follow links: the key their tokens are made with (one row); visitors' feedback,
+        // anonymous — a random key and no ticket, so a row says nothing of who or when in the
+        // day; which tickets already gave it, kept apart (once per ticket).
+        M::up(
+            "CREATE TABLE follow_key (
+            id   INTEGER PRIMARY KEY CHECK (id = 1),
+            key  BLOB NOT NULL
+        );
+        CREATE TABLE feedback (
+            key      INTEGER PRIMARY KEY,
+            day      TEXT NOT NULL,
+            service  TEXT NOT NULL,
+            rating   INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 3),
+            waited_too_long  INTEGER NOT NULL,
+            not_understood   INTEGER NOT NULL,
+            got_what_needed  INTEGER NOT NULL
+        );
+        CREATE INDEX feedback_day ON feedback(day);
+        CREATE TABLE feedback_given (
+            day     TEXT NOT NULL,
+            ticket  INTEGER NOT NULL,
+            PRIMARY KEY (day, ticket)
+        ) WITHOUT ROWID;",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    5
+    6
 }
 
 pub struct Store {

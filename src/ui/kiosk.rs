@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 /// Every Fluent id the kiosk uses.
 pub const FLUENT_IDS: &[&str] = &[
     "kiosk-welcome",
+    "kiosk-follow",
     "kiosk-home",
     "kiosk-back",
     "kiosk-larger",
@@ -330,6 +331,8 @@ pub struct Kiosk {
     printing_failed: Cell<bool>,
     /// The catalog in use: the configured one, then whatever the hub says (live admin changes).
     catalog: RefCell<Arc<Catalog>>,
+    /// The follow link the hub gave for the last command (a QR on the screen and the slip).
+    follow: RefCell<Option<String>>,
 }
 
 impl Kiosk {
@@ -384,6 +387,7 @@ impl Kiosk {
             locales,
             idle: slint::Timer::default(),
             printing_failed: Cell::new(false),
+            follow: RefCell::new(None),
         });
         KIOSK.with(|k| *k.borrow_mut() = Some(kiosk.clone()));
         kiosk.wire(ui);
@@ -807,10 +811,16 @@ impl Kiosk {
         let now = self.now();
         let lang = self.lang();
         self.hub.run(Box::new(move |engine| {
-            let result = engine.run(&cmd, now, lang);
+            let result = engine.run(&cmd, now, lang).map(|events| {
+                let follow = engine.follow_url(&events);
+                (events, follow)
+            });
             to_ui(Box::new(move || {
                 with_kiosk(|k| match result {
-                    Ok(events) => done(k, events),
+                    Ok((events, follow)) => {
+                        k.follow.replace(follow);
+                        done(k, events)
+                    }
                     Err(e) => k.refused(&e),
                 })
             }));
@@ -866,7 +876,8 @@ impl Kiosk {
         }
         self.go(Screen::Ticket);
         // The number is on screen (committed); only now does it go to the printer.
-        let slip = Slip::for_ticket(&self.catalog(), &ticket, ahead, wait);
+        let slip = Slip::for_ticket(&self.catalog(), &ticket, ahead, wait)
+            .with_follow(self.follow.borrow().clone());
         self.print(&label, &slip);
     }
 
@@ -901,6 +912,10 @@ impl Kiosk {
         ));
         t.set_print_failed(false);
         t.set_done_label(self.t("kiosk-done"));
+        let qr = self.follow_qr();
+        t.set_has_follow(qr.is_some());
+        t.set_follow_qr(qr.unwrap_or_default());
+        t.set_follow_line(self.t("kiosk-follow"));
     }
 
     /// The printer could not print what is on screen: say so, keep it on screen longer.
@@ -972,7 +987,11 @@ impl Kiosk {
                     _ => None,
                 })
             });
+            let follow = result.as_ref().ok().and_then(|e| engine.follow_url(e));
             to_ui(Box::new(move || {
+                with_kiosk(|k| {
+                    k.follow.replace(follow);
+                });
                 with_kiosk(|k| match result {
                     Ok(_) if attended.is_some() => {
                         if let Some(s) = &attended {
@@ -1305,7 +1324,9 @@ impl Kiosk {
             return self.hub_failed();
         };
         self.show_confirm_appointment(&a);
-        self.print(&a.code, &Slip::for_appointment(&self.catalog(), &a));
+        let slip =
+            Slip::for_appointment(&self.catalog(), &a).with_follow(self.follow.borrow().clone());
+        self.print(&a.code, &slip);
     }
 
     fn show_confirm_appointment(&self, a: &Appointment) {
@@ -1342,6 +1363,15 @@ impl Kiosk {
         ));
         c.set_print_failed(false);
         c.set_done_label(self.t("kiosk-done"));
+        let qr = self.follow_qr();
+        c.set_has_follow(qr.is_some());
+        c.set_follow_qr(qr.unwrap_or_default());
+        c.set_follow_line(self.t("kiosk-follow"));
+    }
+
+    /// The QR code of the follow link of the command just done, if the hub gave one.
+    fn follow_qr(&self) -> Option<slint::Image> {
+        self.follow.borrow().as_deref().and_then(super::qr::image)
     }
 
     // ------------------------------------------------------------------ activities
@@ -1452,7 +1482,9 @@ impl Kiosk {
             return self.hub_failed();
         };
         self.show_confirm_signup(&s, pos);
-        self.print(&s.code, &Slip::for_signup(&self.catalog(), &s, pos));
+        let slip =
+            Slip::for_signup(&self.catalog(), &s, pos).with_follow(self.follow.borrow().clone());
+        self.print(&s.code, &slip);
     }
 
     /// Checked in for an activity: where and when, no ticket.

@@ -7,3 +7,4 @@ pub mod counter;
 pub mod display;
 pub mod icons;
 pub mod kiosk;
+pub mod qr;

@@ -177,6 +177,25 @@ async fn every_endpoint_for_every_role() {
         .expect("id");
     let revoke = Box::leak(format!("/api/v1/devices/{spare_id}/revoke").into_boxed_str());
     let cases = [
+        // Follow links need no token; an unknown one opens nothing, whoever asks.
+        Case {
+            method: "GET",
+            path: "/f/tAAAAAAAAAAAnotatokenatallnotatoke",
+            body: None,
+            expect: [404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            path: "/f/tAAAAAAAAAAAnotatokenatallnotatoke/feedback",
+            body: Some(json!({"rating": 3})),
+            expect: [404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            path: "/f/tAAAAAAAAAAAnotatokenatallnotatoke/cancel",
+            body: None,
+            expect: [404, 404, 404, 404, 404],
+        },
         Case {
             method: "GET",
             path: "/api/v1/health",
@@ -404,6 +423,7 @@ async fn every_endpoint_for_every_role() {
                 .replace("tickets/A-001", "tickets/{label}")
                 .replace("counters/1/", "counters/{counter}/")
                 .replace("000000", "{code}")
+                .replace("tAAAAAAAAAAAnotatokenatallnotatoke", "{token}")
                 .replace(&format!("devices/{spare_id}/"), "devices/{id}/");
             format!("{} {p}", c.method)
         })

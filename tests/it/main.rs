@@ -11,6 +11,7 @@ mod counter;
 mod deploy;
 mod doctor;
 mod drills;
+mod follow;
 mod fuzz;
 mod hostile;
 mod hub;

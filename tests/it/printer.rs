@@ -215,8 +215,12 @@ fn ticket(lang: Lang) -> Slip {
         ahead: 4,
         wait_minutes: 25,
         discreet: false,
+        follow: None,
     })
 }
+
+/// A follow link as the hub makes them (34-character token).
+const FOLLOW: &str = "http://192.168.1.10:7878/f/dAAAAAAAAAAHxq3vYp0q2mWn8ZbXc1aTeL";
 
 /// A discreet ticket (the protection space), issued by the real queue, as the kiosk prints it.
 fn discreet(lang: Lang) -> Slip {
@@ -247,7 +251,7 @@ fn discreet(lang: Lang) -> Slip {
             _ => None,
         })
         .expect("issued");
-    Slip::for_ticket(&c, &ticket, ahead, wait)
+    Slip::for_ticket(&c, &ticket, ahead, wait).with_follow(Some(FOLLOW.into()))
 }
 
 fn appointment(lang: Lang) -> Slip {
@@ -262,6 +266,7 @@ fn appointment(lang: Lang) -> Slip {
         time: NaiveTime::from_hms_opt(10, 30, 0).expect("time"),
         bring: Some(pick(&legal.bring, lang, Lang::Es).to_string()),
         discreet: false,
+        follow: Some(FOLLOW.into()),
     })
 }
 
@@ -277,6 +282,7 @@ fn activity(lang: Lang) -> Slip {
         place: a.place.clone(),
         code: "730115".into(),
         waitlist: Some(2),
+        follow: Some(FOLLOW.into()),
     })
 }
 
@@ -376,6 +382,16 @@ fn layouts_match_their_golden_bytes_and_read_back() {
                 }
                 if name == "ticket" {
                     assert_eq!(printed.qr, ["https://centro.example/turnos"]);
+                } else {
+                    // The follow link, under a line saying what it is for.
+                    assert_eq!(printed.qr, [FOLLOW], "{name}");
+                    let l = Localizer::new(lang).expect("locale");
+                    let said = l.text("print-follow", None);
+                    let said = said.split_whitespace().collect::<Vec<_>>().join(" ");
+                    assert!(
+                        flat.contains(&said),
+                        "{name} {lang}: '{said}' not in '{flat}'"
+                    );
                 }
                 if name == "discreet" {
                     // Nothing over the shoulder reads as "protection", in any language.

@@ -1,0 +1,575 @@
+//! Follow your turn on your phone: the link every ticket, check-in, appointment and sign-up
+//! gets; the page and its JSON, live; "your turn" when called; one feedback per finished visit;
+//! links that cannot be guessed, altered or used the next day; limits per address; an
+//! appointment cancelled from its page; plain HTTP on a hub that speaks HTTPS.
+
+use super::common::*;
+use super::hub::{TestHub, start_hub};
+use integra::core::{Catalog, Lang};
+use integra::engine::Engine;
+use integra::hub::{Hub, Role};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn catalog() -> Arc<Catalog> {
+    Arc::new(Catalog::demo().expect("demo"))
+}
+
+/// GET a follow link as JSON.
+async fn view(h: &TestHub, url: &str) -> (StatusCode, Value) {
+    let r = h
+        .http
+        .get(url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// GET a follow link as a phone's browser does.
+async fn page(h: &TestHub, url: &str) -> (StatusCode, String) {
+    let r = h
+        .http
+        .get(url)
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .expect("get");
+    let s = r.status();
+    (s, r.text().await.unwrap_or_default())
+}
+
+async fn post(h: &TestHub, url: &str, body: Value) -> (StatusCode, Value) {
+    let r = h.http.post(url).json(&body).send().await.expect("post");
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn issue(h: &TestHub, kiosk: &str, service: &str, lang: &str) -> Value {
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(kiosk),
+            Some(json!({"service": service, "lang": lang})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+fn link(v: &Value) -> String {
+    v["follow_url"].as_str().expect("follow_url").to_string()
+}
+
+fn token_of(url: &str) -> &str {
+    url.rsplit('/').next().expect("token")
+}
+
+/// The counter that serves `service` in the demo catalog.
+fn counter_for(service: &str) -> (String, String) {
+    let c = Catalog::demo().expect("demo");
+    let counter = c
+        .counters
+        .iter()
+        .find(|k| k.services.iter().any(|s| s.as_str() == service))
+        .expect("a counter");
+    let public = c.public_counter(&counter.id);
+    let name = c.counter(&public).expect("public").public().to_string();
+    (counter.id.to_string(), name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let staff = h.token(Role::Counter).await;
+    let first = issue(&h, &kiosk, "info", "es").await;
+    let second = issue(&h, &kiosk, "info", "fr").await;
+    let url = link(&second);
+    assert!(
+        url.starts_with(&format!("http://{}/f/", h.addr)),
+        "a link at the hub's address: {url}"
+    );
+    assert_eq!(token_of(&url).len(), 34);
+    assert_ne!(link(&first), url);
+
+    // The JSON answer: number, people ahead, estimated wait, no counter yet.
+    let (s, v) = view(&h, &url).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["label"], second["label"]);
+    assert_eq!(v["state"], "waiting");
+    assert_eq!(v["ahead"], 1);
+    assert!(
+        v["estimated_wait_minutes"].as_u64().expect("wait") > 0,
+        "{v}"
+    );
+    assert!(v["counter"].is_null());
+    assert_eq!(v["lang"], "fr");
+
+    // The page: in the ticket's language, switchable, nothing from the internet.
+    let (s, html) = page(&h, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("lang=\"fr\""), "{html}");
+    assert!(html.contains(second["label"].as_str().expect("label")));
+    assert!(html.contains("1 personne avant vous"), "{html}");
+    assert!(html.contains("src=\"/f/follow.js\""));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    let (_, es) = page(&h, &format!("{url}?lang=ht")).await;
+    assert!(es.contains("Gen 1 moun devan w"), "{es}");
+    let js = h.http.get(h.url("/f/follow.js")).send().await.expect("js");
+    assert_eq!(js.status(), StatusCode::OK);
+    let js = js.text().await.expect("js");
+    assert!(!js.contains("http://") && !js.contains("https://"));
+
+    // Live: a long poll held until something changes, answered when the first is called.
+    let version = v["version"].as_str().expect("version").to_string();
+    let poll = {
+        let http = h.http.clone();
+        let url = format!("{url}?wait={version}");
+        tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            let v: Value = http
+                .get(url)
+                .header("accept", "application/json")
+                .send()
+                .await
+                .expect("poll")
+                .json()
+                .await
+                .expect("json");
+            (v, t.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !poll.is_finished(),
+        "the long poll waits while nothing changes"
+    );
+    let (counter, counter_name) = counter_for("info");
+    let (s, _) = h
+        .call(
+            "POST",
+            &format!("/api/v1/counters/{counter}/next"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (v, waited) = tokio::time::timeout(Duration::from_secs(10), poll)
+        .await
+        .expect("the poll returned")
+        .expect("poll");
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    assert_eq!(v["ahead"], 0, "{v}");
+    assert_eq!(v["state"], "waiting");
+
+    // Feedback before the visit: refused.
+    let (s, e) = post(&h, &format!("{url}/feedback"), json!({"rating": 3})).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{e}");
+    assert_eq!(e["error"]["code"], "visit-not-finished");
+
+    // Called: "your turn — counter" in big letters, in French.
+    let (s, _) = h
+        .call(
+            "POST",
+            &format!("/api/v1/counters/{counter}/next"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["state"], "called", "{v}");
+    assert_eq!(v["counter"], counter_name.as_str());
+    assert_eq!(
+        v["headline"],
+        format!("C’est votre tour — {counter_name}").as_str()
+    );
+    let (_, html) = page(&h, &url).await;
+    assert!(html.contains("class=\"state-called\""), "{html}");
+
+    // Finished: one question, taken once.
+    let label = second["label"].as_str().expect("label");
+    let (s, _) = h
+        .call(
+            "POST",
+            &format!("/api/v1/tickets/{label}/finish"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["feedback"], "open", "{v}");
+    for bad in [
+        json!({"rating": 0}),
+        json!({"rating": 4}),
+        json!({"stars": 3}),
+    ] {
+        let (s, e) = post(&h, &format!("{url}/feedback"), bad.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {e}");
+    }
+    let (s, v) = post(
+        &h,
+        &format!("{url}/feedback"),
+        json!({"rating": 3, "got_what_needed": true}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, e) = post(&h, &format!("{url}/feedback"), json!({"rating": 1})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert_eq!(e["error"]["code"], "feedback-given");
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["feedback"], "given");
+    // Stored anonymously: the day, the service, the face — no ticket.
+    let facts = h
+        .hub
+        .side_store()
+        .expect("store")
+        .feedback(monday_9().date_naive(), monday_9().date_naive())
+        .expect("feedback");
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].service, "info");
+    assert_eq!(facts[0].feedback.rating, 3);
+    assert!(facts[0].feedback.got_what_needed && !facts[0].feedback.waited_too_long);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_cannot_be_guessed_altered_or_used_for_another_visitor() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let a = link(&issue(&h, &kiosk, "info", "es").await);
+    let b = link(&issue(&h, &kiosk, "info", "es").await);
+    let (ta, tb) = (token_of(&a).to_string(), token_of(&b).to_string());
+    let base = a.trim_end_matches(&ta).to_string();
+    // One character changed anywhere, the id of one with the MAC of the other, garbage.
+    let mut tries = Vec::new();
+    for i in [0, 5, 12, 20, 33] {
+        let mut t: Vec<char> = ta.chars().collect();
+        t[i] = if t[i] == 'A' { 'B' } else { 'A' };
+        tries.push(t.into_iter().collect::<String>());
+    }
+    tries.push(format!("{}{}", &tb[..12], &ta[12..]));
+    tries.push("x".repeat(34));
+    tries.push("..%2F..%2Fapi%2Fv1%2Fstate".into());
+    tries.push(String::new() + "A");
+    for t in &tries {
+        let (s, v) = view(&h, &format!("{base}{t}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{t}: {v}");
+        assert!(v.get("label").is_none(), "no ticket for {t}: {v}");
+    }
+    let (s, html) = page(&h, &format!("{base}{}", &tries[0])).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html.contains("Este enlace ya no abre"), "{html}");
+
+    // A discreet ticket's page names no service, in any language.
+    let d = link(&issue(&h, &kiosk, "protection", "es").await);
+    let (s, v) = view(&h, &d).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["service"].is_null(), "{v}");
+    let protection = catalog()
+        .service(&"protection".into())
+        .cloned()
+        .expect("protection");
+    for lang in Lang::ALL {
+        let (_, html) = page(&h, &format!("{d}?lang={}", lang.code())).await;
+        for l in Lang::ALL {
+            assert!(
+                !html.contains(protection.name[&l].as_str()),
+                "{lang}: {}",
+                protection.name[&l]
+            );
+        }
+        assert!(!html.to_lowercase().contains("protec"), "{html}");
+    }
+
+    // An appointment's page: no name, no phone, no code.
+    let (s, booked) = h
+        .call(
+            "POST",
+            "/api/v1/appointments",
+            Some(&kiosk),
+            Some(json!({"service": "legal", "date": "2026-01-06", "time": "10:00:00", "lang": "es", "name": "Amina Diallo", "phone": "300 765 4321"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let code = booked["code"].as_str().expect("code");
+    let url = link(&booked);
+    let (_, v) = view(&h, &url).await;
+    let (_, html) = page(&h, &url).await;
+    for secret in ["Amina", "Diallo", "300 765 4321", code] {
+        assert!(!v.to_string().contains(secret), "{secret} in {v}");
+        assert!(!html.contains(secret), "{secret} in the page");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_link_is_valid_on_its_day_only() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let url = link(&issue(&h, &kiosk, "info", "es").await);
+    let path = url.split_once("/f/").map(|(_, t)| t).expect("path");
+    assert_eq!(view(&h, &url).await.0, StatusCode::OK);
+    // The same database the next morning (a hub started on Tuesday).
+    let engine = Engine::open(h.dir.path(), catalog()).expect("engine");
+    let tuesday = Hub::new(engine, Some(monday_9() + chrono::Duration::days(1))).expect("hub");
+    let (addr, _task) = tuesday
+        .serve("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("serve");
+    let (s, v) = view(&h, &format!("http://{addr}/f/{path}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["error"]["code"], "unknown-link");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_that_tries_links_is_slowed_down_and_others_are_not() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let url = link(&issue(&h, &kiosk, "info", "es").await);
+    let base = url.trim_end_matches(token_of(&url)).to_string();
+    // A phone at another address of the loopback network.
+    let guesser = reqwest::Client::builder()
+        .local_address(Some("127.0.0.9".parse().expect("ip")))
+        .build()
+        .expect("client");
+    let mut refused_at = None;
+    for i in 0..40 {
+        let r = guesser
+            .get(format!("{base}{i:0>34}"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("get");
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers().get("retry-after").is_some());
+            refused_at = Some(i);
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+    assert_eq!(
+        refused_at,
+        Some(integra::hub::follow::UNKNOWN_PER_10_MINUTES),
+        "refused after the allowed misses"
+    );
+    // Even a real link is refused to that address now; others still open it.
+    let r = guesser
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(view(&h, &url).await.0, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_appointment_is_cancelled_from_its_page_and_the_slot_is_free_again() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let admin = h.token(Role::Admin).await;
+    let free = |v: &Value| {
+        v["slots"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["time"] == "10:00"))
+            .and_then(|s| s["free"].as_u64())
+            .expect("10:00")
+    };
+    let slots = "/api/v1/slots?service=legal&date=2026-01-06";
+    let (_, before) = h.call("GET", slots, Some(&kiosk), None).await;
+    let (s, booked) = h
+        .call(
+            "POST",
+            "/api/v1/appointments",
+            Some(&kiosk),
+            Some(
+                json!({"service": "legal", "date": "2026-01-06", "time": "10:00:00", "lang": "pt"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{booked}");
+    let (_, during) = h.call("GET", slots, Some(&kiosk), None).await;
+    assert_eq!(free(&during) + 1, free(&before));
+    let url = link(&booked);
+    let (s, v) = view(&h, &url).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["kind"], "appointment");
+    assert_eq!(v["state"], "booked");
+    assert_eq!(v["time"], "10:00");
+    assert_eq!(v["date"], "2026-01-06");
+    assert_eq!(v["cancellable"], true);
+    let legal = catalog().service(&"legal".into()).cloned().expect("legal");
+    assert_eq!(v["service"], legal.name[&Lang::Pt].as_str());
+    assert_eq!(v["bring"], legal.bring[&Lang::Pt].as_str());
+    let (_, html) = page(&h, &url).await;
+    assert!(
+        html.contains("terça-feira") || html.contains("Terça"),
+        "{html}"
+    );
+    let (_, ask) = page(&h, &format!("{url}?ask=cancel")).await;
+    assert!(ask.contains("action=\"/f/"), "{ask}");
+    // Feedback is for visits, not bookings.
+    let (s, _) = post(&h, &format!("{url}/feedback"), json!({"rating": 2})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+
+    let (s, v) = post(&h, &format!("{url}/cancel"), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, after) = h.call("GET", slots, Some(&kiosk), None).await;
+    assert_eq!(free(&after), free(&before), "the slot is free again");
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["state"], "cancelled");
+    assert_eq!(v["cancellable"], false);
+    let (s, _) = post(&h, &format!("{url}/cancel"), json!({})).await;
+    assert!(s.is_client_error(), "a second cancel changes nothing: {s}");
+    // The audit log says a visitor cancelled, by the link (no name, no code).
+    let (s, audit) = h
+        .call("GET", "/api/v1/admin/audit", Some(&admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let entries = audit["entries"].as_array().cloned().unwrap_or_default();
+    let e = entries
+        .iter()
+        .find(|e| e.to_string().contains("visitor-cancel"))
+        .unwrap_or_else(|| panic!("no visitor cancellation in {audit}"));
+    assert!(e.to_string().contains("follow link"), "{e}");
+
+    // A sign-up's link: the activity, its place; cancelled the same way.
+    let (s, signed) = h
+        .call(
+            "POST",
+            "/api/v1/signups",
+            Some(&kiosk),
+            Some(json!({"activity": "sewing", "date": "2026-01-07", "lang": "ht"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{signed}");
+    let url = link(&signed);
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["kind"], "signup", "{v}");
+    assert_eq!(v["state"], "seated");
+    let sewing = catalog()
+        .activity(&"sewing".into())
+        .cloned()
+        .expect("sewing");
+    assert_eq!(v["place"], sewing.place.as_str());
+    let (s, _) = post(&h, &format!("{url}/cancel"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_in_gets_its_own_link_and_a_remote_kiosk_gets_links_too() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let (_, booked) = h
+        .call(
+            "POST",
+            "/api/v1/appointments",
+            Some(&kiosk),
+            Some(
+                json!({"service": "legal", "date": "2026-01-05", "time": "11:00:00", "lang": "es"}),
+            ),
+        )
+        .await;
+    let code = booked["code"].as_str().expect("code");
+    let (s, checked) = h
+        .call(
+            "POST",
+            "/api/v1/check-in",
+            Some(&kiosk),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{checked}");
+    let (s, v) = view(&h, &link(&checked)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["kind"], "ticket");
+    assert_eq!(v["label"], checked["label"]);
+    // The commands endpoint (what a kiosk on the network uses) answers the link too.
+    let (s, answer) = h
+        .call(
+            "POST",
+            "/api/v1/commands",
+            Some(&kiosk),
+            Some(json!({"kind": "issue_ticket", "service": "info", "lang": "en"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    let (s, v) = view(&h, &link(&answer)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["lang"], "en");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_speaking_https_serves_follow_pages_over_plain_http_and_nothing_else() {
+    integra::hub::tls::provider();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let engine = Engine::open(dir.path(), catalog()).expect("engine");
+    let hub = Hub::new(engine, Some(monday_9())).expect("hub");
+    let tls = integra::hub::tls::Identity::load_or_create(dir.path())
+        .and_then(|i| i.server_config())
+        .expect("tls");
+    let (addr, _task) = hub
+        .serve_with("127.0.0.1:0".parse().expect("addr"), Some(tls))
+        .await
+        .expect("serve");
+    assert!(hub.wait_ready(Duration::from_secs(10)).await);
+    let now = hub.now();
+    let events = hub
+        .session()
+        .execute(&issue_cmd("info"), now)
+        .expect("issue");
+    let url = hub.follow_url(&events).expect("a link");
+    assert!(url.starts_with(&format!("http://{addr}/f/")), "{url}");
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = plain
+        .get(&url)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["label"], "A-001");
+    let r = plain
+        .get(format!("http://{addr}/f/follow.js"))
+        .send()
+        .await
+        .expect("js");
+    assert_eq!(r.status(), StatusCode::OK);
+    for path in ["/api/v1/health", "/api/v1/state", "/", "/admin"] {
+        let r = plain
+            .get(format!("http://{addr}{path}"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT, "{path}");
+    }
+    // A wrong Host is refused on the follow pages too (DNS rebinding).
+    let r = plain
+        .get(&url)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
+}
+
+fn issue_cmd(service: &str) -> integra::core::Command {
+    integra::core::Command::IssueTicket {
+        service: service.into(),
+        lang: Lang::Es,
+        priority: None,
+    }
+}
