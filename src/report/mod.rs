@@ -42,12 +42,62 @@ pub struct SignUpFact {
     pub attended: bool,
 }
 
+/// One visitor's answer to "How was your visit?" (from their follow page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feedback {
+    /// 1 = unhappy, 2 = neutral, 3 = happy.
+    pub rating: u8,
+    pub waited_too_long: bool,
+    pub not_understood: bool,
+    pub got_what_needed: bool,
+}
+
+/// A stored answer: its day and service, nothing of who gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackFact {
+    pub day: NaiveDate,
+    pub service: String,
+    pub feedback: Feedback,
+}
+
+/// Answers to "How was your visit?" in a group (a service, a day, all).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Satisfaction {
+    pub answers: u32,
+    pub unhappy: u32,
+    pub neutral: u32,
+    pub happy: u32,
+    pub waited_too_long: u32,
+    pub not_understood: u32,
+    pub got_what_needed: u32,
+}
+
+impl Satisfaction {
+    fn add(&mut self, f: &Feedback) {
+        self.answers += 1;
+        match f.rating {
+            1 => self.unhappy += 1,
+            2 => self.neutral += 1,
+            _ => self.happy += 1,
+        }
+        self.waited_too_long += u32::from(f.waited_too_long);
+        self.not_understood += u32::from(f.not_understood);
+        self.got_what_needed += u32::from(f.got_what_needed);
+    }
+
+    /// The share of answers with this count (none when nobody answered).
+    pub fn share(&self, count: u32) -> Option<f64> {
+        (self.answers > 0).then(|| ratio(count, self.answers))
+    }
+}
+
 /// What a report is computed from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub tickets: Vec<TicketFact>,
     pub appointments: Vec<AppointmentFact>,
     pub signups: Vec<SignUpFact>,
+    pub feedback: Vec<FeedbackFact>,
 }
 
 /// Median and 90th percentile of durations, in seconds (nearest-rank: the smallest value with
@@ -202,6 +252,10 @@ pub struct Report {
     pub appointments_total: Appointments,
     pub appointments: Vec<(String, Appointments)>,
     pub activities: Vec<ActivityRow>,
+    /// "How was your visit?": all answers, per service (catalog order), per day with answers.
+    pub satisfaction_total: Satisfaction,
+    pub satisfaction: Vec<(String, Satisfaction)>,
+    pub satisfaction_days: Vec<(NaiveDate, Satisfaction)>,
 }
 
 /// The figures of the local days `from..=to`.
@@ -324,6 +378,27 @@ pub fn compute(facts: &Facts, catalog: &Catalog, from: NaiveDate, to: NaiveDate)
         }
     }
 
+    let mut satisfaction_total = Satisfaction::default();
+    let mut per_service: BTreeMap<String, Satisfaction> = BTreeMap::new();
+    let mut per_day: BTreeMap<NaiveDate, Satisfaction> = BTreeMap::new();
+    for f in facts
+        .feedback
+        .iter()
+        .filter(|f| f.day >= from && f.day <= to)
+    {
+        satisfaction_total.add(&f.feedback);
+        per_service
+            .entry(f.service.clone())
+            .or_default()
+            .add(&f.feedback);
+        per_day.entry(f.day).or_default().add(&f.feedback);
+    }
+    let mut satisfaction: Vec<(String, Satisfaction)> = order
+        .iter()
+        .filter_map(|code| per_service.remove(code).map(|s| (code.clone(), s)))
+        .collect();
+    satisfaction.extend(per_service);
+
     Report {
         center: catalog.center.name.clone(),
         from,
@@ -336,5 +411,8 @@ pub fn compute(facts: &Facts, catalog: &Catalog, from: NaiveDate, to: NaiveDate)
         appointments_total,
         appointments,
         activities,
+        satisfaction_total,
+        satisfaction,
+        satisfaction_days: per_day.into_iter().collect(),
     }
 }

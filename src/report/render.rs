@@ -1,7 +1,7 @@
 //! A report as an HTML page (inline CSS and SVG charts: nothing from the internet, no
 //! JavaScript) or as CSV (one table after another, each under its title), in one language.
 
-use super::{Appointments, Group, Report, ratio};
+use super::{Appointments, Group, Report, Satisfaction, ratio};
 use crate::core::{Catalog, Lang, pick};
 use crate::i18n::Localizer;
 use fluent_bundle::FluentArgs;
@@ -53,6 +53,32 @@ pub const FLUENT_IDS: &[&str] = &[
     "report-empty",
     "report-all",
     "report-how-read",
+    "report-satisfaction",
+    "report-satisfaction-days",
+    "report-answers",
+    "report-unhappy",
+    "report-unhappy-share",
+    "report-neutral",
+    "report-neutral-share",
+    "report-happy",
+    "report-happy-share",
+    "report-waited-too-long",
+    "report-not-understood",
+    "report-got-what-needed",
+];
+
+/// The columns of the satisfaction tables (after the service or the day).
+const SATISFACTION_COLUMNS: [&str; 10] = [
+    "report-answers",
+    "report-unhappy",
+    "report-unhappy-share",
+    "report-neutral",
+    "report-neutral-share",
+    "report-happy",
+    "report-happy-share",
+    "report-waited-too-long",
+    "report-not-understood",
+    "report-got-what-needed",
 ];
 
 /// The columns of each table (CSV and HTML alike).
@@ -226,6 +252,8 @@ struct Tables {
     days: Table,
     appointments: Table,
     activities: Table,
+    satisfaction: Table,
+    satisfaction_days: Table,
 }
 
 fn tables(r: &Report, x: &Text, n: Numbers) -> Tables {
@@ -264,7 +292,51 @@ fn tables(r: &Report, x: &Text, n: Numbers) -> Tables {
             percent(a.show_up_rate()),
         ]
     };
+    let satisfaction_row = |name: String, s: &Satisfaction| {
+        vec![
+            name,
+            s.answers.to_string(),
+            s.unhappy.to_string(),
+            percent(s.share(s.unhappy)),
+            s.neutral.to_string(),
+            percent(s.share(s.neutral)),
+            s.happy.to_string(),
+            percent(s.share(s.happy)),
+            s.waited_too_long.to_string(),
+            s.not_understood.to_string(),
+            s.got_what_needed.to_string(),
+        ]
+    };
+    let with_first = |first: &str| {
+        std::iter::once(x.t(first))
+            .chain(SATISFACTION_COLUMNS.iter().map(|id| x.t(id)))
+            .collect::<Vec<_>>()
+    };
     Tables {
+        satisfaction: Table {
+            title: "report-satisfaction",
+            head: with_first("report-service"),
+            rows: r
+                .satisfaction
+                .iter()
+                .map(|(code, s)| satisfaction_row(x.service(code), s))
+                .chain(std::iter::once(satisfaction_row(
+                    x.t("report-all"),
+                    &r.satisfaction_total,
+                )))
+                .collect(),
+            total: true,
+        },
+        satisfaction_days: Table {
+            title: "report-satisfaction-days",
+            head: with_first("report-day"),
+            rows: r
+                .satisfaction_days
+                .iter()
+                .map(|(d, s)| satisfaction_row(d.to_string(), s))
+                .collect(),
+            total: false,
+        },
         services: Table {
             title: "report-per-service",
             head: head(&SERVICE_COLUMNS),
@@ -368,6 +440,8 @@ pub fn csv(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
         &t.days,
         &t.appointments,
         &t.activities,
+        &t.satisfaction,
+        &t.satisfaction_days,
     ] {
         out.push_str("\r\n");
         csv_row(&mut out, &[x.t(table.title)]);
@@ -460,6 +534,47 @@ fn vbars(rows: &[(String, u32)], every: usize) -> String {
                 y = h - bottom + 16.0,
                 label = esc(label),
             );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// One stacked bar per group: unhappy, neutral, happy answers (red, grey, green) with counts.
+fn faces(rows: &[(String, Satisfaction)]) -> String {
+    let (label_w, bar_w, row_h) = (220.0, 420.0, 26.0);
+    let h = row_h * rows.len() as f64 + 10.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\">",
+        w = label_w + bar_w + 20.0
+    );
+    for (i, (label, sat)) in rows.iter().enumerate() {
+        let y = 5.0 + row_h * i as f64;
+        let _ = write!(
+            s,
+            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>",
+            lx = label_w - 8.0,
+            ty = y + 16.0,
+            label = esc(label),
+        );
+        let mut x0 = label_w;
+        for (count, colour, face) in [
+            (sat.unhappy, "#9b1111", "☹"),
+            (sat.neutral, "#6b6b6b", "😐"),
+            (sat.happy, "#0b5d1e", "☺"),
+        ] {
+            if count == 0 || sat.answers == 0 {
+                continue;
+            }
+            let w = bar_w * f64::from(count) / f64::from(sat.answers);
+            let _ = write!(
+                s,
+                "<rect x=\"{x0:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"{bh}\" fill=\"{colour}\"><title>{face} {count}</title></rect><text x=\"{tx:.1}\" y=\"{ty}\" style=\"fill:#fff\">{face} {count}</text>",
+                bh = row_h - 8.0,
+                tx = x0 + 4.0,
+                ty = y + 15.0,
+            );
+            x0 += w;
         }
     }
     s.push_str("</svg>");
@@ -597,6 +712,21 @@ pub fn html(r: &Report, l: &Localizer, catalog: &Catalog) -> String {
     );
     section(&mut s, &tabs.appointments, None, true);
     section(&mut s, &tabs.activities, None, true);
+    // Satisfaction: faces per service as bars (happy share), then the tables.
+    section(
+        &mut s,
+        &tabs.satisfaction,
+        (r.satisfaction_total.answers > 0).then(|| {
+            faces(
+                &r.satisfaction
+                    .iter()
+                    .map(|(c, sat)| (x.service(c), *sat))
+                    .collect::<Vec<_>>(),
+            )
+        }),
+        true,
+    );
+    section(&mut s, &tabs.satisfaction_days, None, true);
     s.push_str("</body></html>\n");
     s
 }

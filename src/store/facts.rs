@@ -122,7 +122,9 @@ impl Store {
             }
         }
         let in_period = |d: NaiveDate| d >= from && d <= to;
+        let feedback = self.feedback(from, to)?;
         Ok(Facts {
+            feedback,
             tickets,
             appointments: appointments
                 .into_values()

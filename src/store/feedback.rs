@@ -9,23 +9,7 @@ use super::{Store, StoreError};
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 
-/// One visitor's answer to "How was your visit?".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Feedback {
-    /// 1 = unhappy, 2 = neutral, 3 = happy.
-    pub rating: u8,
-    pub waited_too_long: bool,
-    pub not_understood: bool,
-    pub got_what_needed: bool,
-}
-
-/// A stored answer, for reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedbackFact {
-    pub day: NaiveDate,
-    pub service: String,
-    pub feedback: Feedback,
-}
+pub use crate::report::{Feedback, FeedbackFact};
 
 impl Store {
     /// The key follow links are made with: made once (32 random bytes), kept in the database

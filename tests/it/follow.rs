@@ -240,6 +240,58 @@ async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
     assert_eq!(facts[0].service, "info");
     assert_eq!(facts[0].feedback.rating, 3);
     assert!(facts[0].feedback.got_what_needed && !facts[0].feedback.waited_too_long);
+
+    // The coordinator's report: satisfaction per service and per day, as JSON, CSV and HTML.
+    let admin = h.token(Role::Admin).await;
+    let report = "/api/v1/reports?from=2026-01-05&to=2026-01-05&lang=en";
+    let (s, r) = h
+        .call("GET", &format!("{report}&format=json"), Some(&admin), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let r = if r.get("report").is_some() {
+        r["report"].clone()
+    } else {
+        r
+    };
+    assert_eq!(r["satisfaction_total"]["answers"], 1, "{r}");
+    assert_eq!(r["satisfaction_total"]["happy"], 1);
+    assert_eq!(r["satisfaction_total"]["got_what_needed"], 1);
+    assert_eq!(r["satisfaction"][0][0], "info");
+    assert_eq!(r["satisfaction_days"][0][0], "2026-01-05");
+    let csv = h
+        .http
+        .get(h.url(&format!("{report}&format=csv")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("csv");
+    let info = catalog()
+        .service(&"info".into())
+        .map(|s| s.name[&Lang::En].clone())
+        .expect("info");
+    let after = csv
+        .split("How was your visit? (anonymous")
+        .nth(1)
+        .expect("the satisfaction table");
+    let row = after
+        .lines()
+        .find(|l| l.starts_with(&info) || l.starts_with(&format!("\"{info}")))
+        .expect("the service's row");
+    assert!(row.contains(",1,0,0.0,0,0.0,1,100.0,0,0,1"), "{row}");
+    let html = h
+        .http
+        .get(h.url(&format!("{report}&format=html")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("html")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("☺ 1"), "a face chart in the HTML");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
