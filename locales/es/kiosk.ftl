@@ -74,3 +74,4 @@ kiosk-ticket-discreet = Un miembro del equipo vendrá a buscarle.
 kiosk-ticket-discreet-wait = Quédese cerca: le llamaremos por su número.
 kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.
 kiosk-follow = Siga su turno en su teléfono
+kiosk-follow-booking = Véala o cancélela en su teléfono

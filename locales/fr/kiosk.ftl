@@ -74,3 +74,4 @@ kiosk-ticket-discreet = Un membre de l’équipe viendra vous chercher.
 kiosk-ticket-discreet-wait = Restez à proximité : nous appellerons votre numéro.
 kiosk-too-many = Un instant, s’il vous plaît. Réessayez dans une minute ou demandez à l’accueil.
 kiosk-follow = Suivez votre tour sur votre téléphone
+kiosk-follow-booking = Voir ou annuler sur votre téléphone

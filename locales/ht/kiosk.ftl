@@ -74,3 +74,4 @@ kiosk-ticket-discreet = Yon moun nan ekip la ap vin chèche ou.
 kiosk-ticket-discreet-wait = Rete toupre: n ap rele nimewo ou.
 kiosk-too-many = Tann yon ti moman, tanpri. Eseye ankò nan yon minit oswa mande nan resepsyon an.
 kiosk-follow = Swiv tou pa w sou telefòn ou
+kiosk-follow-booking = Gade l oswa anile l sou telefòn ou

@@ -74,3 +74,4 @@ kiosk-ticket-discreet = Uma pessoa da equipe virá buscar você.
 kiosk-ticket-discreet-wait = Fique por perto: vamos chamar o seu número.
 kiosk-too-many = Um momento, por favor. Tente de novo em um minuto ou pergunte na recepção.
 kiosk-follow = Acompanhe a sua vez no telefone
+kiosk-follow-booking = Veja ou cancele no telefone

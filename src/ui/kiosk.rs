@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex};
 pub const FLUENT_IDS: &[&str] = &[
     "kiosk-welcome",
     "kiosk-follow",
+    "kiosk-follow-booking",
     "kiosk-home",
     "kiosk-back",
     "kiosk-larger",
@@ -1366,7 +1367,7 @@ impl Kiosk {
         let qr = self.follow_qr();
         c.set_has_follow(qr.is_some());
         c.set_follow_qr(qr.unwrap_or_default());
-        c.set_follow_line(self.t("kiosk-follow"));
+        c.set_follow_line(self.t("kiosk-follow-booking"));
     }
 
     /// The QR code of the follow link of the command just done, if the hub gave one.

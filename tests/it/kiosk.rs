@@ -52,6 +52,8 @@ fn start(
         inline: true,
     };
     let hub = integra::hub::Hub::new(engine, Some(at)).expect("hub");
+    // Where the center's phones reach the hub (the follow links' QR codes).
+    hub.set_follow_base(Some(FOLLOW_BASE.into()));
     let k = Kiosk::start(&ui, kiosk::Backend::Local(hub.clone()), cfg).expect("kiosk");
     Setup {
         ui,
@@ -61,6 +63,26 @@ fn start(
         data,
         preview,
     }
+}
+
+const FOLLOW_BASE: &str = "http://192.168.1.10:7878";
+
+/// The contents of the QR codes in printer bytes (`GS ( k … 1 P 0 DATA`).
+fn printed_qr(bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 8 < bytes.len() {
+        if bytes[i..].starts_with(&[0x1D, b'(', b'k']) {
+            let len = usize::from(bytes[i + 3]) + 256 * usize::from(bytes[i + 4]);
+            if bytes[i + 5] == 0x31 && bytes[i + 6] == 0x50 && i + 5 + len <= bytes.len() {
+                out.push(String::from_utf8_lossy(&bytes[i + 8..i + 5 + len]).into_owned());
+            }
+            i += 5 + len;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
 
 fn tap(ui: &KioskWindow, label: &str) {
@@ -150,6 +172,19 @@ fn walk_in_in_three_taps() {
     wait_for("the printed ticket", || {
         std::fs::metadata(&s.preview).is_ok_and(|m| m.len() > 0)
     });
+    // The follow link: a QR code on the screen (with what it is for) and on the slip, the
+    // same link, pointing at the hub's address for phones.
+    let t = s.ui.global::<TicketAdapter>();
+    assert!(t.get_has_follow(), "a follow QR on the ticket screen");
+    assert!(t.get_follow_qr().size().width >= 100, "a real QR image");
+    assert!(kiosk_shows(&s.ui, "Swiv tou pa w sou telefòn ou"));
+    let printed = printed_qr(&std::fs::read(&s.preview).expect("preview"));
+    assert_eq!(printed.len(), 1, "{printed:?}");
+    assert!(
+        printed[0].starts_with(&format!("{FOLLOW_BASE}/f/")),
+        "{printed:?}"
+    );
+    assert_eq!(printed[0].len(), FOLLOW_BASE.len() + 3 + 34);
     // Done → welcome; a second visitor with priority.
     tap(&s.ui, "Fini");
     assert_eq!(screen(&s.ui), Screen::Welcome);
@@ -237,6 +272,11 @@ fn second_kiosk_issues_through_the_hub() {
     tap(&ui, "Não, continuar");
     assert_eq!(screen(&ui), Screen::Ticket);
     assert_eq!(ui.global::<TicketAdapter>().get_number().as_str(), "B-001");
+    // A kiosk on the network gets the follow link from the hub's answer.
+    assert!(
+        ui.global::<TicketAdapter>().get_has_follow(),
+        "the hub's follow link reaches a kiosk on the network"
+    );
     let day = monday_9()
         .with_timezone(&chrono_tz::America::Bogota)
         .date_naive();
