@@ -27,6 +27,7 @@ const OPS = {
   erase: "admin-op-erase",
   paired: "admin-op-paired",
   revoked: "admin-op-revoked",
+  "visitor-cancel": "admin-op-visitor-cancel",
 };
 let strings = {};
 let catalog = null;

@@ -43,6 +43,8 @@
     var form = document.getElementById("feedback");
     if (form) { form.hidden = v.feedback !== "open"; }
     if (v.state === "called" && state !== "called") { ring(); }
+    var sound = document.getElementById("sound");
+    if (sound && v.state !== "waiting" && v.state !== "called") { sound.hidden = true; }
     state = v.state;
     main.setAttribute("data-state", state);
   }
@@ -81,7 +83,7 @@
 
   var button = document.getElementById("sound");
   var Ctx = window.AudioContext || window.webkitAudioContext;
-  if (button && Ctx) {
+  if (button && Ctx && (state === "waiting" || state === "called")) {
     button.hidden = false;
     button.addEventListener("click", function () {
       try { audio = audio || new Ctx(); if (audio.resume) { audio.resume(); } } catch (e) { audio = null; }

@@ -92,3 +92,4 @@ admin-discreet = discreet
 admin-op-put_priority_class = Priority saved: %1
 admin-op-set_limits = Kiosk limits: %1
 admin-op-acknowledged = Protection request acknowledged: %1
+admin-op-visitor-cancel = Cancelled by the visitor from their phone (follow link): %1

@@ -92,3 +92,4 @@ admin-discreet = discreto
 admin-op-put_priority_class = Prioridad guardada: %1
 admin-op-set_limits = Límites de los kioscos: %1
 admin-op-acknowledged = Solicitud de protección atendida: %1
+admin-op-visitor-cancel = Cancelado por el visitante desde su teléfono (enlace de seguimiento): %1

@@ -92,3 +92,4 @@ admin-discreet = discret
 admin-op-put_priority_class = Priorité enregistrée : %1
 admin-op-set_limits = Limites des bornes : %1
 admin-op-acknowledged = Demande de protection prise en charge : %1
+admin-op-visitor-cancel = Annulé par le visiteur depuis son téléphone (lien de suivi) : %1

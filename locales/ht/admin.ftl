@@ -92,3 +92,4 @@ admin-discreet = diskrè
 admin-op-put_priority_class = Priyorite anrejistre: %1
 admin-op-set_limits = Limit kiyòs yo: %1
 admin-op-acknowledged = Demann pwoteksyon pran an chaj: %1
+admin-op-visitor-cancel = Vizitè a anile l sou telefòn li (lyen swivi): %1

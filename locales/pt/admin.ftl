@@ -92,3 +92,4 @@ admin-discreet = discreto
 admin-op-put_priority_class = Prioridade salva: %1
 admin-op-set_limits = Limites dos quiosques: %1
 admin-op-acknowledged = Pedido de proteção atendido: %1
+admin-op-visitor-cancel = Cancelado pelo visitante no telefone (link de acompanhamento): %1

@@ -111,7 +111,6 @@ pub fn router(hub: Hub) -> Router {
         .route("/admin.js", get(console::admin_script))
         .route("/icons/{name}", get(icon))
         .route("/hub-certificate.pem", get(certificate))
-        .merge(super::follow::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Outermost last: headers on every answer, then the Host check, then the token gate.

@@ -165,6 +165,7 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-op-erase",
     "admin-op-paired",
     "admin-op-revoked",
+    "admin-op-visitor-cancel",
     "admin-limits",
     "admin-limit-wrong-codes",
     "admin-limit-tickets",

@@ -526,7 +526,6 @@ fn view(hub: &Hub, found: &Found, lang: Lang, feedback_given: bool) -> Value {
                 (TicketState::Waiting, _, _) => w.t("follow-live"),
                 (TicketState::Called, _, _) => w.t("follow-called-at"),
                 (TicketState::Done, _, _) if feedback_given => w.t("follow-thanks"),
-                (TicketState::Done, _, _) => w.t("follow-question"),
                 _ => String::new(),
             };
             json!({
@@ -634,6 +633,32 @@ pub fn routes() -> Router<Hub> {
         .route("/f/{token}", get(page))
         .route("/f/{token}/feedback", post(feedback))
         .route("/f/{token}/cancel", post(cancel))
+        .layer(axum::extract::DefaultBodyLimit::max(4096))
+}
+
+/// Long polls held at once; past this a poll is answered at once (the phone asks again), so
+/// waiting phones can never hold more than this many tasks.
+pub const LONG_POLLS_MAX: usize = 4096;
+static LONG_POLLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One held long poll (counted while it lives).
+struct Held;
+
+impl Held {
+    fn take() -> Option<Held> {
+        use std::sync::atomic::Ordering;
+        if LONG_POLLS.fetch_add(1, Ordering::SeqCst) >= LONG_POLLS_MAX {
+            LONG_POLLS.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Held)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        LONG_POLLS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -778,7 +803,9 @@ async fn page(
     let mut pushes = hub.subscribe();
     let mut v = current(&hub, subject, &found, lang).await;
     if json {
-        if let Some(wait) = q.wait.as_deref() {
+        if let Some(wait) = q.wait.as_deref()
+            && let Some(_held) = Held::take()
+        {
             let deadline = tokio::time::Instant::now() + LONG_POLL;
             while v["version"].as_str() == Some(wait) {
                 match tokio::time::timeout_at(deadline, pushes.recv()).await {
@@ -989,9 +1016,9 @@ async fn cancel(
         let done = h.session().execute(&cmd, now);
         if done.is_ok() {
             // The audit log says a visitor did it, from their link (no name, no code).
-            if let Err(e) =
-                h.auth_store()
-                    .log_security(now, "visitor-cancel", &target, "visitor (follow link)")
+            if let Err(e) = h
+                .auth_store()
+                .log_security(now, "visitor-cancel", &target, "")
             {
                 log::warn!("cannot record the cancellation in the audit log: {e}");
             }

@@ -220,24 +220,29 @@ impl Connections {
 
 /// Serve `app` on `listener`: hyper's HTTP/1 with a header-read timeout and upgrades
 /// (WebSockets), the connection caps above, tower's concurrency limit, and the peer's address
-/// for handlers (`ConnectInfo`). With `tls`, the hub speaks HTTPS only: a connection that does
-/// not start a TLS handshake gets nothing but a redirect to the same address over HTTPS (so a
-/// technician typing `http://hub:7878` lands on the console, and no token or name ever travels
-/// in clear). Without `tls` (tests, and a hub that listens on loopback only) it speaks plain HTTP.
+/// for handlers (`ConnectInfo`). With `tls`, the hub speaks HTTPS: a connection that does not
+/// start a TLS handshake gets only the visitors' follow pages (`follow`, `/f/…`: no token, name,
+/// phone or code on them) or else a redirect to the same address over HTTPS (so a technician
+/// typing `http://hub:7878` lands on the console, and no token or name ever travels in clear).
+/// Without `tls` (tests, and a hub that listens on loopback only) it speaks plain HTTP.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
-    public: axum::Router,
+    follow: axum::Router,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 ) {
     let app = app.layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
-    // Plain HTTP on a hub speaking HTTPS: the follow pages phones open (they cannot be asked
-    // to trust the hub's certificate; see hub::follow), everything else redirected.
-    let redirect = public
+    // The follow pages (`/f/…`) are served beside the API, not under its concurrency limit: a
+    // phone's long poll waits up to 25 s, and hundreds of phones must never hold the slots the
+    // kiosks and counters need (the follow pages bound their own waiting, see hub::follow).
+    // They are also the only pages a hub speaking HTTPS answers over plain HTTP (a phone cannot
+    // be asked to trust the hub's certificate); everything else there is redirected.
+    let follow = follow
+        .layer(axum::middleware::from_fn(check_host))
+        .layer(axum::middleware::from_fn(headers));
+    let redirect = axum::Router::new()
         .fallback(to_https)
-        .layer(axum::middleware::from_fn(check_host_or_redirect))
-        .layer(axum::middleware::from_fn(headers))
-        .layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
+        .layer(axum::middleware::from_fn(headers));
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let conns = std::sync::Arc::new(Connections::default());
     let mut refused: u64 = 0;
@@ -264,33 +269,44 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let (app, redirect, acceptor) = (app.clone(), redirect.clone(), acceptor.clone());
+        let (app, redirect, follow, acceptor) = (
+            app.clone(),
+            redirect.clone(),
+            follow.clone(),
+            acceptor.clone(),
+        );
         tokio::spawn(async move {
             let _admitted = admitted;
             let Some(acceptor) = acceptor else {
-                serve_connection(stream, app, peer).await;
+                serve_connection(stream, app, follow, peer).await;
                 return;
             };
             // A TLS connection starts with a handshake record (0x16); anything else is plain
-            // HTTP and is only redirected. A silent connection is dropped like a slow header.
+            // HTTP: the follow pages, or a redirect. A silent connection is dropped like a slow
+            // header.
             let mut first = [0u8; 1];
             match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
                 Ok(Ok(1)) if first[0] == 0x16 => {
                     match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => serve_connection(tls, app, peer).await,
+                        Ok(Ok(tls)) => serve_connection(tls, app, follow, peer).await,
                         Ok(Err(e)) => log::debug!("TLS handshake with {peer}: {e}"),
                         Err(_) => log::debug!("TLS handshake with {peer}: too slow"),
                     }
                 }
-                Ok(Ok(1)) => serve_connection(stream, redirect, peer).await,
+                Ok(Ok(1)) => serve_connection(stream, redirect, follow, peer).await,
                 _ => {}
             }
         });
     }
 }
 
-async fn serve_connection<IO>(io: IO, app: axum::Router, peer: std::net::SocketAddr)
-where
+/// Serve one connection: `/f/…` to the follow pages, everything else to `app`.
+async fn serve_connection<IO>(
+    io: IO,
+    app: axum::Router,
+    follow: axum::Router,
+    peer: std::net::SocketAddr,
+) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     use tower::ServiceExt as _;
@@ -298,7 +314,11 @@ where
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
-            app.clone().oneshot(req)
+            if req.uri().path().starts_with("/f/") {
+                follow.clone().oneshot(req)
+            } else {
+                app.clone().oneshot(req)
+            }
         });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
@@ -308,16 +328,6 @@ where
         .with_upgrades();
     if let Ok(Err(e)) = tokio::time::timeout(CONNECTION_LIFETIME, conn).await {
         log::debug!("connection from {peer}: {e}");
-    }
-}
-
-/// The Host check for the follow pages on plain HTTP (other paths are only redirected, which
-/// checks the Host itself).
-async fn check_host_or_redirect(request: Request, next: Next) -> Response {
-    if request.uri().path().starts_with("/f/") {
-        check_host(request, next).await
-    } else {
-        next.run(request).await
     }
 }
 

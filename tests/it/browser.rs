@@ -274,6 +274,103 @@ fn safeguarding_in_the_staff_console() {
     assert_eq!(acks[0]["by"], "Recepción 1");
 }
 
+/// A visitor's phone (tests/e2e/follow.mjs): headless Chromium at 360×640 opens the follow link
+/// of a real `integra hub` over plain HTTP (as from the slip's QR code); the page fits, loads
+/// nothing from elsewhere, turns to "your turn" by itself when staff call, and takes the one
+/// feedback answer after the visit. Screenshots in the screens directory.
+#[test]
+fn a_visitor_follows_the_turn_on_a_phone() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").exists(),
+        "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_path_buf();
+    let port = free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let hub = start_hub(&data, port);
+    let pair = |role: &str| {
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/pair"),
+            None,
+            json!({"pin": pin(&data, role), "name": format!("test {role}")}),
+        )["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    };
+    let kiosk = pair("kiosk");
+    let staff = pair("counter");
+    let issue = || {
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/tickets"),
+            Some(&kiosk),
+            json!({"service": "info", "lang": "es"}),
+        )
+    };
+    issue();
+    let mine = issue();
+    let follow = mine["follow_url"].as_str().expect("follow_url").to_string();
+    assert!(
+        follow.starts_with(&format!("http://127.0.0.1:{port}/f/")),
+        "{follow}"
+    );
+    let demo = integra::core::Catalog::demo().expect("demo");
+    let counter = demo
+        .counters
+        .iter()
+        .find(|c| c.services.iter().any(|s| s.as_str() == "info"))
+        .expect("a counter for info")
+        .id
+        .to_string();
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shots).expect("screens dir");
+    let out = Command::new("node")
+        .arg(e2e.join("follow.mjs"))
+        .env("FOLLOW_URL", &follow)
+        .env("HUB_URL", &base)
+        .env("STAFF", &staff)
+        .env("COUNTER", &counter)
+        .env("LABEL", mine["label"].as_str().expect("label"))
+        .env("SHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("node (apt-get install nodejs)");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && log.contains("E2E OK"),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for shot in ["waiting", "called", "question", "thanks"] {
+        assert!(
+            shots.join(format!("follow-{shot}-360.png")).exists(),
+            "{shot}"
+        );
+    }
+    // The answer the phone sent is stored (once).
+    let v: Value = rt.block_on(async {
+        reqwest::Client::new()
+            .get(&follow)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .expect("follow")
+            .json()
+            .await
+            .expect("json")
+    });
+    drop(hub);
+    assert_eq!(v["feedback"], "given", "{v}");
+}
+
 /// What the technician does once per staff computer (deploy/README.md): fetch the hub's
 /// certificate, compare its fingerprint with the one `integra pair` shows, and install it as
 /// trusted (here Chromium's NSS store, `certutil -t "P,,"`). Then real Chromium opens the hub
