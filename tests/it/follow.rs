@@ -697,3 +697,57 @@ async fn phones_waiting_on_their_page_never_hold_up_kiosks_or_counters() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_without_script_answers_with_the_form_itself() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let staff = h.token(Role::Counter).await;
+    let ticket = issue(&h, &kiosk, "info", "pt").await;
+    let url = link(&ticket);
+    let (counter, _) = counter_for("info");
+    h.call(
+        "POST",
+        &format!("/api/v1/counters/{counter}/next"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    let label = ticket["label"].as_str().expect("label");
+    h.call(
+        "POST",
+        &format!("/api/v1/tickets/{label}/finish"),
+        Some(&staff),
+        None,
+    )
+    .await;
+    // The page itself carries the form: three faces, the boxes, a submit button.
+    let (_, html) = page(&h, &url).await;
+    assert!(html.contains("Como foi a sua visita?"), "{html}");
+    assert_eq!(html.matches("name=rating").count(), 3);
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = plain
+        .post(format!("{url}/feedback"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("rating=1&waited_too_long=1")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, v) = view(&h, &url).await;
+    assert_eq!(v["feedback"], "given");
+    let facts = h
+        .hub
+        .side_store()
+        .expect("store")
+        .feedback(monday_9().date_naive(), monday_9().date_naive())
+        .expect("feedback");
+    assert_eq!(facts.len(), 1);
+    assert_eq!(facts[0].feedback.rating, 1);
+    assert!(facts[0].feedback.waited_too_long && !facts[0].feedback.got_what_needed);
+    let (_, html) = page(&h, &url).await;
+    assert!(html.contains("Obrigado pela sua resposta."), "{html}");
+}
