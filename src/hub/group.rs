@@ -175,6 +175,8 @@ impl Inner {
                         writer.durable = engine.queue().seq();
                         self.durable_seq
                             .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                        self.applied_seq
+                            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
                         break;
                     }
                     let theirs = engine.take_foreign();
@@ -183,6 +185,8 @@ impl Inner {
                     self.durable_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
                     batch = reapply(&mut engine, batch);
+                    self.applied_seq
+                        .store(engine.queue().seq(), std::sync::atomic::Ordering::SeqCst);
                 }
                 Err(e) => {
                     let mut engine = lock(&self.engine);
@@ -195,6 +199,8 @@ impl Inner {
                     super::publish(self, &mut engine, &theirs);
                     writer.durable = engine.queue().seq();
                     self.durable_seq
+                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    self.applied_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
                     fail_all(self, batch, &e.to_string());
                     break;
