@@ -336,6 +336,16 @@ impl Hub {
         }
     }
 
+    /// The check of a token the hub has seen: `Some(valid)` from memory (and the revocation
+    /// check of [`Hub::device_by_token`]), `None` when it must be looked up in the database.
+    pub(crate) fn device_by_token_cached(&self, hash: &str) -> Option<bool> {
+        let cached = super::lock(&self.inner.tokens).contains_key(hash);
+        if !cached {
+            return None;
+        }
+        self.device_by_token(hash).ok().map(|d| d.is_some())
+    }
+
     /// How many token checks had to look the token up in the database (the others were
     /// answered from memory).
     pub fn token_lookups(&self) -> u64 {

@@ -85,14 +85,22 @@ pub async fn require_token(State(hub): State<Hub>, request: Request, next: Next)
         }
         return ApiError::unauthorized().into_response();
     };
+    // Answered from memory (a cached token, the revocations the hub knows, one lookup by key
+    // when the auth connection is free): no thread hand-off for it. Only a token the hub has
+    // not seen yet is looked up in the database, off the async threads.
     let hash = super::auth::token_hash(&token);
-    let hub2 = hub.clone();
-    let known = tokio::task::spawn_blocking(move || hub2.device_by_token(&hash))
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .flatten()
-        .is_some();
+    let known = match hub.device_by_token_cached(&hash) {
+        Some(known) => known,
+        None => {
+            let hub2 = hub.clone();
+            tokio::task::spawn_blocking(move || hub2.device_by_token(&hash))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some()
+        }
+    };
     if !known {
         return ApiError::unauthorized().into_response();
     }
