@@ -75,3 +75,5 @@ kiosk-ticket-discreet-wait = Please stay nearby: we will call your number.
 kiosk-too-many = One moment, please. Try again in a minute or ask at reception.
 kiosk-follow = Follow your turn on your phone
 kiosk-follow-booking = See or cancel it on your phone
+kiosk-idle-warning = Are you still there? Going back to the start in { $seconds } seconds.
+kiosk-idle-continue = Continue

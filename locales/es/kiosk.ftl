@@ -75,3 +75,5 @@ kiosk-ticket-discreet-wait = Quédese cerca: le llamaremos por su número.
 kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.
 kiosk-follow = Siga su turno en su teléfono
 kiosk-follow-booking = Véala o cancélela en su teléfono
+kiosk-idle-warning = ¿Sigue ahí? Volvemos al inicio en { $seconds } segundos.
+kiosk-idle-continue = Continuar

@@ -75,3 +75,5 @@ kiosk-ticket-discreet-wait = Restez à proximité : nous appellerons votre numé
 kiosk-too-many = Un instant, s’il vous plaît. Réessayez dans une minute ou demandez à l’accueil.
 kiosk-follow = Suivez votre tour sur votre téléphone
 kiosk-follow-booking = Voir ou annuler sur votre téléphone
+kiosk-idle-warning = Êtes-vous toujours là ? Retour à l’accueil dans { $seconds } secondes.
+kiosk-idle-continue = Continuer

@@ -75,3 +75,5 @@ kiosk-ticket-discreet-wait = Rete toupre: n ap rele nimewo ou.
 kiosk-too-many = Tann yon ti moman, tanpri. Eseye ankò nan yon minit oswa mande nan resepsyon an.
 kiosk-follow = Swiv tou pa w sou telefòn ou
 kiosk-follow-booking = Gade l oswa anile l sou telefòn ou
+kiosk-idle-warning = Ou la toujou? N ap retounen nan kòmansman an nan { $seconds } segonn.
+kiosk-idle-continue = Kontinye

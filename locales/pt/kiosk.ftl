@@ -75,3 +75,5 @@ kiosk-ticket-discreet-wait = Fique por perto: vamos chamar o seu número.
 kiosk-too-many = Um momento, por favor. Tente de novo em um minuto ou pergunte na recepção.
 kiosk-follow = Acompanhe a sua vez no telefone
 kiosk-follow-booking = Veja ou cancele no telefone
+kiosk-idle-warning = Você ainda está aí? Voltamos ao início em { $seconds } segundos.
+kiosk-idle-continue = Continuar

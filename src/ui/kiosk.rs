@@ -33,6 +33,8 @@ pub const FLUENT_IDS: &[&str] = &[
     "kiosk-welcome",
     "kiosk-follow",
     "kiosk-follow-booking",
+    "kiosk-idle-warning",
+    "kiosk-idle-continue",
     "kiosk-home",
     "kiosk-back",
     "kiosk-larger",
@@ -463,12 +465,35 @@ impl Kiosk {
             Some(Screen::Welcome) | None => return self.idle.stop(),
             _ => self.cfg.idle,
         };
-        self.idle.start(slint::TimerMode::SingleShot, wait, || {
-            with_kiosk(|k| {
-                log::info!("idle: back to the welcome screen");
-                k.home();
-            })
+        if let Some(ui) = self.ui() {
+            ui.global::<KioskAdapter>().set_idle_warning(false);
+        }
+        // Ten seconds before going back, ask "Are you still there?" (a visitor scanning the QR
+        // code or reading the screen is not thrown out without a word).
+        let warn_at = wait.saturating_sub(IDLE_WARNING);
+        if warn_at.is_zero() {
+            self.idle
+                .start(slint::TimerMode::SingleShot, wait, go_home_idle);
+            return;
+        }
+        self.idle.start(slint::TimerMode::SingleShot, warn_at, || {
+            with_kiosk(|k| k.warn_idle());
         });
+    }
+
+    /// "Are you still there?" over the screen, and the return in ten seconds unless touched.
+    fn warn_idle(&self) {
+        if let Some(ui) = self.ui() {
+            let a = ui.global::<KioskAdapter>();
+            a.set_idle_text(self.t_args(
+                "kiosk-idle-warning",
+                &[("seconds", FluentValue::from(IDLE_WARNING.as_secs()))],
+            ));
+            a.set_continue_label(self.t("kiosk-idle-continue"));
+            a.set_idle_warning(true);
+        }
+        self.idle
+            .start(slint::TimerMode::SingleShot, IDLE_WARNING, go_home_idle);
     }
 
     fn go(&self, screen: Screen) {
@@ -499,6 +524,7 @@ impl Kiosk {
             let a = ui.global::<KioskAdapter>();
             a.set_screen(Screen::Welcome);
             a.set_notice(SharedString::new());
+            a.set_idle_warning(false);
         }
         self.fill_welcome();
         self.idle.stop();
@@ -557,6 +583,7 @@ impl Kiosk {
             })
         });
         a.on_printer_failed(|label| with_kiosk(|k| k.print_failed(label.as_str())));
+        a.on_stay(|| with_kiosk(|k| k.touched()));
         ui.global::<WelcomeAdapter>()
             .on_choose(|code| with_kiosk(|k| k.choose_language(code.as_str())));
         let s = ui.global::<ServicesAdapter>();
@@ -1536,6 +1563,16 @@ impl Kiosk {
         self.fill_confirm(&ui, title, &s.code, lines);
         self.go(Screen::Confirm);
     }
+}
+
+/// How long "Are you still there?" is shown before the kiosk goes back to the start.
+pub const IDLE_WARNING: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn go_home_idle() {
+    with_kiosk(|k| {
+        log::info!("idle: back to the welcome screen");
+        k.home();
+    })
 }
 
 /// Give up the controller of this thread (tests start a new kiosk per test).

@@ -949,8 +949,34 @@ fn idle_timeout_forgets_typed_data() {
     );
     i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(30));
     assert_eq!(screen(&s.ui), Screen::Checkin, "not yet idle");
-    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(16));
+    let a = s.ui.global::<integra::ui::KioskAdapter>();
+    assert!(!a.get_idle_warning());
+    // 35 s: ten seconds before going back, "Are you still there?" floats over the screen.
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(6));
+    assert!(
+        a.get_idle_warning(),
+        "a warning 10 s before the idle return"
+    );
+    assert!(kiosk_shows(&s.ui, "Are you still there?"));
+    assert_eq!(screen(&s.ui), Screen::Checkin);
+    snapshot(&s.ui, "800x480-en-idle-warning");
+    // "Continue" keeps the visitor where they were, with what they typed.
+    tap(&s.ui, "Continue");
+    assert!(!a.get_idle_warning());
+    assert_eq!(screen(&s.ui), Screen::Checkin);
+    assert_eq!(
+        s.ui.global::<integra::ui::CheckinAdapter>()
+            .get_code()
+            .as_str(),
+        "12"
+    );
+    // Untouched again: the warning after 35 s, the start 10 s later.
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(36));
+    assert!(a.get_idle_warning());
+    assert_eq!(screen(&s.ui), Screen::Checkin, "not yet");
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
     assert_eq!(screen(&s.ui), Screen::Welcome, "back to welcome after 45 s");
+    assert!(!a.get_idle_warning());
     tap(&s.ui, "English");
     tap(&s.ui, "I have an appointment / book one");
     assert_eq!(
@@ -986,7 +1012,11 @@ fn a_failed_print_keeps_the_number_and_says_remember_it() {
     // It stays on screen longer than a printed ticket (20 s), then goes home by itself.
     i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(25));
     assert_eq!(screen(&s.ui), Screen::Ticket);
-    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(40));
+    // (60 s: "are you still there?" at 50 s, then the start.)
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(30));
+    assert!(s.ui.global::<KioskAdapter>().get_idle_warning());
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_secs(10));
     assert_eq!(screen(&s.ui), Screen::Welcome);
 }
 
