@@ -77,3 +77,6 @@ kiosk-follow = Follow your turn on your phone
 kiosk-follow-booking = See or cancel it on your phone
 kiosk-idle-warning = Are you still there? Going back to the start in { $seconds } seconds.
 kiosk-idle-continue = Continue
+kiosk-opens-today = Closed · opens today at { $time }
+kiosk-opens-tomorrow = Closed · opens tomorrow at { $time }
+kiosk-opens-day = Closed · opens { $day } at { $time }

@@ -77,3 +77,6 @@ kiosk-follow = Siga su turno en su teléfono
 kiosk-follow-booking = Véala o cancélela en su teléfono
 kiosk-idle-warning = ¿Sigue ahí? Volvemos al inicio en { $seconds } segundos.
 kiosk-idle-continue = Continuar
+kiosk-opens-today = Cerrado · abre hoy a las { $time }
+kiosk-opens-tomorrow = Cerrado · abre mañana a las { $time }
+kiosk-opens-day = Cerrado · abre el { $day } a las { $time }

@@ -77,3 +77,6 @@ kiosk-follow = Suivez votre tour sur votre téléphone
 kiosk-follow-booking = Voir ou annuler sur votre téléphone
 kiosk-idle-warning = Êtes-vous toujours là ? Retour à l’accueil dans { $seconds } secondes.
 kiosk-idle-continue = Continuer
+kiosk-opens-today = Fermé · ouvre aujourd’hui à { $time }
+kiosk-opens-tomorrow = Fermé · ouvre demain à { $time }
+kiosk-opens-day = Fermé · ouvre { $day } à { $time }

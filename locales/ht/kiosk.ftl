@@ -77,3 +77,6 @@ kiosk-follow = Swiv tou pa w sou telefòn ou
 kiosk-follow-booking = Gade l oswa anile l sou telefòn ou
 kiosk-idle-warning = Ou la toujou? N ap retounen nan kòmansman an nan { $seconds } segonn.
 kiosk-idle-continue = Kontinye
+kiosk-opens-today = Fèmen · ap louvri jodi a a { $time }
+kiosk-opens-tomorrow = Fèmen · ap louvri demen a { $time }
+kiosk-opens-day = Fèmen · ap louvri { $day } a { $time }

@@ -77,3 +77,6 @@ kiosk-follow = Acompanhe a sua vez no telefone
 kiosk-follow-booking = Veja ou cancele no telefone
 kiosk-idle-warning = Você ainda está aí? Voltamos ao início em { $seconds } segundos.
 kiosk-idle-continue = Continuar
+kiosk-opens-today = Fechado · abre hoje às { $time }
+kiosk-opens-tomorrow = Fechado · abre amanhã às { $time }
+kiosk-opens-day = Fechado · abre { $day } às { $time }

@@ -194,6 +194,20 @@ impl Service {
             .is_some_and(|spans| spans.iter().any(|s| s.contains(time)))
     }
 
+    /// When the service next opens after the local time `now` (within the coming week), for
+    /// "closed · opens Tuesday at 08:00". `None` when it has no hours at all.
+    pub fn next_opening(&self, now: chrono::NaiveDateTime) -> Option<chrono::NaiveDateTime> {
+        (0..=7).find_map(|offset| {
+            let date = now.date() + chrono::Duration::days(offset);
+            self.hours
+                .get(&Day(date.weekday()))?
+                .iter()
+                .map(|span| date.and_time(span.start))
+                .filter(|start| *start > now)
+                .min()
+        })
+    }
+
     /// The appointment slots offered on a local date (start times), in order.
     pub fn slots_on(&self, date: NaiveDate) -> Vec<NaiveTime> {
         let Some(rules) = &self.appointments else {

@@ -34,6 +34,9 @@ pub const FLUENT_IDS: &[&str] = &[
     "kiosk-follow",
     "kiosk-follow-booking",
     "kiosk-idle-warning",
+    "kiosk-opens-today",
+    "kiosk-opens-tomorrow",
+    "kiosk-opens-day",
     "kiosk-idle-continue",
     "kiosk-home",
     "kiosk-back",
@@ -312,6 +315,8 @@ struct Flow {
 struct TileData {
     code: ServiceCode,
     open: bool,
+    /// When a closed service opens next (local time).
+    opens: Option<chrono::NaiveDateTime>,
     waiting: u32,
     wait: u32,
 }
@@ -678,6 +683,7 @@ impl Kiosk {
                     TileData {
                         code: s.code.clone(),
                         open,
+                        opens: (!open).then(|| s.next_opening(q.local(now))).flatten(),
                         waiting: st.waiting,
                         wait: st.wait_minutes,
                     }
@@ -702,7 +708,7 @@ impl Kiosk {
             .filter_map(|t| {
                 let s = catalog.service(&t.code)?;
                 let status = if !t.open {
-                    self.t("kiosk-status-closed")
+                    self.opens_line(t.opens)
                 } else if s.discreet {
                     // Nobody in the lobby learns how many wait for a discreet service.
                     self.t("kiosk-status-open-plain")
@@ -732,6 +738,33 @@ impl Kiosk {
         a.set_appointments_label(self.t("kiosk-appointments"));
         a.set_activities_label(self.t("kiosk-activities"));
         a.set_services(ModelRc::new(VecModel::from(model)));
+    }
+
+    /// "Closed · opens today at 14:00 / tomorrow at 08:00 / Monday at 08:00" in the visitor's
+    /// language; "Closed now" for a service with no hours this week.
+    fn opens_line(&self, opens: Option<chrono::NaiveDateTime>) -> SharedString {
+        let Some(at) = opens else {
+            return self.t("kiosk-status-closed");
+        };
+        let today = self
+            .now()
+            .with_timezone(&self.catalog().center.timezone)
+            .date_naive();
+        let time = FluentValue::from(at.format("%H:%M").to_string());
+        match (at.date() - today).num_days() {
+            0 => self.t_args("kiosk-opens-today", &[("time", time)]),
+            1 => self.t_args("kiosk-opens-tomorrow", &[("time", time)]),
+            _ => self.t_args(
+                "kiosk-opens-day",
+                &[
+                    (
+                        "day",
+                        FluentValue::from(self.l().text(weekday_id(at.weekday()), None)),
+                    ),
+                    ("time", time),
+                ],
+            ),
+        }
     }
 
     fn pick_service(&self, code: &str) {

@@ -239,3 +239,26 @@ fn appointment_slots_follow_the_rules() {
     let sunday = chrono::NaiveDate::from_ymd_opt(2026, 1, 4).expect("date");
     assert!(legal.slots_on(sunday).is_empty());
 }
+
+/// When a closed service opens next, for the kiosk's "Closed · opens …" (local times; the
+/// demo's Information: weekdays 08:00–12:30 and 13:30–17:00, Saturday 08:00–12:00).
+#[test]
+fn a_closed_service_knows_when_it_opens_next() {
+    let demo = integra::core::Catalog::demo().expect("demo");
+    let info = demo.service(&"info".into()).expect("info");
+    let at = |d: u32, h: u32, m: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 1, d)
+            .and_then(|d| d.and_hms_opt(h, m, 0))
+            .expect("time")
+    };
+    for (now, next) in [
+        (at(5, 7, 0), at(5, 8, 0)),     // Monday early: this morning
+        (at(5, 12, 45), at(5, 13, 30)), // Monday lunch: this afternoon
+        (at(5, 8, 0), at(5, 13, 30)),   // opening now: the next opening after it
+        (at(9, 18, 0), at(10, 8, 0)),   // Friday evening: Saturday morning
+        (at(10, 12, 30), at(12, 8, 0)), // Saturday after closing: Monday
+        (at(11, 10, 0), at(12, 8, 0)),  // Sunday: Monday
+    ] {
+        assert_eq!(info.next_opening(now), Some(next), "from {now}");
+    }
+}

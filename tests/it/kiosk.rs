@@ -802,6 +802,34 @@ fn closed_service_says_so_and_issues_nothing() {
         .with_timezone(&chrono_tz::America::Bogota)
         .date_naive();
     assert!(stored_labels(&s.data, day).is_empty());
+    // Every closed tile says when it opens (the services open at 08:00 on weekdays).
+    let status = |ui: &KioskWindow, name: &str| {
+        use slint::Model;
+        let m = ui.global::<integra::ui::ServicesAdapter>().get_services();
+        (0..m.row_count())
+            .filter_map(|i| m.row_data(i))
+            .find(|t| t.name == name)
+            .map(|t| t.status.to_string())
+            .unwrap_or_else(|| panic!("no tile {name}"))
+    };
+    assert_eq!(status(&s.ui, "Health"), "Closed · opens tomorrow at 08:00");
+    // Saturday night: the next opening is Monday's, by name, in the visitor's language.
+    let saturday = start(
+        Arc::new(Catalog::demo().expect("demo")),
+        local(10, 20, 0),
+        None,
+        |_| {},
+    );
+    tap(&saturday.ui, "Español");
+    let salud = Catalog::demo()
+        .expect("demo")
+        .service(&"health".into())
+        .map(|s| s.name[&Lang::Es].clone())
+        .expect("health");
+    assert_eq!(
+        status(&saturday.ui, &salud),
+        "Cerrado · abre el lunes a las 08:00"
+    );
 }
 
 /// The code of an activity sign-up, typed on its day, counts the person present (no ticket).
