@@ -813,6 +813,7 @@ fn closed_service_says_so_and_issues_nothing() {
             .unwrap_or_else(|| panic!("no tile {name}"))
     };
     assert_eq!(status(&s.ui, "Health"), "Closed · opens tomorrow at 08:00");
+    snapshot(&s.ui, "800x480-en-services-at-night");
     // Saturday night: the next opening is Monday's, by name, in the visitor's language.
     let saturday = start(
         Arc::new(Catalog::demo().expect("demo")),
@@ -830,6 +831,7 @@ fn closed_service_says_so_and_issues_nothing() {
         status(&saturday.ui, &salud),
         "Cerrado · abre el lunes a las 08:00"
     );
+    snapshot(&saturday.ui, "800x480-es-services-saturday-night");
 }
 
 /// The code of an activity sign-up, typed on its day, counts the person present (no ticket).
