@@ -38,8 +38,8 @@ kiosk-book-time = What time?
 kiosk-book-none = There are no free appointments in the next days. Please ask at reception.
 kiosk-slots-free = { $count ->
     [0] Full
-    [one] 1 free time
-   *[other] { $count } free times
+    [one] 1 free appointment
+   *[other] { $count } free appointments
 }
 kiosk-slot-full = Taken
 kiosk-contact-title = Your first name and phone (optional)

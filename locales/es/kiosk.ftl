@@ -38,8 +38,8 @@ kiosk-book-time = ¿A qué hora?
 kiosk-book-none = No hay citas libres en los próximos días. Por favor, pregunte en recepción.
 kiosk-slots-free = { $count ->
     [0] Completo
-    [one] 1 hora libre
-   *[other] { $count } horas libres
+    [one] 1 cita libre
+   *[other] { $count } citas libres
 }
 kiosk-slot-full = Ocupado
 kiosk-contact-title = Su nombre y teléfono (opcional)

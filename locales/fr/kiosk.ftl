@@ -38,8 +38,8 @@ kiosk-book-time = À quelle heure ?
 kiosk-book-none = Il n'y a pas de rendez-vous libre les prochains jours. Merci de demander à l'accueil.
 kiosk-slots-free = { $count ->
     [0] Complet
-    [one] 1 heure libre
-   *[other] { $count } heures libres
+    [one] 1 rendez-vous libre
+   *[other] { $count } rendez-vous libres
 }
 kiosk-slot-full = Pris
 kiosk-contact-title = Votre prénom et votre téléphone (facultatif)

@@ -38,8 +38,8 @@ kiosk-book-time = Ki lè?
 kiosk-book-none = Pa gen randevou lib nan jou k ap vini yo. Tanpri mande nan resepsyon an.
 kiosk-slots-free = { $count ->
     [0] Plen
-    [one] 1 lè lib
-   *[other] { $count } lè lib
+    [one] 1 randevou lib
+   *[other] { $count } randevou lib
 }
 kiosk-slot-full = Pran deja
 kiosk-contact-title = Prenon ou ak telefòn ou (si ou vle)

@@ -465,9 +465,11 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
                 let mut args = FluentArgs::new();
                 args.set("count", FluentValue::from(t.ahead));
                 p.text(&l.text("print-people-ahead", Some(&args)));
-                let mut args = FluentArgs::new();
-                args.set("minutes", FluentValue::from(t.wait_minutes));
-                p.text(&l.text("print-wait", Some(&args)));
+                if t.ahead > 0 {
+                    let mut args = FluentArgs::new();
+                    args.set("minutes", FluentValue::from(t.wait_minutes));
+                    p.text(&l.text("print-wait", Some(&args)));
+                }
             }
             p.text(&when(&l, t.issued.date(), t.issued.time()));
             p.rule();

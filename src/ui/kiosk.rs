@@ -964,7 +964,12 @@ impl Kiosk {
                     .into(),
             );
             t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
-            t.set_wait(self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))]));
+            // Nobody ahead: no "about 0 min".
+            t.set_wait(if ahead == 0 {
+                SharedString::new()
+            } else {
+                self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))])
+            });
         }
         t.set_print_line(self.t("kiosk-ticket-take"));
         t.set_remember_line(self.t_args(

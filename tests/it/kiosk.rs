@@ -168,6 +168,11 @@ fn walk_in_in_three_taps() {
         s.ui.global::<TicketAdapter>().get_ahead().as_str(),
         "Pa gen pèsonn devan ou."
     );
+    assert_eq!(
+        s.ui.global::<TicketAdapter>().get_wait().as_str(),
+        "",
+        "nobody ahead: no 'about 0 min'"
+    );
     // The slip reaches the (preview) printer after the number is shown.
     wait_for("the printed ticket", || {
         std::fs::metadata(&s.preview).is_ok_and(|m| m.len() > 0)
