@@ -3,6 +3,7 @@
 //! the hub is killed and restarted and the console reconnects by itself.
 //! Needs Debian's chromium and `npm ci --prefix tests/e2e` (both installed by .ci/run).
 
+pub use super::common::free_port;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -58,13 +59,6 @@ pub fn pin(data: &Path, role: &str) -> String {
         .expect("a PIN line")
         .trim()
         .to_string()
-}
-
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// A client for the `integra hub` on `data` (HTTPS, pinned to its certificate).

@@ -197,3 +197,12 @@ pub fn https_to(data: &std::path::Path) -> reqwest::ClientBuilder {
     integra::hub::tls::http_client(&integra::hub::tls::Pin::to(&id.fingerprint()))
         .expect("TLS client")
 }
+
+/// A loopback port nothing listens on now (the one place tests pick a port: none uses a fixed
+/// one, so a demo hub on 7878 beside the tests changes nothing).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}

@@ -38,10 +38,7 @@ fn the_hub_service_says_ready_and_pings_the_watchdog() {
     let sock = UnixDatagram::bind(&sock_path).expect("notify socket");
     sock.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = super::common::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_integra"))
         .arg("--data")
         .arg(dir.path().join("data"))

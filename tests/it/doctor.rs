@@ -1,16 +1,10 @@
 //! `integra doctor` against a fake printer, an unreachable hub, a wrong clock, a bad data dir.
 
+use super::common::free_port;
 use chrono::{TimeZone, Utc};
 use integra::device::doctor::{self, Verdict};
 use integra::printer::fake::{FakePrinter, FakeState};
 use std::process::Command;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 fn doctor_with(settings: &str, dir: &std::path::Path) -> (Option<i32>, String, String) {
     let file = dir.join("integra.toml");

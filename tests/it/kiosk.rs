@@ -1023,10 +1023,7 @@ fn idle_timeout_forgets_typed_data() {
 }
 
 fn a_failed_print_keeps_the_number_and_says_remember_it() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
+    let port = super::common::free_port();
     let printer: PrinterUri = format!("tcp://127.0.0.1:{port}").parse().expect("uri");
     let s = start(catalog(), monday_9(), Some(printer), |_| {});
     tap(&s.ui, "Español");

@@ -715,10 +715,7 @@ fn a_printer_that_vanishes_mid_job_fails_the_print_and_comes_back() {
 #[test]
 fn an_unreachable_printer_fails_each_job_with_an_alert() {
     // Nothing listens on this loopback port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
+    let port = super::common::free_port();
     let (spooler, rx) = spool(&format!("tcp://127.0.0.1:{port}"));
     let mut alerts = Vec::new();
     for i in 0..3 {
