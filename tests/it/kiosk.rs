@@ -799,8 +799,14 @@ fn closed_service_says_so_and_issues_nothing() {
         |_| {},
     );
     tap(&s.ui, "English");
+    let before = position(&s.ui, "Information and guidance");
     tap(&s.ui, "Health");
     assert_eq!(screen(&s.ui), Screen::Services);
+    assert_eq!(
+        position(&s.ui, "Information and guidance"),
+        before,
+        "the notice floats: the tiles do not move"
+    );
     let notice = s.ui.global::<KioskAdapter>().get_notice().to_string();
     assert!(notice.contains("Health is closed now"), "{notice}");
     let day = night
@@ -1073,6 +1079,36 @@ fn snapshot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
 
 /// Every button on the screen is at least 60×60 px and lies wholly inside the window (a
 /// button pushed off the edge by a long translation is one a visitor cannot press).
+/// Where the first element labelled `label` is on screen, and its size.
+fn position(ui: &KioskWindow, label: &str) -> (f32, f32, f32, f32) {
+    let e = ElementHandle::find_by_accessible_label(ui, label)
+        .next()
+        .unwrap_or_else(|| panic!("nothing labelled {label:?}"));
+    let (p, z) = (e.absolute_position(), e.size());
+    (p.x, p.y, z.width, z.height)
+}
+
+/// A wrong code says so in its reserved place: the keypad and the buttons stay where the
+/// finger is, in landscape and portrait.
+fn the_keypad_does_not_move_on_a_wrong_code() {
+    for (w, h) in [(800, 480), (480, 800), (1920, 1080)] {
+        let s = start(catalog(), monday_9(), None, |_| {});
+        s.ui.window().set_size(slint::PhysicalSize::new(w, h));
+        tap(&s.ui, "English");
+        tap(&s.ui, "I have an appointment / book one");
+        for d in ["9", "9", "9", "9", "9", "9"] {
+            tap(&s.ui, d);
+        }
+        let watched = ["1", "0", "OK", "Delete", "Book a new appointment"];
+        let before: Vec<_> = watched.iter().map(|l| position(&s.ui, l)).collect();
+        tap(&s.ui, "OK");
+        let error = s.ui.global::<integra::ui::CheckinAdapter>().get_error();
+        assert!(!error.is_empty(), "{w}×{h}: the wrong code is said");
+        let after: Vec<_> = watched.iter().map(|l| position(&s.ui, l)).collect();
+        assert_eq!(before, after, "{w}×{h}: nothing moved under the finger");
+    }
+}
+
 fn touch_targets_fit(ui: &KioskWindow, name: &str) {
     let size = ui.window().size().to_logical(ui.window().scale_factor());
     let buttons = i_slint_backend_testing::ElementQuery::from_root(ui)
@@ -1276,6 +1312,7 @@ fn kiosk_scenarios() {
     screenshots_of_every_screen_in_every_language();
     a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip();
     wrong_codes_at_the_kiosk_are_limited_and_tell_nothing();
+    the_keypad_does_not_move_on_a_wrong_code();
     a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary();
     the_counter_shows_class_language_and_protection_requests();
     the_counter_never_freezes_while_the_hub_stalls();
