@@ -92,14 +92,20 @@ fn post(
     })
 }
 
-#[test]
-fn staff_console_in_headless_chromium() {
+/// Where the Playwright scripts are and which Chromium they drive (`tests/run` installs both).
+fn playwright() -> (PathBuf, String) {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
     assert!(
         e2e.join("node_modules/playwright-core").exists(),
         "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
     );
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    (e2e, chromium)
+}
+
+#[test]
+fn staff_console_in_headless_chromium() {
+    let (e2e, chromium) = playwright();
     assert!(
         Path::new(&chromium).exists(),
         "the browser test needs Chromium at {chromium}: `apt-get install chromium` (or set CHROMIUM)"
@@ -179,12 +185,7 @@ fn staff_console_in_headless_chromium() {
 /// it; screenshots at 1024 px.
 #[test]
 fn safeguarding_in_the_staff_console() {
-    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
-    assert!(
-        e2e.join("node_modules/playwright-core").exists(),
-        "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
-    );
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let (e2e, chromium) = playwright();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();
@@ -274,12 +275,7 @@ fn safeguarding_in_the_staff_console() {
 /// feedback answer after the visit. Screenshots in the screens directory.
 #[test]
 fn a_visitor_follows_the_turn_on_a_phone() {
-    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
-    assert!(
-        e2e.join("node_modules/playwright-core").exists(),
-        "the browser test needs Playwright: run `npm ci --prefix tests/e2e` (and `apt-get install chromium`)"
-    );
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let (e2e, chromium) = playwright();
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().to_path_buf();

@@ -70,6 +70,12 @@ fn token_of(url: &str) -> &str {
     url.rsplit('/').next().expect("token")
 }
 
+/// A staff action (call next, finish…) that must succeed.
+async fn staff_does(h: &TestHub, staff: &str, path: &str) {
+    let (s, v) = h.call("POST", path, Some(staff), None).await;
+    assert_eq!(s, StatusCode::OK, "{path}: {v}");
+}
+
 /// The counter that serves `service` in the demo catalog.
 fn counter_for(service: &str) -> (String, String) {
     let c = Catalog::demo().expect("demo");
@@ -154,15 +160,7 @@ async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
         "the long poll waits while nothing changes"
     );
     let (counter, counter_name) = counter_for("info");
-    let (s, _) = h
-        .call(
-            "POST",
-            &format!("/api/v1/counters/{counter}/next"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
     let (v, waited) = tokio::time::timeout(Duration::from_secs(10), poll)
         .await
         .expect("the poll returned")
@@ -177,15 +175,7 @@ async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
     assert_eq!(e["error"]["code"], "visit-not-finished");
 
     // Called: "your turn — counter" in big letters, in French.
-    let (s, _) = h
-        .call(
-            "POST",
-            &format!("/api/v1/counters/{counter}/next"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
     let (_, v) = view(&h, &url).await;
     assert_eq!(v["state"], "called", "{v}");
     assert_eq!(v["counter"], counter_name.as_str());
@@ -198,15 +188,7 @@ async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
 
     // Finished: one question, taken once.
     let label = second["label"].as_str().expect("label");
-    let (s, _) = h
-        .call(
-            "POST",
-            &format!("/api/v1/tickets/{label}/finish"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    staff_does(&h, &staff, &format!("/api/v1/tickets/{label}/finish")).await;
     let (_, v) = view(&h, &url).await;
     assert_eq!(v["feedback"], "open", "{v}");
     for bad in [
@@ -676,15 +658,7 @@ async fn phones_waiting_on_their_page_never_hold_up_kiosks_or_counters() {
     // The new ticket changes nothing on the first one's page; a call does, and they all return.
     let (counter, _) = counter_for("info");
     let staff = h.token(Role::Counter).await;
-    let (s, _) = h
-        .call(
-            "POST",
-            &format!("/api/v1/counters/{counter}/next"),
-            Some(&staff),
-            None,
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
     for p in polls {
         let status = tokio::time::timeout(Duration::from_secs(10), p)
             .await
@@ -706,21 +680,9 @@ async fn a_phone_without_script_answers_with_the_form_itself() {
     let ticket = issue(&h, &kiosk, "info", "pt").await;
     let url = link(&ticket);
     let (counter, _) = counter_for("info");
-    h.call(
-        "POST",
-        &format!("/api/v1/counters/{counter}/next"),
-        Some(&staff),
-        None,
-    )
-    .await;
+    staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
     let label = ticket["label"].as_str().expect("label");
-    h.call(
-        "POST",
-        &format!("/api/v1/tickets/{label}/finish"),
-        Some(&staff),
-        None,
-    )
-    .await;
+    staff_does(&h, &staff, &format!("/api/v1/tickets/{label}/finish")).await;
     // The page itself carries the form: three faces, the boxes, a submit button.
     let (_, html) = page(&h, &url).await;
     assert!(html.contains("Como foi a sua visita?"), "{html}");
