@@ -70,6 +70,15 @@ fn token_of(url: &str) -> &str {
     url.rsplit('/').next().expect("token")
 }
 
+/// The feedback stored for the test day (anonymous rows).
+fn stored_feedback(h: &TestHub) -> Vec<integra::store::feedback::FeedbackFact> {
+    h.hub
+        .side_store()
+        .expect("store")
+        .feedback(monday_9().date_naive(), monday_9().date_naive())
+        .expect("feedback")
+}
+
 /// A staff action (call next, finish…) that must succeed.
 async fn staff_does(h: &TestHub, staff: &str, path: &str) {
     let (s, v) = h.call("POST", path, Some(staff), None).await;
@@ -212,12 +221,7 @@ async fn a_ticket_is_followed_live_until_its_turn_and_answers_one_question() {
     let (_, v) = view(&h, &url).await;
     assert_eq!(v["feedback"], "given");
     // Stored anonymously: the day, the service, the face — no ticket.
-    let facts = h
-        .hub
-        .side_store()
-        .expect("store")
-        .feedback(monday_9().date_naive(), monday_9().date_naive())
-        .expect("feedback");
+    let facts = stored_feedback(&h);
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0].service, "info");
     assert_eq!(facts[0].feedback.rating, 3);
@@ -701,12 +705,7 @@ async fn a_phone_without_script_answers_with_the_form_itself() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, v) = view(&h, &url).await;
     assert_eq!(v["feedback"], "given");
-    let facts = h
-        .hub
-        .side_store()
-        .expect("store")
-        .feedback(monday_9().date_naive(), monday_9().date_naive())
-        .expect("feedback");
+    let facts = stored_feedback(&h);
     assert_eq!(facts.len(), 1);
     assert_eq!(facts[0].feedback.rating, 1);
     assert!(facts[0].feedback.waited_too_long && !facts[0].feedback.got_what_needed);
