@@ -393,6 +393,8 @@ impl Hub {
 
 // ---------------------------------------------------------------- what a link shows
 
+/// What a valid link opens (as it was when the link was checked).
+#[derive(Clone)]
 enum Found {
     Ticket(Box<Ticket>),
     Appointment(Box<Appointment>),
@@ -400,7 +402,7 @@ enum Found {
 }
 
 /// The subject of a valid token, still valid today; `None` for anything else.
-fn resolve(hub: &Hub, token: &str) -> Option<(Subject, Found)> {
+fn resolve(hub: &Hub, token: &str) -> Option<Found> {
     let (subject, given) = parse(token)?;
     let key = hub.inner.follow.key.get()?;
     let s = hub.session();
@@ -427,23 +429,32 @@ fn resolve(hub: &Hub, token: &str) -> Option<(Subject, Found)> {
         Subject::Ticket(_) => day == today,
         Subject::Appointment(_) | Subject::SignUp(_) => day >= today,
     };
-    valid.then_some((subject, found))
+    valid.then_some(found)
 }
 
+/// The page's words in one language. The embedded locales are checked by the tests; should
+/// one not load, the page shows message ids rather than failing the visitor's request.
 struct Words {
-    l: Localizer,
+    l: Option<Localizer>,
 }
 
 impl Words {
     fn new(lang: Lang) -> Words {
-        let l = Localizer::new(lang)
-            .or_else(|_| Localizer::new(Lang::En))
-            .unwrap_or_else(|_| unreachable_localizer());
-        Words { l }
+        let l = Localizer::new(lang).or_else(|_| Localizer::new(Lang::En));
+        if let Err(e) = &l {
+            log::error!("the embedded locales do not load: {e}");
+        }
+        Words { l: l.ok() }
+    }
+
+    fn text(&self, id: &str, args: Option<&FluentArgs>) -> String {
+        self.l
+            .as_ref()
+            .map_or_else(|| id.to_string(), |l| l.text(id, args))
     }
 
     fn t(&self, id: &str) -> String {
-        self.l.text(id, None)
+        self.text(id, None)
     }
 
     fn ta(&self, id: &str, args: &[(&str, FluentValue<'static>)]) -> String {
@@ -451,22 +462,16 @@ impl Words {
         for (k, v) in args {
             a.set(*k, v.clone());
         }
-        self.l.text(id, Some(&a))
+        self.text(id, Some(&a))
     }
 
     fn date(&self, d: NaiveDate) -> String {
         format!(
             "{} {}",
-            self.l.text(weekday_id(d.weekday()), None),
+            self.t(weekday_id(d.weekday())),
             d.format("%d/%m/%Y")
         )
     }
-}
-
-/// The embedded locales are checked by the tests; a broken build still answers in English ids.
-fn unreachable_localizer() -> Localizer {
-    log::error!("the embedded locales do not load");
-    std::process::abort()
 }
 
 fn lang_param(q: &PageQuery) -> Option<Lang> {
@@ -743,7 +748,7 @@ async fn open(
     token: &str,
     lang: Option<Lang>,
     json: bool,
-) -> Result<(Subject, Found), Response> {
+) -> Result<Found, Response> {
     let fallback = lang.unwrap_or(hub.catalog().center.default_language);
     if let Err(secs) = hub.inner.follow.admit(ip) {
         return Err(too_many(secs, fallback, json));
@@ -763,18 +768,15 @@ async fn open(
     }
 }
 
-async fn current(hub: &Hub, subject: Subject, found: &Found, lang: Lang) -> Value {
+async fn current(hub: &Hub, found: &Found, lang: Lang) -> Value {
     let h = hub.clone();
-    let f = match found {
-        Found::Ticket(t) => Found::Ticket(t.clone()),
-        Found::Appointment(a) => Found::Appointment(a.clone()),
-        Found::SignUp(s) => Found::SignUp(s.clone()),
-    };
+    let f = found.clone();
     tokio::task::spawn_blocking(move || {
-        let given = match (subject, &f) {
-            (Subject::Ticket(id), Found::Ticket(t)) => {
-                h.auth_store().feedback_given(t.day, id.0).unwrap_or(false)
-            }
+        let given = match &f {
+            Found::Ticket(t) => h
+                .auth_store()
+                .feedback_given(t.day, t.id.0)
+                .unwrap_or(false),
             _ => false,
         };
         view(&h, &f, lang, given)
@@ -794,14 +796,14 @@ async fn page(
     headers: HeaderMap,
 ) -> Response {
     let json = wants_json(&headers);
-    let (subject, found) = match open(&hub, peer.ip(), &token, lang_param(&q), json).await {
+    let found = match open(&hub, peer.ip(), &token, lang_param(&q), json).await {
         Ok(f) => f,
         Err(r) => return r,
     };
     let lang = lang_param(&q).unwrap_or_else(|| lang_of(&found));
     // Subscribe before reading, so a change between the two is not missed.
     let mut pushes = hub.subscribe();
-    let mut v = current(&hub, subject, &found, lang).await;
+    let mut v = current(&hub, &found, lang).await;
     if json {
         if let Some(wait) = q.wait.as_deref()
             && let Some(_held) = Held::take()
@@ -814,7 +816,7 @@ async fn page(
                         Ok(Push::Event(_))
                         | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)),
                     ) => {
-                        v = current(&hub, subject, &found, lang).await;
+                        v = current(&hub, &found, lang).await;
                     }
                     Ok(Ok(_)) => {}
                     Ok(Err(_)) => break,
@@ -867,6 +869,14 @@ fn form_feedback(body: &[u8]) -> Option<FeedbackReq> {
     Some(f)
 }
 
+/// A browser posting a form itself (no script): answered with the page, not JSON.
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
+}
+
 async fn feedback(
     State(hub): State<Hub>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -874,12 +884,9 @@ async fn feedback(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    let is_form = is_form(&headers);
     let json = !is_form;
-    let (subject, found) = match open(&hub, peer.ip(), &token, None, json).await {
+    let found = match open(&hub, peer.ip(), &token, None, json).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -896,7 +903,7 @@ async fn feedback(
         )
         .into_response();
     };
-    let (Subject::Ticket(id), Found::Ticket(t)) = (subject, &found) else {
+    let Found::Ticket(t) = &found else {
         return ApiError::new(
             StatusCode::CONFLICT,
             "no-feedback-here",
@@ -905,7 +912,7 @@ async fn feedback(
         .into_response();
     };
     let h = hub.clone();
-    let day = t.day;
+    let (id, day) = (t.id, t.day);
     let result =
         tokio::task::spawn_blocking(move || -> Result<Result<(), &'static str>, String> {
             let (state, service) = {
@@ -978,11 +985,8 @@ async fn cancel(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    let (subject, found) = match open(&hub, peer.ip(), &token, None, !is_form).await {
+    let is_form = is_form(&headers);
+    let found = match open(&hub, peer.ip(), &token, None, !is_form).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -1008,7 +1012,6 @@ async fn cancel(
             .into_response();
         }
     };
-    let _ = subject;
     let h = hub.clone();
     let lang = lang_of(&found);
     let result = tokio::task::spawn_blocking(move || {

@@ -136,6 +136,15 @@ impl Inner {
         }
     }
 
+    /// The queue was rebuilt from the disk at `seq`: that much is durable, and nothing more is
+    /// applied.
+    pub(crate) fn rebuilt(&self, writer: &mut Writer, seq: u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        writer.durable = seq;
+        self.durable_seq.store(seq, SeqCst);
+        self.applied_seq.store(seq, SeqCst);
+    }
+
     /// Commit every pending command as one transaction, answer their callers, publish.
     pub(crate) fn lead(&self, mut writer: std::sync::MutexGuard<'_, Writer>) {
         let mut batch: Vec<Entry> = std::mem::take(&mut *lock(&self.group.pending));
@@ -172,18 +181,12 @@ impl Inner {
                     batch.append(&mut lock(&self.group.pending));
                     if let Err(e) = engine.resync(durable) {
                         fail_all(self, batch, &e.to_string());
-                        writer.durable = engine.queue().seq();
-                        self.durable_seq
-                            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
-                        self.applied_seq
-                            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                        self.rebuilt(&mut writer, engine.queue().seq());
                         break;
                     }
                     let theirs = engine.take_foreign();
                     super::publish(self, &mut engine, &theirs);
-                    writer.durable = engine.queue().seq();
-                    self.durable_seq
-                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    self.rebuilt(&mut writer, engine.queue().seq());
                     batch = reapply(&mut engine, batch);
                     self.applied_seq
                         .store(engine.queue().seq(), std::sync::atomic::Ordering::SeqCst);
@@ -197,11 +200,7 @@ impl Inner {
                     }
                     let theirs = engine.take_foreign();
                     super::publish(self, &mut engine, &theirs);
-                    writer.durable = engine.queue().seq();
-                    self.durable_seq
-                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
-                    self.applied_seq
-                        .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    self.rebuilt(&mut writer, engine.queue().seq());
                     fail_all(self, batch, &e.to_string());
                     break;
                 }

@@ -275,11 +275,7 @@ impl Inner {
         let n = engine.catch_up()?;
         let theirs = engine.take_foreign();
         publish(self, &mut engine, &theirs);
-        writer.durable = engine.queue().seq();
-        self.durable_seq
-            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
-        self.applied_seq
-            .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+        self.rebuilt(&mut writer, engine.queue().seq());
         drop((writer, engine));
         self.erase_stored_contacts(&theirs);
         Ok(n)
@@ -796,16 +792,12 @@ impl Hub {
                 return 0;
             }
         };
-        // Beyond what this hub has applied: another program's (see `Session::execute`).
+        // Beyond what this hub has applied (never less than what is durable): another
+        // program's (see `Session::execute`).
         let own = self
             .inner
-            .durable_seq
-            .load(std::sync::atomic::Ordering::SeqCst)
-            .max(
-                self.inner
-                    .applied_seq
-                    .load(std::sync::atomic::Ordering::SeqCst),
-            );
+            .applied_seq
+            .load(std::sync::atomic::Ordering::SeqCst);
         if stored <= own {
             return 0;
         }

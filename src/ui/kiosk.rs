@@ -1057,22 +1057,22 @@ impl Kiosk {
             to_ui(Box::new(move || {
                 with_kiosk(|k| {
                     k.follow.replace(follow);
-                });
-                with_kiosk(|k| match result {
-                    Ok(_) if attended.is_some() => {
-                        if let Some(s) = &attended {
-                            k.show_confirm_attended(s);
+                    match result {
+                        Ok(_) if attended.is_some() => {
+                            if let Some(s) = &attended {
+                                k.show_confirm_attended(s);
+                            }
                         }
-                    }
-                    Ok(events) => k.show_ticket(&events),
-                    Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
-                    Err(e) => {
-                        let text = e.text(k.l(), &k.catalog());
-                        if let Some(ui) = k.ui() {
-                            ui.global::<KioskAdapter>().set_screen(Screen::Checkin);
-                            ui.global::<CheckinAdapter>().set_error(text.into());
+                        Ok(events) => k.show_ticket(&events),
+                        Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
+                        Err(e) => {
+                            let text = e.text(k.l(), &k.catalog());
+                            if let Some(ui) = k.ui() {
+                                ui.global::<KioskAdapter>().set_screen(Screen::Checkin);
+                                ui.global::<CheckinAdapter>().set_error(text.into());
+                            }
+                            k.touched();
                         }
-                        k.touched();
                     }
                 })
             }));
