@@ -1,6 +1,7 @@
 //! Integra: lobby kiosk firmware for community centers. See ARCHITECTURE.md.
 
 pub mod audio;
+pub mod city;
 pub mod cli;
 pub mod core;
 pub mod device;

@@ -19,6 +19,7 @@ const ALERT_IDS = {
   "printer-unreachable": "console-alert-printer-unreachable",
   "device-offline": "console-alert-device-offline",
   "storage-failed": "console-alert-storage-failed",
+  "city-link-down": "console-alert-city-link-down",
 };
 
 const $ = (id) => document.getElementById(id);

@@ -65,3 +65,4 @@ console-protection-alert = Urgent protection request — ticket { $ticket }, wai
 console-acknowledge = Seen, I am on it
 console-discreet = discreet: do not say the service aloud
 console-alert-storage-failed = The hub cannot save (disk full?): no tickets are being recorded; send visitors to reception
+console-alert-city-link-down = The city's figures have not been sent for more than a day (network or city database): the center works as usual; tell the technician

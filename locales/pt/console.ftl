@@ -65,3 +65,4 @@ console-protection-alert = Pedido de proteção urgente — senha { $ticket }, a
 console-acknowledge = Ciente, vou atender
 console-discreet = discreto: não anunciar o serviço
 console-alert-storage-failed = O servidor não consegue salvar (disco cheio?): as senhas não estão sendo registradas; encaminhe as pessoas à recepção
+console-alert-city-link-down = Os números para a cidade não são enviados há mais de um dia (rede ou base de dados da cidade): o centro funciona normalmente; avise o técnico

@@ -50,6 +50,7 @@ pub fn run(
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
     }
     checks.push(doctor::clock_check(ctx.now(), doctor::build_time()));
+    checks.push(doctor::city_check(ctx.city.as_ref(), &data, ctx.now()));
     checks.push(doctor::hub_check(
         ok_settings,
         std::fs::read_to_string(ctx.data_dir().join("hub-token"))

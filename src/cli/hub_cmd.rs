@@ -75,6 +75,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             ),
         }
         let _announced = announce_on_lan(&hub, addr, &fingerprint);
+        let _city = start_city_link(ctx, &hub);
         crate::device::watchdog::beat("hub");
         // READY only once a ticket can be issued (the first privacy purge is done).
         if !hub.wait_ready(std::time::Duration::from_secs(60)).await {
@@ -104,6 +105,17 @@ async fn shutdown() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Start sending the city's figures when the settings have `[city]` (its own thread; the
+/// queue never waits for it).
+pub fn start_city_link(ctx: &Context, hub: &Hub) -> Option<crate::city::replicate::Link> {
+    let city = ctx.city.clone()?;
+    println!(
+        "sending this center's anonymous figures to the city database {}",
+        crate::city::shown_url(&city.url)
+    );
+    Some(hub.start_city_link(city))
 }
 
 /// The hub's TLS identity (made at first start in its data directory) and its fingerprint.

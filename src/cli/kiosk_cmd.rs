@@ -18,6 +18,7 @@ pub fn run(
     let idle_seconds = settings.map(|s| s.idle_timeout_seconds);
     let languages: Option<Vec<Lang>> = settings.and_then(|s| s.languages.clone());
     let mut announced = None;
+    let mut city = None;
     let backend = match settings.map(Settings::hub) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
@@ -54,6 +55,7 @@ pub fn run(
                 }
                 Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
             }
+            city = super::hub_cmd::start_city_link(ctx, &hub);
             Backend::Local(hub)
         }
     };
@@ -101,6 +103,7 @@ pub fn run(
     })?;
     crate::ui::kiosk::stop();
     drop(announced);
+    drop(city);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod catalog_cmd;
+mod city_cmd;
 mod counter_cmd;
 mod demo;
 mod display_cmd;
@@ -164,6 +165,9 @@ pub enum Cmd {
     /// Figures for a period (visitors, waiting and service times, languages, appointments,
     /// activities) as an HTML page with charts or as CSV
     Report(report_cmd::ReportArgs),
+    /// The city's figures: the report across all centers from the city database
+    #[command(subcommand)]
+    City(city_cmd::CityCmd),
     /// Take a consistent copy of the data while the hub runs
     Backup {
         /// Where to write the backup, e.g. /media/usb/integra-2026-11-24.sqlite3
@@ -311,6 +315,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             codepage_number: cli.codepage_number.or(base.codepage_number),
             qr: cli.qr.clone().or(base.qr),
         },
+        city: settings.as_ref().and_then(|s| s.city.clone()),
     };
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
@@ -360,6 +365,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         }
         Some(Cmd::Purge) => purge_cmd(&ctx),
         Some(Cmd::Report(a)) => report_cmd::run(&ctx, &a),
+        Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
         Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
@@ -378,6 +384,8 @@ pub struct Context {
     pub at: Option<DateTime<Utc>>,
     pub printer: Option<PrinterUri>,
     pub format: Format,
+    /// Where the hub sends the city's figures (`[city]` in the settings).
+    pub city: Option<crate::device::settings::CitySettings>,
 }
 
 impl Context {

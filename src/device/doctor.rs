@@ -477,3 +477,104 @@ pub fn locales_check() -> Check {
         )
     }
 }
+
+/// The city link (`[city]`): can the city database be reached, how far behind it is (events
+/// this hub has that the city has not acknowledged), and since when it has been down.
+pub fn city_check(
+    city: Option<&crate::device::settings::CitySettings>,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> Check {
+    const WHAT: &str = "city figures";
+    let Some(city) = city else {
+        return Check::skip(
+            WHAT,
+            "no [city] in the settings: this center's figures stay here",
+        );
+    };
+    let shown = crate::city::shown_url(&city.url);
+    let store = match crate::store::Store::open(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            return Check::fail(
+                WHAT,
+                format!("cannot read the hub's database: {e}"),
+                "fix the database first (see the line above)",
+            );
+        }
+    };
+    let (local, status, center) = match (store.last_seq(), store.city_status(), store.center_id()) {
+        (Ok(l), Ok(s), Ok(c)) => (l, s, c),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Check::fail(
+                WHAT,
+                format!("cannot read the hub's database: {e}"),
+                "run `integra doctor` on the hub after it has started once",
+            );
+        }
+    };
+    let since = |t: Option<DateTime<Utc>>| {
+        t.map(|t| {
+            let m = (now - t).num_minutes().max(0);
+            if m < 2 {
+                format!("{} s ago", (now - t).num_seconds().max(0))
+            } else if m < 120 {
+                format!("{m} min ago")
+            } else {
+                format!("{} h ago", m / 60)
+            }
+        })
+        .unwrap_or_else(|| "never".into())
+    };
+    let reached = crate::city::connect(city, Duration::from_secs(5)).and_then(|mut c| {
+        c.query_opt(
+            "SELECT last_seq FROM integra.centers WHERE id = $1",
+            &[&center],
+        )
+        .map(|row| row.map(|r| r.get::<_, i64>(0).max(0) as u64))
+        .map_err(|e| crate::city::CityError::Database {
+            target: shown.clone(),
+            detail: crate::city::describe(&e),
+        })
+    });
+    match reached {
+        Ok(acked) => {
+            let acked = acked.unwrap_or(0);
+            let behind = local.saturating_sub(acked);
+            let detail = format!(
+                "{shown} answers; center {center}; {behind} events not sent yet (of {local}); last batch sent {}",
+                since(status.last_ok)
+            );
+            if behind == 0 {
+                Check::pass(WHAT, detail)
+            } else if status
+                .last_ok
+                .is_some_and(|t| now - t < chrono::Duration::minutes(2))
+            {
+                Check::pass(WHAT, format!("{detail} (the hub is sending them)"))
+            } else {
+                Check::warn(
+                    WHAT,
+                    detail,
+                    "the hub sends them while it runs: start it (`systemctl start integra`) and look again in a minute",
+                )
+            }
+        }
+        Err(e) => {
+            let pending = local.saturating_sub(status.acked_seq);
+            let down = status
+                .down_since
+                .map(|t| format!("; failing since {}", since(Some(t))))
+                .unwrap_or_default();
+            let detail = format!("{e}; about {pending} events wait here to be sent{down}");
+            let fix = "check [city] url (host, port, database, user and password), that this hub's network reaches the city server, and that the server accepts this hub (pg_hba.conf); nothing is lost meanwhile";
+            if status.down_since.is_some_and(|t| {
+                now - t >= chrono::Duration::hours(crate::city::replicate::ALERT_AFTER_HOURS)
+            }) {
+                Check::fail(WHAT, detail, fix)
+            } else {
+                Check::warn(WHAT, detail, fix)
+            }
+        }
+    }
+}

@@ -196,6 +196,23 @@ pub struct Settings {
     pub gpio: GpioSettings,
     #[serde(default)]
     pub audio: AudioSettings,
+    /// The city office's database the hub replicates its anonymous figures to (hub and kiosk
+    /// roles — whichever runs the hub).
+    #[serde(default)]
+    pub city: Option<CitySettings>,
+}
+
+/// `[city]`: where the city's figures are gathered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitySettings {
+    /// `postgresql://USER:PASSWORD@HOST[:PORT]/DATABASE[?sslmode=require]` — TLS (with the
+    /// server's certificate checked) when `sslmode=require` (or verify-full) is given.
+    pub url: String,
+    /// PEM file of the certificate authority that signed the city server's certificate, when
+    /// it is not one the system trusts.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_data_dir() -> PathBuf {
@@ -294,6 +311,28 @@ impl Settings {
             && let Err(e) = crate::hub::follow::check_base(url)
         {
             out.push((at("follow_url"), e));
+        }
+        if let Some(city) = &self.city {
+            if let Err(e) = crate::city::check_url(&city.url) {
+                out.push((vec![Seg::Key("city"), Seg::Key("url")], e));
+            }
+            if let Some(ca) = &city.ca_file
+                && !ca.is_file()
+            {
+                out.push((
+                    vec![Seg::Key("city"), Seg::Key("ca_file")],
+                    format!(
+                        "{} is not a file: give the PEM file of the city server's certificate authority, or leave ca_file out to use the system's",
+                        ca.display()
+                    ),
+                ));
+            }
+            if matches!(self.role, Role::Counter | Role::Display) {
+                out.push((
+                    vec![Seg::Key("city")],
+                    "only the hub sends the city's figures: move [city] to the settings of the device that runs the hub (role hub or kiosk)".into(),
+                ));
+            }
         }
         if ![0, 90, 180, 270].contains(&self.screen.rotation) {
             out.push((

@@ -68,6 +68,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-printer-unreachable",
     "console-alert-device-offline",
     "console-alert-storage-failed",
+    "console-alert-city-link-down",
     "console-admin",
     "console-make-pin",
     "console-role",

@@ -504,6 +504,41 @@ impl Inner {
         }
     }
 
+    /// Raise (`Some(message)`) or clear (`None`) one of the hub's own alerts of `kind` (the
+    /// city link); staff streams hear of a change at once.
+    fn hub_alert(&self, kind: &str, message: Option<String>) {
+        let now = self.clock.unwrap_or_else(Utc::now);
+        let key = ("local-hub".to_string(), kind.to_string());
+        let changed = {
+            let mut all = lock(&self.alerts);
+            match message {
+                Some(message) => match all.get_mut(&key) {
+                    Some(a) => {
+                        a.message = message;
+                        false
+                    }
+                    None => {
+                        all.insert(
+                            key,
+                            DeviceAlert {
+                                device: "hub".into(),
+                                device_id: None,
+                                kind: kind.into(),
+                                message,
+                                since: now,
+                            },
+                        );
+                        true
+                    }
+                },
+                None => all.remove(&key).is_some(),
+            }
+        };
+        if changed {
+            let _ = self.pushes.send(Push::Alerts(Arc::new(Vec::new())));
+        }
+    }
+
     fn storage_degraded(&self) -> bool {
         lock(&self.alerts).contains_key(&("local-hub".to_string(), STORAGE.to_string()))
     }
@@ -704,6 +739,15 @@ impl Hub {
     pub fn certificate_pem(&self) -> Option<String> {
         let dir = self.inner.db_path.parent()?;
         std::fs::read_to_string(dir.join(tls::CERT_FILE)).ok()
+    }
+
+    /// Start sending this center's anonymous figures to the city database (`[city]`), on a
+    /// thread of its own; the link stops when the returned handle is dropped.
+    pub fn start_city_link(
+        &self,
+        settings: crate::device::settings::CitySettings,
+    ) -> crate::city::replicate::Link {
+        crate::city::replicate::start(Arc::new(self.clone()), settings)
     }
 
     /// A connection of its own to the hub's database, for long reads and rewrites (reports,
@@ -950,5 +994,23 @@ impl Hub {
             .map_err(|e| format!("cannot start the hub thread: {e}"))?;
         rx.recv()
             .map_err(|_| "the hub thread stopped before listening".to_string())?
+    }
+}
+
+impl crate::city::replicate::Host for Hub {
+    fn open_store(&self) -> Result<Store, crate::store::StoreError> {
+        self.side_store()
+    }
+
+    fn catalog(&self) -> Arc<Catalog> {
+        Hub::catalog(self)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        Hub::now(self)
+    }
+
+    fn link_alert(&self, message: Option<String>) {
+        self.inner.hub_alert(crate::city::replicate::ALERT, message);
     }
 }

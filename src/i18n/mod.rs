@@ -47,6 +47,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/follow.ftl"),
                     include_str!(concat!("../../locales/", $l, "/follow.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/city.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/city.ftl")),
+                ),
             ]
         };
     }
@@ -188,6 +192,7 @@ pub fn used_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::report::render::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::api::FLUENT_IDS);
     ids.extend_from_slice(crate::hub::follow::FLUENT_IDS);
+    ids.extend_from_slice(crate::city::render::FLUENT_IDS);
     ids
 }
 

@@ -116,6 +116,45 @@ const ACTIVITY_COLUMNS: [&str; 9] = [
     "report-attendance",
 ];
 
+/// A decimal in the reader's language (comma except in English).
+pub(crate) fn decimal(lang: Lang, v: f64) -> String {
+    let s = format!("{v:.1}");
+    if lang == Lang::En {
+        s
+    } else {
+        s.replace('.', ",")
+    }
+}
+
+/// Seconds as "N,N min" in the reader's language ("–" when there is none).
+pub(crate) fn minutes(l: &Localizer, secs: Option<u32>) -> String {
+    match secs {
+        None => "–".into(),
+        Some(s) => {
+            let mut a = FluentArgs::new();
+            a.set("minutes", decimal(l.lang(), f64::from(s) / 60.0));
+            l.text("report-minutes", Some(&a))
+        }
+    }
+}
+
+/// A share as "NN,N %" ("–" when there is none).
+pub(crate) fn percent(l: &Localizer, r: Option<f64>) -> String {
+    r.map_or_else(
+        || "–".into(),
+        |r| format!("{} %", decimal(l.lang(), r * 100.0)),
+    )
+}
+
+/// A date in the reader's language.
+pub(crate) fn date(lang: Lang, d: chrono::NaiveDate) -> String {
+    if lang == Lang::En {
+        d.format("%Y-%m-%d").to_string()
+    } else {
+        d.format("%d/%m/%Y").to_string()
+    }
+}
+
 struct Text<'a> {
     l: &'a Localizer,
     catalog: &'a Catalog,
@@ -154,41 +193,20 @@ impl Text<'_> {
             .unwrap_or_else(|_| code.to_string())
     }
 
-    /// A decimal in the page's language (comma except in English).
-    fn decimal(&self, v: f64) -> String {
-        let s = format!("{v:.1}");
-        if self.lang() == Lang::En {
-            s
-        } else {
-            s.replace('.', ",")
-        }
-    }
-
     fn minutes(&self, secs: Option<u32>) -> String {
-        match secs {
-            None => "–".into(),
-            Some(s) => {
-                let mut a = FluentArgs::new();
-                a.set("minutes", self.decimal(f64::from(s) / 60.0));
-                self.l.text("report-minutes", Some(&a))
-            }
-        }
+        minutes(self.l, secs)
     }
 
     fn percent(&self, r: Option<f64>) -> String {
-        r.map_or_else(|| "–".into(), |r| format!("{} %", self.decimal(r * 100.0)))
+        percent(self.l, r)
     }
 
     fn date(&self, d: chrono::NaiveDate) -> String {
-        if self.lang() == Lang::En {
-            d.format("%Y-%m-%d").to_string()
-        } else {
-            d.format("%d/%m/%Y").to_string()
-        }
+        date(self.lang(), d)
     }
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -196,12 +214,12 @@ fn esc(s: &str) -> String {
 }
 
 /// Minutes with one decimal, for CSV (always a point).
-fn csv_minutes(secs: Option<u32>) -> String {
+pub(crate) fn csv_minutes(secs: Option<u32>) -> String {
     secs.map(|s| format!("{:.1}", f64::from(s) / 60.0))
         .unwrap_or_default()
 }
 
-fn csv_percent(r: Option<f64>) -> String {
+pub(crate) fn csv_percent(r: Option<f64>) -> String {
     r.map(|r| format!("{:.1}", r * 100.0)).unwrap_or_default()
 }
 
@@ -213,7 +231,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv_row(out: &mut String, fields: &[String]) {
+pub(crate) fn csv_row(out: &mut String, fields: &[String]) {
     let line = fields
         .iter()
         .map(|f| csv_field(f))
@@ -468,7 +486,7 @@ fn period(r: &Report, x: &Text) -> String {
 
 // ------------------------------------------------------------------------------- HTML
 
-const CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:2rem;color:#111;background:#fff;max-width:70rem}
+pub(crate) const CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;margin:2rem;color:#111;background:#fff;max-width:70rem}
 h1{font-size:1.6rem;margin:0}h2{font-size:1.2rem;margin-top:2rem;border-bottom:2px solid #1a4d8f}
 p.period{margin:.2rem 0 1rem;color:#333}
 table{border-collapse:collapse;margin:.5rem 0}th,td{padding:.3rem .6rem;border-bottom:1px solid #ccc;text-align:right}
@@ -480,7 +498,7 @@ svg{display:block;margin:.5rem 0;max-width:100%;height:auto}svg text{font-size:1
 @media print{body{margin:0}}";
 
 /// Horizontal bars: one per (label, value).
-fn hbars(rows: &[(String, u32)]) -> String {
+pub(crate) fn hbars(rows: &[(String, u32)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
     let (label_w, bar_w, row_h) = (220.0, 420.0, 26.0);
     let h = row_h * rows.len() as f64 + 10.0;
@@ -541,7 +559,7 @@ fn vbars(rows: &[(String, u32)], every: usize) -> String {
 }
 
 /// One stacked bar per group: unhappy, neutral, happy answers (red, grey, green) with counts.
-fn faces(rows: &[(String, Satisfaction)]) -> String {
+pub(crate) fn faces(rows: &[(String, Satisfaction)]) -> String {
     let (label_w, bar_w, row_h) = (220.0, 420.0, 26.0);
     let h = row_h * rows.len() as f64 + 10.0;
     let mut s = format!(
@@ -581,7 +599,7 @@ fn faces(rows: &[(String, Satisfaction)]) -> String {
     s
 }
 
-fn html_table(head: &[String], rows: &[Vec<String>], last_is_total: bool) -> String {
+pub(crate) fn html_table(head: &[String], rows: &[Vec<String>], last_is_total: bool) -> String {
     let mut s = String::from("<table><thead><tr>");
     for h in head {
         let _ = write!(s, "<th>{}</th>", esc(h));

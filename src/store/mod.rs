@@ -5,6 +5,7 @@
 //! snapshot and replays the events after it, which rebuilds exactly the same state.
 
 pub mod backup;
+pub mod city;
 pub mod devices;
 pub mod facts;
 pub mod feedback;
@@ -175,12 +176,28 @@ fn migrations() -> Migrations<'static> {
             PRIMARY KEY (day, ticket)
         ) WITHOUT ROWID;",
         ),
+        // The city link: this center's stable id (made here, at first start: random, says
+        // nothing of the center) and how the replication to the city's PostgreSQL went.
+        M::up(
+            "CREATE TABLE center_identity (
+            id      INTEGER PRIMARY KEY CHECK (id = 1),
+            center  TEXT NOT NULL
+        );
+        INSERT INTO center_identity (id, center) VALUES (1, lower(hex(randomblob(16))));
+        CREATE TABLE city_link (
+            id          INTEGER PRIMARY KEY CHECK (id = 1),
+            acked_seq   INTEGER NOT NULL,
+            last_ok     TEXT,
+            down_since  TEXT,
+            last_error  TEXT
+        );",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    6
+    7
 }
 
 pub struct Store {
