@@ -11,3 +11,4 @@ city-never = never
 city-empty = No center sent figures for this period.
 city-how-read = Each center sends only numbers: no names, no phone numbers, no ticket numbers, no codes. Waiting times are those of each center's own report; "All centers" puts every visitor of the period together.
 city-all-centers = All centers
+city-bookings-per-center = Appointments, activities and answers by center

@@ -11,3 +11,4 @@ city-never = janm
 city-empty = Pa gen okenn sant ki voye chif pou peryòd sa a.
 city-how-read = Chak sant voye sèlman chif: pa gen non, pa gen nimewo telefòn, pa gen nimewo tikè, pa gen kòd. Tan datant yo se sa ki nan rapò chak sant; «Tout sant yo» mete tout vizitè peryòd la ansanm.
 city-all-centers = Tout sant yo
+city-bookings-per-center = Randevou, aktivite ak opinyon pa sant

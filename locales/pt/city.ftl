@@ -11,3 +11,4 @@ city-never = nunca
 city-empty = Nenhum centro enviou números para este período.
 city-how-read = Cada centro envia apenas números: sem nomes, sem telefones, sem números de senha, sem códigos. Os tempos de espera são os do relatório de cada centro; «Todos os centros» junta todos os visitantes do período.
 city-all-centers = Todos os centros
+city-bookings-per-center = Agendamentos, atividades e opiniões por centro

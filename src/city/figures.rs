@@ -1,6 +1,7 @@
-//! The city report's figures, computed by the city database itself (one pass per table over
-//! the period, percentiles by nearest rank as in the center's own report), per center and
-//! service. The same measures as `report` — `Group`, `Appointments`, `ActivityRow`,
+//! The city report's figures: counted by the city database (one pass per table over the
+//! period), percentiles taken here with the center report's own nearest-rank code, per center
+//! and service.
+//! The same measures as `report` — `Group`, `Appointments`, `ActivityRow`,
 //! `Satisfaction` — so a center's row reads like its own report, and can be checked against it.
 
 use super::{CityError, describe};
@@ -15,6 +16,8 @@ use std::collections::BTreeMap;
 pub struct CenterFigures {
     pub id: String,
     pub name: String,
+    /// The center's time zone (IANA name), for its times.
+    pub timezone: String,
     pub last_sent: Option<DateTime<Utc>>,
     pub total: Group,
     /// Per service, in the center's catalog order (codes it no longer has after).
@@ -53,12 +56,23 @@ pub struct CityReport {
     pub centers: Vec<CenterFigures>,
 }
 
-fn n(v: i64) -> u32 {
-    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+/// A column of a row, or a clear error when the city database holds something else.
+fn col<'a, T: postgres::types::FromSql<'a>>(
+    r: &'a postgres::Row,
+    i: usize,
+) -> Result<T, CityError> {
+    r.try_get(i).map_err(|e| CityError::Database {
+        target: "the city database".into(),
+        detail: format!(
+            "column {} of a row has an unexpected type ({}): is its schema from another program?",
+            i + 1,
+            describe(&e)
+        ),
+    })
 }
 
-fn secs(v: Option<i32>) -> Option<u32> {
-    v.map(|v| v.max(0) as u32)
+fn n(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
 }
 
 fn order<T>(rows: &mut [(String, T)], positions: &BTreeMap<String, i32>) {
@@ -83,16 +97,20 @@ pub fn compute(
     let mut centers: BTreeMap<String, CenterFigures> = BTreeMap::new();
     let mut positions: BTreeMap<String, BTreeMap<String, i32>> = BTreeMap::new();
     for r in client
-        .query("SELECT id, name, last_sent FROM integra.centers", &[])
+        .query(
+            "SELECT id, name, timezone, last_sent FROM integra.centers",
+            &[],
+        )
         .map_err(db)?
     {
-        let id: String = r.get(0);
+        let id: String = col(&r, 0)?;
         centers.insert(
             id.clone(),
             CenterFigures {
                 id,
-                name: r.get(1),
-                last_sent: r.get(2),
+                name: col(&r, 1)?,
+                timezone: col(&r, 2)?,
+                last_sent: col(&r, 3)?,
                 ..Default::default()
             },
         );
@@ -105,15 +123,15 @@ pub fn compute(
         )
         .map_err(db)?
     {
-        let center: String = r.get(0);
-        let code: String = r.get(1);
+        let center: String = col(&r, 0)?;
+        let code: String = col(&r, 1)?;
         positions
             .entry(center.clone())
             .or_default()
-            .insert(code.clone(), r.get(2));
+            .insert(code.clone(), col(&r, 2)?);
         if let (Some(c), Ok(names)) = (
             centers.get_mut(&center),
-            serde_json::from_value::<Localized>(r.get(3)),
+            serde_json::from_value::<Localized>(col(&r, 3)?),
         ) {
             c.names.insert(code, names);
         }
@@ -125,7 +143,11 @@ pub fn compute(
         ..Default::default()
     };
 
-    // Tickets: one pass, grouped per (center, service), per center and for the city.
+    // Tickets: one pass grouped per (center, service) — the counts, and the waits and service
+    // times themselves (whole seconds, kept per ticket by the database). The percentiles are
+    // then taken here by `Spread::of`, the center report's own nearest-rank code, per service,
+    // per center and for the city (counts add up; times are pooled). Sorting a million numbers
+    // here takes tens of milliseconds; the database's ordered-set aggregates took a second.
     let rows = client
         .query(
             "SELECT center, service, count(*),
@@ -134,61 +156,66 @@ pub fn compute(
                  count(*) FILTER (WHERE state = 'cancelled'),
                  count(priority),
                  count(*) FILTER (WHERE appointment),
-                 count(w), percentile_disc(0.5) WITHIN GROUP (ORDER BY w),
-                 percentile_disc(0.9) WITHIN GROUP (ORDER BY w),
-                 count(s), percentile_disc(0.5) WITHIN GROUP (ORDER BY s),
-                 percentile_disc(0.9) WITHIN GROUP (ORDER BY s),
-                 GROUPING(center), GROUPING(service)
-             FROM (SELECT center, service, state, priority, appointment,
-                     CASE WHEN called_at IS NOT NULL
-                          THEN greatest(0, floor(extract(epoch FROM called_at - issued_at)))::int
-                     END AS w,
-                     CASE WHEN state = 'done' AND ended_at IS NOT NULL
-                               AND coalesce(serving_at, called_at) IS NOT NULL
-                          THEN greatest(0, floor(extract(epoch FROM
-                                   ended_at - coalesce(serving_at, called_at))))::int
-                     END AS s
-                   FROM integra.tickets WHERE day BETWEEN $1 AND $2) t
-             GROUP BY GROUPING SETS ((center, service), (center), ())",
+                 array_agg(wait_s) FILTER (WHERE wait_s IS NOT NULL),
+                 array_agg(service_s) FILTER (WHERE service_s IS NOT NULL)
+             FROM integra.tickets WHERE day BETWEEN $1 AND $2
+             GROUP BY center, service",
             &[&from, &to],
         )
         .map_err(db)?;
+    let seconds = |v: Option<Vec<i32>>| -> Vec<u32> {
+        v.unwrap_or_default()
+            .into_iter()
+            .map(|s| s.max(0) as u32)
+            .collect()
+    };
+    // Per center: its counts and all its times, pooled.
+    let mut pooled: BTreeMap<String, (Group, Vec<u32>, Vec<u32>)> = BTreeMap::new();
+    let mut city = (Group::default(), Vec::new(), Vec::new());
+    let add = |to: &mut Group, g: &Group| {
+        to.visitors += g.visitors;
+        to.served += g.served;
+        to.no_shows += g.no_shows;
+        to.cancelled += g.cancelled;
+        to.priority += g.priority;
+        to.from_appointments += g.from_appointments;
+    };
     for r in rows {
+        let center: String = col(&r, 0)?;
+        let waits = seconds(col(&r, 8)?);
+        let services = seconds(col(&r, 9)?);
         let g = Group {
-            visitors: n(r.get(2)),
-            served: n(r.get(3)),
-            no_shows: n(r.get(4)),
-            cancelled: n(r.get(5)),
-            priority: n(r.get(6)),
-            from_appointments: n(r.get(7)),
-            wait: Spread {
-                count: n(r.get(8)),
-                median: secs(r.get(9)),
-                p90: secs(r.get(10)),
-            },
-            service: Spread {
-                count: n(r.get(11)),
-                median: secs(r.get(12)),
-                p90: secs(r.get(13)),
-            },
+            visitors: n(col(&r, 2)?),
+            served: n(col(&r, 3)?),
+            no_shows: n(col(&r, 4)?),
+            cancelled: n(col(&r, 5)?),
+            priority: n(col(&r, 6)?),
+            from_appointments: n(col(&r, 7)?),
+            wait: Spread::of(waits.clone()),
+            service: Spread::of(services.clone()),
         };
-        let (gc, gs): (i32, i32) = (r.get(14), r.get(15));
-        match (gc, gs) {
-            (0, 0) => {
-                let center: String = r.get(0);
-                if let Some(c) = centers.get_mut(&center) {
-                    c.services.push((r.get(1), g));
-                }
-            }
-            (0, _) => {
-                let center: String = r.get(0);
-                if let Some(c) = centers.get_mut(&center) {
-                    c.total = g;
-                }
-            }
-            _ => report.total = g,
+        let p = pooled.entry(center.clone()).or_default();
+        add(&mut p.0, &g);
+        p.1.extend(waits);
+        p.2.extend(services);
+        if let Some(c) = centers.get_mut(&center) {
+            c.services.push((col(&r, 1)?, g));
         }
     }
+    for (center, (mut g, waits, services)) in pooled {
+        add(&mut city.0, &g);
+        city.1.extend_from_slice(&waits);
+        city.2.extend_from_slice(&services);
+        g.wait = Spread::of(waits);
+        g.service = Spread::of(services);
+        if let Some(c) = centers.get_mut(&center) {
+            c.total = g;
+        }
+    }
+    let (mut total, waits, services) = city;
+    total.wait = Spread::of(waits);
+    total.service = Spread::of(services);
+    report.total = total;
 
     let mut city_langs: BTreeMap<String, u32> = BTreeMap::new();
     for r in client
@@ -199,9 +226,9 @@ pub fn compute(
         )
         .map_err(db)?
     {
-        let center: String = r.get(0);
-        let lang: String = r.get(1);
-        let count = n(r.get(2));
+        let center: String = col(&r, 0)?;
+        let lang: String = col(&r, 1)?;
+        let count = n(col(&r, 2)?);
         *city_langs.entry(lang.clone()).or_default() += count;
         if let Some(c) = centers.get_mut(&center) {
             c.languages.push((lang, count));
@@ -224,22 +251,22 @@ pub fn compute(
         .map_err(db)?
     {
         let a = Appointments {
-            booked: n(r.get(2)),
-            checked_in: n(r.get(3)),
-            missed: n(r.get(4)),
-            cancelled: n(r.get(5)),
-            pending: n(r.get(6)),
+            booked: n(col(&r, 2)?),
+            checked_in: n(col(&r, 3)?),
+            missed: n(col(&r, 4)?),
+            cancelled: n(col(&r, 5)?),
+            pending: n(col(&r, 6)?),
         };
-        let (gc, gs): (i32, i32) = (r.get(7), r.get(8));
+        let (gc, gs): (i32, i32) = (col(&r, 7)?, col(&r, 8)?);
         match (gc, gs) {
             (0, 0) => {
-                let center: String = r.get(0);
+                let center: String = col(&r, 0)?;
                 if let Some(c) = centers.get_mut(&center) {
-                    c.appointments.push((r.get(1), a));
+                    c.appointments.push((col(&r, 1)?, a));
                 }
             }
             (0, _) => {
-                let center: String = r.get(0);
+                let center: String = col(&r, 0)?;
                 if let Some(c) = centers.get_mut(&center) {
                     c.appointments_total = a;
                 }
@@ -261,14 +288,14 @@ pub fn compute(
         )
         .map_err(db)?
     {
-        let center: String = r.get(0);
+        let center: String = col(&r, 0)?;
         if let Some(c) = centers.get_mut(&center) {
             c.activities.push(ActivityRow {
-                code: r.get(1),
-                seated: n(r.get(2)),
-                waitlist: n(r.get(3)),
-                cancelled: n(r.get(4)),
-                attended: n(r.get(5)),
+                code: col(&r, 1)?,
+                seated: n(col(&r, 2)?),
+                waitlist: n(col(&r, 3)?),
+                cancelled: n(col(&r, 4)?),
+                attended: n(col(&r, 5)?),
                 ..Default::default()
             });
         }
@@ -291,24 +318,24 @@ pub fn compute(
         .map_err(db)?
     {
         let s = Satisfaction {
-            answers: n(r.get(2)),
-            unhappy: n(r.get(3)),
-            neutral: n(r.get(4)),
-            happy: n(r.get(5)),
-            waited_too_long: n(r.get(6)),
-            not_understood: n(r.get(7)),
-            got_what_needed: n(r.get(8)),
+            answers: n(col(&r, 2)?),
+            unhappy: n(col(&r, 3)?),
+            neutral: n(col(&r, 4)?),
+            happy: n(col(&r, 5)?),
+            waited_too_long: n(col(&r, 6)?),
+            not_understood: n(col(&r, 7)?),
+            got_what_needed: n(col(&r, 8)?),
         };
-        let (gc, gs): (i32, i32) = (r.get(9), r.get(10));
+        let (gc, gs): (i32, i32) = (col(&r, 9)?, col(&r, 10)?);
         match (gc, gs) {
             (0, 0) => {
-                let center: String = r.get(0);
+                let center: String = col(&r, 0)?;
                 if let Some(c) = centers.get_mut(&center) {
-                    c.satisfaction.push((r.get(1), s));
+                    c.satisfaction.push((col(&r, 1)?, s));
                 }
             }
             (0, _) => {
-                let center: String = r.get(0);
+                let center: String = col(&r, 0)?;
                 if let Some(c) = centers.get_mut(&center) {
                     c.satisfaction_total = s;
                 }

@@ -8,7 +8,7 @@ use crate::i18n::Localizer;
 use crate::report::render::{
     CSS, csv_minutes, csv_percent, csv_row, date, esc, faces, hbars, html_table, minutes, percent,
 };
-use crate::report::{Group, Satisfaction};
+use crate::report::{Appointments, Group, Satisfaction};
 use fluent_bundle::FluentArgs;
 use std::fmt::Write;
 
@@ -24,10 +24,12 @@ pub const FLUENT_IDS: &[&str] = &[
     "city-empty",
     "city-how-read",
     "city-all-centers",
+    "city-bookings-per-center",
 ];
 
-/// The columns of the per-center and per-service tables (the first is the center or service).
-const GROUP_COLUMNS: [&str; 13] = [
+/// The queue's columns of the per-center and per-service tables (after the center or service),
+/// as in the center's own report.
+const QUEUE_COLUMNS: [&str; 9] = [
     "report-visitors",
     "report-served",
     "report-no-shows",
@@ -37,10 +39,28 @@ const GROUP_COLUMNS: [&str; 13] = [
     "report-wait-p90",
     "report-service-median",
     "report-service-p90",
+];
+
+/// Appointments, activities and visitors' answers per center.
+const BOOKING_COLUMNS: [&str; 9] = [
     "report-booked",
+    "report-checked-in",
+    "report-missed",
     "report-show-up",
+    "report-seated",
+    "report-attended",
+    "report-attendance",
     "report-answers",
     "report-happy-share",
+];
+
+const APPOINTMENT_COLUMNS: [&str; 6] = [
+    "report-booked",
+    "report-checked-in",
+    "report-missed",
+    "report-cancelled",
+    "report-pending",
+    "report-show-up",
 ];
 
 fn t(l: &Localizer, id: &str) -> String {
@@ -67,38 +87,74 @@ fn title(r: &CityReport, l: &Localizer) -> (String, String) {
     )
 }
 
-/// One row of figures (after its label), as the reader sees them (`local`) or plain for CSV.
-fn group_cells(
-    l: &Localizer,
-    g: &Group,
-    booked: u32,
-    show_up: Option<f64>,
-    s: &Satisfaction,
+/// Minutes and shares as the reader sees them (`local`) or plain for CSV.
+struct Fmt<'a> {
+    l: &'a Localizer,
     local: bool,
-) -> Vec<String> {
-    let (min, pct): (
-        &dyn Fn(Option<u32>) -> String,
-        &dyn Fn(Option<f64>) -> String,
-    ) = if local {
-        (&|v| minutes(l, v), &|v| percent(l, v))
-    } else {
-        (&csv_minutes, &csv_percent)
-    };
-    vec![
-        g.visitors.to_string(),
-        g.served.to_string(),
-        g.no_shows.to_string(),
-        g.cancelled.to_string(),
-        pct((g.visitors > 0).then(|| g.priority_share())),
-        min(g.wait.median),
-        min(g.wait.p90),
-        min(g.service.median),
-        min(g.service.p90),
-        booked.to_string(),
-        pct(show_up),
-        s.answers.to_string(),
-        pct(s.share(s.happy)),
-    ]
+}
+
+impl Fmt<'_> {
+    fn min(&self, v: Option<u32>) -> String {
+        if self.local {
+            minutes(self.l, v)
+        } else {
+            csv_minutes(v)
+        }
+    }
+
+    fn pct(&self, v: Option<f64>) -> String {
+        if self.local {
+            percent(self.l, v)
+        } else {
+            csv_percent(v)
+        }
+    }
+
+    /// The queue's figures of a group (after its label).
+    fn queue(&self, g: &Group) -> Vec<String> {
+        vec![
+            g.visitors.to_string(),
+            g.served.to_string(),
+            g.no_shows.to_string(),
+            g.cancelled.to_string(),
+            self.pct((g.visitors > 0).then(|| g.priority_share())),
+            self.min(g.wait.median),
+            self.min(g.wait.p90),
+            self.min(g.service.median),
+            self.min(g.service.p90),
+        ]
+    }
+
+    fn appointments(&self, a: &Appointments) -> Vec<String> {
+        vec![
+            a.booked.to_string(),
+            a.checked_in.to_string(),
+            a.missed.to_string(),
+            a.cancelled.to_string(),
+            a.pending.to_string(),
+            self.pct(a.show_up_rate()),
+        ]
+    }
+
+    fn bookings(
+        &self,
+        a: &Appointments,
+        seated: u32,
+        attended: u32,
+        s: &Satisfaction,
+    ) -> Vec<String> {
+        vec![
+            a.booked.to_string(),
+            a.checked_in.to_string(),
+            a.missed.to_string(),
+            self.pct(a.show_up_rate()),
+            seated.to_string(),
+            attended.to_string(),
+            self.pct((seated > 0).then(|| crate::report::ratio(attended, seated))),
+            s.answers.to_string(),
+            self.pct(s.share(s.happy)),
+        ]
+    }
 }
 
 struct Table {
@@ -114,75 +170,100 @@ fn head(l: &Localizer, first: &str, ids: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The tables of the report, in order: centers, then each center's services, appointments,
-/// activities; languages of the city.
+fn signups(c: &CenterFigures) -> (u32, u32) {
+    (
+        c.activities.iter().map(|a| a.seated).sum(),
+        c.activities.iter().map(|a| a.attended).sum(),
+    )
+}
+
+/// The tables of the report, in order: the centers (queue; bookings and answers), then each
+/// center's services, appointments, activities and languages.
 fn tables(r: &CityReport, l: &Localizer, local: bool) -> Vec<Table> {
     let lang = l.lang();
+    let f = Fmt { l, local };
     let mut out = Vec::new();
+    let all = t(l, "city-all-centers");
     let mut rows: Vec<Vec<String>> = r
         .centers
         .iter()
         .map(|c| {
-            let mut row = vec![c.name.clone()];
-            row.extend(group_cells(
-                l,
-                &c.total,
-                c.appointments_total.booked,
-                c.appointments_total.show_up_rate(),
-                &c.satisfaction_total,
-                local,
-            ));
-            row
+            std::iter::once(c.name.clone())
+                .chain(f.queue(&c.total))
+                .collect()
         })
         .collect();
-    let mut all = vec![t(l, "city-all-centers")];
-    all.extend(group_cells(
-        l,
-        &r.total,
-        r.appointments_total.booked,
-        r.appointments_total.show_up_rate(),
-        &r.satisfaction_total,
-        local,
-    ));
-    rows.push(all);
+    rows.push(
+        std::iter::once(all.clone())
+            .chain(f.queue(&r.total))
+            .collect(),
+    );
     out.push(Table {
         title: t(l, "city-per-center"),
-        head: head(l, "city-center", &GROUP_COLUMNS),
+        head: head(l, "city-center", &QUEUE_COLUMNS),
+        rows,
+        total: true,
+    });
+    let (mut seated, mut attended) = (0, 0);
+    let mut rows: Vec<Vec<String>> = r
+        .centers
+        .iter()
+        .map(|c| {
+            let (s, a) = signups(c);
+            seated += s;
+            attended += a;
+            std::iter::once(c.name.clone())
+                .chain(f.bookings(&c.appointments_total, s, a, &c.satisfaction_total))
+                .collect()
+        })
+        .collect();
+    rows.push(
+        std::iter::once(all)
+            .chain(f.bookings(
+                &r.appointments_total,
+                seated,
+                attended,
+                &r.satisfaction_total,
+            ))
+            .collect(),
+    );
+    out.push(Table {
+        title: t(l, "city-bookings-per-center"),
+        head: head(l, "city-center", &BOOKING_COLUMNS),
         rows,
         total: true,
     });
     for c in &r.centers {
-        let mut rows = Vec::new();
-        for (code, g) in &c.services {
-            let appts = c
-                .appointments
-                .iter()
-                .find(|a| &a.0 == code)
-                .map(|a| a.1.clone())
-                .unwrap_or_default();
-            let sat = c
-                .satisfaction
-                .iter()
-                .find(|s| &s.0 == code)
-                .map(|s| s.1)
-                .unwrap_or_default();
-            let mut row = vec![name(c, code, lang)];
-            row.extend(group_cells(
-                l,
-                g,
-                appts.booked,
-                appts.show_up_rate(),
-                &sat,
-                local,
-            ));
-            rows.push(row);
-        }
         out.push(Table {
             title: format!("{} — {}", c.name, t(l, "report-per-service")),
-            head: head(l, "report-service", &GROUP_COLUMNS),
-            rows,
+            head: head(l, "report-service", &QUEUE_COLUMNS),
+            rows: c
+                .services
+                .iter()
+                .map(|(code, g)| {
+                    std::iter::once(name(c, code, lang))
+                        .chain(f.queue(g))
+                        .collect()
+                })
+                .collect(),
             total: false,
         });
+        if !c.appointments.is_empty() {
+            out.push(Table {
+                title: format!("{} — {}", c.name, t(l, "report-appointments")),
+                head: head(l, "report-service", &APPOINTMENT_COLUMNS),
+                rows: c
+                    .appointments
+                    .iter()
+                    .map(|(code, a)| {
+                        std::iter::once(name(c, code, lang))
+                            .chain(f.appointments(a))
+                            .collect()
+                    })
+                    .collect(),
+                total: false,
+            });
+        }
         if !c.activities.is_empty() {
             out.push(Table {
                 title: format!("{} — {}", c.name, t(l, "report-activities")),
@@ -207,11 +288,7 @@ fn tables(r: &CityReport, l: &Localizer, local: bool) -> Vec<Table> {
                             a.waitlist.to_string(),
                             a.cancelled.to_string(),
                             a.attended.to_string(),
-                            if local {
-                                percent(l, a.attendance_rate())
-                            } else {
-                                csv_percent(a.attendance_rate())
-                            },
+                            f.pct(a.attendance_rate()),
                         ]
                     })
                     .collect(),
@@ -262,7 +339,7 @@ pub fn html(r: &CityReport, l: &Localizer) -> String {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title><style>{CSS}</style></head><body><h1>{title}</h1><p class=\"period\">{period}</p>",
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title><style>{CSS}.wide{{overflow-x:auto}}</style></head><body><h1>{title}</h1><p class=\"period\">{period}</p>",
         lang = l.lang().code(),
         title = esc(&title),
         period = esc(&period),
@@ -306,9 +383,15 @@ pub fn html(r: &CityReport, l: &Localizer) -> String {
         esc(&t(l, "city-how-read"))
     );
 
-    let tabs = tables(r, l, true);
-    let mut tabs = tabs.into_iter();
-    // Centers: a bar per center, the table, satisfaction per center, languages of the city.
+    let wide = |table: &Table| {
+        format!(
+            "<div class=\"wide\">{}</div>",
+            html_table(&table.head, &table.rows, table.total)
+        )
+    };
+    let mut tabs = tables(r, l, true).into_iter();
+    // Centers: a bar per center, the queue's table, the bookings' table, the answers per center,
+    // the city's languages; then each center's own tables.
     if let Some(centers) = tabs.next() {
         let _ = write!(s, "<h2>{}</h2>", esc(&centers.title));
         let bars: Vec<(String, u32)> = r
@@ -317,22 +400,11 @@ pub fn html(r: &CityReport, l: &Localizer) -> String {
             .map(|c| (c.name.clone(), c.total.visitors))
             .collect();
         s.push_str(&hbars(&bars));
-        s.push_str(&html_table(&centers.head, &centers.rows, centers.total));
-        let mut last = vec![t(l, "city-center"), t(l, "city-last-sent")];
-        last.truncate(2);
-        let rows: Vec<Vec<String>> = r
-            .centers
-            .iter()
-            .map(|c| {
-                vec![
-                    c.name.clone(),
-                    c.last_sent
-                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                        .unwrap_or_else(|| t(l, "city-never")),
-                ]
-            })
-            .collect();
-        s.push_str(&html_table(&last, &rows, false));
+        s.push_str(&wide(&centers));
+    }
+    if let Some(bookings) = tabs.next() {
+        let _ = write!(s, "<h2>{}</h2>", esc(&bookings.title));
+        s.push_str(&wide(&bookings));
     }
     let sat: Vec<(String, Satisfaction)> = r
         .centers
@@ -347,9 +419,35 @@ pub fn html(r: &CityReport, l: &Localizer) -> String {
     let _ = write!(s, "<h2>{}</h2>", esc(&t(l, "report-languages")));
     let langs: Vec<(String, u32)> = r.languages.iter().map(|(c, n)| (language(c), *n)).collect();
     s.push_str(&hbars(&langs));
+    // When each center last sent, in its own time.
+    let _ = write!(s, "<h2>{}</h2>", esc(&t(l, "city-last-sent")));
+    let rows: Vec<Vec<String>> = r
+        .centers
+        .iter()
+        .map(|c| {
+            let when = match (c.last_sent, c.timezone.parse::<chrono_tz::Tz>()) {
+                (Some(at), Ok(tz)) => {
+                    let local = at.with_timezone(&tz);
+                    format!(
+                        "{} {}",
+                        date(l.lang(), local.date_naive()),
+                        local.format("%H:%M %Z")
+                    )
+                }
+                (Some(at), Err(_)) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                (None, _) => t(l, "city-never"),
+            };
+            vec![c.name.clone(), when]
+        })
+        .collect();
+    s.push_str(&html_table(
+        &[t(l, "city-center"), t(l, "city-last-sent")],
+        &rows,
+        false,
+    ));
     for table in tabs {
         let _ = write!(s, "<h2>{}</h2>", esc(&table.title));
-        s.push_str(&html_table(&table.head, &table.rows, table.total));
+        s.push_str(&wide(&table));
     }
     s.push_str("</body></html>");
     s

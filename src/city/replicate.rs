@@ -485,7 +485,8 @@ impl Sender {
                 &[&center],
             )
             .map_err(&db)?
-            .get(0);
+            .try_get(0)
+            .map_err(&db)?;
         let events = store.events_batch(acked.max(0) as u64, limit)?;
         let Some(last) = events.last().map(|e| e.seq) else {
             tx.commit().map_err(&db)?;
@@ -525,7 +526,8 @@ impl Sender {
                 &[&center],
             )
             .map_err(&db)?
-            .get(0);
+            .try_get(0)
+            .map_err(&db)?;
         let rows = store.feedback_rows(from)?;
         let yesterday = today - Days::days(1);
         if self.feedback_sent == Some((from, rows.len())) && from == Some(yesterday) {
@@ -588,8 +590,9 @@ impl Sender {
                 "SELECT last_seq FROM integra.centers WHERE id = $1",
                 &[&center],
             )
-            .map_err(db)?
-            .get(0);
+            .map_err(&db)?
+            .try_get(0)
+            .map_err(&db)?;
         Ok(v.max(0) as u64)
     }
 }

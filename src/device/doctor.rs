@@ -531,7 +531,10 @@ pub fn city_check(
             "SELECT last_seq FROM integra.centers WHERE id = $1",
             &[&center],
         )
-        .map(|row| row.map(|r| r.get::<_, i64>(0).max(0) as u64))
+        .and_then(|row| {
+            row.map(|r| r.try_get::<_, i64>(0).map(|v| v.max(0) as u64))
+                .transpose()
+        })
         .map_err(|e| crate::city::CityError::Database {
             target: shown.clone(),
             detail: crate::city::describe(&e),

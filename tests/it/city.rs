@@ -800,3 +800,100 @@ fn far_past() -> NaiveDate {
 fn far_future() -> NaiveDate {
     NaiveDate::from_ymd_opt(2100, 12, 31).expect("date")
 }
+
+/// A certificate authority and a server certificate for 127.0.0.1 signed by it (PEM).
+fn city_ca() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "City office test CA");
+    let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().expect("server key");
+    let mut server = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+    server
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress(std::net::IpAddr::from([
+            127, 0, 0, 1,
+        ])));
+    let cert = server.signed_by(&key, &issuer).expect("server cert");
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn the_link_speaks_tls_when_the_url_asks_and_checks_the_city_servers_certificate() {
+    let (ca, cert, key) = city_ca();
+    // The city server takes TLS only from the network (no plain `host` line).
+    let pg = Pg::start_with_files(
+        &[
+            "ssl=on",
+            "ssl_cert_file=server.crt",
+            "ssl_key_file=server.key",
+        ],
+        &[
+            ("server.crt", cert.as_bytes()),
+            ("server.key", key.as_bytes()),
+        ],
+        Some("local all all trust\nhostssl all all 127.0.0.1/32 trust\n"),
+    );
+    pg.create_db("city");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca_file = dir.path().join("city-ca.pem");
+    std::fs::write(&ca_file, &ca).expect("ca file");
+    let tcp = format!("postgresql://integra@127.0.0.1:{}/city", pg.port);
+    let settings = |url: String, ca: Option<std::path::PathBuf>| CitySettings { url, ca_file: ca };
+
+    // TLS with the city's authority: connected, encrypted.
+    let tls = settings(format!("{tcp}?sslmode=require"), Some(ca_file.clone()));
+    let mut c = city::connect(&tls, Duration::from_secs(10)).expect("TLS connection");
+    let encrypted: bool = c
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .expect("pg_stat_ssl")
+        .get(0);
+    assert!(encrypted, "the link is encrypted");
+
+    // Refused: plain (the server wants TLS), an authority the system does not know, another CA.
+    let plain = city::connect(&settings(tcp.clone(), None), Duration::from_secs(10))
+        .err()
+        .expect("plain refused");
+    assert!(plain.to_string().contains("pg_hba.conf"), "{plain}");
+    let unknown = city::connect(
+        &settings(format!("{tcp}?sslmode=verify-full"), None),
+        Duration::from_secs(10),
+    )
+    .err()
+    .expect("unknown authority");
+    assert!(
+        unknown.to_string().to_lowercase().contains("certificate"),
+        "{unknown}"
+    );
+    let (other_ca, _, _) = city_ca();
+    let other = dir.path().join("other-ca.pem");
+    std::fs::write(&other, other_ca).expect("other ca");
+    let wrong = city::connect(
+        &settings(format!("{tcp}?sslmode=require"), Some(other)),
+        Duration::from_secs(10),
+    )
+    .err()
+    .expect("another authority");
+    assert!(
+        wrong.to_string().to_lowercase().contains("certificate"),
+        "{wrong}"
+    );
+
+    // A hub replicates over it.
+    let mut center = Center::new("Centro Seguro", 5, 10);
+    center.link = Some(center.hub.start_city_link(tls));
+    caught_up(
+        std::slice::from_ref(&center),
+        &pg,
+        "city",
+        Duration::from_secs(60),
+    );
+    let city = city_report(&pg, "city");
+    assert_same_figures(&center.own_report(), &city.centers[0]);
+}

@@ -1,7 +1,7 @@
 //! A real PostgreSQL for the city tests: Debian's `postgresql` binaries, a cluster made with
 //! initdb in a temporary directory, reached on a Unix socket there (and on a loopback port for
 //! TLS), run as a non-root user when the tests run as root (initdb refuses root). Stopped
-//! (immediately) when dropped.
+//! (immediately) when dropped. Also used by `benches/city.rs`.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -130,11 +130,6 @@ impl Pg {
 
     fn data(&self) -> PathBuf {
         self.dir.path().join("data")
-    }
-
-    /// The socket directory (the cluster's own temporary directory).
-    pub fn socket_dir(&self) -> &Path {
-        self.dir.path()
     }
 
     fn cmd(&self, program: &str) -> Command {
