@@ -326,6 +326,13 @@ pub fn connect(settings: &CitySettings, timeout: Duration) -> Result<Client, Cit
 
 /// Bring the city schema up to this program's version; refuse a newer one.
 pub fn migrate(client: &mut Client, shown: &str) -> Result<usize, CityError> {
+    migrate_to(client, shown, MIGRATIONS.len())
+}
+
+/// Bring the city schema up to `version` (at most this program's): what an older program
+/// made, for the tests of an upgrade.
+pub fn migrate_to(client: &mut Client, shown: &str, version: usize) -> Result<usize, CityError> {
+    let version = version.min(MIGRATIONS.len());
     let db = |e: postgres::Error| CityError::Database {
         target: shown.to_string(),
         detail: describe(&e),
@@ -354,7 +361,12 @@ pub fn migrate(client: &mut Client, shown: &str) -> Result<usize, CityError> {
             known: MIGRATIONS.len(),
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(have.max(0) as usize) {
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(version)
+        .skip(have.max(0) as usize)
+    {
         tx.batch_execute(sql).map_err(db)?;
         tx.execute(
             "INSERT INTO integra.schema_version (version) VALUES ($1)",
@@ -363,5 +375,5 @@ pub fn migrate(client: &mut Client, shown: &str) -> Result<usize, CityError> {
         .map_err(db)?;
     }
     tx.commit().map_err(db)?;
-    Ok(MIGRATIONS.len())
+    Ok(version.max(have.max(0) as usize))
 }

@@ -427,6 +427,68 @@ fn three_hubs_replicate_exactly_once_through_a_cut_and_match_their_own_reports()
             .map(|c| c.services.len() + 1)
             .sum::<usize>()
     );
+
+    // The same through `integra city report`, as the city office runs it.
+    let out = tempfile::tempdir().expect("out");
+    let (from, to) = period();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
+            .args([
+                "city",
+                "report",
+                "--from",
+                &from.to_string(),
+                "--to",
+                &to.to_string(),
+            ])
+            .args(args)
+            .output()
+            .expect("run integra city report")
+    };
+    let page = out.path().join("city.html");
+    let run = cli(&[
+        "--url",
+        &url,
+        "--lang",
+        "pt",
+        "--out",
+        page.to_str().expect("path"),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("Visitantes por centro") && html.contains("Centro Sur"));
+    let run = cli(&["--url", &url, "--open-data"]);
+    assert!(run.status.success());
+    assert_eq!(String::from_utf8_lossy(&run.stdout), open);
+    // Bad input: a clear message, the right exit code, nothing written.
+    let run = cli(&["--url", "mysql://u:pw@h/db"]);
+    assert_eq!(run.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        e.contains("not a PostgreSQL URL") && !e.contains("pw@"),
+        "{e}"
+    );
+    let gone = format!(
+        "postgresql://u:secret@127.0.0.1:{}/city",
+        super::common::free_port()
+    );
+    let run = cli(&[
+        "--url",
+        &gone,
+        "--out",
+        out.path().join("no.html").to_str().expect("path"),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        e.contains("cannot reach the city database") && !e.contains("secret"),
+        "{e}"
+    );
+    assert!(!out.path().join("no.html").exists());
 }
 
 #[test]
@@ -568,10 +630,56 @@ fn the_city_schema_is_made_once_by_hubs_starting_together_and_a_newer_one_is_ref
     .expect("a newer program was here");
     let mut c = city::connect(&settings, Duration::from_secs(10)).expect("connect");
     let e = city::migrate(&mut c, "test").expect_err("newer schema");
+    // (and nothing changed)
+    assert!(city::migrate(&mut c, "test").is_err());
     assert!(
         e.to_string().contains("newer than this program knows"),
         "{e}"
     );
+}
+
+#[test]
+fn a_city_database_made_by_an_older_program_is_migrated_and_keeps_its_figures() {
+    let pg = Pg::start();
+    pg.create_db("city");
+    let settings = CitySettings {
+        url: pg.url("city"),
+        ca_file: None,
+    };
+    let mut c = city::connect(&settings, Duration::from_secs(10)).expect("connect");
+    assert_eq!(city::migrate_to(&mut c, "test", 1), Ok(1));
+    // What a hub of version 1 sent: a ticket called 95.6 s after it was issued, served 4 min.
+    c.batch_execute(
+        "INSERT INTO integra.centers (id, name, timezone, last_seq) VALUES ('c1', 'Centro', 'America/Bogota', 3);
+         INSERT INTO integra.tickets (center, id, day, service, priority, lang, appointment,
+             issued_at, state, called_at, serving_at, ended_at)
+         VALUES ('c1', 1, '2026-11-02', 'info', NULL, 'es', false, '2026-11-02 14:00:00+00',
+             'done', '2026-11-02 14:01:35.6+00', '2026-11-02 14:02:00+00', '2026-11-02 14:06:00+00');",
+    )
+    .expect("version-1 rows");
+    // A newer hub starts: the schema goes to this program's version, the rows stay.
+    assert_eq!(city::migrate(&mut c, "test"), Ok(city::schema_version()));
+    assert!(city::schema_version() >= 2);
+    let r = figures::compute(
+        &mut c,
+        "test",
+        NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
+        NaiveDate::from_ymd_opt(2026, 11, 2).expect("date"),
+    )
+    .expect("report");
+    let g = &r.centers[0].total;
+    assert_eq!((g.visitors, g.served), (1, 1));
+    assert_eq!(
+        g.wait.median,
+        Some(95),
+        "whole seconds, as the center's report counts them"
+    );
+    assert_eq!(g.service.median, Some(240));
+    let last: i64 = c
+        .query_one("SELECT last_seq FROM integra.centers", &[])
+        .expect("center")
+        .get(0);
+    assert_eq!(last, 3, "where the hub resumes is kept");
 }
 
 #[test]

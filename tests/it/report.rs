@@ -345,3 +345,47 @@ fn a_30_day_report_matches_an_independent_count() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("before --from"));
 }
+
+/// Nearest rank by definition: the smallest value with at least p % of the values at or below.
+fn nearest_rank(values: &[u32], p: usize) -> Option<u32> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .iter()
+        .copied()
+        .find(|v| sorted.iter().filter(|x| *x <= v).count() * 100 >= p * sorted.len())
+}
+
+#[test]
+fn a_spread_is_the_nearest_rank_median_and_ninetieth_percentile() {
+    let cases: &[(&[u32], Option<u32>, Option<u32>)] = &[
+        (&[], None, None),
+        (&[7], Some(7), Some(7)),
+        (&[5, 1], Some(1), Some(5)),
+        (&[3, 1, 2], Some(2), Some(3)),
+        (
+            &[10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+            Some(50),
+            Some(90),
+        ),
+        (&[4, 4, 4, 1, 4], Some(4), Some(4)),
+    ];
+    for (values, median, p90) in cases {
+        let s = report::Spread::of(values.to_vec());
+        assert_eq!(
+            (s.count as usize, s.median, s.p90),
+            (values.len(), *median, *p90),
+            "{values:?}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn a_spread_matches_the_definition(values in proptest::collection::vec(0u32..5_000, 0..400)) {
+        let s = report::Spread::of(values.clone());
+        proptest::prop_assert_eq!(s.median, nearest_rank(&values, 50));
+        proptest::prop_assert_eq!(s.p90, nearest_rank(&values, 90));
+        proptest::prop_assert_eq!(s.count as usize, values.len());
+    }
+}
