@@ -390,11 +390,26 @@ async function saveActivity(ev) {
 }
 
 // Reports: the page's own dates, shown in a frame (no script runs in it) or saved as CSV.
+// Days and times are the center's (its catalog's time zone), not the browser's.
+const centerZone = () => (catalog && catalog.center && catalog.center.timezone) || undefined;
+
+function centerDay() {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: centerZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  } catch (e) {
+    return new Date().toISOString().slice(0, 10);
+  }
+}
+
+// YYYY-MM-DD plus n days (calendar days: no time zone involved).
+function addDays(day, n) {
+  return new Date(Date.parse(day + "T00:00:00Z") + n * 86400000).toISOString().slice(0, 10);
+}
+
 function period(days) {
-  const to = new Date();
-  const from = new Date(to.getTime() - (days - 1) * 86400000);
-  $("r-from").value = from.toISOString().slice(0, 10);
-  $("r-to").value = to.toISOString().slice(0, 10);
+  const to = centerDay();
+  $("r-from").value = addDays(to, -(days - 1));
+  $("r-to").value = to;
 }
 
 function reportPath(format) {
@@ -475,7 +490,7 @@ async function loadAudit() {
   body.innerHTML = "";
   for (const e of r.entries) {
     const row = body.insertRow();
-    cell(row, new Date(e.at).toLocaleString(lang() || undefined));
+    cell(row, new Date(e.at).toLocaleString(lang() || "es", { timeZone: centerZone() }));
     cell(row, t(OPS[e.op] || "admin-op-file").replace("%1", e.target || ""));
     cell(row, e.op === "file" ? t("admin-op-file-device") : e.by || "–");
   }

@@ -124,7 +124,7 @@ async function start() {
   for (const c of catalog.counters) sel.add(new Option(c.name, c.id, false, c.id === counter()));
   if (!counter() && catalog.counters.length) store.setItem("integra.counter", catalog.counters[0].id);
   fillServices();
-  if (!$("book-date").value) $("book-date").value = new Date().toISOString().slice(0, 10);
+  if (!$("book-date").value) $("book-date").value = centerDay();
   await refresh();
   await loadSlots();
   connect();
@@ -200,12 +200,32 @@ function discreetBadge(tk) {
   return span;
 }
 
+// Times and dates are the center's (its catalog's time zone), whatever the browser's own zone:
+// a laptop set to another zone must not book tomorrow or show the hour of another country.
+const centerZone = () => (catalog && catalog.center && catalog.center.timezone) || undefined;
+
 function clock(iso) {
-  const tz = catalog && catalog.center.timezone;
   try {
-    return new Date(iso).toLocaleTimeString(lang() || "es", { timeZone: tz, hour: "2-digit", minute: "2-digit" });
+    return new Date(iso).toLocaleTimeString(lang() || "es", { timeZone: centerZone(), hour: "2-digit", minute: "2-digit" });
   } catch (e) {
     return new Date(iso).toLocaleTimeString();
+  }
+}
+
+function dateTime(iso) {
+  try {
+    return new Date(iso).toLocaleString(lang() || "es", { timeZone: centerZone() });
+  } catch (e) {
+    return new Date(iso).toLocaleString();
+  }
+}
+
+// Today in the center, as YYYY-MM-DD.
+function centerDay() {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: centerZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+  } catch (e) {
+    return new Date().toISOString().slice(0, 10);
   }
 }
 
@@ -334,7 +354,7 @@ function renderDevices(list) {
     const r = body.insertRow();
     cell(r, d.name, "label");
     cell(r, t(ROLE_IDS[d.role] || d.role));
-    cell(r, d.last_seen ? t("console-last-seen") + " " + new Date(d.last_seen).toLocaleString(lang()) : "");
+    cell(r, d.last_seen ? t("console-last-seen") + " " + dateTime(d.last_seen) : "");
     const b = document.createElement("button");
     b.textContent = t("console-revoke");
     b.onclick = () => act("POST", "/api/v1/devices/" + d.id + "/revoke");
@@ -347,6 +367,8 @@ async function makePin(ev) {
   const r = await act("POST", "/api/v1/pairing-pins", { role: $("pin-role").value });
   if (r && r.pin) {
     $("pin-value").textContent = r.pin;
+    $("pin-until").textContent = t("console-pin-valid-until") + " " + clock(r.expires_at);
+    $("pin-until").dataset.at = r.expires_at;
     $("new-pin").hidden = false;
   }
 }

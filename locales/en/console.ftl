@@ -58,6 +58,7 @@ console-role-counter = Reception counter
 console-role-display = Lobby display
 console-role-admin = Coordinator
 console-pin-once = Type this PIN on the device within 10 minutes. It works once.
+console-pin-valid-until = Valid until
 console-revoke = Disconnect
 console-last-seen = Last seen
 console-admin-pages = Manage the center, reports, personal data and the log of changes

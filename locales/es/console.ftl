@@ -58,6 +58,7 @@ console-role-counter = Ventanilla de recepción
 console-role-display = Pantalla de la sala
 console-role-admin = Coordinación
 console-pin-once = Escriba este PIN en el equipo antes de 10 minutos. Sirve una sola vez.
+console-pin-valid-until = Válido hasta las
 console-revoke = Desconectar
 console-last-seen = Visto por última vez
 console-admin-pages = Administrar el centro, informes, datos personales y registro de cambios

@@ -58,6 +58,7 @@ console-role-counter = Guichet d’accueil
 console-role-display = Écran de la salle d’attente
 console-role-admin = Coordination
 console-pin-once = Tapez ce code sur l’appareil dans les 10 minutes. Il ne sert qu’une fois.
+console-pin-valid-until = Valable jusqu’à
 console-revoke = Déconnecter
 console-last-seen = Vu pour la dernière fois
 console-admin-pages = Gérer le centre, rapports, données personnelles et journal des modifications

@@ -58,6 +58,7 @@ console-role-counter = Gichè resepsyon
 console-role-display = Ekran sal datant lan
 console-role-admin = Kowòdinasyon
 console-pin-once = Tape PIN sa a sou aparèy la anvan 10 minit. Li mache yon sèl fwa.
+console-pin-valid-until = Bon jiska
 console-revoke = Dekonekte
 console-last-seen = Dènye fwa yo wè l
 console-admin-pages = Jere sant lan, rapò, done pèsonèl ak jounal chanjman yo

@@ -58,6 +58,7 @@ console-role-counter = Guichê da recepção
 console-role-display = Painel da sala de espera
 console-role-admin = Coordenação
 console-pin-once = Digite este PIN no aparelho em até 10 minutos. Ele só vale uma vez.
+console-pin-valid-until = Válido até às
 console-revoke = Desconectar
 console-last-seen = Visto pela última vez
 console-admin-pages = Gerir o centro, relatórios, dados pessoais e registo de alterações

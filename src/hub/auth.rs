@@ -242,6 +242,9 @@ pub struct Presence {
     pub last_closed: Option<DateTime<Utc>>,
     /// Unpaired since: no longer watched.
     pub revoked: bool,
+    /// Its last stream came from a browser (a receptionist's console): closing it is someone
+    /// going home, not a device going offline.
+    pub browser: bool,
 }
 
 /// How many paired devices' tokens are kept in memory (a center has tens).
@@ -399,8 +402,14 @@ impl Hub {
         }
     }
 
-    /// A stream from a paired device opened (`true`) or closed.
-    pub(crate) fn stream_presence(&self, device: &crate::store::devices::Device, open: bool) {
+    /// A stream from a paired device opened (`true`) or closed; `browser`: it came from a
+    /// staff browser (never reported offline).
+    pub(crate) fn stream_presence(
+        &self,
+        device: &crate::store::devices::Device,
+        open: bool,
+        browser: bool,
+    ) {
         // Real time, even when the queue runs on a fixed training clock.
         let now = Utc::now();
         {
@@ -409,6 +418,7 @@ impl Hub {
             e.name = device.name.clone();
             e.role = Role::parse(&device.role);
             if open {
+                e.browser = browser;
                 e.open_streams += 1;
             } else {
                 e.open_streams = e.open_streams.saturating_sub(1);
@@ -422,7 +432,12 @@ impl Hub {
     /// for [`OFFLINE_AFTER_SECONDS`], and clear it when they are back. Only that kind of alert
     /// is touched (a kiosk's paper-out stays), and only devices that are still paired.
     pub(crate) fn check_presence(&self) {
-        let now = Utc::now();
+        self.check_presence_at(Utc::now());
+    }
+
+    /// The presence check as if it were `now` (the tests' way to let 30 s pass).
+    #[doc(hidden)]
+    pub fn check_presence_at(&self, now: DateTime<Utc>) {
         let entries: Vec<(u64, Presence)> = super::lock(&self.inner.presence)
             .iter()
             .map(|(id, p)| (*id, p.clone()))
@@ -430,7 +445,7 @@ impl Hub {
         for (id, e) in entries {
             let source = super::AlertSource::device(id, &e.name);
             let watched = match e.role {
-                Some(Role::Kiosk | Role::Counter | Role::Display) => !e.revoked,
+                Some(Role::Kiosk | Role::Counter | Role::Display) => !e.revoked && !e.browser,
                 Some(Role::Admin) | None => false,
             };
             let offline = watched

@@ -77,6 +77,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-role-display",
     "console-role-admin",
     "console-pin-once",
+    "console-pin-valid-until",
     "console-revoke",
     "console-last-seen",
     "console-protection-alert",

@@ -83,6 +83,9 @@ pub async fn events(
         )
     })?;
     let after = q.after;
+    // A browser always sends Origin on a WebSocket handshake; the devices' own client does
+    // not. A staff browser that closes is not a device going offline.
+    let browser = headers.contains_key(axum::http::header::ORIGIN);
     Ok(ws.on_upgrade(move |mut socket| async move {
         let c = match known {
             Some(c) => c,
@@ -92,9 +95,9 @@ pub async fn events(
             },
         };
         let device = c.device;
-        hub.stream_presence(&device, true);
+        hub.stream_presence(&device, true, browser);
         run(socket, &hub, c.role, after, device.id).await;
-        hub.stream_presence(&device, false);
+        hub.stream_presence(&device, false, browser);
     }))
 }
 

@@ -87,8 +87,10 @@ fn post(
             r = r.bearer_auth(t);
         }
         let resp = r.send().await.expect("request");
-        assert!(resp.status().is_success(), "{}", resp.status());
-        resp.json().await.expect("json")
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or_default();
+        assert!(status.is_success(), "{status}: {v}");
+        v
     })
 }
 
@@ -441,4 +443,121 @@ fn a_staff_browser_trusts_the_hub_once_its_certificate_is_installed() {
     std::fs::create_dir_all(&stranger).expect("home");
     let page = open(&stranger, &https);
     assert!(page.contains("ERR_CERT_AUTHORITY_INVALID"), "{page}");
+}
+
+/// The staff console and the admin pages on a busy morning (tests/e2e/layout.mjs): waiting
+/// visitors with priority classes, today's appointments, a device alert — at 1024, 1280 and
+/// 1920 px nothing scrolls sideways, no control is covered or clipped, ticket numbers stay on
+/// one line; in a browser set to another time zone, the booking date, the PIN's expiry, the
+/// audit log and the report's dates are the center's.
+#[test]
+fn the_console_and_admin_pages_fit_1024_to_1920_in_the_centers_time() {
+    let (e2e, chromium) = playwright();
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_path_buf();
+    let port = free_port();
+    let base = format!("https://127.0.0.1:{port}");
+    let hub = start_hub(&data, port);
+    let pair = |role: &str, name: &str| -> String {
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/pair"),
+            None,
+            json!({"pin": pin(&data, role), "name": name}),
+        )["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
+    };
+    let admin = pair("admin", "setup");
+    let kiosk = pair("kiosk", "Kiosco de la entrada");
+    // Waiting visitors, some with priority, in several languages.
+    for (service, lang, priority) in [
+        ("legal", "pt", Some("older")),
+        ("info", "fr", None),
+        ("health", "ht", Some("pregnant")),
+        ("info", "es", None),
+        ("legal", "en", Some("disability")),
+        ("housing", "es", None),
+        ("jobs", "ht", None),
+        ("education", "pt", Some("minor")),
+    ] {
+        let mut body = json!({"service": service, "lang": lang});
+        if let Some(p) = priority {
+            body["priority"] = json!(p);
+        }
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/tickets"),
+            Some(&kiosk),
+            body,
+        );
+    }
+    // Today's appointments (the hub's day: 2026-01-05).
+    let slots: Value = rt.block_on(async {
+        client(&data)
+            .get(format!("{base}/api/v1/slots?service=legal&date=2026-01-05"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("slots")
+            .json()
+            .await
+            .expect("json")
+    });
+    let free: Vec<String> = slots["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .filter(|s| s["free"].as_u64().unwrap_or(0) > 0)
+        .filter_map(|s| s["time"].as_str().map(str::to_string))
+        // (the hub's clock says 09:00)
+        .filter(|t| t.as_str() >= "09:30")
+        .take(3)
+        .collect();
+    assert!(!free.is_empty(), "no free slot today: {slots}");
+    for (i, time) in free.iter().enumerate() {
+        post(
+            &rt,
+            &data,
+            format!("{base}/api/v1/appointments"),
+            Some(&admin),
+            json!({"service": "legal", "date": "2026-01-05", "time": time, "lang": "es",
+                   "name": format!("Persona {i}"), "phone": "300 000 0000"}),
+        );
+    }
+    // A device alert.
+    post(
+        &rt,
+        &data,
+        format!("{base}/api/v1/alerts"),
+        Some(&kiosk),
+        json!({"alerts": [{"kind": "paper-out", "message": "the printer is out of paper"}]}),
+    );
+    let shots: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shots).expect("screens dir");
+    let out = Command::new("node")
+        .arg(e2e.join("layout.mjs"))
+        .env("HUB_URL", &base)
+        .env("ADMIN_PIN", pin(&data, "admin"))
+        .env("CENTER_TZ", "America/Bogota")
+        .env("SHOT_DIR", &shots)
+        .env("CHROMIUM", &chromium)
+        .env("SPKI", spki(&data))
+        .output()
+        .expect("node (apt-get install nodejs)");
+    drop(hub);
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && log.contains("E2E OK"),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for w in [1024, 1280, 1920] {
+        assert!(shots.join(format!("console-busy-{w}.png")).exists());
+        assert!(shots.join(format!("admin-{w}.png")).exists());
+    }
 }

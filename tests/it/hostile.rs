@@ -338,6 +338,63 @@ async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
     );
 }
 
+/// A counter terminal that goes away is "offline" after 30 s; a receptionist's browser that
+/// closes is not (its WebSocket handshake carries an Origin, as every browser's does).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_devices_not_staff_browsers_are_reported_offline() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let h = start_hub(catalog()).await;
+    let terminal = h.token(Role::Counter).await;
+    let browser = h.token(Role::Counter).await;
+    let admin = h.token(Role::Admin).await;
+    let ws = subscribe(h.addr, &terminal, None).await;
+    let mut request = format!("ws://{}/api/v1/events", h.addr)
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {browser}").parse().expect("header"),
+    );
+    request.headers_mut().insert(
+        "origin",
+        format!("https://{}", h.addr).parse().expect("header"),
+    );
+    let (from_browser, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("browser websocket");
+    drop(ws);
+    drop(from_browser);
+    let offline = |v: &Value| -> Vec<String> {
+        v["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .filter(|a| a["kind"] == "device-offline")
+            .map(|a| a["device_id"].to_string())
+            .collect()
+    };
+    // Both closed; 30 s later (the check run as if it were then):
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        h.hub.check_presence_at(
+            chrono::Utc::now() + chrono::Duration::seconds(auth::OFFLINE_AFTER_SECONDS + 1),
+        );
+        let (_, v) = h.call("GET", "/api/v1/alerts", Some(&admin), None).await;
+        let names = offline(&v);
+        if names.len() == 1 {
+            let (_, me) = h.call("GET", "/api/v1/me", Some(&terminal), None).await;
+            assert_eq!(names[0], me["device"]["id"].to_string(), "{v}");
+            break;
+        }
+        assert!(names.len() < 2, "the browser was reported offline: {v}");
+        assert!(
+            Instant::now() < deadline,
+            "the terminal was never reported offline: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Every answer carries the security headers; API answers are never cached; a request that
 /// names the hub by a foreign host name (DNS rebinding from a web page) is refused; without a
 /// token, /health says only "ok" and a malformed body is not even read (401, not 4xx about the
