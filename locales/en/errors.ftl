@@ -29,3 +29,4 @@ error-on-waitlist = You are on the waiting list for this activity, without a sea
 error-activity-not-today = Your activity is on { $date }, not today.
 error-code-not-for-today = We cannot find that code for today. Please check the numbers and the day on your slip, or ask at reception.
 error-storage = The system cannot save right now. Please go to reception.
+error-too-late-to-undo = Ticket { $ticket } ended more than 10 seconds ago and can no longer be undone. Call the visitor again from the waiting list or give them a new ticket.

@@ -29,3 +29,4 @@ error-on-waitlist = Está en la lista de espera de esta actividad, todavía sin 
 error-activity-not-today = Su actividad es el { $date }, no hoy.
 error-code-not-for-today = No encontramos ese código para hoy. Revise los números y el día en su papel, o pregunte en recepción.
 error-storage = El sistema no puede guardar en este momento. Por favor, vaya a recepción.
+error-too-late-to-undo = El turno { $ticket } terminó hace más de 10 segundos y ya no se puede deshacer. Llame de nuevo a la persona o dele un turno nuevo.

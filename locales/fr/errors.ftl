@@ -29,3 +29,4 @@ error-on-waitlist = Vous êtes sur la liste d’attente de cette activité, sans
 error-activity-not-today = Votre activité a lieu le { $date }, pas aujourd’hui.
 error-code-not-for-today = Nous ne trouvons pas ce code pour aujourd’hui. Vérifiez les chiffres et le jour sur votre papier, ou demandez à l’accueil.
 error-storage = Le système ne peut pas enregistrer pour le moment. Merci d'aller à l'accueil.
+error-too-late-to-undo = Le ticket { $ticket } s’est terminé il y a plus de 10 secondes : on ne peut plus l’annuler. Rappelez la personne ou donnez-lui un nouveau ticket.

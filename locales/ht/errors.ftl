@@ -29,3 +29,4 @@ error-on-waitlist = Ou sou lis datant aktivite sa a, ou poko gen plas. Tanpri ma
 error-activity-not-today = Aktivite ou a se { $date }, se pa jodi a.
 error-code-not-for-today = Nou pa jwenn kòd sa a pou jodi a. Tanpri verifye chif yo ak jou a sou papye ou, oswa mande nan resepsyon an.
 error-storage = Sistèm nan pa ka anrejistre kounye a. Tanpri ale nan resepsyon an.
+error-too-late-to-undo = Tikè { $ticket } fini depi plis pase 10 segonn, ou pa ka defè l ankò. Rele moun nan ankò oswa ba li yon nouvo tikè.

@@ -29,3 +29,4 @@ error-on-waitlist = Está na lista de espera desta atividade, ainda sem lugar. P
 error-activity-not-today = A sua atividade é em { $date }, não hoje.
 error-code-not-for-today = Não encontramos esse código para hoje. Confira os números e o dia no seu papel, ou pergunte na recepção.
 error-storage = O sistema não consegue salvar agora. Por favor, vá até a recepção.
+error-too-late-to-undo = A senha { $ticket } terminou há mais de 10 segundos e já não pode ser desfeita. Chame a pessoa de novo ou dê-lhe uma senha nova.

@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A state the database resolves: `serving` when service had started, else `called`.
+const REOPENED: &str = "reopened";
+
 /// Events per transaction: one batch is all the replicator holds in memory.
 pub const BATCH: usize = 5_000;
 
@@ -54,6 +57,8 @@ struct TicketRow {
     called_at: Option<DateTime<Utc>>,
     serving_at: Option<DateTime<Utc>>,
     ended_at: Option<DateTime<Utc>>,
+    /// Reopened (a finish or no-show undone) after its last end: the end is cleared.
+    reopened: bool,
 }
 
 struct AppointmentRow {
@@ -164,6 +169,13 @@ impl Fold {
                     t.state = Some(TicketState::Cancelled.as_str());
                     t.ended_at = Some(at);
                 }
+                Event::TicketReopened { ticket, .. } => {
+                    // As the hub's own row: back to serving if service had started.
+                    let t = f.ticket(ticket.0);
+                    t.state = Some(REOPENED);
+                    t.ended_at = None;
+                    t.reopened = true;
+                }
                 Event::TicketTransferred { ticket, to, .. } => {
                     let t = f.ticket(ticket.0);
                     t.state = Some(TicketState::Waiting.as_str());
@@ -229,7 +241,12 @@ impl Fold {
                 c.langs.push(t.lang.clone());
                 c.flags.push(t.appointment);
                 c.issued.push(issued_at);
-                c.states.push(t.state.map(str::to_string));
+                let state = match t.state {
+                    Some(REOPENED) if t.serving_at.is_some() => Some(TicketState::Serving.as_str()),
+                    Some(REOPENED) => Some(TicketState::Called.as_str()),
+                    other => other,
+                };
+                c.states.push(state.map(str::to_string));
                 c.called.push(t.called_at);
                 c.serving.push(t.serving_at);
                 c.ended.push(t.ended_at);
@@ -270,16 +287,24 @@ impl Fold {
                 c.called.push(t.called_at);
                 c.serving.push(t.serving_at);
                 c.ended.push(t.ended_at);
+                c.flags.push(t.reopened);
             }
+            // A reopened ticket (its end undone) loses its end unless it ended again after;
+            // its state is serving when service had started, else called.
             tx.execute(
-                "UPDATE integra.tickets AS t SET state = coalesce(u.state, t.state),
+                "UPDATE integra.tickets AS t SET
+                     state = CASE WHEN u.state = 'reopened'
+                                  THEN CASE WHEN coalesce(t.serving_at, u.serving_at) IS NULL
+                                            THEN 'called' ELSE 'serving' END
+                                  ELSE coalesce(u.state, t.state) END,
                      service = coalesce(u.service, t.service),
                      called_at = coalesce(t.called_at, u.called_at),
                      serving_at = coalesce(t.serving_at, u.serving_at),
-                     ended_at = coalesce(u.ended_at, t.ended_at)
+                     ended_at = CASE WHEN u.reopened THEN u.ended_at
+                                     ELSE coalesce(u.ended_at, t.ended_at) END
                  FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[],
-                     $6::timestamptz[], $7::timestamptz[])
-                     AS u(id, state, service, called_at, serving_at, ended_at)
+                     $6::timestamptz[], $7::timestamptz[], $8::boolean[])
+                     AS u(id, state, service, called_at, serving_at, ended_at, reopened)
                  WHERE t.center = $1 AND t.id = u.id",
                 &[
                     &center,
@@ -289,6 +314,7 @@ impl Fold {
                     &c.called,
                     &c.serving,
                     &c.ended,
+                    &c.flags,
                 ],
             )?;
         }

@@ -91,6 +91,10 @@ pub enum QueueError {
     },
     #[error("counter '{0}' is calling or serving a visitor: finish that first")]
     CounterBusy(CounterId),
+    #[error(
+        "ticket {0} ended more than 10 seconds ago: call it again with \"call next\" or issue a new ticket"
+    )]
+    TooLateToUndo(String),
     /// What a kiosk is told for any check-in code that does not check in today (unknown, of
     /// another day, used, on the waitlist): one answer, so a kiosk cannot probe for codes.
     #[error("no appointment or activity for today has the code '{0}'")]
@@ -129,6 +133,7 @@ impl QueueError {
             QueueError::ActivityInUse { .. } => "error-activity-in-use",
             QueueError::SeatsBelowSignUps { .. } => "error-seats-below-signups",
             QueueError::CounterBusy(_) => "error-counter-busy",
+            QueueError::TooLateToUndo(_) => "error-too-late-to-undo",
             QueueError::CodeNotForToday(_) => "error-code-not-for-today",
         }
     }
@@ -164,7 +169,7 @@ impl QueueError {
     }
 
     /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
-    pub const FLUENT_IDS: [&'static str; 29] = [
+    pub const FLUENT_IDS: [&'static str; 30] = [
         "error-unknown-service",
         "error-service-closed",
         "error-no-walk-in",
@@ -194,5 +199,6 @@ impl QueueError {
         "error-seats-below-signups",
         "error-counter-busy",
         "error-code-not-for-today",
+        "error-too-late-to-undo",
     ];
 }

@@ -39,6 +39,11 @@ pub enum Command {
     NoShow {
         ticket: TicketId,
     },
+    /// Undo a finish or a no-show made at most [`UNDO_SECONDS`] ago (a tap on the wrong
+    /// button): the visitor is back at the counter that ended their visit.
+    Reopen {
+        ticket: TicketId,
+    },
     Cancel {
         ticket: TicketId,
     },
@@ -104,6 +109,9 @@ pub enum Command {
 
 /// What kind of request a command is: who may send it and how a kiosk is limited follow from
 /// this one exhaustive table.
+/// How long after a finish or a no-show the receptionist may undo it.
+pub const UNDO_SECONDS: i64 = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CommandClass {
     /// A visitor takes a walk-in ticket.
@@ -131,6 +139,7 @@ impl Command {
             | Command::StartServing { .. }
             | Command::Finish { .. }
             | Command::NoShow { .. }
+            | Command::Reopen { .. }
             | Command::Cancel { .. }
             | Command::Transfer { .. }
             | Command::CancelAppointment { .. }
@@ -204,6 +213,9 @@ pub struct Ticket {
     pub called_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub serving_at: Option<DateTime<Utc>>,
+    /// When its visit ended (done, no-show, cancelled): what an undo is measured from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<DateTime<Utc>>,
     /// How many times a later ticket was called before it (bounded by the fairness rule).
     #[serde(default)]
     pub overtaken: u32,
@@ -306,6 +318,11 @@ pub enum Event {
         counter: CounterId,
     },
     TicketNoShow {
+        ticket: TicketId,
+        counter: CounterId,
+    },
+    /// A finish or no-show undone: back to called (or being served) at `counter`.
+    TicketReopened {
         ticket: TicketId,
         counter: CounterId,
     },

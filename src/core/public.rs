@@ -67,7 +67,8 @@ pub fn event(stamped: &Stamped, catalog: &Catalog) -> Stamped {
         Event::TicketRecalled { counter: c, .. }
         | Event::ServingStarted { counter: c, .. }
         | Event::TicketFinished { counter: c, .. }
-        | Event::TicketNoShow { counter: c, .. } => counter(c),
+        | Event::TicketNoShow { counter: c, .. }
+        | Event::TicketReopened { counter: c, .. } => counter(c),
         Event::TicketCancelled { .. } => {}
         Event::TicketTransferred {
             from, to, cover, ..

@@ -520,7 +520,7 @@ impl State {
     }
 
     /// Take a ticket off its counter and out of the waiting indexes, then set its state.
-    fn settle(&mut self, id: TicketId, state: TicketState) -> Option<Ticket> {
+    fn settle(&mut self, id: TicketId, state: TicketState, at: DateTime<Utc>) -> Option<Ticket> {
         let t = self.tickets.get(&id)?.clone();
         if t.state == TicketState::Waiting {
             self.unindex(&t);
@@ -532,6 +532,7 @@ impl State {
         }
         if let Some(t) = self.tickets.get_mut(&id) {
             t.state = state;
+            t.ended_at = (!state.is_open()).then_some(at);
         }
         Some(t)
     }
@@ -598,7 +599,7 @@ impl State {
                 }
             }
             Event::TicketFinished { ticket, .. } => {
-                if let Some(t) = self.settle(*ticket, TicketState::Done) {
+                if let Some(t) = self.settle(*ticket, TicketState::Done, at) {
                     let since = t.serving_at.or(t.called_at).unwrap_or(at);
                     let secs = (at - since).num_seconds().clamp(0, i64::from(u32::MAX)) as u32;
                     let d = self.durations.entry(t.service.clone()).or_default();
@@ -609,15 +610,42 @@ impl State {
                 }
             }
             Event::TicketNoShow { ticket, .. } => {
-                self.settle(*ticket, TicketState::NoShow);
+                self.settle(*ticket, TicketState::NoShow, at);
+            }
+            Event::TicketReopened { ticket, counter } => {
+                let Some(t) = self.tickets.get(ticket).cloned() else {
+                    return;
+                };
+                // A finish counted its service time for the wait estimates: take it back.
+                if t.state == TicketState::Done
+                    && let Some(ended) = t.ended_at
+                {
+                    let since = t.serving_at.or(t.called_at).unwrap_or(ended);
+                    let secs = (ended - since).num_seconds().clamp(0, i64::from(u32::MAX)) as u32;
+                    if let Some(d) = self.durations.get_mut(&t.service)
+                        && let Some(i) = d.iter().rposition(|x| *x == secs)
+                    {
+                        d.remove(i);
+                    }
+                }
+                self.at_counter.insert(counter.clone(), t.id);
+                if let Some(t) = self.tickets.get_mut(ticket) {
+                    t.state = if t.serving_at.is_some() {
+                        TicketState::Serving
+                    } else {
+                        TicketState::Called
+                    };
+                    t.counter = Some(counter.clone());
+                    t.ended_at = None;
+                }
             }
             Event::TicketCancelled { ticket, .. } => {
-                self.settle(*ticket, TicketState::Cancelled);
+                self.settle(*ticket, TicketState::Cancelled, at);
             }
             Event::TicketTransferred {
                 ticket, to, cover, ..
             } => {
-                if let Some(mut t) = self.settle(*ticket, TicketState::Waiting) {
+                if let Some(mut t) = self.settle(*ticket, TicketState::Waiting, at) {
                     t.service = to.clone();
                     if t.cover.is_none() {
                         t.cover = cover.clone();
@@ -925,6 +953,26 @@ impl<'a> Decide<'a> {
                     counter: Self::counter_of(t, "marked as no-show")?,
                 }])
             }
+            Command::Reopen { ticket } => {
+                let t = self.ticket(*ticket)?;
+                if !matches!(t.state, TicketState::Done | TicketState::NoShow) {
+                    return Err(Self::wrong(t, "reopened"));
+                }
+                let counter = Self::counter_of(t, "reopened")?;
+                let recent = t.ended_at.is_some_and(|e| {
+                    (self.now - e).num_seconds() <= crate::core::model::UNDO_SECONDS
+                });
+                if !recent {
+                    return Err(QueueError::TooLateToUndo(t.label()));
+                }
+                if self.state.at_counter.contains_key(&counter) {
+                    return Err(QueueError::CounterBusy(counter));
+                }
+                Ok(vec![Event::TicketReopened {
+                    ticket: t.id,
+                    counter,
+                }])
+            }
             Command::Cancel { ticket } => {
                 let t = self.ticket(*ticket)?;
                 if !t.state.is_open() {
@@ -1136,6 +1184,7 @@ impl<'a> Decide<'a> {
                 counter: None,
                 called_at: None,
                 serving_at: None,
+                ended_at: None,
                 overtaken: 0,
                 cover,
             },

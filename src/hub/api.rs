@@ -766,6 +766,7 @@ async fn ticket_action(
             "start" => Command::StartServing { ticket },
             "finish" => Command::Finish { ticket },
             "no-show" => Command::NoShow { ticket },
+            "reopen" => Command::Reopen { ticket },
             "cancel" => Command::Cancel { ticket },
             "transfer" => match req.to {
                 Some(to) => Command::Transfer {
@@ -787,7 +788,7 @@ async fn ticket_action(
                     StatusCode::NOT_FOUND,
                     "unknown-action",
                     format!(
-                        "unknown action '{other}': use recall, start, finish, no-show, cancel, transfer, reprint or acknowledge"
+                        "unknown action '{other}': use recall, start, finish, no-show, reopen, cancel, transfer, reprint or acknowledge"
                     ),
                 ));
             }

@@ -83,7 +83,10 @@ impl Inner {
         use crate::core::Event;
         let alerted: BTreeSet<u64> = lock(&self.protection).iter().map(|a| a.ticket).collect();
         events.iter().any(|e| match &e.event {
-            Event::DayStarted { .. } | Event::CatalogChanged { .. } => true,
+            // (a reopened ticket may be a request whose alert went with its end)
+            Event::DayStarted { .. }
+            | Event::CatalogChanged { .. }
+            | Event::TicketReopened { .. } => true,
             Event::TicketIssued { ticket, .. } => ticket
                 .priority
                 .as_ref()

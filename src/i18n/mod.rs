@@ -173,6 +173,7 @@ impl Localizer {
                 args.set("seated", FluentValue::from(*seated));
             }
             QueueError::CounterBusy(c) => args.set("counter", c.to_string()),
+            QueueError::TooLateToUndo(label) => args.set("ticket", label.clone()),
             _ => {}
         }
         self.text(err.fluent_id(), Some(&args))

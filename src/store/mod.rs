@@ -513,6 +513,7 @@ fn event_type(e: &Event) -> &'static str {
         Event::ServingStarted { .. } => "serving_started",
         Event::TicketFinished { .. } => "ticket_finished",
         Event::TicketNoShow { .. } => "ticket_no_show",
+        Event::TicketReopened { .. } => "ticket_reopened",
         Event::TicketCancelled { .. } => "ticket_cancelled",
         Event::TicketTransferred { .. } => "ticket_transferred",
         Event::AppointmentBooked { .. } => "appointment_booked",
@@ -606,6 +607,14 @@ fn write_event(tx: &Transaction, e: &Stamped) -> Result<(), StoreError> {
         }
         Event::TicketCancelled { ticket, .. } => {
             set_state(tx, ticket.0, TicketState::Cancelled, &at, None)?;
+        }
+        Event::TicketReopened { ticket, counter } => {
+            // Back at the counter: being served if service had started, else called.
+            tx.prepare_cached(
+                "UPDATE tickets SET state = CASE WHEN serving_at IS NULL THEN 'called' ELSE 'serving' END,
+                     counter = ?2, ended_at = NULL WHERE id = ?1",
+            )?
+            .execute(params![ticket.0 as i64, counter.as_str()])?;
         }
         Event::TicketTransferred { ticket, to, .. } => {
             tx.prepare_cached(

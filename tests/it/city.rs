@@ -117,6 +117,30 @@ impl Center {
                 now + chrono::Duration::seconds(30),
             );
         }
+        // A receptionist's mistaken tap, undone (a reopened ticket's end is cleared in the
+        // city too): every other round it stays reopened, else it is finished again.
+        let current = s.queue().current_at(&CounterId::new("2")).map(|t| t.id);
+        if let Some(ticket) = current {
+            let at = now + chrono::Duration::seconds(40);
+            let mistaken = if round % 2 == 0 {
+                Command::NoShow { ticket }
+            } else {
+                Command::Finish { ticket }
+            };
+            s.execute(&mistaken, at).expect("mistaken end");
+            s.execute(
+                &Command::Reopen { ticket },
+                at + chrono::Duration::seconds(5),
+            )
+            .expect("undone");
+            if round % 2 == 1 {
+                s.execute(
+                    &Command::Finish { ticket },
+                    at + chrono::Duration::seconds(50),
+                )
+                .expect("finished");
+            }
+        }
         drop(s);
         // Today's answers from phones.
         let store = self.hub.side_store().expect("side store");
@@ -355,6 +379,15 @@ fn three_hubs_replicate_exactly_once_through_a_cut_and_match_their_own_reports()
 
     let city = city_report(&pg, "city");
     assert_eq!(city.centers.len(), 3);
+    for c in &centers {
+        let undone = c
+            .hub
+            .side_store()
+            .expect("store")
+            .events_of_types(&["ticket_reopened"], 100)
+            .expect("events");
+        assert!(undone.len() >= 2, "the live rounds undid mistaken ends");
+    }
     let mut visitors = 0;
     for c in &centers {
         let own = c.own_report();

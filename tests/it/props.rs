@@ -18,6 +18,7 @@ enum Op {
     Start(usize),
     Finish(usize),
     NoShow(usize),
+    Reopen(usize),
     Cancel(usize),
     Transfer(usize, usize),
     Book(u64, usize, u64),
@@ -37,6 +38,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(Op::Start),
         2 => any::<usize>().prop_map(Op::Finish),
         1 => any::<usize>().prop_map(Op::NoShow),
+        2 => any::<usize>().prop_map(Op::Reopen),
         1 => any::<usize>().prop_map(Op::Cancel),
         1 => (any::<usize>(), 0..4usize).prop_map(|(t, s)| Op::Transfer(t, s)),
         2 => (0..3u64, 0..10usize, any::<u64>()).prop_map(|(d, s, n)| Op::Book(d, s, n)),
@@ -85,6 +87,9 @@ fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
             ticket: pick(&tickets, *t)?,
         },
         Op::NoShow(t) => Command::NoShow {
+            ticket: pick(&tickets, *t)?,
+        },
+        Op::Reopen(t) => Command::Reopen {
             ticket: pick(&tickets, *t)?,
         },
         Op::Cancel(t) => Command::Cancel {

@@ -167,6 +167,156 @@ fn call_next_finishes_the_current_visitor() {
     assert_eq!(q.estimate_minutes(&"info".into(), 4), 20);
 }
 
+/// A finish or a no-show tapped by mistake is undone within 10 seconds: the visitor is back at
+/// the counter (called, or being served if service had started), the wait estimate forgets the
+/// service time it had counted, and the log replays to the same state. After 10 s, with the
+/// counter already busy, or for a ticket that did not end, the undo is refused and nothing
+/// changes.
+#[test]
+fn a_finish_or_no_show_is_undone_within_ten_seconds() {
+    use chrono::Duration;
+    let secs = Duration::seconds;
+    // (what ended it, seconds later the undo, the counter called someone meanwhile) → result
+    struct Case {
+        end: fn(integra::core::TicketId) -> Command,
+        serving: bool,
+        after: i64,
+        busy: bool,
+        undone: Option<TicketState>,
+    }
+    let finish = |ticket| Command::Finish { ticket };
+    let no_show = |ticket| Command::NoShow { ticket };
+    let cases = [
+        Case {
+            end: no_show,
+            serving: false,
+            after: 5,
+            busy: false,
+            undone: Some(TicketState::Called),
+        },
+        Case {
+            end: finish,
+            serving: true,
+            after: 10,
+            busy: false,
+            undone: Some(TicketState::Serving),
+        },
+        Case {
+            end: finish,
+            serving: false,
+            after: 1,
+            busy: false,
+            undone: Some(TicketState::Called),
+        },
+        Case {
+            end: no_show,
+            serving: false,
+            after: 11,
+            busy: false,
+            undone: None,
+        },
+        Case {
+            end: finish,
+            serving: true,
+            after: 3,
+            busy: true,
+            undone: None,
+        },
+    ];
+    for (i, c) in cases.iter().enumerate() {
+        let mut q = Queue::new(catalog());
+        let t = monday_9();
+        let mut log = Vec::new();
+        log.extend(ok(&mut q, issue("info", None), t));
+        log.extend(ok(&mut q, issue("info", None), t));
+        let a = id_of(&q, "A-001");
+        log.extend(ok(
+            &mut q,
+            Command::CallNext {
+                counter: "1".into(),
+            },
+            t + mins(1),
+        ));
+        if c.serving {
+            log.extend(ok(&mut q, Command::StartServing { ticket: a }, t + mins(2)));
+        }
+        let service_seconds_before = q.service_seconds(&"info".into());
+        let ended = t + mins(5);
+        log.extend(ok(&mut q, (c.end)(a), ended));
+        if c.busy {
+            log.extend(ok(
+                &mut q,
+                Command::CallNext {
+                    counter: "1".into(),
+                },
+                ended + secs(1),
+            ));
+        }
+        let at = ended + secs(c.after);
+        let before = q.state().clone();
+        match (q.apply(&Command::Reopen { ticket: a }, at), c.undone) {
+            (Ok(events), Some(state)) => {
+                assert!(
+                    matches!(events[..], [ref e] if matches!(e.event, Event::TicketReopened { .. })),
+                    "case {i}"
+                );
+                assert_eq!(q.ticket(a).map(|t| t.state), Some(state), "case {i}");
+                assert_eq!(
+                    q.current_at(&"1".into()).map(|t| t.id),
+                    Some(a),
+                    "case {i}: back at counter 1"
+                );
+                assert_eq!(q.ticket(a).and_then(|t| t.ended_at), None, "case {i}");
+                // The wait estimate is as before the mistaken end.
+                assert_eq!(
+                    q.service_seconds(&"info".into()),
+                    service_seconds_before,
+                    "case {i}"
+                );
+                log.extend(events);
+                // The log replays to the same state.
+                let mut replay = integra::core::State::default();
+                for e in &log {
+                    replay.apply_event(e);
+                }
+                assert_eq!(&replay, q.state(), "case {i}: replay");
+                // Ending it again works as usual.
+                ok(&mut q, Command::Finish { ticket: a }, at + secs(30));
+            }
+            (Err(e), None) => {
+                if c.busy {
+                    assert!(matches!(e, QueueError::CounterBusy(_)), "case {i}: {e}");
+                } else {
+                    assert!(
+                        matches!(e, QueueError::TooLateToUndo(ref l) if l == "A-001"),
+                        "case {i}: {e}"
+                    );
+                    assert!(e.to_string().contains("more than 10 seconds"), "{e}");
+                }
+                assert_eq!(q.state(), &before, "case {i}: nothing changed");
+            }
+            (r, want) => panic!("case {i}: {:?} but expected {want:?}", r.map(|e| e.len())),
+        }
+    }
+    // A ticket that did not end cannot be reopened.
+    let mut q = Queue::new(catalog());
+    ok(&mut q, issue("info", None), monday_9());
+    let a = id_of(&q, "A-001");
+    let e = q
+        .apply(&Command::Reopen { ticket: a }, monday_9())
+        .expect_err("waiting");
+    assert!(
+        matches!(
+            e,
+            QueueError::WrongState {
+                state: "waiting",
+                ..
+            }
+        ),
+        "{e}"
+    );
+}
+
 #[test]
 fn ticket_lifecycle_and_wrong_states() {
     let mut q = Queue::new(catalog());
