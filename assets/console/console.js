@@ -406,7 +406,49 @@ function ticketAction(action, body) {
   if (cur) act("POST", "/api/v1/tickets/" + encodeURIComponent(cur.label) + "/" + action, body);
 }
 
-const callNext = () => act("POST", "/api/v1/counters/" + encodeURIComponent(counter()) + "/next");
+// A finish or a no-show can be undone for 10 seconds (a tap on the wrong button): the hub
+// puts the visitor back at this counter. The countdown ends a little before the hub's window.
+let undoTimer = null;
+const UNDO_IDS = { finish: "console-ended-done", "no-show": "console-ended-no-show" };
+
+function hideUndo() {
+  clearInterval(undoTimer);
+  undoTimer = null;
+  $("undo").hidden = true;
+}
+
+function offerUndo(label, action) {
+  hideUndo();
+  const deadline = Date.now() + 9500;
+  const tick = () => {
+    const left = Math.ceil((deadline - Date.now()) / 1000);
+    if (left <= 0) return hideUndo();
+    $("undo-text").textContent = label + " · " + t(UNDO_IDS[action]);
+    $("undo-button").textContent = t("console-undo") + " (" + left + ")";
+  };
+  $("undo").dataset.label = label;
+  $("undo").hidden = false;
+  tick();
+  undoTimer = setInterval(tick, 250);
+}
+
+async function endVisit(action) {
+  const cur = current();
+  if (!cur) return;
+  const r = await act("POST", "/api/v1/tickets/" + encodeURIComponent(cur.label) + "/" + action);
+  if (r) offerUndo(cur.label, action);
+}
+
+async function undo() {
+  const label = $("undo").dataset.label;
+  hideUndo();
+  if (label) await act("POST", "/api/v1/tickets/" + encodeURIComponent(label) + "/reopen");
+}
+
+const callNext = () => {
+  hideUndo();
+  return act("POST", "/api/v1/counters/" + encodeURIComponent(counter()) + "/next");
+};
 
 async function loadSlots() {
   const service = $("book-service").value;
@@ -504,8 +546,9 @@ $("book-date").addEventListener("change", loadSlots);
 $("call-next").addEventListener("click", callNext);
 $("recall").addEventListener("click", () => ticketAction("recall"));
 $("start").addEventListener("click", () => ticketAction("start"));
-$("finish").addEventListener("click", () => ticketAction("finish"));
-$("no-show").addEventListener("click", () => ticketAction("no-show"));
+$("finish").addEventListener("click", () => endVisit("finish"));
+$("no-show").addEventListener("click", () => endVisit("no-show"));
+$("undo-button").addEventListener("click", undo);
 $("reprint").addEventListener("click", () => ticketAction("reprint"));
 $("transfer").addEventListener("click", () => ticketAction("transfer", { to: $("transfer-to").value }));
 $("counter").addEventListener("change", (e) => {

@@ -67,3 +67,6 @@ console-acknowledge = Enterado, la atiendo
 console-discreet = discreto: no anunciar el servicio
 console-alert-storage-failed = El servidor no puede guardar (¿disco lleno?): los turnos no se registran; envíe a las personas a recepción
 console-alert-city-link-down = Las cifras para la ciudad no se envían desde hace más de un día (red o base de datos de la ciudad): el centro funciona con normalidad; avise al técnico
+console-undo = Deshacer
+console-ended-done = terminado
+console-ended-no-show = no se presentó

@@ -67,3 +67,6 @@ console-acknowledge = Ciente, vou atender
 console-discreet = discreto: não anunciar o serviço
 console-alert-storage-failed = O servidor não consegue salvar (disco cheio?): as senhas não estão sendo registradas; encaminhe as pessoas à recepção
 console-alert-city-link-down = Os números para a cidade não são enviados há mais de um dia (rede ou base de dados da cidade): o centro funciona normalmente; avise o técnico
+console-undo = Desfazer
+console-ended-done = terminado
+console-ended-no-show = não compareceu

@@ -73,6 +73,20 @@ try {
   await page.keyboard.press("F2");
   await page.waitForFunction(() => document.querySelector("#current-label")?.textContent === "A-002");
 
+  step("a mistaken no-show, then a mistaken finish, each undone within 10 s");
+  for (const [button, word] of [["#no-show", "no se presentó"], ["#finish", "terminado"]]) {
+    await page.click(button);
+    await page.waitForSelector("#undo:not([hidden])");
+    await page.waitForFunction(
+      (word) => document.querySelector("#undo-text").textContent === "A-002 · " + word && /^Deshacer \([1-9]\)$/.test(document.querySelector("#undo-button").textContent),
+      word,
+    );
+    await page.waitForFunction(() => !document.querySelector("#current-label"));
+    await page.click("#undo-button");
+    await page.waitForFunction(() => document.querySelector("#current-label")?.textContent === "A-002");
+    if (!(await page.isHidden("#undo"))) throw new Error("the undo offer stays after undoing");
+  }
+
   step("language switch to Haitian Creole");
   await page.selectOption("#lang", "ht");
   await page.waitForFunction(() => document.querySelector("#call-next").textContent === "Rele pwochen moun nan");
