@@ -147,7 +147,14 @@ pub trait Sink: Send {
     fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String>;
     /// The words about to be spoken (kept by sinks that record what the lobby hears).
     fn spoken(&mut self, _what: &str, _text: &str) {}
+    /// Whether it can play at all (checked once at start): the reason when it cannot.
+    fn check(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
+
+/// The staff alert kind for a lobby display that cannot be heard.
+pub const AUDIO_ALERT: &str = "audio-failed";
 
 /// The speakers, through ALSA's `aplay` (device from the settings, else the default).
 pub struct Alsa {
@@ -155,6 +162,28 @@ pub struct Alsa {
 }
 
 impl Sink for Alsa {
+    /// `aplay -l`: the program is there and lists a sound card.
+    fn check(&mut self) -> Result<(), String> {
+        let out = Command::new("aplay").arg("-l").output().map_err(|e| {
+            format!(
+                "aplay cannot run ({e}): calls are shown but not heard; install alsa-utils (apt-get install alsa-utils)"
+            )
+        })?;
+        let listed = String::from_utf8_lossy(&out.stdout);
+        let errors = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() || !listed.contains("card ") {
+            return Err(format!(
+                "no sound card ({}): calls are shown but not heard; plug in the TV (HDMI) or the speakers and check [audio] device in the settings",
+                errors
+                    .trim()
+                    .lines()
+                    .next()
+                    .unwrap_or("aplay -l lists none")
+            ));
+        }
+        Ok(())
+    }
+
     fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
         let mut cmd = Command::new("aplay");
         cmd.arg("-q");
@@ -229,8 +258,22 @@ pub struct Announcer {
     tx: Sender<Call>,
 }
 
+/// Told whether the lobby can hear the calls: `Some(reason)` when it cannot (at start, or when
+/// a sound fails), `None` when a sound played again after a failure.
+pub type AudioStatus = Box<dyn Fn(Option<String>) + Send>;
+
 impl Announcer {
-    pub fn start(cfg: AnnounceConfig, mut sink: Box<dyn Sink>) -> Announcer {
+    pub fn start(cfg: AnnounceConfig, sink: Box<dyn Sink>) -> Announcer {
+        Announcer::start_with_status(cfg, sink, Box::new(|_| {}))
+    }
+
+    /// Start, telling `status` whether the calls can be heard (the display raises a staff
+    /// alert with it).
+    pub fn start_with_status(
+        cfg: AnnounceConfig,
+        mut sink: Box<dyn Sink>,
+        status: AudioStatus,
+    ) -> Announcer {
         let (tx, rx) = channel::<Call>();
         let spawned = std::thread::Builder::new()
             .name("announcer".into())
@@ -242,14 +285,27 @@ impl Announcer {
                     }
                 }
                 let chime = chime_wav();
-                let mut warned = false;
+                // The last problem told (told once; cleared by the next sound that plays).
+                let mut failing: Option<String> = None;
+                if let Err(e) = sink.check() {
+                    log::error!("announcement: {e}");
+                    status(Some(e.clone()));
+                    failing = Some(e);
+                }
                 for call in rx {
-                    let mut report = |r: Result<(), String>| {
-                        if let Err(e) = r
-                            && !warned
-                        {
-                            log::error!("announcement: {e}");
-                            warned = true;
+                    let mut report = |r: Result<(), String>| match r {
+                        Err(e) => {
+                            if failing.as_deref() != Some(e.as_str()) {
+                                log::error!("announcement: {e}");
+                                status(Some(e.clone()));
+                                failing = Some(e);
+                            }
+                        }
+                        Ok(()) => {
+                            if failing.take().is_some() {
+                                log::info!("announcements are heard again");
+                                status(None);
+                            }
                         }
                     };
                     if cfg.chime {

@@ -18,8 +18,11 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     })?;
     let audio = settings.map(|s| s.audio.clone()).unwrap_or_default();
     let center_lang = remote.catalog().center.default_language;
+    // A display that cannot be heard (no aplay, no sound card, a failing device) tells the
+    // staff consoles, and clears it when a call plays again.
+    let alerts = remote.clone();
     let announcer = (audio.chime || audio.voice).then(|| {
-        crate::audio::Announcer::start(
+        crate::audio::Announcer::start_with_status(
             crate::audio::AnnounceConfig {
                 chime: audio.chime,
                 voice: audio.voice,
@@ -28,6 +31,14 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
             },
             Box::new(crate::audio::Alsa {
                 device: audio.device.clone(),
+            }),
+            Box::new(move |problem| {
+                alerts.report_alerts(
+                    problem
+                        .map(|m| (crate::audio::AUDIO_ALERT.to_string(), m))
+                        .into_iter()
+                        .collect(),
+                )
             }),
         )
     });

@@ -69,6 +69,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-device-offline",
     "console-alert-storage-failed",
     "console-alert-city-link-down",
+    "console-alert-audio-failed",
     "console-admin",
     "console-make-pin",
     "console-role",

@@ -131,3 +131,70 @@ fn calls_are_announced_one_after_another_and_recalls_again() {
         check_sound(&wav, f, 1.0, 8.0);
     }
 }
+
+/// A sink that fails (no sound card) until it is fixed.
+struct Speakers {
+    broken: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl integra::audio::Sink for Speakers {
+    fn check(&mut self) -> Result<(), String> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            Err("no sound card (aplay -l lists none)".into())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), String> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            Err("aplay failed: the device is gone".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A display that cannot be heard says so at once (the staff alert), says it again when the
+/// reason changes, and says it is heard again when a call plays.
+#[test]
+fn a_display_that_cannot_be_heard_says_so_and_when_it_is_heard_again() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let broken = std::sync::Arc::new(AtomicBool::new(true));
+    let (tx, rx) = std::sync::mpsc::channel::<Option<String>>();
+    let tx = std::sync::Mutex::new(tx);
+    let a = Announcer::start_with_status(
+        AnnounceConfig {
+            chime: true,
+            voice: false,
+            center_lang: Lang::Es,
+            voices: Default::default(),
+        },
+        Box::new(Speakers {
+            broken: broken.clone(),
+        }),
+        Box::new(move |s| {
+            let _ = tx.lock().map(|t| t.send(s));
+        }),
+    );
+    let next = || rx.recv_timeout(Duration::from_secs(5)).expect("a status");
+    let at_start = next().expect("a problem at start");
+    assert!(at_start.contains("no sound card"), "{at_start}");
+    let call = || Call {
+        label: "A-001".into(),
+        counter: "Ventanilla 1".into(),
+        lang: Lang::Es,
+    };
+    a.announce(call());
+    let failing = next().expect("a problem while playing");
+    assert!(failing.contains("the device is gone"), "{failing}");
+    // The same failure again: nothing new to tell.
+    a.announce(call());
+    broken.store(false, Ordering::SeqCst);
+    a.announce(call());
+    assert_eq!(next(), None, "heard again");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "told once"
+    );
+}

@@ -630,8 +630,10 @@ fn lobby_display_follows_the_hub() {
     d.refresh();
     assert_eq!(a.get_current_label().as_str(), label);
     display_snapshot(&ui, "display-1920x1080-es");
+    display_fits(&ui, 1920.0);
     ui.window().set_size(slint::PhysicalSize::new(1280, 720));
     display_snapshot(&ui, "display-1280x720-es");
+    display_fits(&ui, 1280.0);
     // The hub goes away: the display says it is reconnecting, and keeps the last calls.
     rt.shutdown_background();
     wait_for("offline", || !remote.online());
@@ -774,6 +776,67 @@ fn snapshot_counter(ui: &integra::ui::CounterWindow, name: &str) {
     let img = image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
         .expect("pixels");
     img.save(dir.join(format!("{name}.png"))).expect("png");
+}
+
+/// Where a text is on the display (x, y, width, height), found by its words.
+fn display_rect(ui: &integra::ui::DisplayWindow, text: &str) -> Option<(f32, f32, f32, f32)> {
+    i_slint_backend_testing::ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_predicate({
+            let text = text.to_string();
+            move |e| e.accessible_label().is_some_and(|l| l == text.as_str())
+        })
+        .find_first()
+        .map(|e| {
+            let (p, s) = (e.absolute_position(), e.size());
+            (p.x, p.y, s.width, s.height)
+        })
+}
+
+/// The display's layout at this width (16:9): the current call's panel has its fixed share of
+/// the width whatever the call (its title is centered in it), and every last call's counter
+/// name is whole — wrapped inside its panel, above the waiting line, never cut.
+fn display_fits(ui: &integra::ui::DisplayWindow, width: f32) {
+    let a = ui.global::<integra::ui::DisplayAdapter>();
+    let k = width / 1920.0;
+    let pad = 24.0 * k;
+    let panel = (width - 3.0 * pad) * 0.56;
+    let (x, _, w, _) = display_rect(ui, &a.get_now_calling_title()).expect("the title");
+    assert!(
+        ((x + w / 2.0) - (pad + panel / 2.0)).abs() < 1.5,
+        "the current call's panel is not at its fixed width at {width} px: title centered at {}",
+        x + w / 2.0
+    );
+    let (_, waiting_y, _, _) = display_rect(ui, &a.get_waiting_title()).expect("waiting line");
+    let recent = a.get_recent();
+    assert!(slint::Model::row_count(&recent) > 0);
+    let mut heights = Vec::new();
+    for i in 0..slint::Model::row_count(&recent) {
+        let row = slint::Model::row_data(&recent, i).expect("row");
+        let text = format!("→ {}", row.counter);
+        let (x, y, w, h) = display_rect(ui, &text).unwrap_or_else(|| panic!("{text} is shown"));
+        assert!(
+            x + w <= width - pad + 1.0,
+            "{text} reaches past the panel at {width} px"
+        );
+        assert!(
+            y + h <= waiting_y,
+            "{text} runs into the waiting line at {width} px"
+        );
+        heights.push((text.chars().count(), h));
+    }
+    // The demo's longest name ("Ventanilla 3 — Salud y educación") does not fit one line: it
+    // takes two, so its row is taller than a one-line row (set by its big number); a cut name
+    // would keep the one-line height.
+    let one_line = heights.iter().map(|h| h.1).fold(f32::MAX, f32::min);
+    for (chars, h) in &heights {
+        if *chars > 30 {
+            assert!(
+                *h > one_line + 2.0,
+                "a long counter name on one line (cut) at {width} px: {heights:?}"
+            );
+        }
+    }
 }
 
 fn has_display(ui: &integra::ui::DisplayWindow, text: &str) -> bool {
