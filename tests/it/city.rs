@@ -122,7 +122,7 @@ impl Center {
         let current = s.queue().current_at(&CounterId::new("2")).map(|t| t.id);
         if let Some(ticket) = current {
             let at = now + chrono::Duration::seconds(40);
-            let mistaken = if round % 2 == 0 {
+            let mistaken = if round.is_multiple_of(2) {
                 Command::NoShow { ticket }
             } else {
                 Command::Finish { ticket }
@@ -133,7 +133,7 @@ impl Center {
                 at + chrono::Duration::seconds(5),
             )
             .expect("undone");
-            if round % 2 == 1 {
+            if !round.is_multiple_of(2) {
                 s.execute(
                     &Command::Finish { ticket },
                     at + chrono::Duration::seconds(50),
