@@ -1194,11 +1194,21 @@ impl Kiosk {
                         },
                     ),
                 };
+                // A service has its icon here as on its tile (days and times have none).
+                let icon = match step {
+                    ChoiceStep::Service => self
+                        .catalog()
+                        .service(&ServiceCode::from(key.as_str()))
+                        .map(|s| crate::ui::icons::image(&s.icon))
+                        .unwrap_or_default(),
+                    ChoiceStep::Day | ChoiceStep::Time => slint::Image::default(),
+                };
                 Choice {
                     key: key.as_str().into(),
                     label: label.into(),
                     sub: sub.into(),
                     enabled: *free > 0,
+                    icon,
                 }
             })
             .collect();
