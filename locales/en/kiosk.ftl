@@ -80,3 +80,5 @@ kiosk-idle-continue = Continue
 kiosk-opens-today = Closed · opens today at { $time }
 kiosk-opens-tomorrow = Closed · opens tomorrow at { $time }
 kiosk-opens-day = Closed · opens { $day } at { $time }
+kiosk-listen = Read this screen aloud
+kiosk-stop-reading = Stop reading aloud

@@ -80,3 +80,5 @@ kiosk-idle-continue = Continuar
 kiosk-opens-today = Cerrado · abre hoy a las { $time }
 kiosk-opens-tomorrow = Cerrado · abre mañana a las { $time }
 kiosk-opens-day = Cerrado · abre el { $day } a las { $time }
+kiosk-listen = Leer esta pantalla en voz alta
+kiosk-stop-reading = Dejar de leer

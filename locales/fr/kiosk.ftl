@@ -80,3 +80,5 @@ kiosk-idle-continue = Continuer
 kiosk-opens-today = Fermé · ouvre aujourd’hui à { $time }
 kiosk-opens-tomorrow = Fermé · ouvre demain à { $time }
 kiosk-opens-day = Fermé · ouvre { $day } à { $time }
+kiosk-listen = Lire cet écran à voix haute
+kiosk-stop-reading = Arrêter la lecture

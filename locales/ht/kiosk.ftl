@@ -80,3 +80,5 @@ kiosk-idle-continue = Kontinye
 kiosk-opens-today = Fèmen · ap louvri jodi a a { $time }
 kiosk-opens-tomorrow = Fèmen · ap louvri demen a { $time }
 kiosk-opens-day = Fèmen · ap louvri { $day } a { $time }
+kiosk-listen = Li ekran sa a fò
+kiosk-stop-reading = Sispann li

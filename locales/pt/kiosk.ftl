@@ -80,3 +80,5 @@ kiosk-idle-continue = Continuar
 kiosk-opens-today = Fechado · abre hoje às { $time }
 kiosk-opens-tomorrow = Fechado · abre amanhã às { $time }
 kiosk-opens-day = Fechado · abre { $day } às { $time }
+kiosk-listen = Ler esta tela em voz alta
+kiosk-stop-reading = Parar de ler

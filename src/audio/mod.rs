@@ -161,6 +161,147 @@ pub struct Alsa {
     pub device: Option<String>,
 }
 
+/// The speakers for reading a screen aloud: like [`Alsa`], and the `aplay` playing now can be
+/// cut (a second tap on the speaker button).
+#[derive(Clone, Default)]
+pub struct StoppableAlsa {
+    pub device: Option<String>,
+    playing: std::sync::Arc<std::sync::Mutex<Option<u32>>>,
+}
+
+impl StoppableAlsa {
+    pub fn new(device: Option<String>) -> StoppableAlsa {
+        StoppableAlsa {
+            device,
+            playing: Default::default(),
+        }
+    }
+
+    /// Cut the sound playing now, if any.
+    pub fn cut(&self) {
+        let pid = self.playing.lock().ok().and_then(|p| *p);
+        if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: kill(2) on a child process id we started and have not reaped yet.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        }
+    }
+}
+
+impl Sink for StoppableAlsa {
+    fn check(&mut self) -> Result<(), String> {
+        Alsa {
+            device: self.device.clone(),
+        }
+        .check()
+    }
+
+    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
+        let mut cmd = Command::new("aplay");
+        cmd.arg("-q");
+        if let Some(d) = &self.device {
+            cmd.args(["-D", d]);
+        }
+        let mut child = cmd
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))?;
+        if let Ok(mut p) = self.playing.lock() {
+            *p = Some(child.id());
+        }
+        if let Some(mut stdin) = child.stdin.take() {
+            // A cut closes the pipe: not an error.
+            let _ = stdin.write_all(wav);
+        }
+        let status = child.wait();
+        if let Ok(mut p) = self.playing.lock() {
+            *p = None;
+        }
+        status.map(|_| ()).map_err(|e| format!("aplay failed: {e}"))
+    }
+}
+
+/// Reads a screen aloud for people who read little: line after line, each in its voice
+/// (espeak-ng), on a thread of its own. A new reading, or `stop`, ends the one before at the
+/// next line (and `cut` ends the sound playing now).
+pub struct Reader {
+    tx: Sender<(u64, Vec<(String, String)>)>,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    cut: Box<dyn Fn() + Send + Sync>,
+}
+
+impl Reader {
+    /// `done(generation)` is called when a reading ends, read to the end or cut.
+    pub fn start(
+        mut sink: Box<dyn Sink>,
+        cut: Box<dyn Fn() + Send + Sync>,
+        done: Box<dyn Fn(u64) + Send>,
+    ) -> Reader {
+        use std::sync::atomic::Ordering;
+        let (tx, rx) = channel::<(u64, Vec<(String, String)>)>();
+        let generation = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let current = generation.clone();
+        let spawned = std::thread::Builder::new()
+            .name("reader".into())
+            .spawn(move || {
+                let mut warned = false;
+                for (g, lines) in rx {
+                    for (voice, text) in lines {
+                        if current.load(Ordering::SeqCst) != g {
+                            break;
+                        }
+                        sink.spoken("read", &text);
+                        let r = speak_wav(&text, &voice).and_then(|w| {
+                            if current.load(Ordering::SeqCst) != g {
+                                return Ok(());
+                            }
+                            sink.play(&w, "read")
+                        });
+                        if let Err(e) = r
+                            && !warned
+                        {
+                            log::error!("reading the screen aloud: {e}");
+                            warned = true;
+                        }
+                    }
+                    done(g);
+                }
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start the screen reader: {e}");
+        }
+        Reader {
+            tx,
+            generation,
+            cut,
+        }
+    }
+
+    /// Read these (voice, text) lines, after cutting what is being read; returns the
+    /// reading's number (the one `done` is called with).
+    pub fn read(&self, lines: Vec<(String, String)>) -> u64 {
+        let g = self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        (self.cut)();
+        if self.tx.send((g, lines)).is_err() {
+            log::error!("the screen reader has stopped");
+        }
+        g
+    }
+
+    /// Stop reading now.
+    pub fn stop(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (self.cut)();
+    }
+}
+
 impl Sink for Alsa {
     /// `aplay -l`: the program is there and lists a sound card.
     fn check(&mut self) -> Result<(), String> {

@@ -87,6 +87,10 @@ pub fn run(
         ticket_screen: Duration::from_secs(20),
         clock: ctx.at,
         inline: false,
+        // The speaker button reads each screen aloud through the settings' sound device.
+        speech: Some(crate::ui::kiosk::Speech::Speakers(
+            settings.and_then(|s| s.audio.device.clone()),
+        )),
     };
     let _kiosk = Kiosk::start(&ui, backend, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {

@@ -30,6 +30,8 @@ use std::sync::{Arc, Mutex};
 
 /// Every Fluent id the kiosk uses.
 pub const FLUENT_IDS: &[&str] = &[
+    "kiosk-listen",
+    "kiosk-stop-reading",
     "kiosk-welcome",
     "kiosk-follow",
     "kiosk-follow-booking",
@@ -142,6 +144,17 @@ pub struct KioskConfig {
     pub clock: Option<DateTime<Utc>>,
     /// Run the engine on the UI thread (tests with the testing backend) instead of its own.
     pub inline: bool,
+    /// Where "read this screen aloud" (the speaker button) plays; `None`: no button.
+    pub speech: Option<Speech>,
+}
+
+/// Where the kiosk reads its screens aloud.
+#[derive(Debug, Clone)]
+pub enum Speech {
+    /// The speakers (ALSA device from the settings, else the default).
+    Speakers(Option<String>),
+    /// WAV files and the words read, in a directory (tests).
+    Files(std::path::PathBuf),
 }
 
 type HubJob = Box<dyn FnOnce(&mut dyn QueueAccess) + Send>;
@@ -341,6 +354,9 @@ pub struct Kiosk {
     catalog: RefCell<Arc<Catalog>>,
     /// The follow link the hub gave for the last command (a QR on the screen and the slip).
     follow: RefCell<Option<String>>,
+    /// Reads the screen aloud (the speaker button), and the reading going on (0: none).
+    reader: Option<crate::audio::Reader>,
+    reading: Cell<u64>,
 }
 
 impl Kiosk {
@@ -385,7 +401,28 @@ impl Kiosk {
             })));
         }
         watch_catalog(&backend);
+        let reader = cfg.speech.clone().map(|speech| {
+            let (sink, cut): (Box<dyn crate::audio::Sink>, Box<dyn Fn() + Send + Sync>) =
+                match speech {
+                    Speech::Speakers(device) => {
+                        let speakers = crate::audio::StoppableAlsa::new(device);
+                        let cutter = speakers.clone();
+                        (Box::new(speakers), Box::new(move || cutter.cut()))
+                    }
+                    Speech::Files(dir) => (
+                        Box::new(crate::audio::Files { dir, count: 0 }),
+                        Box::new(|| {}),
+                    ),
+                };
+            crate::audio::Reader::start(
+                sink,
+                cut,
+                Box::new(|g| to_ui(Box::new(move || with_kiosk(|k| k.reading_done(g))))),
+            )
+        });
         let kiosk = Rc::new(Kiosk {
+            reader,
+            reading: Cell::new(0),
             ui: ui.as_weak(),
             catalog: RefCell::new(cfg.catalog.clone()),
             hub: Worker::start(backend, cfg.inline),
@@ -511,6 +548,8 @@ impl Kiosk {
             a.set_screen(screen);
             a.set_notice(SharedString::new());
         }
+        // A reading of the screen before is over.
+        self.stop_reading();
         self.touched();
     }
 
@@ -531,8 +570,167 @@ impl Kiosk {
             a.set_notice(SharedString::new());
             a.set_idle_warning(false);
         }
+        self.stop_reading();
         self.fill_welcome();
         self.idle.stop();
+    }
+
+    /// The speaker button: read the screen's title and options aloud in the visitor's
+    /// language (on the welcome screen, each language's greeting in its own voice); a second
+    /// tap stops.
+    fn speak(&self) {
+        self.touched();
+        let (Some(reader), Some(ui)) = (&self.reader, self.ui()) else {
+            return;
+        };
+        let a = ui.global::<KioskAdapter>();
+        if a.get_speaking() {
+            return self.stop_reading();
+        }
+        let lines = self.screen_words(&ui);
+        if lines.is_empty() {
+            return;
+        }
+        self.reading.set(reader.read(lines));
+        a.set_speaking(true);
+    }
+
+    fn stop_reading(&self) {
+        if self.reading.replace(0) != 0
+            && let Some(r) = &self.reader
+        {
+            r.stop();
+        }
+        if let Some(ui) = self.ui() {
+            ui.global::<KioskAdapter>().set_speaking(false);
+        }
+    }
+
+    fn reading_done(&self, generation: u64) {
+        if self.reading.get() == generation {
+            self.reading.set(0);
+            if let Some(ui) = self.ui() {
+                ui.global::<KioskAdapter>().set_speaking(false);
+            }
+        }
+    }
+
+    /// What the screen says, as (voice, words) lines: its title, then each option with the
+    /// line under it — read from the screen's own adapter, so it is exactly what is shown.
+    fn screen_words(&self, ui: &KioskWindow) -> Vec<(String, String)> {
+        use slint::Model as _;
+        let lang = self.lang();
+        let voice = crate::audio::default_voice(lang).to_string();
+        let mut words: Vec<SharedString> = Vec::new();
+        let a = ui.global::<KioskAdapter>();
+        words.push(a.get_notice());
+        match a.get_screen() {
+            Screen::Welcome => {
+                // Before a language is chosen: each greeting in its own language's voice.
+                return ui
+                    .global::<WelcomeAdapter>()
+                    .get_languages()
+                    .iter()
+                    .map(|l| {
+                        let voice = l
+                            .code
+                            .parse::<Lang>()
+                            .map(crate::audio::default_voice)
+                            .unwrap_or("es");
+                        (voice.to_string(), format!("{}. {}", l.name, l.welcome))
+                    })
+                    .collect();
+            }
+            Screen::Services => {
+                let s = ui.global::<ServicesAdapter>();
+                words.push(s.get_title());
+                for t in s.get_services().iter() {
+                    words.push(format!("{}. {}", t.name, t.status).into());
+                }
+                words.push(s.get_appointments_label());
+                words.push(s.get_activities_label());
+            }
+            Screen::Priority => {
+                let p = ui.global::<PriorityAdapter>();
+                words.push(p.get_question());
+                words.push(p.get_note());
+                words.extend(p.get_classes().iter().map(|c| c.name));
+                words.push(p.get_skip_label());
+            }
+            Screen::Ticket => {
+                let t = ui.global::<TicketAdapter>();
+                words.extend([
+                    t.get_title(),
+                    t.get_number(),
+                    t.get_service(),
+                    t.get_ahead(),
+                ]);
+                words.push(t.get_wait());
+                words.push(if t.get_print_failed() {
+                    t.get_remember_line()
+                } else {
+                    t.get_print_line()
+                });
+                words.push(t.get_done_label());
+            }
+            Screen::Checkin => {
+                let c = ui.global::<CheckinAdapter>();
+                words.extend([c.get_title(), c.get_hint(), c.get_error()]);
+            }
+            Screen::Choice => {
+                let c = ui.global::<ChoiceAdapter>();
+                words.push(c.get_title());
+                words.push(c.get_error());
+                let choices = c.get_choices();
+                if choices.row_count() == 0 {
+                    words.push(c.get_empty());
+                }
+                for ch in choices.iter() {
+                    words.push(format!("{}. {}", ch.label, ch.sub).into());
+                }
+            }
+            Screen::Contact => {
+                let c = ui.global::<ContactAdapter>();
+                words.extend([c.get_title(), c.get_why(), c.get_error()]);
+            }
+            Screen::Confirm => {
+                let c = ui.global::<ConfirmAdapter>();
+                words.push(c.get_title());
+                words.push(format!("{} {}", c.get_code_label(), c.get_code()).into());
+                words.extend(c.get_lines().iter());
+                words.push(if c.get_print_failed() {
+                    c.get_remember_line()
+                } else {
+                    c.get_print_line()
+                });
+                words.push(c.get_done_label());
+            }
+            Screen::Activities => {
+                let c = ui.global::<ActivitiesAdapter>();
+                words.push(c.get_title());
+                words.push(c.get_error());
+                let sessions = c.get_sessions();
+                if sessions.row_count() == 0 {
+                    words.push(c.get_empty());
+                }
+                for s in sessions.iter() {
+                    words.push(
+                        format!(
+                            "{}. {}. {}. {}. {}",
+                            s.title, s.when, s.place, s.seats, s.action
+                        )
+                        .into(),
+                    );
+                }
+            }
+            Screen::Busy => words.push(a.get_busy_text()),
+        }
+        words
+            .into_iter()
+            .map(|w| w.trim().trim_end_matches(". ").to_string())
+            .filter(|w| !w.is_empty() && w != ".")
+            .map(|w| (voice.clone(), w))
+            .collect()
     }
 
     fn back(&self) {
@@ -588,6 +786,10 @@ impl Kiosk {
             })
         });
         a.on_printer_failed(|label| with_kiosk(|k| k.print_failed(label.as_str())));
+        a.on_speak(|| with_kiosk(|k| k.speak()));
+        a.set_can_speak(self.reader.is_some());
+        ui.global::<WelcomeAdapter>()
+            .set_speaker_space(self.reader.is_some());
         a.on_stay(|| with_kiosk(|k| k.touched()));
         ui.global::<WelcomeAdapter>()
             .on_choose(|code| with_kiosk(|k| k.choose_language(code.as_str())));
@@ -628,6 +830,10 @@ impl Kiosk {
 
     fn fill_welcome(&self) {
         let Some(ui) = self.ui() else { return };
+        // The speaker button's words before a language is chosen: the center's language.
+        let a = ui.global::<KioskAdapter>();
+        a.set_listen_label(self.t("kiosk-listen"));
+        a.set_stop_label(self.t("kiosk-stop-reading"));
         let choices: Vec<LanguageChoice> = self
             .cfg
             .languages
@@ -656,6 +862,8 @@ impl Kiosk {
             a.set_back_label(self.t("kiosk-back"));
             a.set_larger_label(self.t("kiosk-larger"));
             a.set_busy_text(self.t("kiosk-busy"));
+            a.set_listen_label(self.t("kiosk-listen"));
+            a.set_stop_label(self.t("kiosk-stop-reading"));
         }
         self.go(Screen::Services);
         self.show_services();

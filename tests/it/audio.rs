@@ -198,3 +198,81 @@ fn a_display_that_cannot_be_heard_says_so_and_when_it_is_heard_again() {
         "told once"
     );
 }
+
+/// Speakers that take 150 ms per sound, counting what they played.
+struct Slow {
+    played: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl integra::audio::Sink for Slow {
+    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), String> {
+        std::thread::sleep(Duration::from_millis(150));
+        self.played
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Reading a screen aloud: line after line in the given voice; `stop` ends the reading before
+/// the next line (and cuts the sound playing), and says it is done; a new reading replaces the
+/// one going on.
+#[test]
+fn a_reading_stops_at_once_and_a_new_one_replaces_it() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let played = std::sync::Arc::new(AtomicUsize::new(0));
+    let cuts = std::sync::Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = std::sync::mpsc::channel::<u64>();
+    let tx = std::sync::Mutex::new(tx);
+    let c = cuts.clone();
+    let reader = integra::audio::Reader::start(
+        Box::new(Slow {
+            played: played.clone(),
+        }),
+        Box::new(move || {
+            c.fetch_add(1, Ordering::SeqCst);
+        }),
+        Box::new(move |g| {
+            let _ = tx.lock().map(|t| t.send(g));
+        }),
+    );
+    let lines = |n: usize| -> Vec<(String, String)> {
+        (0..n)
+            .map(|i| ("es".to_string(), format!("Línea número {i}.")))
+            .collect()
+    };
+    // Read to the end.
+    let g = reader.read(lines(3));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(g));
+    assert_eq!(played.load(Ordering::SeqCst), 3);
+    // Stopped after the first line or two of twenty.
+    played.store(0, Ordering::SeqCst);
+    let g = reader.read(lines(20));
+    let t = Instant::now();
+    while played.load(Ordering::SeqCst) == 0 {
+        assert!(t.elapsed() < Duration::from_secs(30), "nothing played");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let cuts_before = cuts.load(Ordering::SeqCst);
+    reader.stop();
+    assert_eq!(
+        cuts.load(Ordering::SeqCst),
+        cuts_before + 1,
+        "the sound playing is cut"
+    );
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(g));
+    assert!(
+        played.load(Ordering::SeqCst) <= 2,
+        "{} lines after stop",
+        played.load(Ordering::SeqCst)
+    );
+    // A new reading replaces one going on: the first one ends, the second reads whole.
+    played.store(0, Ordering::SeqCst);
+    let first = reader.read(lines(20));
+    let second = reader.read(lines(2));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(first));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok(second));
+    assert!(
+        played.load(Ordering::SeqCst) <= 3,
+        "the first reading went on"
+    );
+}

@@ -24,6 +24,8 @@ struct Setup {
     _dir: tempfile::TempDir,
     data: std::path::PathBuf,
     preview: std::path::PathBuf,
+    /// Where the speaker button's readings go (WAV files and `spoken.txt`).
+    speech: std::path::PathBuf,
 }
 
 fn start(
@@ -36,6 +38,8 @@ fn start(
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let preview = dir.path().join("preview.bin");
+    let speech = dir.path().join("speech");
+    std::fs::create_dir_all(&speech).expect("speech dir");
     let mut engine = Engine::open(&data, catalog.clone()).expect("engine");
     prepare(&mut engine);
     let ui = KioskWindow::new().expect("window");
@@ -50,6 +54,7 @@ fn start(
         ticket_screen: Duration::from_secs(20),
         clock: Some(at),
         inline: true,
+        speech: Some(kiosk::Speech::Files(speech.clone())),
     };
     let hub = integra::hub::Hub::new(engine, Some(at)).expect("hub");
     // Where the center's phones reach the hub (the follow links' QR codes).
@@ -62,6 +67,7 @@ fn start(
         _dir: dir,
         data,
         preview,
+        speech,
     }
 }
 
@@ -128,6 +134,81 @@ fn stored_labels(data: &Path, day: chrono::NaiveDate) -> Vec<String> {
         .into_iter()
         .map(|r| r.label)
         .collect()
+}
+
+/// The speaker button (EN 301 549 §5.1.3: speech output on a public kiosk): on the welcome
+/// screen it reads every language's greeting in that language's voice; on the services screen
+/// (Kreyòl chosen) the title, every service with its status, and the two ways on, in Kreyòl,
+/// through espeak-ng; a second tap stops at once; going to another screen ends the reading.
+fn the_speaker_button_reads_the_screen_aloud() {
+    let s = start(
+        Arc::new(Catalog::demo().expect("demo")),
+        monday_9(),
+        None,
+        |_| {},
+    );
+    let a = s.ui.global::<KioskAdapter>();
+    let spoken = || std::fs::read_to_string(s.speech.join("spoken.txt")).unwrap_or_default();
+    let done = |what: &str| {
+        let until = std::time::Instant::now() + Duration::from_secs(60);
+        while a.get_speaking() {
+            kiosk::pump();
+            assert!(std::time::Instant::now() < until, "{what}: still reading");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert!(a.get_can_speak());
+    tap(&s.ui, &text_in(Lang::Es, "kiosk-listen"));
+    assert!(a.get_speaking(), "the button shows it is reading");
+    assert!(has(&s.ui, &text_in(Lang::Es, "kiosk-stop-reading")));
+    done("the greetings");
+    let text = spoken();
+    for lang in Lang::ALL {
+        assert!(
+            text.contains(&text_in(lang, "kiosk-welcome")),
+            "{lang:?} greeting not read: {text}"
+        );
+    }
+    let wavs = std::fs::read_dir(&s.speech)
+        .expect("speech dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".wav"))
+        })
+        .count();
+    assert_eq!(wavs, Lang::ALL.len(), "one spoken greeting per language");
+
+    // Kreyòl: the services screen is read in Kreyòl.
+    tap(&s.ui, "Kreyòl ayisyen");
+    assert_eq!(screen(&s.ui), Screen::Services);
+    std::fs::remove_file(s.speech.join("spoken.txt")).expect("reset");
+    tap(&s.ui, &text_in(Lang::Ht, "kiosk-listen"));
+    done("the services");
+    let text = spoken();
+    let services = s.ui.global::<integra::ui::ServicesAdapter>();
+    assert!(text.contains(services.get_title().as_str()), "{text}");
+    for tile in slint::Model::iter(&services.get_services()) {
+        assert!(
+            text.contains(tile.name.as_str()),
+            "{} not read: {text}",
+            tile.name
+        );
+    }
+    assert!(text.contains(services.get_appointments_label().as_str()));
+    assert!(text.contains(services.get_activities_label().as_str()));
+    // A second tap stops at once.
+    tap(&s.ui, &text_in(Lang::Ht, "kiosk-listen"));
+    assert!(a.get_speaking());
+    tap(&s.ui, &text_in(Lang::Ht, "kiosk-stop-reading"));
+    assert!(!a.get_speaking(), "stopped at the second tap");
+    // Another screen ends a reading.
+    tap(&s.ui, &text_in(Lang::Ht, "kiosk-listen"));
+    tap(&s.ui, &text_in(Lang::Ht, "kiosk-home"));
+    assert!(
+        !a.get_speaking(),
+        "the welcome screen is not read with the services' words"
+    );
+    kiosk::pump();
 }
 
 fn walk_in_in_three_taps() {
@@ -270,6 +351,7 @@ fn second_kiosk_issues_through_the_hub() {
         ticket_screen: Duration::from_secs(20),
         clock: Some(monday_9()),
         inline: true,
+        speech: None,
     };
     let _k = Kiosk::start(&ui, kiosk::Backend::Remote(remote.clone()), cfg).expect("kiosk");
     tap(&ui, "Português");
@@ -350,6 +432,7 @@ fn an_admin_change_reaches_a_kiosk_on_screen() {
         ticket_screen: Duration::from_secs(20),
         clock: Some(monday_9()),
         inline: true,
+        speech: None,
     };
     let _k = Kiosk::start(&ui, kiosk::Backend::Remote(remote.clone()), cfg).expect("kiosk");
     tap(&ui, "Português");
@@ -1361,6 +1444,7 @@ fn kiosk_scenarios() {
         .ui,
     );
     walk_in_in_three_taps();
+    the_speaker_button_reads_the_screen_aloud();
     second_kiosk_issues_through_the_hub();
     an_admin_change_reaches_a_kiosk_on_screen();
     an_admin_change_reaches_the_hubs_own_kiosk();
