@@ -197,10 +197,7 @@ pub fn database_check(dir: &Path, catalog: Option<&Catalog>) -> Check {
             );
         }
     };
-    let quick: Result<String, _> = store
-        .connection()
-        .query_row("PRAGMA quick_check", [], |r| r.get(0));
-    match quick {
+    match store.quick_check() {
         Ok(ok) if ok == "ok" => {}
         Ok(other) => {
             return Check::fail(

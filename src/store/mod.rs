@@ -467,8 +467,26 @@ impl Store {
         decode_rows(stmt.query_map(rusqlite::params_from_iter(types.iter()), seq_body)?)
     }
 
-    /// Direct access for the modules that read figures (reports, backup).
-    pub fn connection(&self) -> &Connection {
+    /// SQLite's own check of the file ("ok", or what is damaged).
+    pub fn quick_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?)
+    }
+
+    /// How this connection writes: its journal mode and `synchronous` level (2 = FULL).
+    pub fn durability(&self) -> Result<(String, i64), StoreError> {
+        let mode: String = self
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let sync: i64 = self
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        Ok((mode, sync))
+    }
+
+    /// The connection, for the store's own modules (backup).
+    pub(crate) fn connection(&self) -> &Connection {
         &self.conn
     }
 }

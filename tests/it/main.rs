@@ -27,4 +27,5 @@ mod report;
 mod safeguarding;
 mod settings;
 mod store;
+mod tidy;
 mod truth;

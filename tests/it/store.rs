@@ -134,13 +134,7 @@ fn foreign_and_newer_databases_are_refused() {
 fn the_store_runs_in_wal_with_full_sync() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("open");
-    let c = store.connection();
-    let mode: String = c
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .expect("mode");
-    let sync: i64 = c
-        .pragma_query_value(None, "synchronous", |r| r.get(0))
-        .expect("sync");
+    let (mode, sync) = store.durability().expect("pragmas");
     assert_eq!(mode, "wal");
     assert_eq!(sync, 2, "synchronous=FULL");
 }
