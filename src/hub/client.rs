@@ -34,6 +34,9 @@ struct Inner {
     on_event: Mutex<Option<EventHook>>,
     /// Urgent protection requests nobody has acknowledged (staff devices only receive them).
     protection: Mutex<Vec<super::guard::ProtectionAlert>>,
+    /// This device's alerts as last reported: sent again at every (re)connection, so a hub
+    /// that restarted (alerts live in its memory) or was unreachable still hears of them.
+    alerts: Mutex<Option<Vec<(String, String)>>>,
 }
 
 /// A connection to a remote hub. Cheap to clone.
@@ -85,6 +88,7 @@ impl Remote {
             on_change: Mutex::new(None),
             on_event: Mutex::new(None),
             protection: Mutex::new(Vec::new()),
+            alerts: Mutex::new(None),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -177,22 +181,13 @@ impl Remote {
         })
     }
 
-    /// Tell the hub this device's alerts (its printer's), in the background.
+    /// Tell the hub this device's alerts (its printer's, its speakers'), in the background;
+    /// they are told again whenever the link comes back.
     pub fn report_alerts(&self, alerts: Vec<(String, String)>) {
-        let inner = self.inner.clone();
-        self.inner.rt.spawn(async move {
-            let body = json!({"alerts": alerts.iter().map(|(k, m)| json!({"kind": k, "message": m})).collect::<Vec<_>>()});
-            let r = inner
-                .http
-                .post(format!("{}/api/v1/alerts", inner.base))
-                .bearer_auth(&inner.token)
-                .json(&body)
-                .send()
-                .await;
-            if let Err(e) = r {
-                log::warn!("cannot tell the hub about the printer: {e}");
-            }
-        });
+        if let Ok(mut a) = self.inner.alerts.lock() {
+            *a = Some(alerts.clone());
+        }
+        send_alerts(self.inner.clone(), alerts);
     }
 
     /// Pair this device with the hub at `base` using a PIN; returns the token and role.
@@ -458,6 +453,26 @@ async fn follow(inner: Arc<Inner>) {
     }
 }
 
+/// Send a device's alerts to its hub, in the background (a failure is logged; the next
+/// connection sends them again).
+fn send_alerts(inner: Arc<Inner>, alerts: Vec<(String, String)>) {
+    let runtime = inner.rt.handle().clone();
+    runtime.spawn(async move {
+
+        let body = json!({"alerts": alerts.iter().map(|(k, m)| json!({"kind": k, "message": m})).collect::<Vec<_>>()});
+        let r = inner
+            .http
+            .post(format!("{}/api/v1/alerts", inner.base))
+            .bearer_auth(&inner.token)
+            .json(&body)
+            .send()
+            .await;
+        if let Err(e) = r {
+            log::warn!("cannot tell the hub this device's alerts (sent again when the link is back): {e}");
+        }
+        });
+}
+
 async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
     let catalog: Catalog = inner
         .http
@@ -477,6 +492,11 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
     let mut ws = open_stream(inner, (same_catalog && seq > 0).then_some(seq)).await?;
     inner.online.store(true, Ordering::SeqCst);
     changed(inner);
+    // Connected (again): the hub hears this device's alerts as they are now.
+    let alerts = inner.alerts.lock().ok().and_then(|a| a.clone());
+    if let Some(alerts) = alerts {
+        send_alerts(inner.clone(), alerts);
+    }
     while let Some(msg) = ws.next().await {
         let msg = msg.map_err(|e| format!("stream broke: {e}"))?;
         let Message::Text(text) = msg else { continue };

@@ -1197,6 +1197,9 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
             .run(&cmd, monday_9(), integra::core::Lang::Es)
     };
     assert!(run(issue("info", None)).is_ok());
+    let kinds = |h: &Hub| -> Vec<String> { h.alerts().into_iter().map(|a| a.kind).collect() };
+    remote.report_alerts(vec![("paper-out".into(), "out of paper".into())]);
+    wait("the alert at the hub", &|| kinds(&hub) == ["paper-out"]);
     // The hub dies: a command is refused as unavailable (no number), the link is down.
     rt.shutdown_background();
     drop(hub);
@@ -1205,6 +1208,8 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
         run(issue("info", None)),
         Err(Refusal::Unavailable(_))
     ));
+    // While the hub is away the printer's state changes: the device's alerts now.
+    remote.report_alerts(vec![("cover-open".into(), "the cover is open".into())]);
     // Meanwhile another process issues two tickets on the same data.
     {
         let mut e = Engine::open(dir.path(), catalog()).expect("engine");
@@ -1215,6 +1220,8 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
     // The hub comes back on the same address: the client reconnects by itself and catches up.
     let (_rt2, hub2, _) = serve(addr.port());
     wait("online again", &|| remote.online());
+    // The restarted hub (alerts live in its memory) hears the device's alerts as they are now.
+    wait("the alerts told again", &|| kinds(&hub2) == ["cover-open"]);
     wait("caught up", &|| {
         remote.seq() == hub2.session().queue().seq()
     });
