@@ -82,3 +82,10 @@ kiosk-opens-tomorrow = Closed · opens tomorrow at { $time }
 kiosk-opens-day = Closed · opens { $day } at { $time }
 kiosk-listen = Read this screen aloud
 kiosk-stop-reading = Stop reading aloud
+kiosk-status-short = { $count ->
+    [0] Nobody waiting
+    [one] 1 waiting · { $minutes } min
+   *[other] { $count } waiting · { $minutes } min
+}
+kiosk-page-previous = Previous page
+kiosk-page-next = Next page

@@ -82,3 +82,10 @@ kiosk-opens-tomorrow = Cerrado · abre mañana a las { $time }
 kiosk-opens-day = Cerrado · abre el { $day } a las { $time }
 kiosk-listen = Leer esta pantalla en voz alta
 kiosk-stop-reading = Dejar de leer
+kiosk-status-short = { $count ->
+    [0] Nadie esperando
+    [one] 1 esperando · { $minutes } min
+   *[other] { $count } esperando · { $minutes } min
+}
+kiosk-page-previous = Página anterior
+kiosk-page-next = Página siguiente

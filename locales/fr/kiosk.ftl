@@ -82,3 +82,10 @@ kiosk-opens-tomorrow = Fermé · ouvre demain à { $time }
 kiosk-opens-day = Fermé · ouvre { $day } à { $time }
 kiosk-listen = Lire cet écran à voix haute
 kiosk-stop-reading = Arrêter la lecture
+kiosk-status-short = { $count ->
+    [0] Personne n’attend
+    [one] 1 attend · { $minutes } min
+   *[other] { $count } attendent · { $minutes } min
+}
+kiosk-page-previous = Page précédente
+kiosk-page-next = Page suivante

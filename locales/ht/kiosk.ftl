@@ -82,3 +82,10 @@ kiosk-opens-tomorrow = Fèmen · ap louvri demen a { $time }
 kiosk-opens-day = Fèmen · ap louvri { $day } a { $time }
 kiosk-listen = Li ekran sa a fò
 kiosk-stop-reading = Sispann li
+kiosk-status-short = { $count ->
+    [0] Pèsonn p ap tann
+    [one] 1 ap tann · { $minutes } min
+   *[other] { $count } ap tann · { $minutes } min
+}
+kiosk-page-previous = Paj anvan an
+kiosk-page-next = Paj apre a

@@ -82,3 +82,10 @@ kiosk-opens-tomorrow = Fechado · abre amanhã às { $time }
 kiosk-opens-day = Fechado · abre { $day } às { $time }
 kiosk-listen = Ler esta tela em voz alta
 kiosk-stop-reading = Parar de ler
+kiosk-status-short = { $count ->
+    [0] Ninguém à espera
+    [one] 1 à espera · { $minutes } min
+   *[other] { $count } à espera · { $minutes } min
+}
+kiosk-page-previous = Página anterior
+kiosk-page-next = Próxima página

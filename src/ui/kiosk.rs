@@ -30,6 +30,9 @@ use std::sync::{Arc, Mutex};
 
 /// Every Fluent id the kiosk uses.
 pub const FLUENT_IDS: &[&str] = &[
+    "kiosk-status-short",
+    "kiosk-page-previous",
+    "kiosk-page-next",
     "kiosk-listen",
     "kiosk-stop-reading",
     "kiosk-welcome",
@@ -865,6 +868,9 @@ impl Kiosk {
             a.set_listen_label(self.t("kiosk-listen"));
             a.set_stop_label(self.t("kiosk-stop-reading"));
         }
+        if let Some(ui) = self.ui() {
+            ui.global::<ServicesAdapter>().set_page(0);
+        }
         self.go(Screen::Services);
         self.show_services();
     }
@@ -915,21 +921,26 @@ impl Kiosk {
             .iter()
             .filter_map(|t| {
                 let s = catalog.service(&t.code)?;
-                let status = if !t.open {
-                    self.opens_line(t.opens)
+                let counts = [
+                    ("count", FluentValue::from(t.waiting)),
+                    ("minutes", FluentValue::from(t.wait)),
+                ];
+                let (status, short) = if !t.open {
+                    let line = self.opens_line(t.opens);
+                    (line.clone(), line)
                 } else if s.discreet {
                     // Nobody in the lobby learns how many wait for a discreet service.
-                    self.t("kiosk-status-open-plain")
+                    let line = self.t("kiosk-status-open-plain");
+                    (line.clone(), line)
                 } else if s.takes(Mode::WalkIn) {
-                    self.t_args(
-                        "kiosk-status-open",
-                        &[
-                            ("count", FluentValue::from(t.waiting)),
-                            ("minutes", FluentValue::from(t.wait)),
-                        ],
+                    (
+                        self.t_args("kiosk-status-open", &counts),
+                        // A compact tile: its colour already says it is open.
+                        self.t_args("kiosk-status-short", &counts),
                     )
                 } else {
-                    self.t("kiosk-activities")
+                    let line = self.t("kiosk-activities");
+                    (line.clone(), line)
                 };
                 Some(ServiceTile {
                     code: s.code.as_str().into(),
@@ -938,11 +949,18 @@ impl Kiosk {
                     icon: icons::image(&s.icon),
                     open: t.open,
                     status,
+                    short,
                 })
             })
             .collect();
         let a = ui.global::<ServicesAdapter>();
         a.set_title(self.t("kiosk-services-title"));
+        a.set_previous_label(self.t("kiosk-page-previous"));
+        a.set_next_label(self.t("kiosk-page-next"));
+        // A new list starts on its first page.
+        if slint::Model::row_count(&a.get_services()) != model.len() {
+            a.set_page(0);
+        }
         a.set_appointments_label(self.t("kiosk-appointments"));
         a.set_activities_label(self.t("kiosk-activities"));
         a.set_services(ModelRc::new(VecModel::from(model)));

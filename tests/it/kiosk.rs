@@ -211,6 +211,86 @@ fn the_speaker_button_reads_the_screen_aloud() {
     kiosk::pump();
 }
 
+/// The services screen on every screen size the issue names (landscape 800×480, 1024×600,
+/// 1280×800, 1920×1080; portrait 480×800, 1080×1920), in every language, with and without
+/// larger text: every tile shown lies wholly inside the window; with normal text all ten demo
+/// services are on one screen (no pages); with larger text they may be on pages, and the big
+/// arrows reach every one of them — no service is ever half hidden or unreachable.
+fn every_service_fits_every_screen() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let sizes = [
+        (800, 480),
+        (1024, 600),
+        (1280, 800),
+        (1920, 1080),
+        (480, 800),
+        (1080, 1920),
+    ];
+    for lang in Lang::ALL {
+        let s = start(demo.clone(), monday_9(), None, |_| {});
+        tap(&s.ui, lang.native_name());
+        let services = s.ui.global::<integra::ui::ServicesAdapter>();
+        let names: Vec<String> = slint::Model::iter(&services.get_services())
+            .map(|t| t.name.to_string())
+            .collect();
+        assert_eq!(names.len(), 10, "the demo's ten services");
+        for larger in [false, true] {
+            s.ui.global::<integra::ui::Theme>().set_large_text(larger);
+            for (w, h) in sizes {
+                s.ui.window().set_size(slint::PhysicalSize::new(w, h));
+                services.set_page(0);
+                let what = format!("{w}x{h} {lang:?}{}", if larger { " larger" } else { "" });
+                let mut seen = std::collections::BTreeSet::new();
+                for page in 0..10 {
+                    let shown: Vec<&String> = names
+                        .iter()
+                        .filter(|n| {
+                            ElementHandle::find_by_accessible_label(&s.ui, n).any(|e| {
+                                e.accessible_role()
+                                    == Some(i_slint_backend_testing::AccessibleRole::Button)
+                            })
+                        })
+                        .collect();
+                    assert!(!shown.is_empty(), "{what}: no service on page {page}");
+                    for n in &shown {
+                        for e in ElementHandle::find_by_accessible_label(&s.ui, n) {
+                            let (p, z) = (e.absolute_position(), e.size());
+                            assert!(
+                                p.x >= -0.5
+                                    && p.y >= -0.5
+                                    && p.x + z.width <= w as f32 + 0.5
+                                    && p.y + z.height <= h as f32 + 0.5,
+                                "{what}: '{n}' is not wholly on screen ({p:?} {z:?})"
+                            );
+                        }
+                        seen.insert((*n).clone());
+                    }
+                    let next = text_in(lang, "kiosk-page-next");
+                    if !larger {
+                        assert_eq!(
+                            shown.len(),
+                            10,
+                            "{what}: all ten on one screen, without pages"
+                        );
+                        assert!(!has(&s.ui, &next), "{what}: pages with normal text");
+                        break;
+                    }
+                    if seen.len() == names.len() {
+                        break;
+                    }
+                    assert!(
+                        has(&s.ui, &next),
+                        "{what}: services left out with no way to them"
+                    );
+                    tap(&s.ui, &next);
+                }
+                assert_eq!(seen.len(), names.len(), "{what}: every service reachable");
+            }
+        }
+    }
+    kiosk::stop();
+}
+
 fn walk_in_in_three_taps() {
     let s = start(
         Arc::new(Catalog::demo().expect("demo")),
@@ -1445,6 +1525,7 @@ fn kiosk_scenarios() {
     );
     walk_in_in_three_taps();
     the_speaker_button_reads_the_screen_aloud();
+    every_service_fits_every_screen();
     second_kiosk_issues_through_the_hub();
     an_admin_change_reaches_a_kiosk_on_screen();
     an_admin_change_reaches_the_hubs_own_kiosk();
