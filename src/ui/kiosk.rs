@@ -1039,6 +1039,9 @@ impl Kiosk {
         p.set_question(self.t("kiosk-priority-question"));
         p.set_note(self.t("kiosk-priority-note"));
         p.set_skip_label(self.t("kiosk-priority-skip"));
+        p.set_previous_label(self.t("kiosk-page-previous"));
+        p.set_next_label(self.t("kiosk-page-next"));
+        p.set_page(0);
         p.set_classes(ModelRc::new(VecModel::from(classes)));
         self.go(Screen::Priority);
     }

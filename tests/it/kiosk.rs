@@ -291,6 +291,71 @@ fn every_service_fits_every_screen() {
     kiosk::stop();
 }
 
+/// The priority question with larger text on small screens: every class (urgent protection
+/// among them) is wholly on screen or on a page the arrows reach — never scrolled out of sight.
+fn every_priority_class_is_reachable_on_every_screen() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let sizes = [
+        (800, 480),
+        (1024, 600),
+        (1920, 1080),
+        (480, 800),
+        (1080, 1920),
+    ];
+    for lang in [Lang::Es, Lang::Fr, Lang::Ht] {
+        let s = start(demo.clone(), monday_9(), None, |_| {});
+        tap(&s.ui, lang.native_name());
+        let info =
+            slint::Model::iter(&s.ui.global::<integra::ui::ServicesAdapter>().get_services())
+                .next()
+                .expect("a service")
+                .name
+                .to_string();
+        tap(&s.ui, &info);
+        assert_eq!(screen(&s.ui), Screen::Priority);
+        let p = s.ui.global::<integra::ui::PriorityAdapter>();
+        let names: Vec<String> = slint::Model::iter(&p.get_classes())
+            .map(|c| c.name.to_string())
+            .collect();
+        assert_eq!(names.len(), 5);
+        for larger in [false, true] {
+            s.ui.global::<integra::ui::Theme>().set_large_text(larger);
+            for (w, h) in sizes {
+                s.ui.window().set_size(slint::PhysicalSize::new(w, h));
+                p.set_page(0);
+                let what = format!("{w}x{h} {lang:?}{}", if larger { " larger" } else { "" });
+                let mut seen = std::collections::BTreeSet::new();
+                for _ in 0..10 {
+                    for n in &names {
+                        for e in ElementHandle::find_by_accessible_label(&s.ui, n) {
+                            let (pos, z) = (e.absolute_position(), e.size());
+                            assert!(
+                                pos.x >= -0.5
+                                    && pos.y >= -0.5
+                                    && pos.x + z.width <= w as f32 + 0.5
+                                    && pos.y + z.height <= h as f32 + 0.5,
+                                "{what}: '{n}' is not wholly on screen ({pos:?} {z:?})"
+                            );
+                            seen.insert(n.clone());
+                        }
+                    }
+                    let next = text_in(lang, "kiosk-page-next");
+                    if seen.len() == names.len() || !has(&s.ui, &next) {
+                        break;
+                    }
+                    tap(&s.ui, &next);
+                }
+                assert_eq!(
+                    seen.len(),
+                    names.len(),
+                    "{what}: every class reachable: {seen:?}"
+                );
+            }
+        }
+    }
+    kiosk::stop();
+}
+
 fn walk_in_in_three_taps() {
     let s = start(
         Arc::new(Catalog::demo().expect("demo")),
@@ -1445,8 +1510,19 @@ fn screenshots_of_every_screen_in_every_language() {
             let enter = |ui: &KioskWindow| {
                 tap(ui, lang.native_name());
                 if larger {
+                    let switch = || {
+                        ElementHandle::find_by_accessible_label(ui, &l.text("kiosk-larger", None))
+                            .next()
+                            .expect("the larger-text switch")
+                    };
+                    assert_eq!(switch().accessible_checked(), Some(false));
                     tap(ui, &l.text("kiosk-larger", None));
                     assert!(ui.global::<integra::ui::Theme>().get_large_text());
+                    assert_eq!(
+                        switch().accessible_checked(),
+                        Some(true),
+                        "it shows it is on"
+                    );
                 }
             };
             let s = start(demo.clone(), monday_9(), None, |e| {
@@ -1526,6 +1602,7 @@ fn kiosk_scenarios() {
     walk_in_in_three_taps();
     the_speaker_button_reads_the_screen_aloud();
     every_service_fits_every_screen();
+    every_priority_class_is_reachable_on_every_screen();
     second_kiosk_issues_through_the_hub();
     an_admin_change_reaches_a_kiosk_on_screen();
     an_admin_change_reaches_the_hubs_own_kiosk();
