@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
         crate::device::gpio::watch(b, crate::ui::counter::press_next);
     }
     if std::env::var_os("INTEGRA_WINDOWED").is_none() {
-        ui.window().set_fullscreen(true);
+        crate::ui::fill_screen(&ui);
     }
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
     let _heartbeat = crate::device::watchdog::ui_loop("counter running");

@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     let _display = Display::start(&ui, remote, lang, ctx.at, announcer)
         .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() {
-        ui.window().set_fullscreen(true);
+        crate::ui::fill_screen(&ui);
     }
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
     let _heartbeat = crate::device::watchdog::ui_loop("display running");

@@ -94,7 +94,7 @@ pub fn run(
     };
     let _kiosk = Kiosk::start(&ui, backend, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {
-        ui.window().set_fullscreen(true);
+        crate::ui::fill_screen(&ui);
     }
     let _bench = bench_tickets.map(|n| bench(&ui, n));
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.

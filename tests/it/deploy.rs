@@ -320,3 +320,74 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
         "{top}"
     );
 }
+
+/// Kills a child process when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// On X11 without a window manager — how a kiosk runs outside linuxkms — a fullscreen request is
+/// ignored; the kiosk sizes its window to the screen it is given (it used to stay 800×600 on an
+/// 800×480 panel). Checked with Xvfb screens of two sizes and `xwininfo`.
+#[test]
+fn the_kiosk_fills_a_screen_without_a_window_manager() {
+    use std::io::BufRead;
+    for (w, h) in [(800, 480), (1920, 1080)] {
+        // Xvfb picks a free display and says which.
+        let mut xvfb = Child(
+            Command::new("Xvfb")
+                .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
+                .arg(format!("{w}x{h}x24"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb (apt-get install xvfb; tests/run installs it)"),
+        );
+        let mut line = String::new();
+        std::io::BufReader::new(xvfb.0.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the display number");
+        let display = format!(":{}", line.trim());
+        let data = tempfile::tempdir().expect("data");
+        let _kiosk = Child(
+            Command::new(env!("CARGO_BIN_EXE_integra"))
+                .env("DISPLAY", &display)
+                .env("SLINT_BACKEND", "winit-software")
+                .env_remove("INTEGRA_WINDOWED")
+                .arg("--data")
+                .arg(data.path())
+                .args(["--listen", "127.0.0.1:0"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the kiosk"),
+        );
+        let want = format!("{w}x{h}+0+0");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = Command::new("xwininfo")
+                .args(["-root", "-tree", "-display", &display])
+                .output()
+                .expect("xwininfo (apt-get install x11-utils)");
+            let last = String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .find(|l| l.contains("\"Integra\""))
+                .unwrap_or_default()
+                .to_string();
+            if last.contains(&want) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the kiosk's window on a {w}×{h} screen: {last:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        drop(xvfb);
+    }
+}

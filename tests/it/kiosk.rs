@@ -1551,6 +1551,13 @@ fn screenshots_of_every_screen_in_every_language() {
             tap(&s.ui, "4");
             tap(&s.ui, "2");
             snapshot(&s.ui, &n("5-checkin"));
+            // The way to book stays wholly on screen, even with larger text.
+            let (_, y, _, bh) = position(&s.ui, &l.text("kiosk-book", None));
+            assert!(
+                y + bh <= h as f32 + 0.5,
+                "{}: the book button is cut at the bottom ({y} + {bh} > {h})",
+                n("5-checkin")
+            );
             tap(&s.ui, &l.text("kiosk-book", None));
             snapshot(&s.ui, &n("6-book-service"));
             tap(&s.ui, &demo.services[1].name[&lang]);
