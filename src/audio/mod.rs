@@ -156,6 +156,20 @@ pub trait Sink: Send {
 /// The staff alert kind for a lobby display that cannot be heard.
 pub const AUDIO_ALERT: &str = "audio-failed";
 
+/// `aplay` reading a WAV from its standard input, on `device` (else the default).
+fn aplay(device: Option<&str>, stderr: Stdio) -> Result<std::process::Child, String> {
+    let mut cmd = Command::new("aplay");
+    cmd.arg("-q");
+    if let Some(d) = device {
+        cmd.args(["-D", d]);
+    }
+    cmd.arg("-")
+        .stdin(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))
+}
+
 /// The speakers, through ALSA's `aplay` (device from the settings, else the default).
 pub struct Alsa {
     pub device: Option<String>,
@@ -198,17 +212,7 @@ impl Sink for StoppableAlsa {
     }
 
     fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
-        let mut cmd = Command::new("aplay");
-        cmd.arg("-q");
-        if let Some(d) = &self.device {
-            cmd.args(["-D", d]);
-        }
-        let mut child = cmd
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))?;
+        let mut child = aplay(self.device.as_deref(), Stdio::null())?;
         if let Ok(mut p) = self.playing.lock() {
             *p = Some(child.id());
         }
@@ -326,17 +330,7 @@ impl Sink for Alsa {
     }
 
     fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
-        let mut cmd = Command::new("aplay");
-        cmd.arg("-q");
-        if let Some(d) = &self.device {
-            cmd.args(["-D", d]);
-        }
-        let mut child = cmd
-            .arg("-")
-            .stdin(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))?;
+        let mut child = aplay(self.device.as_deref(), Stdio::piped())?;
         if let Some(mut stdin) = child.stdin.take() {
             stdin
                 .write_all(wav)

@@ -100,28 +100,15 @@ fn report(a: &CityReportArgs) -> Result<(), CliError> {
     } else {
         render::html(&report, &l)
     };
-    match &a.out {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| {
-                CliError::new(
-                    exit::FAILURE,
-                    format!(
-                        "cannot write the report to {}: {e}. Give a writable path with --out",
-                        path.display()
-                    ),
-                )
-            })?;
-            eprintln!(
-                "city report {} – {} written to {}: {} centers, {} visitors (figures computed in {} ms)",
-                a.from,
-                a.to,
-                path.display(),
-                report.centers.len(),
-                report.total.visitors,
-                computed.as_millis()
-            );
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
+    super::write_report(a.out.as_deref(), &text, |path| {
+        format!(
+            "city report {} – {} written to {}: {} centers, {} visitors (figures computed in {} ms)",
+            a.from,
+            a.to,
+            path.display(),
+            report.centers.len(),
+            report.total.visitors,
+            computed.as_millis()
+        )
+    })
 }

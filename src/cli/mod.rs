@@ -373,6 +373,30 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// Write a report to `--out FILE` (then `said` on standard error) or to standard output.
+pub(crate) fn write_report(
+    out: Option<&std::path::Path>,
+    text: &str,
+    said: impl FnOnce(&std::path::Path) -> String,
+) -> Result<(), CliError> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| {
+                CliError::new(
+                    exit::FAILURE,
+                    format!(
+                        "cannot write the report to {}: {e}. Give a writable path with --out",
+                        path.display()
+                    ),
+                )
+            })?;
+            eprintln!("{}", said(path));
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
 /// Global options every subcommand shares.
 pub struct Context {
     /// Where the hub listens (kiosk and hub roles).

@@ -47,26 +47,13 @@ pub fn run(ctx: &Context, a: &ReportArgs) -> Result<(), CliError> {
         "csv" => crate::report::render::csv(&report, &l, &catalog),
         _ => crate::report::render::html(&report, &l, &catalog),
     };
-    match &a.out {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| {
-                CliError::new(
-                    exit::FAILURE,
-                    format!(
-                        "cannot write the report to {}: {e}. Give a writable path with --out",
-                        path.display()
-                    ),
-                )
-            })?;
-            eprintln!(
-                "report {} – {} written to {} ({} visitors)",
-                a.from,
-                a.to,
-                path.display(),
-                report.total.visitors
-            );
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
+    super::write_report(a.out.as_deref(), &text, |path| {
+        format!(
+            "report {} – {} written to {} ({} visitors)",
+            a.from,
+            a.to,
+            path.display(),
+            report.total.visitors
+        )
+    })
 }

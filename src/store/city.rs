@@ -4,7 +4,7 @@
 
 use super::{Store, StoreError};
 use crate::core::Stamped;
-use crate::report::{Feedback, FeedbackFact};
+use crate::report::FeedbackFact;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
@@ -60,43 +60,8 @@ impl Store {
         from: Option<NaiveDate>,
     ) -> Result<Vec<(i64, FeedbackFact)>, StoreError> {
         let from = from.map(|d| d.to_string()).unwrap_or_default();
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT key, day, service, rating, waited_too_long, not_understood, got_what_needed
-             FROM feedback WHERE day >= ?1",
-        )?;
-        let rows = stmt.query_map([from], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, u8>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, bool>(5)?,
-                r.get::<_, bool>(6)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (key, day, service, rating, waited_too_long, not_understood, got_what_needed) =
-                row?;
-            let Ok(day) = day.parse::<NaiveDate>() else {
-                continue;
-            };
-            out.push((
-                key,
-                FeedbackFact {
-                    day,
-                    service,
-                    feedback: Feedback {
-                        rating,
-                        waited_too_long,
-                        not_understood,
-                        got_what_needed,
-                    },
-                },
-            ));
-        }
-        Ok(out)
+        // ISO dates compare as text; "9999-12-31" is after any day kept.
+        self.feedback_between(&from, "9999-12-31")
     }
 
     pub fn city_status(&self) -> Result<CityStatus, StoreError> {

@@ -95,34 +95,53 @@ impl Store {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<FeedbackFact>, StoreError> {
+        Ok(self
+            .feedback_between(&from.to_string(), &to.to_string())?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect())
+    }
+
+    /// The answers of the days `from..=to` (ISO dates, compared as text), each with its random
+    /// key, by day, service and face.
+    pub(crate) fn feedback_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(i64, FeedbackFact)>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT day, service, rating, waited_too_long, not_understood, got_what_needed
+            "SELECT key, day, service, rating, waited_too_long, not_understood, got_what_needed
              FROM feedback WHERE day BETWEEN ?1 AND ?2 ORDER BY day, service, rating",
         )?;
-        let rows = stmt.query_map([from.to_string(), to.to_string()], |r| {
+        let rows = stmt.query_map([from, to], |r| {
             Ok((
-                r.get::<_, String>(0)?,
+                r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, u8>(2)?,
-                r.get::<_, bool>(3)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u8>(3)?,
                 r.get::<_, bool>(4)?,
                 r.get::<_, bool>(5)?,
+                r.get::<_, bool>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (day, service, rating, waited_too_long, not_understood, got_what_needed) = row?;
+            let (key, day, service, rating, waited_too_long, not_understood, got_what_needed) =
+                row?;
             let Ok(day) = day.parse() else { continue };
-            out.push(FeedbackFact {
-                day,
-                service,
-                feedback: Feedback {
-                    rating,
-                    waited_too_long,
-                    not_understood,
-                    got_what_needed,
+            out.push((
+                key,
+                FeedbackFact {
+                    day,
+                    service,
+                    feedback: Feedback {
+                        rating,
+                        waited_too_long,
+                        not_understood,
+                        got_what_needed,
+                    },
                 },
-            });
+            ));
         }
         Ok(out)
     }
