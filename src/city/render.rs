@@ -6,7 +6,8 @@ use super::figures::{CenterFigures, CityReport};
 use crate::core::{Lang, pick};
 use crate::i18n::Localizer;
 use crate::report::render::{
-    CSS, csv_minutes, csv_percent, csv_row, date, esc, faces, hbars, html_table, minutes, percent,
+    APPOINTMENT_COLUMNS, CSS, csv_minutes, csv_percent, csv_row, date, esc, faces, hbars,
+    html_table, minutes, percent,
 };
 use crate::report::{Appointments, Group, Satisfaction};
 use fluent_bundle::FluentArgs;
@@ -52,15 +53,6 @@ const BOOKING_COLUMNS: [&str; 9] = [
     "report-attendance",
     "report-answers",
     "report-happy-share",
-];
-
-const APPOINTMENT_COLUMNS: [&str; 6] = [
-    "report-booked",
-    "report-checked-in",
-    "report-missed",
-    "report-cancelled",
-    "report-pending",
-    "report-show-up",
 ];
 
 fn t(l: &Localizer, id: &str) -> String {
@@ -251,7 +243,8 @@ fn tables(r: &CityReport, l: &Localizer, local: bool) -> Vec<Table> {
         if !c.appointments.is_empty() {
             out.push(Table {
                 title: format!("{} — {}", c.name, t(l, "report-appointments")),
-                head: head(l, "report-service", &APPOINTMENT_COLUMNS),
+                // The center report's appointment columns (its first is the service).
+                head: head(l, "report-service", &APPOINTMENT_COLUMNS[1..]),
                 rows: c
                     .appointments
                     .iter()

@@ -545,15 +545,19 @@ impl Sender {
     pub fn send_feedback(&mut self, store: &Store, today: NaiveDate) -> Result<usize, CityError> {
         let db = self.db();
         let center = self.center.clone();
-        let from: Option<NaiveDate> = self
-            .client
-            .query_one(
-                "SELECT feedback_from FROM integra.centers WHERE id = $1",
-                &[&center],
-            )
-            .map_err(&db)?
-            .try_get(0)
-            .map_err(&db)?;
+        // Read from the city once per connection; this hub alone moves its center's mark.
+        let from: Option<NaiveDate> = match self.feedback_sent {
+            Some((from, _)) => from,
+            None => self
+                .client
+                .query_one(
+                    "SELECT feedback_from FROM integra.centers WHERE id = $1",
+                    &[&center],
+                )
+                .map_err(&db)?
+                .try_get(0)
+                .map_err(&db)?,
+        };
         let rows = store.feedback_rows(from)?;
         let yesterday = today - Days::days(1);
         if self.feedback_sent == Some((from, rows.len())) && from == Some(yesterday) {
@@ -708,9 +712,12 @@ fn sleep(stop: &AtomicBool, d: Duration) {
 fn run(host: &dyn Host, settings: &CitySettings, stop: &AtomicBool, shared: &Mutex<CityStatus>) {
     let mut store = None;
     let mut sender: Option<Sender> = None;
+    // The city's acknowledged sequence number, as read on the current connection.
+    let mut confirmed: Option<u64> = None;
     let mut backoff = Duration::from_secs(1);
     let mut status: Option<CityStatus> = None;
     let mut last_saved = Instant::now() - Duration::from_secs(3600);
+    let mut saved = CityStatus::default();
     let mut alert_up = false;
     while !stop.load(Ordering::SeqCst) {
         // The hub's database, on a connection of our own.
@@ -726,7 +733,8 @@ fn run(host: &dyn Host, settings: &CitySettings, stop: &AtomicBool, shared: &Mut
         }
         let Some(db) = store.as_ref() else { continue };
         let st = status.get_or_insert_with(|| db.city_status().unwrap_or_default());
-        let step = (|| -> Result<usize, CityError> {
+        // (events sent, whether the city was asked at all)
+        let step = (|| -> Result<(usize, bool), CityError> {
             if sender.is_none() {
                 let center = db.center_id()?;
                 sender = Some(Sender::open(
@@ -737,22 +745,33 @@ fn run(host: &dyn Host, settings: &CitySettings, stop: &AtomicBool, shared: &Mut
                 )?);
             }
             let Some(s) = sender.as_mut() else {
-                return Ok(0);
+                return Ok((0, false));
             };
-            let sent = s.send_batch(db, BATCH)?;
-            st.acked_seq = sent.acked;
-            if sent.events == 0 {
+            // Caught up with what the city acknowledged on this connection and nothing new
+            // stored: no round trip to the city (it is asked again when there is something).
+            let caught_up = confirmed.is_some_and(|acked| db.last_seq().is_ok_and(|l| l <= acked));
+            let events = if caught_up {
+                0
+            } else {
+                let sent = s.send_batch(db, BATCH)?;
+                st.acked_seq = sent.acked;
+                confirmed = Some(sent.acked);
+                sent.events
+            };
+            if events == 0 {
                 let tz = host.catalog().center.timezone;
                 s.send_feedback(db, host.now().with_timezone(&tz).date_naive())?;
             }
-            Ok(sent.events)
+            Ok((events, !caught_up))
         })();
         let now = host.now();
         match step {
-            Ok(events) => {
+            Ok((events, asked)) => {
                 backoff = Duration::from_secs(1);
                 let was_down = st.down_since.is_some();
-                st.last_ok = Some(now);
+                if asked {
+                    st.last_ok = Some(now);
+                }
                 st.down_since = None;
                 st.last_error = None;
                 if was_down {
@@ -765,8 +784,11 @@ fn run(host: &dyn Host, settings: &CitySettings, stop: &AtomicBool, shared: &Mut
                     host.link_alert(None);
                     alert_up = false;
                 }
-                if was_down || last_saved.elapsed() >= Duration::from_secs(5) {
+                // Written when it changed (at most every 5 s, at once after an outage): an
+                // idle link writes nothing.
+                if (was_down || last_saved.elapsed() >= Duration::from_secs(5)) && *st != saved {
                     let _ = db.set_city_status(st);
+                    saved = st.clone();
                     last_saved = Instant::now();
                 }
                 if let Ok(mut s) = shared.lock() {
@@ -778,6 +800,7 @@ fn run(host: &dyn Host, settings: &CitySettings, stop: &AtomicBool, shared: &Mut
             }
             Err(e) => {
                 sender = None;
+                confirmed = None;
                 if matches!(e, CityError::Store(_)) {
                     store = None;
                 }

@@ -95,7 +95,7 @@ const SERVICE_COLUMNS: [&str; 11] = [
     "report-service-median",
     "report-service-p90",
 ];
-const APPOINTMENT_COLUMNS: [&str; 7] = [
+pub(crate) const APPOINTMENT_COLUMNS: [&str; 7] = [
     "report-service",
     "report-booked",
     "report-checked-in",

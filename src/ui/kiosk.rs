@@ -957,10 +957,6 @@ impl Kiosk {
         a.set_title(self.t("kiosk-services-title"));
         a.set_previous_label(self.t("kiosk-page-previous"));
         a.set_next_label(self.t("kiosk-page-next"));
-        // A new list starts on its first page.
-        if slint::Model::row_count(&a.get_services()) != model.len() {
-            a.set_page(0);
-        }
         a.set_appointments_label(self.t("kiosk-appointments"));
         a.set_activities_label(self.t("kiosk-activities"));
         a.set_services(ModelRc::new(VecModel::from(model)));
