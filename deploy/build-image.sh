@@ -23,26 +23,45 @@ DATA_MB=${DATA_MB:-512}
 GROUPS_OF_INTEGRA=video,input,render,lp,dialout,gpio,audio
 
 die() { echo "build-image: $*" >&2; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "needs $1 (apt-get install $2)"; }
+# A command this step needs: installed from Debian when missing (as root), else a clear stop.
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "build-image: installing $2 (for $1)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; } \
+      || die "cannot install $2 (for $1): run apt-get install $2 as root"
+    command -v "$1" >/dev/null 2>&1 || die "$2 installed but $1 is still missing"
+  else
+    die "needs $1: run apt-get install $2 as root"
+  fi
+}
 
 rootfs() {
   local root=$1
   need mmdebstrap mmdebstrap
+  need arch-test arch-test            # mmdebstrap's check of foreign-architecture support
   need qemu-aarch64-static qemu-user-static
+  need update-binfmts binfmt-support
   # Run arm64 package scripts under emulation.
   if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
-    need update-binfmts binfmt-support
     mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
     update-binfmts --enable qemu-aarch64
   fi
   local sources; sources=$(mktemp)
   echo "deb $MIRROR $SUITE main non-free-firmware" > "$sources"
-  # Kernel and firmware for Pi 3/4/400/CM4; initramfs built once (under emulation ≈ 15 min).
+  # Kernel and firmware for Pi 3/4/400/CM4. The initramfs is built once, at the end (under
+  # emulation one build takes ≈ 15 min; the kernel's and the firmware's install scripts would each
+  # build it): update-initramfs is a no-op while packages install, then the real one runs.
   mmdebstrap --architectures=arm64 --variant=minbase \
+    --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
+    --essential-hook='printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"' \
     --include=systemd,systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,systemd-timesyncd,\
 fonts-dejavu-core,fonts-noto-core,espeak-ng,alsa-utils,libinput10,libgbm1,libxkbcommon0,libfontconfig1,libseat1,\
 linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools,e2fsprogs,dosfstools \
     --customize-hook='echo integra > "$1/etc/hostname"' \
+    --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
+    --customize-hook='chroot "$1" update-initramfs -c -k all' \
     "$SUITE" "$root" "$sources"
   rm -f "$sources"
 }

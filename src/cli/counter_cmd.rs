@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
         crate::ui::fill_screen(&ui);
     }
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
-    let _heartbeat = crate::device::watchdog::ui_loop("counter running");
+    let _heartbeat = crate::device::watchdog::ui_loop("counter running", &ctx.data_dir());
     ui.run()
         .map_err(|e| CliError::new(exit::FAILURE, format!("the counter window stopped: {e}")))?;
     crate::ui::counter::stop();

@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
         crate::ui::fill_screen(&ui);
     }
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
-    let _heartbeat = crate::device::watchdog::ui_loop("display running");
+    let _heartbeat = crate::device::watchdog::ui_loop("display running", &ctx.data_dir());
     ui.run()
         .map_err(|e| CliError::new(exit::FAILURE, format!("the display window stopped: {e}")))?;
     crate::ui::display::stop();

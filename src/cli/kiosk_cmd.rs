@@ -98,7 +98,7 @@ pub fn run(
     }
     let _bench = bench_tickets.map(|n| bench(&ui, n));
     // systemd: ready once the event loop turns; the UI loop's heartbeat for the watchdog.
-    let _heartbeat = crate::device::watchdog::ui_loop("kiosk running");
+    let _heartbeat = crate::device::watchdog::ui_loop("kiosk running", &ctx.data_dir());
     ui.run().map_err(|e| {
         CliError::new(
             exit::FAILURE,

@@ -1,7 +1,7 @@
 //! The technician's path: the systemd unit verifies, the service tells systemd it is ready and
 //! pings the watchdog while its loops run, and stops pinging when one hangs.
 
-use integra::device::watchdog::{Heartbeats, STALE_AFTER};
+use integra::device::watchdog::{Heartbeats, Notify, Pinger, STALE_AFTER};
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -29,6 +29,155 @@ fn the_watchdog_pings_only_while_every_loop_beats() {
     h.beat("ui", hung);
     assert!(h.round(hung, &mut || pings += 1).is_ok());
     assert_eq!(pings, 3);
+}
+
+#[test]
+fn the_pinger_pings_at_a_third_of_the_period_and_triggers_a_restart_once_when_a_loop_hangs() {
+    let h = Heartbeats::default();
+    let mut p = Pinger::new(Duration::from_secs(15));
+    let t0 = Instant::now();
+    let at = |s: u64| t0 + Duration::from_secs(s);
+    h.beat("ui", t0);
+    h.beat("hub", t0);
+    assert_eq!(p.look(&h, t0), (Some(Notify::Ping), vec![]));
+    // Every second it looks; it pings every 5 s (a third of 15).
+    let mut pings = vec![];
+    for s in 1..=10 {
+        h.beat("ui", at(s));
+        h.beat("hub", at(s));
+        if let (Some(n), _) = p.look(&h, at(s)) {
+            pings.push((s, n));
+        }
+    }
+    assert_eq!(pings, vec![(5, Notify::Ping), (10, Notify::Ping)]);
+    // The UI hangs at 10 s; the hub keeps beating. Pings go on (15 s) until the UI is stale,
+    // then one trigger names it, then nothing (no ping) while it stays hung.
+    let mut said = vec![];
+    for s in 11..=25 {
+        h.beat("hub", at(s));
+        let (n, stale) = p.look(&h, at(s));
+        if let Some(n) = n {
+            said.push((s, n, stale));
+        }
+    }
+    let hung_for = STALE_AFTER.as_secs() + 1;
+    assert_eq!(
+        said,
+        vec![
+            (15, Notify::Ping, vec![]),
+            (10 + hung_for, Notify::Trigger, vec!["ui"])
+        ]
+    );
+    // It comes back (a new process would start afresh): pings again.
+    h.beat("ui", at(26));
+    assert_eq!(p.look(&h, at(26)).0, Some(Notify::Ping));
+}
+
+/// The hang drill the device-in-a-box uses: the kiosk's UI loop blocks, the pinger asks
+/// systemd for a restart within STALE_AFTER + 2 s, and a second start in the same boot does not
+/// hang again (so the restarted kiosk draws).
+#[test]
+fn a_hung_kiosk_asks_systemd_for_a_restart_and_the_hang_drill_runs_once_per_boot() {
+    use std::io::BufRead;
+    let mut xvfb = Child(
+        Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-nolisten",
+                "tcp",
+                "-screen",
+                "0",
+                "800x480x24",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt-get install xvfb; tests/run installs it)"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(xvfb.0.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the display number");
+    let display = format!(":{}", line.trim());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let sock_path = dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).expect("notify socket");
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let start = || {
+        Child(
+            Command::new(env!("CARGO_BIN_EXE_integra"))
+                .env("DISPLAY", &display)
+                .env("SLINT_BACKEND", "winit-software")
+                .env("NOTIFY_SOCKET", &sock_path)
+                .env("WATCHDOG_USEC", "3000000")
+                .env("INTEGRA_DRILL_HANG_UI_AFTER", "1")
+                .arg("--data")
+                .arg(&data)
+                .args(["--listen", "127.0.0.1:0"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the kiosk"),
+        )
+    };
+    // Messages until `until` holds or `secs` pass; with the time each came.
+    let listen = |secs: u64, until: &dyn Fn(&[(Duration, String)]) -> bool| {
+        let t0 = Instant::now();
+        let mut got: Vec<(Duration, String)> = Vec::new();
+        let mut buf = [0u8; 512];
+        while t0.elapsed() < Duration::from_secs(secs) && !until(&got) {
+            if let Ok(n) = sock.recv(&mut buf) {
+                got.push((
+                    t0.elapsed(),
+                    String::from_utf8_lossy(&buf[..n]).into_owned(),
+                ));
+            }
+        }
+        got
+    };
+    let has = |got: &[(Duration, String)], what: &str| {
+        got.iter().find(|(_, m)| m.contains(what)).map(|(t, _)| *t)
+    };
+    let kiosk = start();
+    let first = listen(60, &|g| has(g, "WATCHDOG=trigger").is_some());
+    let ready = has(&first, "READY=1").expect("the kiosk says READY");
+    let trigger = has(&first, "WATCHDOG=trigger")
+        .unwrap_or_else(|| panic!("no restart asked for: {first:?}"));
+    // The drill hangs 1 s after the loop starts; the trigger comes within STALE_AFTER + 2 s of it.
+    let after = trigger.saturating_sub(ready);
+    assert!(
+        after <= Duration::from_secs(1) + STALE_AFTER + Duration::from_secs(3),
+        "trigger {after:?} after READY"
+    );
+    assert!(
+        has(&first[..], "WATCHDOG=1").is_some(),
+        "pinged before the hang: {first:?}"
+    );
+    assert!(
+        data.join("drill-ui-hung").exists(),
+        "the drill marks this boot"
+    );
+    drop(kiosk);
+    // Started again in the same boot (as systemd does): it does not hang, it keeps pinging.
+    let _kiosk = start();
+    let second = listen(STALE_AFTER.as_secs() + 4, &|_| false);
+    assert!(has(&second, "READY=1").is_some(), "{second:?}");
+    assert!(
+        has(&second, "WATCHDOG=trigger").is_none(),
+        "hung again: {second:?}"
+    );
+    let late_pings = second
+        .iter()
+        .filter(|(t, m)| *t > STALE_AFTER && m.contains("WATCHDOG=1"))
+        .count();
+    assert!(
+        late_pings >= 1,
+        "still pinging after STALE_AFTER: {second:?}"
+    );
+    drop(xvfb);
 }
 
 #[test]
