@@ -1,5 +1,4 @@
 # The page a visitor opens on their phone from the QR code of their ticket or slip.
-follow-title = Your turn
 follow-number = Your number
 follow-ahead = { $count ->
     [one] 1 person is ahead of you

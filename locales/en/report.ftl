@@ -1,8 +1,6 @@
 report-title = Report: { $center }
 report-period = From { $from } to { $to }
 report-summary = Summary
-report-measure = Measure
-report-value = Value
 report-visitors = Visitors
 report-served = Served
 report-no-shows = Did not come when called

@@ -1,5 +1,4 @@
 # La página que el visitante abre en su teléfono con el código QR de su turno o comprobante.
-follow-title = Su turno
 follow-number = Su número
 follow-ahead = { $count ->
     [one] Hay 1 persona antes que usted

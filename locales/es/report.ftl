@@ -1,8 +1,6 @@
 report-title = Informe: { $center }
 report-period = Del { $from } al { $to }
 report-summary = Resumen
-report-measure = Medida
-report-value = Valor
 report-visitors = Visitantes
 report-served = Atendidos
 report-no-shows = No vinieron al ser llamados

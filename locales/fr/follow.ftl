@@ -1,5 +1,4 @@
 # La page que le visiteur ouvre sur son téléphone avec le code QR de son ticket ou reçu.
-follow-title = Votre tour
 follow-number = Votre numéro
 follow-ahead = { $count ->
     [one] 1 personne avant vous

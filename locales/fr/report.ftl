@@ -1,8 +1,6 @@
 report-title = Rapport : { $center }
 report-period = Du { $from } au { $to }
 report-summary = Résumé
-report-measure = Mesure
-report-value = Valeur
 report-visitors = Visiteurs
 report-served = Reçus
 report-no-shows = Absents à l’appel

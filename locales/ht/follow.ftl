@@ -1,5 +1,4 @@
 # Paj vizitè a louvri sou telefòn li ak kòd QR tikè li oswa papye li.
-follow-title = Tou pa w
 follow-number = Nimewo w
 follow-ahead = { $count ->
     [one] Gen 1 moun devan w

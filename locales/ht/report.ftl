@@ -1,8 +1,6 @@
 report-title = Rapò: { $center }
 report-period = Depi { $from } rive { $to }
 report-summary = Rezime
-report-measure = Mezi
-report-value = Valè
 report-visitors = Vizitè
 report-served = Resevwa sèvis
 report-no-shows = Pa t la lè yo rele yo

@@ -1,5 +1,4 @@
 # A página que o visitante abre no telefone com o código QR da sua senha ou comprovante.
-follow-title = A sua vez
 follow-number = O seu número
 follow-ahead = { $count ->
     [one] Há 1 pessoa antes de você

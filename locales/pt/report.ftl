@@ -1,8 +1,6 @@
 report-title = Relatório: { $center }
 report-period = De { $from } a { $to }
 report-summary = Resumo
-report-measure = Medida
-report-value = Valor
 report-visitors = Visitantes
 report-served = Atendidos
 report-no-shows = Não vieram quando chamados

@@ -12,9 +12,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc::{Sender, channel};
 
-/// Every Fluent id the announcer uses.
-pub const FLUENT_IDS: &[&str] = &["announce-call"];
-
 /// One call to announce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {

@@ -13,21 +13,6 @@ use crate::report::{Appointments, Group, Satisfaction};
 use fluent_bundle::FluentArgs;
 use std::fmt::Write;
 
-/// Every Fluent id used here (the locale test checks each language has them).
-pub const FLUENT_IDS: &[&str] = &[
-    "city-title",
-    "city-centers",
-    "city-center",
-    "city-per-center",
-    "city-satisfaction-per-center",
-    "city-last-sent",
-    "city-never",
-    "city-empty",
-    "city-how-read",
-    "city-all-centers",
-    "city-bookings-per-center",
-];
-
 /// The queue's columns of the per-center and per-service tables (after the center or service),
 /// as in the center's own report.
 const QUEUE_COLUMNS: [&str; 9] = [

@@ -24,9 +24,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 
-/// The Fluent ids the API words answers with itself (queue errors have their own list).
-pub const FLUENT_IDS: &[&str] = &["error-storage"];
-
 /// Request bodies larger than this are refused (413) before they are read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 

@@ -39,49 +39,6 @@ use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-/// Every Fluent id the follow pages use.
-pub const FLUENT_IDS: &[&str] = &[
-    "follow-title",
-    "follow-number",
-    "follow-ahead",
-    "follow-next",
-    "follow-wait",
-    "follow-live",
-    "follow-called",
-    "follow-called-at",
-    "follow-serving",
-    "follow-done",
-    "follow-closed",
-    "follow-sound",
-    "follow-question",
-    "follow-face-1",
-    "follow-face-2",
-    "follow-face-3",
-    "follow-waited-too-long",
-    "follow-not-understood",
-    "follow-got-what-needed",
-    "follow-send",
-    "follow-thanks",
-    "follow-gone",
-    "follow-gone-detail",
-    "follow-too-many",
-    "follow-appointment",
-    "follow-signup",
-    "follow-when",
-    "follow-when-label",
-    "follow-place",
-    "follow-bring",
-    "follow-cancel",
-    "follow-cancel-confirm",
-    "follow-cancel-yes",
-    "follow-cancel-no",
-    "follow-cancelled",
-    "follow-checked-in",
-    "follow-missed",
-    "follow-waitlist",
-    "follow-language",
-];
-
 /// What a link follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
@@ -1142,10 +1099,14 @@ fn render(w: &Words, token: &str, v: &Value, lang: Lang, ask_cancel: bool) -> St
                 if open { "" } else { " hidden" },
                 esc(&w.t("follow-question"))
             ));
-            for (n, face) in [(1, "☹"), (2, "😐"), (3, "☺")] {
+            for (n, face, id) in [
+                (1, "☹", "follow-face-1"),
+                (2, "😐", "follow-face-2"),
+                (3, "☺", "follow-face-3"),
+            ] {
                 out.push_str(&format!(
                     "<label class=face><input type=radio name=rating value={n} required><span aria-hidden=true>{face}</span><span class=face-name>{}</span></label>",
-                    esc(&w.t(&format!("follow-face-{n}")))
+                    esc(&w.t(id))
                 ));
             }
             out.push_str("</fieldset><fieldset class=ticks>");

@@ -180,23 +180,6 @@ impl Localizer {
     }
 }
 
-/// Every message id the code uses (the locale test checks each locale has exactly these).
-pub fn used_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = QueueError::FLUENT_IDS.to_vec();
-    ids.extend_from_slice(crate::printer::layout::FLUENT_IDS);
-    ids.extend_from_slice(crate::ui::kiosk::FLUENT_IDS);
-    ids.extend_from_slice(crate::hub::console::FLUENT_IDS);
-    ids.extend_from_slice(crate::hub::console::ADMIN_IDS);
-    ids.extend_from_slice(crate::ui::display::FLUENT_IDS);
-    ids.extend_from_slice(crate::audio::FLUENT_IDS);
-    ids.extend_from_slice(crate::ui::counter::FLUENT_IDS);
-    ids.extend_from_slice(crate::report::render::FLUENT_IDS);
-    ids.extend_from_slice(crate::hub::api::FLUENT_IDS);
-    ids.extend_from_slice(crate::hub::follow::FLUENT_IDS);
-    ids.extend_from_slice(crate::city::render::FLUENT_IDS);
-    ids
-}
-
 /// The Fluent id of a weekday's name.
 pub fn weekday_id(day: chrono::Weekday) -> &'static str {
     match day {

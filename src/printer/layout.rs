@@ -9,36 +9,6 @@ use fluent_bundle::{FluentArgs, FluentValue};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// Every Fluent id the layouts use.
-pub const FLUENT_IDS: &[&str] = &[
-    "print-follow",
-    "print-ticket-title",
-    "print-people-ahead",
-    "print-wait",
-    "print-keep",
-    "print-discreet",
-    "print-discreet-appointment",
-    "print-appointment-title",
-    "print-appointment-code",
-    "print-bring",
-    "print-activity-title",
-    "print-seat",
-    "print-waitlist",
-    "print-place",
-    "print-code",
-    "print-when",
-    "print-test-title",
-    "print-test-sample",
-    "print-test-charset",
-    "weekday-mon",
-    "weekday-tue",
-    "weekday-wed",
-    "weekday-thu",
-    "weekday-fri",
-    "weekday-sat",
-    "weekday-sun",
-];
-
 const ESC: u8 = 0x1B;
 const GS: u8 = 0x1D;
 

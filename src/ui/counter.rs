@@ -17,28 +17,6 @@ use std::rc::Rc;
 use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 
-/// Every Fluent id the counter terminal uses.
-pub const FLUENT_IDS: &[&str] = &[
-    "counter-call-next",
-    "counter-recall",
-    "counter-start",
-    "counter-finish",
-    "counter-no-show",
-    "counter-transfer",
-    "counter-reprint",
-    "counter-cancel",
-    "counter-nobody",
-    "counter-waiting",
-    "counter-offline",
-    "counter-state-called",
-    "counter-state-serving",
-    "counter-keys",
-    "counter-next-up",
-    "counter-discreet",
-    "counter-protection-alert",
-    "counter-acknowledge",
-];
-
 /// How many waiting tickets the terminal lists beside the current one.
 pub const NEXT_UP: usize = 3;
 

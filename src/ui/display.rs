@@ -14,14 +14,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-/// Every Fluent id the display uses (the locale test checks them).
-pub const FLUENT_IDS: &[&str] = &[
-    "display-now-calling",
-    "display-recent",
-    "display-waiting",
-    "display-reconnecting",
-];
-
 /// How many earlier calls are listed beside the current one.
 pub const RECENT: usize = 4;
 /// How long each information line stays.

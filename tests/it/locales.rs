@@ -3,8 +3,69 @@
 
 use super::common::catalog;
 use integra::core::{Lang, QueueError};
-use integra::i18n::{Localizer, message_ids, sources, used_ids};
+use integra::i18n::{Localizer, message_ids, sources};
 use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The text of every file the program is made of that can name a message: Rust, Slint, and the
+/// staff pages' HTML and scripts.
+fn program_sources() -> String {
+    fn walk(dir: &Path, out: &mut String) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p
+                .extension()
+                .is_some_and(|x| ["rs", "slint", "js", "html"].contains(&x.to_str().unwrap_or("")))
+            {
+                out.push_str(&std::fs::read_to_string(&p).expect("a source file"));
+                out.push('\n');
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut text = String::new();
+    for dir in ["src", "ui", "assets"] {
+        walk(&root.join(dir), &mut text);
+    }
+    text
+}
+
+/// The message ids the program uses: every id defined in some locale that the sources name as a
+/// whole quoted literal ("kiosk-welcome", 'console-call', `…`). Ids are never assembled from
+/// pieces, so that this scan sees them all.
+fn used_ids(defined: &BTreeSet<String>) -> BTreeSet<String> {
+    let text = program_sources();
+    let mut literals = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let q = bytes[i];
+        if q == b'"' || q == b'\'' || q == b'`' {
+            let start = i + 1;
+            let mut j = start;
+            while j < bytes.len()
+                && (bytes[j].is_ascii_lowercase()
+                    || bytes[j].is_ascii_digit()
+                    || bytes[j] == b'-'
+                    || bytes[j] == b'_')
+            {
+                j += 1;
+            }
+            if j > start && j < bytes.len() && bytes[j] == q {
+                literals.insert(text[start..j].to_string());
+                i = j + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    defined.intersection(&literals).cloned().collect()
+}
 
 fn keys(lang: Lang) -> BTreeSet<String> {
     sources(lang)
@@ -16,7 +77,13 @@ fn keys(lang: Lang) -> BTreeSet<String> {
 
 #[test]
 fn every_locale_has_exactly_the_keys_the_code_uses() {
-    let used: BTreeSet<String> = used_ids().iter().map(|s| s.to_string()).collect();
+    let defined: BTreeSet<String> = Lang::ALL.iter().flat_map(|l| keys(*l)).collect();
+    let used = used_ids(&defined);
+    assert!(
+        used.len() > 300,
+        "the source scan found only {} ids",
+        used.len()
+    );
     for lang in Lang::ALL {
         let have = keys(lang);
         let missing: Vec<_> = used.difference(&have).collect();
