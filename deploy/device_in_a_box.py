@@ -160,10 +160,15 @@ class Box:
             f.seek(data[0])
             f.write(b"\0" * (1 << 20))
         self.root_sha = sha256_of_region(self.disk, *root)
-        # Kernel and initramfs, as the Pi firmware finds them on the boot partition.
-        for name, dst in [("vmlinuz", self.kernel), ("initrd.img", self.initrd)]:
+        # Kernel and initramfs, as the Pi firmware finds them on the boot partition
+        # (vmlinuz-VERSION, initrd.img-VERSION).
+        names = run(["mdir", "-b", "-i", mtools(self.disk, boot), "::"]).split()
+        for stem, dst in [("vmlinuz", self.kernel), ("initrd.img", self.initrd)]:
+            found = sorted(n.lstrip(":/") for n in names if n.lstrip(":/").startswith(stem))
+            if not found:
+                raise SystemExit(f"device-in-a-box: no {stem}* on the image's boot partition")
             dst.unlink(missing_ok=True)
-            run(["mcopy", "-n", "-i", mtools(self.disk, boot), f"::{name}", str(dst)])
+            run(["mcopy", "-n", "-i", mtools(self.disk, boot), f"::{found[-1]}", str(dst)])
         # The technician's one file, and the center's catalog open all day.
         with tempfile.TemporaryDirectory() as t:
             s = Path(t) / "integra.toml"
@@ -221,8 +226,8 @@ class Box:
 
     def qemu_args(self, port, extra_cmdline=""):
         cmdline = ("root=LABEL=INTEGRA-ROOT ro rootfstype=ext4 rootwait fsck.repair=yes "
-                   "console=ttyAMA0 systemd.show_status=1 systemd.journald.forward_to_kmsg=1 "
-                   "loglevel=6 " + extra_cmdline)
+                   "console=ttyAMA0 systemd.show_status=1 systemd.journald.forward_to_kmsg=1 printk.devkmsg=on systemd.journald.forward_to_console=1 "
+                   "loglevel=7 " + extra_cmdline)
         return [
             "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", "1024",
             "-accel", "tcg,thread=multi",
@@ -427,6 +432,17 @@ class Api:
         return c
 
     def request(self, method, path, body=None, timeout=10):
+        """One request. The hub closes idle keep-alive connections after 5 s: a GET on a
+        connection it closed is sent again on a new one (a POST is not: it may have counted)."""
+        reused = self.conn is not None
+        try:
+            return self._request(method, path, body, timeout)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not (reused and method == "GET"):
+                raise
+            return self._request(method, path, body, timeout)
+
+    def _request(self, method, path, body, timeout):
         if self.conn is None:
             self.conn = self._connect(timeout)
         self.conn.timeout = timeout
@@ -493,14 +509,14 @@ def boot_to_kiosk(box, extra_cmdline="", timeout=600):
             w, h, rgb = vm.screen()
         except Broken:
             rgb = b""
-        if rgb and light_share(rgb) > 0.4:
+        if rgb and light_share(rgb) > 0.25:
             return vm, vm.since(), rgb
         time.sleep(0.5)
 
 
 def guest_uptime_of(vm, pattern, timeout=120, after=0):
     """The guest's uptime (kernel log timestamp) on the console line matching `pattern`."""
-    m, end = vm.wait_serial(r"\[\s*(\d+\.\d+)\][^\n]*" + pattern, timeout, after)
+    m, end = vm.wait_serial(r"\[\s*(\d+\.\d+)\][^\n]*(?:" + pattern + ")", timeout, after)
     return (float(m.group(1)), end) if m else (None, after)
 
 

@@ -8,6 +8,7 @@ pub mod device;
 pub mod engine;
 pub mod hub;
 pub mod i18n;
+pub mod icons;
 pub mod printer;
 pub mod report;
 pub mod store;

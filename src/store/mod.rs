@@ -486,7 +486,7 @@ impl Store {
     }
 
     /// The connection, for the store's own modules (backup).
-    pub(crate) fn connection(&self) -> &Connection {
+    fn connection(&self) -> &Connection {
         &self.conn
     }
 }

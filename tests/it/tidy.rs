@@ -81,6 +81,36 @@ fn the_core_is_pure_and_each_outside_crate_stays_in_its_shell() {
             }
         }
     }
+    // Lower layers do not import the ones built on them: the strings (i18n) know no screen,
+    // page or printer; the hub serves no Slint code (icons are plain data in `crate::icons`).
+    let upward: [(&str, &[&str]); 2] = [
+        (
+            "src/i18n/",
+            &[
+                "crate::ui",
+                "crate::hub",
+                "crate::printer",
+                "crate::report",
+                "crate::city",
+                "crate::audio",
+                "crate::cli",
+                "crate::device",
+                "crate::store",
+            ],
+        ),
+        ("src/hub/", &["crate::ui", "crate::cli"]),
+    ];
+    for (dir, forbidden) in upward {
+        for (f, n, code) in lines.iter().filter(|(f, _, _)| f.starts_with(dir)) {
+            for bad in forbidden {
+                if code.contains(bad) {
+                    wrong.push(format!(
+                        "{f}:{n}: `{bad}` from {dir} (it points up the layers)"
+                    ));
+                }
+            }
+        }
+    }
     let shells: [(&str, &str); 7] = [
         ("rusqlite", "src/store/"),
         ("axum", "src/hub/"),

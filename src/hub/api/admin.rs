@@ -1,0 +1,266 @@
+use super::*;
+
+/// A coordinator's change to the catalog: validated whole, recorded with the device that made
+/// it, pushed to every device through the event stream.
+pub(super) async fn edit_catalog(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(edit): Body<CatalogEdit>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    // Icons are the shell's (embedded files): an unknown name is refused here.
+    let icon = match &edit {
+        CatalogEdit::PutService { service, .. } => Some(service.icon.as_str()),
+        CatalogEdit::PutPriorityClass { class } => Some(class.icon.as_str()),
+        _ => None,
+    };
+    if let Some(icon) = icon
+        && !crate::icons::ICONS.iter().any(|(n, _)| *n == icon)
+    {
+        let known = crate::icons::ICONS
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let err = QueueError::InvalidCatalog(vec![format!(
+            "icon: '{icon}' is not one of the icons ({known})"
+        )]);
+        return Err(ApiError::queue(&err, c.lang, &hub));
+    }
+    let summary = edit.summary();
+    let cmd = Command::EditCatalog {
+        edit,
+        by: c.device.name.clone(),
+    };
+    blocking(&hub, move |hub| {
+        let events = execute(hub, &cmd, c.lang)?;
+        let seq = events.last().map_or(0, |e| e.seq);
+        Ok(Json(json!({
+            "seq": seq,
+            "summary": summary,
+            "catalog": hub.catalog().as_ref(),
+        })))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct AuditQuery {
+    limit: Option<String>,
+}
+
+/// What was changed on the admin pages, which personal data was erased on request, which
+/// devices were paired or revoked: when, what, which device (newest first).
+pub(super) async fn audit(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let limit = match q.limit.as_deref() {
+        None => 200,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=5000).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid-query",
+                    format!("limit '{v}' is not a number from 1 to 5000"),
+                )
+            })?,
+    };
+    let events = hub
+        .auth_store()
+        .events_of_types(&["catalog_changed", "contact_erased"], limit)
+        .map_err(ApiError::internal)?;
+    let mut entries: Vec<Value> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::CatalogChanged { edit, by, .. } => Some(json!({
+                "seq": e.seq,
+                "at": e.at,
+                "op": edit.as_ref().map_or("file", |x| x.op_target().0),
+                "target": edit.as_ref().map(|x| x.op_target().1).unwrap_or_default(),
+                "by": if by.is_empty() { "catalog file" } else { by.as_str() },
+                "what": edit.as_ref().map_or_else(
+                    || "catalog file adopted again (it was changed on disk)".to_string(),
+                    CatalogEdit::summary,
+                ),
+                "kind": "catalog",
+            })),
+            Event::ContactErased {
+                appointment,
+                signup,
+                by,
+            } => Some(json!({
+                "seq": e.seq,
+                "at": e.at,
+                "op": "erase",
+                "target": match (appointment, signup) {
+                    (Some(a), _) => format!("#{a}"),
+                    (_, Some(s)) => format!("#{s}"),
+                    _ => String::new(),
+                },
+                "by": by,
+                "what": match (appointment, signup) {
+                    (Some(a), _) => format!("name and phone erased on request (appointment {a})"),
+                    (_, Some(s)) => format!("name and phone erased on request (sign-up {s})"),
+                    _ => "name and phone erased on request".to_string(),
+                },
+                "kind": "erasure",
+            })),
+            _ => None,
+        })
+        .collect();
+    // Devices unpaired or revoked (by whom), pairing lockouts (which address).
+    let security = hub
+        .auth_store()
+        .security_log(limit)
+        .map_err(ApiError::internal)?;
+    for e in &security {
+        entries.push(json!({
+            "at": e.at,
+            "op": e.kind,
+            "target": e.target,
+            "by": e.by,
+            "kind": "security",
+        }));
+    }
+    // Urgent protection requests acknowledged: which staff device, when.
+    let acks = hub
+        .auth_store()
+        .acknowledgements(limit)
+        .map_err(ApiError::internal)?;
+    for a in &acks {
+        entries.push(json!({
+            "at": a.at,
+            "op": "acknowledged",
+            "target": a.label,
+            "by": a.by,
+            "what": format!("urgent protection request {} of {} acknowledged", a.label, a.day),
+            "kind": "safeguarding",
+        }));
+    }
+    // Devices paired and revoked (from the devices list, with their dates).
+    let devices = hub.auth_store().devices().map_err(ApiError::internal)?;
+    for d in &devices {
+        let target = format!("{} ({})", d.name, d.role);
+        entries.push(json!({"at": d.created_at, "op": "paired", "target": target, "by": d.name, "kind": "device"}));
+    }
+    entries.sort_by(|a, b| {
+        let key = |v: &Value| {
+            (
+                v["at"].as_str().unwrap_or("").to_string(),
+                v["seq"].as_u64(),
+            )
+        };
+        key(b).cmp(&key(a))
+    });
+    entries.truncate(limit);
+    Ok(Json(json!({ "entries": entries })))
+}
+
+/// The icons a service may use (name and SVG), for the admin page's picker.
+pub(super) async fn icons(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let list: Vec<Value> = crate::icons::ICONS
+        .iter()
+        .map(|(name, svg)| json!({"name": name, "svg": String::from_utf8_lossy(svg)}))
+        .collect();
+    Ok(Json(json!({ "icons": list })))
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+    lang: Option<String>,
+}
+
+pub(super) fn query_date(name: &str, v: Option<&str>) -> ApiResult<chrono::NaiveDate> {
+    let v = v.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("give {name}=YYYY-MM-DD"),
+        )
+    })?;
+    v.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("{name} '{v}' is not a date: expected YYYY-MM-DD, e.g. 2026-11-02"),
+        )
+    })
+}
+
+/// Figures for a period: `format=html` (a page with SVG charts), `csv` or `json`.
+pub(super) async fn report(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> ApiResult<Response> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    let from = query_date("from", q.from.as_deref())?;
+    let to = query_date("to", q.to.as_deref())?;
+    // Two days given the other way round mean the same period.
+    let (from, to) = (from.min(to), from.max(to));
+    if (to - from).num_days() > 366 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "period-too-long",
+            "a report covers at most 367 days: ask for one year at a time",
+        ));
+    }
+    let format = q.format.unwrap_or_else(|| "html".into());
+    if !matches!(format.as_str(), "html" | "csv" | "json") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            format!("format '{format}' is not one of html, csv, json"),
+        ));
+    }
+    let lang = match q.lang.as_deref() {
+        None => c.lang,
+        Some(l) => l.parse::<Lang>().map_err(|_| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                format!("lang '{l}' is not one of es, en, pt, fr, ht"),
+            )
+        })?,
+    };
+    blocking(&hub, move |hub| {
+        let facts = hub
+            .side_store()
+            .and_then(|s| s.facts(from, to))
+            .map_err(ApiError::internal)?;
+        let catalog = hub.catalog();
+        let r = crate::report::compute(&facts, &catalog, from, to);
+        let l = Localizer::new(lang).map_err(ApiError::internal)?;
+        let name = format!("integra-report-{from}-{to}");
+        Ok(match format.as_str() {
+            "csv" => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}.csv\""),
+                    ),
+                ],
+                crate::report::render::csv(&r, &l, &catalog),
+            )
+                .into_response(),
+            "json" => Json(crate::report::render::json(&r)).into_response(),
+            _ => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8".to_string())],
+                crate::report::render::html(&r, &l, &catalog),
+            )
+                .into_response(),
+        })
+    })
+    .await
+}

@@ -1,0 +1,103 @@
+use super::*;
+
+// ---------------------------------------------------------------- who is asking
+
+pub struct Caller {
+    pub role: Role,
+    pub device: Device,
+    pub lang: Lang,
+}
+
+/// The language for messages: `Accept-Language` when it names one of ours, else English.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .filter_map(|part| part.split(';').next())
+                .filter_map(|tag| tag.trim().get(..2))
+                .find_map(|code| code.parse::<Lang>().ok())
+        })
+        .unwrap_or(Lang::En)
+}
+
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Who sent the request (token in `Authorization: Bearer`, or `token` in the query for the
+/// WebSocket, which browsers cannot give headers), and whether that role may do `action`.
+pub fn caller(
+    hub: &Hub,
+    headers: &HeaderMap,
+    query_token: Option<&str>,
+    action: Action,
+) -> ApiResult<Caller> {
+    let token = bearer(headers)
+        .or(query_token)
+        .ok_or_else(ApiError::unauthorized)?;
+    let device = hub
+        .device_by_token(&auth::token_hash(token))
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthorized)?;
+    let role = Role::parse(&device.role).ok_or_else(ApiError::unauthorized)?;
+    hub.seen(&device);
+    if !role.may(action) {
+        return Err(ApiError::forbidden(role));
+    }
+    Ok(Caller {
+        role,
+        device,
+        lang: request_lang(headers),
+    })
+}
+
+/// Run blocking engine work off the async threads.
+pub(super) async fn blocking<T: Send + 'static>(
+    hub: &Hub,
+    f: impl FnOnce(&Hub) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let hub = hub.clone();
+    tokio::task::spawn_blocking(move || f(&hub))
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// Execute one command for a caller; queue refusals become 4xx in the caller's language.
+pub(super) fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
+    let now = hub.now();
+    let mut s = hub.session();
+    s.execute(cmd, now).map_err(|e| match e {
+        EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
+        EngineError::Store(e) => ApiError::storage(&e, lang),
+    })
+}
+
+/// A visitor's command (ticket, booking, check-in, sign-up) for a caller. A kiosk is held to
+/// its limits, and a check-in it sends gets one and the same answer for every code that does
+/// not check in today. Staff and admin devices are not limited.
+pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>> {
+    if !c.role.limited() {
+        return execute(hub, cmd, c.lang);
+    }
+    let now = hub.now();
+    let result = hub
+        .session()
+        .execute_for_kiosk(&format!("device-{}", c.device.id), cmd, now);
+    result.map_err(|e| match e {
+        crate::hub::KioskError::Limited(secs) => ApiError::limited(secs, c.lang),
+        crate::hub::KioskError::Engine(EngineError::Queue(q)) => ApiError::queue(&q, c.lang, hub),
+        crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
+    })
+}
+
+/// The events of the caller's own command. They are not redacted: they say what the caller
+/// asked for (its visitor's ticket, the code it must print) and nothing about anyone else.
+pub(super) fn events_json(events: &[Stamped]) -> Value {
+    json!(events)
+}

@@ -1,0 +1,216 @@
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PairReq {
+    pin: String,
+    /// What to call the device (e.g. "Counter 2 PC", "Lobby TV").
+    name: String,
+}
+
+pub(super) async fn pair(
+    State(hub): State<Hub>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(req): Body<PairReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "`name` must be 1 to 60 characters, e.g. \"Counter 2 PC\"",
+        ));
+    }
+    // PINs live in real time, even when the queue runs on a fixed training clock.
+    let now = chrono::Utc::now();
+    let ip = peer.ip();
+    // Counted before the PIN is checked, so parallel attempts cannot slip past the limit.
+    let attempt = crate::hub::lock(&hub.inner.limiter).attempt(ip, now);
+    match attempt {
+        auth::Attempt::Blocked(wait) => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                format!(
+                    "too many pairing attempts from this address: wait {wait} seconds, then ask for a new PIN"
+                ),
+            );
+            e.retry_after = Some(wait);
+            return Err(e);
+        }
+        auth::Attempt::CountedLast => {
+            let bucket = auth::address_bucket(ip);
+            log::warn!(
+                "pairing: {bucket} used its {} attempts; it waits {} minutes",
+                auth::ATTEMPTS_PER_ADDRESS,
+                auth::LIMIT_WINDOW_SECONDS / 60
+            );
+            if let Err(e) = hub
+                .auth_store()
+                .log_security(now, "lockout", &bucket.to_string(), "")
+            {
+                log::error!("cannot record a pairing lockout: {e}");
+            }
+        }
+        auth::Attempt::Counted => {}
+    }
+    let pin = req.pin.trim().to_string();
+    blocking(&hub, move |hub| {
+        let token = auth::new_token().map_err(ApiError::internal)?;
+        let device = hub
+            .auth_store()
+            .redeem_pairing_pin(&auth::pin_hash(&pin), &name, &auth::token_hash(&token), now)
+            .map_err(ApiError::internal)?;
+        match device {
+            Some(d) => {
+                crate::hub::lock(&hub.inner.limiter).succeeded(ip);
+                log::info!("paired device {} '{}' as {}", d.id, d.name, d.role);
+                Ok((
+                    StatusCode::CREATED,
+                    Json(json!({"token": token, "role": d.role, "device": d})),
+                ))
+            }
+            None => {
+                Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "wrong-pin",
+                    "this PIN is wrong, used or expired: ask for a new one with `integra pair --role ROLE` or on the admin page",
+                ))
+            }
+        }
+    })
+    .await
+}
+
+pub(super) async fn me(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(json!({"role": c.role, "device": c.device})))
+}
+
+/// This device gives up its token (the console's "Unpair this computer"): revoked on the hub,
+/// its streams closed, recorded in the audit log.
+pub(super) async fn unpair(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    hub.revoke(c.device.id, "unpaired", &c.device.name)
+        .map_err(ApiError::internal)?;
+    Ok(Json(json!({"unpaired": c.device.id})))
+}
+
+pub(super) async fn catalog(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(json!(hub.catalog().as_ref())))
+}
+
+/// Device alerts for every paired device; the unacknowledged urgent protection requests for
+/// staff only.
+pub(super) async fn alerts(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    Ok(Json(match c.role.audience() {
+        Audience::Staff => json!({"alerts": hub.alerts(), "protection": hub.protection_alerts()}),
+        Audience::Public => json!({"alerts": hub.alerts()}),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AlertIn {
+    kind: String,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AlertsReq {
+    /// The device's alerts now (empty: all clear).
+    alerts: Vec<AlertIn>,
+}
+
+pub(super) async fn report_alerts(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<AlertsReq>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Read)?;
+    if req.alerts.len() > 16
+        || req
+            .alerts
+            .iter()
+            .any(|a| a.kind.is_empty() || a.kind.len() > 40 || a.message.len() > 300)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "at most 16 alerts, each with a `kind` of 1 to 40 characters and a `message` of at most 300",
+        ));
+    }
+    if req.alerts.iter().any(|a| a.kind == crate::hub::OFFLINE) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            "\"device-offline\" is the hub's own finding: a device reports its own problems (paper-out, cover-open, …)",
+        ));
+    }
+    hub.set_device_alerts(
+        &crate::hub::AlertSource::device(c.device.id, &c.device.name),
+        req.alerts
+            .into_iter()
+            .map(|a| (a.kind, a.message))
+            .collect(),
+    );
+    Ok(Json(json!({"alerts": hub.alerts()})))
+}
+
+pub(super) async fn devices(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let list = hub.auth_store().devices().map_err(ApiError::internal)?;
+    Ok(Json(json!({"devices": list})))
+}
+
+pub(super) async fn revoke(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let c = caller(&hub, &headers, None, Action::Admin)?;
+    let id: u64 = id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-path",
+            format!("'{id}' is not a device number: see GET /api/v1/devices"),
+        )
+    })?;
+    let found = hub
+        .revoke(id, "revoked", &c.device.name)
+        .map_err(ApiError::internal)?;
+    if !found {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-device",
+            format!("no device {id}: see GET /api/v1/devices"),
+        ));
+    }
+    Ok(Json(json!({"revoked": id})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PinReq {
+    role: Role,
+}
+
+pub(super) async fn new_pin(
+    State(hub): State<Hub>,
+    headers: HeaderMap,
+    Body(req): Body<PinReq>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller(&hub, &headers, None, Action::Admin)?;
+    let (pin, expires) = auth::new_pin(&hub.auth_store(), req.role, chrono::Utc::now())
+        .map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"pin": pin, "role": req.role, "expires_at": expires})),
+    ))
+}
+
+// ---------------------------------------------------------------- admin pages
