@@ -263,14 +263,33 @@ def free_port():
 # ---------------------------------------------------------------- the virtual machine
 
 
+RUNNING = []
+
+
+def stop_leftover(box):
+    """A VM left running by an interrupted earlier run holds the disks' locks: stop it."""
+    pidfile = box.dir / "qemu.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"qemu-system-aarch64" in cmdline and str(box.dir).encode() in cmdline:
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)
+    except (OSError, ValueError):
+        pass
+
+
 class Vm:
     def __init__(self, box, extra_cmdline=""):
         self.box = box
         self.port = free_port()
+        stop_leftover(box)
         box.qmp_path.unlink(missing_ok=True)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(box.qemu_args(self.port, extra_cmdline),
                                      stdout=subprocess.DEVNULL, stderr=open(box.dir / "qemu.err", "w"))
+        (box.dir / "qemu.pid").write_text(str(self.proc.pid))
+        RUNNING.append(self)
         self.qmp = None
         self.serial_seen = 0
 
@@ -822,6 +841,9 @@ def main(argv):
     except Broken as e:
         print(f"{step}: BROKEN — {e}")
         return 1
+    finally:
+        for vm in RUNNING:
+            vm.kill()
     return 0
 
 
