@@ -3,6 +3,7 @@
 //! data directory with the demo center and a simulated Monday morning clock.
 
 use super::{CliError, Context, exit};
+use crate::core::Outcome;
 use crate::core::{Catalog, Command, CounterId, Lang, Mode, PriorityClass, Queue, ServiceCode};
 use crate::engine::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -49,16 +50,11 @@ fn first_byte(
         let start = Instant::now();
         let events = engine.execute(&issue_cmd(from + i), clock(from + i))?;
         let done = Instant::now();
-        let Some(slip) = events.iter().find_map(|e| match &e.event {
-            crate::core::Event::TicketIssued {
-                ticket,
-                ahead,
-                wait_minutes,
-            } => Some((
+        let Some(slip) = events.issued().map(|(ticket, ahead, wait_minutes)| {
+            (
                 ticket.label(),
-                Slip::for_ticket(engine.queue().catalog(), ticket, *ahead, *wait_minutes),
-            )),
-            _ => None,
+                Slip::for_ticket(engine.queue().catalog(), ticket, ahead, wait_minutes),
+            )
         }) else {
             return Err(fail("no ticket issued".into()));
         };

@@ -2,6 +2,7 @@
 
 use super::print_cmd::maybe_print;
 use super::{CliError, Context, exit};
+use crate::core::Outcome;
 use crate::core::{
     ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
     Stamped, Ticket, TicketId, pick,
@@ -111,14 +112,7 @@ fn parse_time(s: &str) -> Result<NaiveTime, String> {
 pub use crate::engine::nonce;
 
 fn issued(events: &[Stamped]) -> Option<(&Ticket, u32, u32)> {
-    events.iter().find_map(|e| match &e.event {
-        Event::TicketIssued {
-            ticket,
-            ahead,
-            wait_minutes,
-        } => Some((ticket, *ahead, *wait_minutes)),
-        _ => None,
-    })
+    events.issued()
 }
 
 fn service_name(q: &Queue, code: &ServiceCode, lang: Lang) -> String {

@@ -14,8 +14,8 @@ pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
 pub use edit::CatalogEdit;
 pub use error::QueueError;
 pub use model::{
-    Appointment, AppointmentState, CancelReason, Command, CommandClass, Event, SignUp, Stamped,
-    Ticket, TicketState,
+    Appointment, AppointmentState, CancelReason, Command, CommandClass, Event, Outcome, SignUp,
+    Stamped, Ticket, TicketState,
 };
 pub use queue::{Queue, ServiceStatus, State};
 pub use types::*;

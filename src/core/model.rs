@@ -397,3 +397,58 @@ pub struct Stamped {
     pub at: DateTime<Utc>,
     pub event: Event,
 }
+
+/// What a command's events say it made, by kind: the one place that looks for "the ticket this
+/// issued", "the appointment this booked"… in a list of events.
+pub trait Outcome {
+    /// The ticket issued, with the people ahead and the estimated wait in minutes.
+    fn issued(&self) -> Option<(&Ticket, u32, u32)>;
+    /// The appointment booked.
+    fn booked(&self) -> Option<&Appointment>;
+    /// The sign-up made, with its waitlist position when not seated.
+    fn signed_up(&self) -> Option<(&SignUp, Option<u32>)>;
+    /// The ticket called.
+    fn called(&self) -> Option<TicketId>;
+    /// The sign-up marked as attended.
+    fn attended(&self) -> Option<SignUpId>;
+}
+
+impl Outcome for [Stamped] {
+    fn issued(&self) -> Option<(&Ticket, u32, u32)> {
+        self.iter().find_map(|e| match &e.event {
+            Event::TicketIssued {
+                ticket,
+                ahead,
+                wait_minutes,
+            } => Some((ticket, *ahead, *wait_minutes)),
+            _ => None,
+        })
+    }
+    fn booked(&self) -> Option<&Appointment> {
+        self.iter().find_map(|e| match &e.event {
+            Event::AppointmentBooked { appointment } => Some(appointment),
+            _ => None,
+        })
+    }
+    fn signed_up(&self) -> Option<(&SignUp, Option<u32>)> {
+        self.iter().find_map(|e| match &e.event {
+            Event::SignedUp {
+                signup,
+                waitlist_position,
+            } => Some((signup, *waitlist_position)),
+            _ => None,
+        })
+    }
+    fn called(&self) -> Option<TicketId> {
+        self.iter().find_map(|e| match &e.event {
+            Event::TicketCalled { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+    }
+    fn attended(&self) -> Option<SignUpId> {
+        self.iter().find_map(|e| match &e.event {
+            Event::SignUpAttended { id } => Some(*id),
+            _ => None,
+        })
+    }
+}

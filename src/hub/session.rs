@@ -247,6 +247,24 @@ impl Refusal {
         }
     }
 
+    /// Whether the visitor's contact details were refused (a name or a phone to correct), from
+    /// this process's hub or another device's.
+    pub fn is_contact_problem(&self) -> bool {
+        match self {
+            Refusal::Queue(e) => matches!(
+                e,
+                crate::core::QueueError::BadName | crate::core::QueueError::BadPhone
+            ),
+            Refusal::Remote { .. } => [
+                crate::core::QueueError::BadName,
+                crate::core::QueueError::BadPhone,
+            ]
+            .iter()
+            .any(|e| self.code() == e.fluent_id().trim_start_matches("error-")),
+            Refusal::Unavailable(_) | Refusal::Limited(_) => false,
+        }
+    }
+
     /// Words for the visitor in the language of `l`.
     pub fn text(&self, l: &crate::i18n::Localizer, catalog: &Catalog) -> String {
         match self {

@@ -124,7 +124,8 @@ fn a_hung_kiosk_asks_systemd_for_a_restart_and_the_hang_drill_runs_once_per_boot
         )
     };
     // Messages until `until` holds or `secs` pass; with the time each came.
-    let listen = |secs: u64, until: &dyn Fn(&[(Duration, String)]) -> bool| {
+    type Heard = [(Duration, String)];
+    let listen = |secs: u64, until: &dyn Fn(&Heard) -> bool| {
         let t0 = Instant::now();
         let mut got: Vec<(Duration, String)> = Vec::new();
         let mut buf = [0u8; 512];
@@ -138,9 +139,7 @@ fn a_hung_kiosk_asks_systemd_for_a_restart_and_the_hang_drill_runs_once_per_boot
         }
         got
     };
-    let has = |got: &[(Duration, String)], what: &str| {
-        got.iter().find(|(_, m)| m.contains(what)).map(|(t, _)| *t)
-    };
+    let has = |got: &Heard, what: &str| got.iter().find(|(_, m)| m.contains(what)).map(|(t, _)| *t);
     let kiosk = start();
     let first = listen(60, &|g| has(g, "WATCHDOG=trigger").is_some());
     let ready = has(&first, "READY=1").expect("the kiosk says READY");

@@ -120,10 +120,7 @@ pub(super) async fn book(
     };
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
-        let a = events.iter().find_map(|e| match &e.event {
-            Event::AppointmentBooked { appointment } => Some(appointment.clone()),
-            _ => None,
-        });
+        let a = events.booked().cloned();
         // The caller gets the code it must give the visitor, even when it may not see names.
         Ok((
             StatusCode::CREATED,
@@ -150,10 +147,7 @@ pub(super) async fn check_in(
     };
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
-        let t = events.iter().find_map(|e| match &e.event {
-            Event::TicketIssued { ticket, .. } => Some(ticket.clone()),
-            _ => None,
-        });
+        let t = events.issued().map(|(t, _, _)| t.clone());
         Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "follow_url": hub.follow_url(&events), "events": events_json(&events)})))
     })
     .await
@@ -200,13 +194,7 @@ pub(super) async fn sign_up(
     };
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
-        let s = events.iter().find_map(|e| match &e.event {
-            Event::SignedUp {
-                signup,
-                waitlist_position,
-            } => Some((signup.clone(), *waitlist_position)),
-            _ => None,
-        });
+        let s = events.signed_up().map(|(s, p)| (s.clone(), p));
         Ok((
             StatusCode::CREATED,
             Json(json!({

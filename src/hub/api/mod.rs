@@ -5,6 +5,7 @@
 use super::auth::{self, Action, Audience, Role};
 use super::view::{queue_view, redact_state, redact_ticket};
 use super::{Hub, console, stream};
+use crate::core::Outcome;
 use crate::core::{
     ActivityCode, CatalogEdit, Command, CommandClass, Contact, CounterId, Event, Lang,
     PriorityClass, QueueError, ServiceCode, Stamped, TicketId,

@@ -95,13 +95,8 @@ pub(super) async fn issue(
     };
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
-        let issued = events.iter().find_map(|e| match &e.event {
-            Event::TicketIssued {
-                ticket,
-                ahead,
-                wait_minutes,
-            } => Some(json!({"label": ticket.label(), "ticket": ticket, "ahead": ahead, "wait_minutes": wait_minutes})),
-            _ => None,
+        let issued = events.issued().map(|(ticket, ahead, wait_minutes)| {
+            json!({"label": ticket.label(), "ticket": ticket, "ahead": ahead, "wait_minutes": wait_minutes})
         });
         let mut body = issued.unwrap_or_else(|| json!({}));
         body["follow_url"] = json!(hub.follow_url(&events));
@@ -286,10 +281,7 @@ pub(super) async fn call_next(
     };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
-        let called = events.iter().find_map(|e| match &e.event {
-            Event::TicketCalled { ticket, .. } => Some(*ticket),
-            _ => None,
-        });
+        let called = events.called();
         let s = hub.session();
         let t = called.and_then(|id| s.queue().ticket(id).cloned());
         Ok(Json(json!({

@@ -97,13 +97,7 @@ impl Kiosk {
     }
 
     pub(super) fn show_signed_up(&self, events: &[Stamped]) {
-        let Some((s, pos)) = events.iter().find_map(|e| match &e.event {
-            Event::SignedUp {
-                signup,
-                waitlist_position,
-            } => Some((signup.clone(), *waitlist_position)),
-            _ => None,
-        }) else {
+        let Some((s, pos)) = events.signed_up().map(|(s, p)| (s.clone(), p)) else {
             return self.hub_failed();
         };
         self.show_confirm_signup(&s, pos);

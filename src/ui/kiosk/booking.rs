@@ -286,7 +286,7 @@ impl Kiosk {
                 with_kiosk(|k| match result {
                     Ok(events) => k.show_booked(&events),
                     Err(e @ Refusal::Unavailable(_)) => k.refused(&e),
-                    Err(e) if matches!(e.code().as_str(), "bad-name" | "bad-phone") => {
+                    Err(e) if e.is_contact_problem() => {
                         let text = e.text(k.l(), &k.catalog());
                         if let Some(ui) = k.ui() {
                             ui.global::<KioskAdapter>().set_screen(Screen::Contact);
@@ -313,10 +313,7 @@ impl Kiosk {
     }
 
     pub(super) fn show_booked(&self, events: &[Stamped]) {
-        let Some(a) = events.iter().find_map(|e| match &e.event {
-            Event::AppointmentBooked { appointment } => Some(appointment.clone()),
-            _ => None,
-        }) else {
+        let Some(a) = events.booked().cloned() else {
             return self.hub_failed();
         };
         self.show_confirm_appointment(&a);

@@ -50,10 +50,9 @@ impl Kiosk {
             let result = engine.run(&Command::CheckIn { code }, now, lang);
             // A sign-up code on its day: present at the activity (no ticket).
             let attended = result.as_ref().ok().and_then(|events| {
-                events.iter().find_map(|e| match &e.event {
-                    Event::SignUpAttended { id } => engine.queue().state().signups.get(id).cloned(),
-                    _ => None,
-                })
+                events
+                    .attended()
+                    .and_then(|id| engine.queue().state().signups.get(&id).cloned())
             });
             let follow = result.as_ref().ok().and_then(|e| engine.follow_url(e));
             to_ui(Box::new(move || {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::core::catalog::Mode;
 use crate::core::{
-    ActivityCode, Appointment, Catalog, Command, Contact, Event, Lang, QueueError, ServiceCode,
+    ActivityCode, Appointment, Catalog, Command, Contact, Lang, Outcome, QueueError, ServiceCode,
     SignUp, Stamped, Ticket, pick,
 };
 use crate::hub::client::Remote;

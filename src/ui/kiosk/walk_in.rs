@@ -314,14 +314,7 @@ impl Kiosk {
     }
 
     pub(super) fn show_ticket(&self, events: &[Stamped]) {
-        let Some((ticket, ahead, wait)) = events.iter().find_map(|e| match &e.event {
-            Event::TicketIssued {
-                ticket,
-                ahead,
-                wait_minutes,
-            } => Some((ticket.clone(), *ahead, *wait_minutes)),
-            _ => None,
-        }) else {
+        let Some((ticket, ahead, wait)) = events.issued().map(|(t, a, w)| (t.clone(), a, w)) else {
             return self.hub_failed();
         };
         let label = ticket.label();
