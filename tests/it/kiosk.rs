@@ -1,6 +1,6 @@
 //! The visitor's kiosk, driven like a visitor through accessible labels with Slint's testing
-//! backend (software renderer, mocked time). One test function runs the scenarios in order,
-//! because the UI platform belongs to one thread.
+//! backend (software renderer, mocked time). Each scenario is its own test (`scenario::NAME`),
+//! run one at a time on its own thread.
 
 use super::common::*;
 use chrono::{DateTime, Utc};
@@ -1589,14 +1589,25 @@ fn screenshots_of_every_screen_in_every_language() {
     }
 }
 
-#[test]
-fn kiosk_scenarios() {
+/// One kiosk scenario: on its own test thread with its own Slint testing platform (the platform
+/// belongs to a thread), one at a time (the kiosk's jobs from other threads wait in one
+/// process-wide queue that the test pumps). A failing scenario does not hide the others.
+fn scenario(f: fn()) {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: true,
         threading: false,
         renderer_name: Some("software".into()),
     })))
-    .expect("testing platform");
+    .expect("testing platform (a new thread per test)");
+    // Jobs a failed scenario left behind belong to no kiosk here: run them away.
+    kiosk::pump();
+    f();
+    kiosk::stop();
+}
+
+fn theme_contrast() {
     theme_text_contrast_is_at_least_7_to_1(
         &start(
             Arc::new(Catalog::demo().expect("demo")),
@@ -1606,30 +1617,47 @@ fn kiosk_scenarios() {
         )
         .ui,
     );
-    walk_in_in_three_taps();
-    the_speaker_button_reads_the_screen_aloud();
-    every_service_fits_every_screen();
-    every_priority_class_is_reachable_on_every_screen();
-    second_kiosk_issues_through_the_hub();
-    an_admin_change_reaches_a_kiosk_on_screen();
-    an_admin_change_reaches_the_hubs_own_kiosk();
-    lobby_display_follows_the_hub();
-    counter_terminal_calls_and_serves();
-    closed_service_says_so_and_issues_nothing();
-    check_in_by_code();
-    an_activity_code_checks_in_as_present();
-    a_full_activity_offers_the_waitlist();
-    idle_timeout_forgets_typed_data();
-    a_failed_print_keeps_the_number_and_says_remember_it();
-    screenshots_of_every_screen_in_every_language();
-    a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip();
-    wrong_codes_at_the_kiosk_are_limited_and_tell_nothing();
-    the_keypad_does_not_move_on_a_wrong_code();
-    a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary();
-    the_counter_shows_class_language_and_protection_requests();
-    the_counter_never_freezes_while_the_hub_stalls();
-    kiosk::stop();
 }
+
+/// Every scenario is its own test: `kiosk::scenario::NAME`.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod scenario {
+            $(
+                #[test]
+                fn $name() {
+                    super::scenario(super::$name);
+                }
+            )*
+        }
+    };
+}
+
+scenarios!(
+    theme_contrast,
+    walk_in_in_three_taps,
+    the_speaker_button_reads_the_screen_aloud,
+    every_service_fits_every_screen,
+    every_priority_class_is_reachable_on_every_screen,
+    second_kiosk_issues_through_the_hub,
+    an_admin_change_reaches_a_kiosk_on_screen,
+    an_admin_change_reaches_the_hubs_own_kiosk,
+    lobby_display_follows_the_hub,
+    counter_terminal_calls_and_serves,
+    closed_service_says_so_and_issues_nothing,
+    check_in_by_code,
+    an_activity_code_checks_in_as_present,
+    a_full_activity_offers_the_waitlist,
+    idle_timeout_forgets_typed_data,
+    a_failed_print_keeps_the_number_and_says_remember_it,
+    screenshots_of_every_screen_in_every_language,
+    a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip,
+    wrong_codes_at_the_kiosk_are_limited_and_tell_nothing,
+    the_keypad_does_not_move_on_a_wrong_code,
+    a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary,
+    the_counter_shows_class_language_and_protection_requests,
+    the_counter_never_freezes_while_the_hub_stalls,
+);
 
 // ---------------------------------------------------------------- safeguarding
 
