@@ -499,8 +499,17 @@ class Api:
         return False
 
     def tickets(self):
-        """Today's tickets: label → ticket, and the labels in the order the hub holds them."""
-        status, body = self.request("GET", "/api/v1/state", timeout=30)
+        """The labels of today's tickets, as the hub holds them (a slow answer is waited for:
+        under emulation a big state takes seconds; a timed-out read is asked again)."""
+        for attempt in range(3):
+            try:
+                status, body = self.request("GET", "/api/v1/state", timeout=120)
+                break
+            except (TimeoutError, OSError, http.client.HTTPException) as e:
+                self.close()
+                log(f"GET /api/v1/state: {e!r} (attempt {attempt + 1} of 3)")
+                if attempt == 2:
+                    raise Broken(f"the hub did not answer GET /api/v1/state three times: {e!r}")
         if status != 200:
             raise Broken(f"GET /api/v1/state answered {status}: {body}")
         tickets = body["state"]["tickets"]
@@ -797,14 +806,17 @@ def step_powercut(image, cuts):
             vm.kill()
             raise Broken(f"cut {n}: the service did not come back (console: {box.serial})")
         boot_to_ready.append(host_ready)
+        t_state = time.monotonic()
         labels = api.tickets()
+        state_s = time.monotonic() - t_state
         have = set(labels)
         lost = [lab for lab in acked if lab not in have]
         dup = len(labels) - len(have)
         lost_total += len(lost)
         log(f"cut {n}/{cuts} after {window:.1f} s of issuing: {len(acked)} acknowledged so far, "
             f"{len(labels)} held, lost {len(lost)}, numbers given twice {dup}, e2fsck exit {fsck}, "
-            f"integrity {integrity}, READY at guest {ready:.1f} s / host {host_ready:.1f} s")
+            f"integrity {integrity}, READY at guest {ready:.1f} s / host {host_ready:.1f} s, "
+            f"state read in {state_s:.1f} s")
         if lost:
             vm.kill()
             raise Broken(f"cut {n}: acknowledged tickets lost: {lost[:10]}")

@@ -3,8 +3,6 @@
 // the hub, nothing from the internet. Uses the token the console stored when paired as admin.
 "use strict";
 
-const $ = (id) => document.getElementById(id);
-const store = window.localStorage;
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MODES = {
   "walk-in": "admin-mode-walk-in",
@@ -29,50 +27,18 @@ const OPS = {
   revoked: "admin-op-revoked",
   "visitor-cancel": "admin-op-visitor-cancel",
 };
-let strings = {};
-let catalog = null;
 let icons = [];
 let editing = null;
 let personalCode = null;
 
-const t = (id) => strings[id] || id;
-const lang = () => store.getItem("integra.lang") || "";
-const token = () => store.getItem("integra.token");
-
-function name(localized) {
-  if (!localized) return "";
-  return localized[lang()] || localized[catalog.center.default_language] || Object.values(localized)[0] || "";
-}
-
-async function call(method, path, body) {
-  const headers = { "Accept-Language": lang() || "es" };
-  if (token()) headers["Authorization"] = "Bearer " + token();
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-}
 
 async function api(method, path, body) {
-  const res = await call(method, path, body);
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
-  return data;
+  return answer(await call(method, path, body));
 }
 
 function say(ok, err) {
   $("ok").textContent = ok || "";
   $("error").textContent = err ? err.message || String(err) : "";
-}
-
-async function loadStrings() {
-  const res = await fetch("/api/v1/strings?lang=" + encodeURIComponent(lang()));
-  const data = await res.json();
-  strings = data.strings;
-  if (!lang()) store.setItem("integra.lang", data.lang);
-  document.documentElement.lang = data.lang;
-  const sel = $("lang");
-  sel.innerHTML = "";
-  for (const l of data.languages) sel.add(new Option(l.name, l.code, false, l.code === data.lang));
-  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
 }
 
 // One catalog change; on success every device has it, and the page shows the new catalog.
@@ -88,12 +54,6 @@ async function edit(body) {
     say("", e);
     return false;
   }
-}
-
-function cell(row, text) {
-  const td = row.insertCell();
-  td.textContent = text;
-  return td;
 }
 
 function button(parent, id, onclick) {
@@ -164,11 +124,6 @@ function render() {
     button(td, "admin-edit", () => activityForm(a));
     button(td, "admin-remove", () => remove({ op: "remove_activity", code: a.code }));
   }
-}
-
-function serviceName(code) {
-  const s = catalog.services.find((x) => x.code === code);
-  return s ? name(s.name) : code;
 }
 
 function checkbox(parent, value, checked, label) {
@@ -391,15 +346,6 @@ async function saveActivity(ev) {
 
 // Reports: the page's own dates, shown in a frame (no script runs in it) or saved as CSV.
 // Days and times are the center's (its catalog's time zone), not the browser's.
-const centerZone = () => (catalog && catalog.center && catalog.center.timezone) || undefined;
-
-function centerDay() {
-  try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: centerZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
-  } catch (e) {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
 
 // YYYY-MM-DD plus n days (calendar days: no time zone involved).
 function addDays(day, n) {

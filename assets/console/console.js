@@ -23,17 +23,12 @@ const ALERT_IDS = {
   "audio-failed": "console-alert-audio-failed",
 };
 
-const $ = (id) => document.getElementById(id);
-const store = window.localStorage;
-let strings = {};
-let catalog = null;
 let view = null;
 let socket = null;
 let lastSeq = 0;
 let refreshTimer = null;
 let retry = 500;
 let role = null;
-let languages = {};
 let protection = [];
 const ROLE_IDS = {
   kiosk: "console-role-kiosk",
@@ -42,49 +37,19 @@ const ROLE_IDS = {
   admin: "console-role-admin",
 };
 
-const t = (id) => strings[id] || id;
-const lang = () => store.getItem("integra.lang") || "";
-const token = () => store.getItem("integra.token");
 const counter = () => store.getItem("integra.counter") || "";
 
-function name(localized) {
-  if (!localized) return "";
-  return localized[lang()] || localized[catalog && catalog.center.default_language] || Object.values(localized)[0] || "";
-}
-
 async function api(method, path, body) {
-  const headers = { "Accept-Language": lang() || "es" };
-  if (token()) headers["Authorization"] = "Bearer " + token();
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
+  const res = await call(method, path, body);
   if (res.status === 401 && path !== "/api/v1/pair") {
     store.removeItem("integra.token");
     showPairing();
   }
-  if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
-  return data;
+  return answer(res);
 }
 
 function showError(e) {
   $("error").textContent = e ? e.message || String(e) : "";
-}
-
-async function loadStrings() {
-  const res = await fetch("/api/v1/strings?lang=" + encodeURIComponent(lang()));
-  const data = await res.json();
-  strings = data.strings;
-  if (!lang()) store.setItem("integra.lang", data.lang);
-  document.documentElement.lang = data.lang;
-  const sel = $("lang");
-  sel.innerHTML = "";
-  languages = {};
-  for (const l of data.languages) languages[l.code] = l.name;
-  for (const l of data.languages) {
-    const o = new Option(l.name, l.code, false, l.code === data.lang);
-    sel.add(o);
-  }
-  for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
 }
 
 function showPairing() {
@@ -147,18 +112,6 @@ function myServices() {
   return c ? c.services : [];
 }
 
-function serviceName(code) {
-  const s = catalog && catalog.services.find((s) => s.code === code);
-  return s ? name(s.name) : code;
-}
-
-function cell(row, text, cls) {
-  const td = row.insertCell();
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
-
 function priorityClass(code) {
   return (catalog && code && catalog.priority.classes.find((c) => c.code === code)) || null;
 }
@@ -203,7 +156,6 @@ function discreetBadge(tk) {
 
 // Times and dates are the center's (its catalog's time zone), whatever the browser's own zone:
 // a laptop set to another zone must not book tomorrow or show the hour of another country.
-const centerZone = () => (catalog && catalog.center && catalog.center.timezone) || undefined;
 
 function clock(iso) {
   try {
@@ -222,14 +174,6 @@ function dateTime(iso) {
 }
 
 // Today in the center, as YYYY-MM-DD.
-function centerDay() {
-  try {
-    return new Intl.DateTimeFormat("en-CA", { timeZone: centerZone(), year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
-  } catch (e) {
-    return new Date().toISOString().slice(0, 10);
-  }
-}
-
 // Urgent protection requests: on every console until a staff member acknowledges them.
 function renderProtection() {
   const box = $("protection");

@@ -192,6 +192,15 @@ pub async fn admin() -> Html<&'static str> {
     Html(include_str!("../../assets/console/admin.html"))
 }
 
+/// What the console and the admin pages share (loaded before each page's script).
+pub async fn common_script() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../assets/console/common.js"),
+    )
+        .into_response()
+}
+
 pub async fn admin_script() -> Response {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],

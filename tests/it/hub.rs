@@ -1033,6 +1033,7 @@ async fn openapi_lists_exactly_the_routes_and_the_console_is_served() {
     assert_eq!(documented, routes);
     for (path, ctype) in [
         ("/", "text/html"),
+        ("/common.js", "text/javascript"),
         ("/console.js", "text/javascript"),
         ("/console.css", "text/css"),
         ("/admin", "text/html"),

@@ -746,7 +746,15 @@ fn a_jammed_printer_never_blocks_the_kiosk() {
             bytes: vec![b'x'; 64 << 20],
         })
         .expect("queued");
-    std::thread::sleep(Duration::from_millis(200));
+    // The spooler has taken the big job off the queue once it has connected to the printer.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while printer.connections() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the spooler never connected"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut full = 0;
     for i in 0..100 {
         let (j, _) = job(&format!("A-{i:03}"));

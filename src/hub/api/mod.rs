@@ -119,6 +119,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/admin/icons", get(icons))
         .route("/api/v1/reports", get(report))
         .route("/", get(console::index))
+        .route("/common.js", get(console::common_script))
         .route("/console.js", get(console::script))
         .route("/console.css", get(console::style))
         .route("/admin", get(console::admin))
