@@ -833,7 +833,75 @@ def step_powercut(image, cuts):
           f"median {b[len(b) // 2]:.1f} s, max {b[-1]:.1f} s (host clock, emulated)")
 
 
+def selftest(integra):
+    """The host side of the box against this machine's own `integra` (run by the test suite;
+    no VM): the box's center passes `integra catalog check` and is open at any hour, the API
+    client pairs with a PIN, pins the hub's certificate and refuses another, the issuers'
+    acknowledged tickets are all in the hub's state, and screendumps round-trip to PNG."""
+    with tempfile.TemporaryDirectory() as t:
+        t = Path(t)
+        demo = run([integra, "catalog", "demo"])
+        center = t / "center.toml"
+        center.write_text(widen_hours(demo))
+        if widen_hours(demo).count('["00:00-23:59"]') < 7 or re.search(r'"08:00', widen_hours(demo)):
+            raise Broken("the box's center still has office hours")
+        run([integra, "catalog", "check", str(center)])
+        data = t / "data"
+        pin = run([integra, "--data", str(data), "pair", "--role", "admin"]).strip().splitlines()[-1]
+        port = free_port()
+        hub = subprocess.Popen([integra, "--data", str(data), "--catalog", str(center),
+                                "--listen", f"127.0.0.1:{port}", "hub"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            fingerprint = cert_fingerprint(data / "hub-certificate.pem")
+            wrong = Api(port, "0" * 64)
+            api = Api(port, fingerprint)
+            if not api.wait_up(60):
+                raise Broken("the hub did not answer")
+            try:
+                wrong.request("GET", "/api/v1/health")
+                raise Broken("a hub with another certificate was accepted")
+            except Broken as e:
+                if "certificate changed" not in str(e):
+                    raise
+            status, body = api.request("POST", "/api/v1/pair", {"pin": pin, "name": "box selftest"})
+            if status not in (200, 201):
+                raise Broken(f"pairing answered {status}: {body}")
+            api.token = body["token"]
+            acked = []
+            issuers = [Issuer(Api(port, fingerprint, api.token), acked) for _ in range(2)]
+            for i in issuers:
+                i.start()
+            time.sleep(1.0)
+            for i in issuers:
+                i.stop.set()
+            for i in issuers:
+                i.join(timeout=10)
+            labels = api.tickets()
+            if not acked or set(acked) - set(labels) or len(labels) != len(set(labels)):
+                raise Broken(f"acknowledged {len(acked)}, held {len(labels)}")
+        finally:
+            hub.kill()
+            hub.wait()
+        w, h = 7, 3
+        rgb = bytes(range(w * h * 3))
+        (t / "s.ppm").write_bytes(f"P6\n{w} {h}\n255\n".encode() + rgb)
+        if read_ppm(t / "s.ppm") != (w, h, rgb):
+            raise Broken("a screendump did not read back")
+        write_png(t / "s.png", w, h, rgb)
+        if not (t / "s.png").read_bytes().startswith(b"\x89PNG"):
+            raise Broken("no PNG written")
+    print(f"selftest: ok ({len(acked)} tickets acknowledged, all held; pinned certificate enforced)")
+
+
 def main(argv):
+    if len(argv) == 2 and argv[0] == "--selftest":
+        try:
+            selftest(argv[1])
+        except Broken as e:
+            print(f"selftest: BROKEN — {e}")
+            return 1
+        return 0
     if len(argv) < 2:
         raise SystemExit("usage: device-in-a-box.sh IMAGE boot | tap | powercut N | hang")
     image = Image(argv[0])

@@ -539,3 +539,40 @@ fn the_kiosk_fills_a_screen_without_a_window_manager() {
         drop(xvfb);
     }
 }
+
+/// The device in a box (deploy/device-in-a-box.sh) boots the image in QEMU — too long for every
+/// run — but its host side is checked here against this build: the box's all-day center passes
+/// the catalog check, its API client pairs, pins the hub's certificate (and refuses another),
+/// and every ticket its issuers saw acknowledged is in the hub's state; the shell entry parses.
+#[test]
+fn the_device_in_a_box_host_side_works_against_this_build() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("deploy/device_in_a_box.py"))
+        .args(["--selftest", env!("CARGO_BIN_EXE_integra")])
+        .output()
+        .expect("python3 (apt-get install python3; tests/run installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("selftest: ok"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(root.join("deploy/device-in-a-box.sh"))
+        .output()
+        .expect("bash");
+    assert!(syntax.status.success(), "{syntax:?}");
+    // Without an image it stops with a clear message, not a trace.
+    let missing = Command::new("python3")
+        .arg(root.join("deploy/device_in_a_box.py"))
+        .args(["/nonexistent/integra.img", "boot"])
+        .output()
+        .expect("python3");
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        !missing.status.success() && err.contains("no image at"),
+        "{err}"
+    );
+}
