@@ -86,6 +86,10 @@ configure() {
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/integra.service \
     "$root/etc/systemd/system/multi-user.target.wants/integra.service"
+  # No login prompt on the screen: a getty starting on tty1 after the kiosk has drawn takes the
+  # display back (seen in the device in a box: the screen showed "integra login:" over a running
+  # kiosk). root has no password on this image anyway; the technician works on the card.
+  ln -sf /dev/null "$root/etc/systemd/system/getty@tty1.service"
   # Wired network by DHCP (the center's LAN), through systemd-networkd (state in /run only).
   mkdir -p "$root/etc/systemd/network"
   printf '[Match]\nName=e*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-wired.network"

@@ -806,6 +806,19 @@ def step_powercut(image, cuts):
             vm.kill()
             raise Broken(f"cut {n}: the service did not come back (console: {box.serial})")
         boot_to_ready.append(host_ready)
+        # The kiosk draws again (not a login prompt or a black screen).
+        drawn = None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            _, _, rgb = vm.screen()
+            if light_share(rgb) > 0.25:
+                drawn = vm.since()
+                break
+            time.sleep(0.5)
+        if drawn is None:
+            vm.screen(box.dir / f"cut-{n}-screen.png")
+            vm.kill()
+            raise Broken(f"cut {n}: the kiosk did not draw after the boot (cut-{n}-screen.png)")
         t_state = time.monotonic()
         labels = api.tickets()
         state_s = time.monotonic() - t_state
@@ -816,6 +829,7 @@ def step_powercut(image, cuts):
         log(f"cut {n}/{cuts} after {window:.1f} s of issuing: {len(acked)} acknowledged so far, "
             f"{len(labels)} held, lost {len(lost)}, numbers given twice {dup}, e2fsck exit {fsck}, "
             f"integrity {integrity}, READY at guest {ready:.1f} s / host {host_ready:.1f} s, "
+            f"kiosk drawn at {drawn:.1f} s, "
             f"state read in {state_s:.1f} s")
         if lost:
             vm.kill()

@@ -116,11 +116,10 @@ fn issued(events: &[Stamped]) -> Option<(&Ticket, u32, u32)> {
 }
 
 fn service_name(q: &Queue, code: &ServiceCode, lang: Lang) -> String {
-    let fallback = q.catalog().center.default_language;
     q.catalog()
-        .service(code)
-        .map(|s| pick(&s.name, lang, fallback).to_string())
-        .unwrap_or_else(|| code.to_string())
+        .service_name(code, lang)
+        .unwrap_or(code.as_str())
+        .to_string()
 }
 
 pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {

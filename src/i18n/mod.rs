@@ -120,9 +120,9 @@ impl Localizer {
         let fallback = catalog.center.default_language;
         let service_name = |code: &crate::core::ServiceCode| {
             catalog
-                .service(code)
-                .map(|s| pick(&s.name, self.lang, fallback).to_string())
-                .unwrap_or_else(|| code.to_string())
+                .service_name(code, self.lang)
+                .unwrap_or(code.as_str())
+                .to_string()
         };
         let activity_name = |code: &crate::core::ActivityCode| {
             catalog

@@ -170,11 +170,11 @@ impl Slip {
         wait_minutes: u32,
     ) -> Slip {
         let default = catalog.center.default_language;
-        let service = catalog.service(&ticket.service);
         let name = |l| {
-            service
-                .map(|s| pick(&s.name, l, default).to_string())
-                .unwrap_or_else(|| ticket.service.to_string())
+            catalog
+                .service_name(&ticket.service, l)
+                .unwrap_or(ticket.service.as_str())
+                .to_string()
         };
         let issued = ticket
             .issued_at

@@ -111,11 +111,9 @@ impl Text<'_> {
 
     fn service(&self, code: &str) -> String {
         self.catalog
-            .services
-            .iter()
-            .find(|s| s.code.as_str() == code)
-            .map(|s| pick(&s.name, self.lang(), self.catalog.center.default_language).to_string())
-            .unwrap_or_else(|| code.to_string())
+            .service_name(&crate::core::ServiceCode::from(code), self.lang())
+            .unwrap_or(code)
+            .to_string()
     }
 
     fn activity(&self, code: &str) -> String {

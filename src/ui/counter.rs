@@ -199,9 +199,9 @@ impl Counter {
             match current {
                 Some(t) => {
                     let service = catalog
-                        .service(&t.service)
-                        .map(|s| pick(&s.name, lang, fallback).to_string())
-                        .unwrap_or_else(|| t.service.to_string());
+                        .service_name(&t.service, lang)
+                        .unwrap_or(t.service.as_str())
+                        .to_string();
                     let state = match t.state {
                         TicketState::Called => l.text("counter-state-called", None),
                         _ => l.text("counter-state-serving", None),

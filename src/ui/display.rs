@@ -48,11 +48,9 @@ pub fn fill(
     };
     let service_name = |code: &str| {
         catalog
-            .services
-            .iter()
-            .find(|s| s.code.as_str() == code)
-            .map(|s| pick(&s.name, lang, fallback).to_string())
-            .unwrap_or_else(|| code.to_string())
+            .service_name(&crate::core::ServiceCode::from(code), lang)
+            .unwrap_or(code)
+            .to_string()
     };
     let a = ui.global::<DisplayAdapter>();
     a.set_center(catalog.center.name.clone().into());

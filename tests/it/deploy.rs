@@ -268,6 +268,8 @@ fn the_systemd_unit_verifies_and_has_the_watchdog() {
         "StandardOutput=journal",
         "StateDirectoryMode=0700",
         "UMask=0077",
+        // No login prompt may take the screen back from the kiosk.
+        "Conflicts=getty@tty1.service",
     ] {
         assert!(unit.contains(needed), "the unit lacks {needed}");
     }
@@ -417,6 +419,11 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
             .contains("integra.service")
     );
     assert!(debugfs(&rootfs, "cat /etc/udev/rules.d/60-integra.rules").contains("usbmisc"));
+    // The screen's login prompt is masked: it would draw over the kiosk.
+    assert!(
+        debugfs(&rootfs, "stat /etc/systemd/system/getty@tty1.service").contains("/dev/null"),
+        "getty@tty1 is not masked"
+    );
     assert!(debugfs(&rootfs, "cat /etc/systemd/network/20-wired.network").contains("DHCP=yes"));
     let passwd = debugfs(&rootfs, "cat /etc/passwd");
     let user = passwd

@@ -408,6 +408,13 @@ impl Catalog {
         self.services.iter().find(|s| &s.code == code)
     }
 
+    /// A service's name in `lang` (else the center's language, else any); `None` for a code the
+    /// catalog does not have.
+    pub fn service_name(&self, code: &ServiceCode, lang: Lang) -> Option<&str> {
+        self.service(code)
+            .map(|s| super::types::pick(&s.name, lang, self.center.default_language))
+    }
+
     pub fn counter(&self, id: &CounterId) -> Option<&Counter> {
         self.counters.iter().find(|c| &c.id == id)
     }

@@ -107,9 +107,9 @@ pub(super) fn view(hub: &Hub, found: &Found, lang: Lang, feedback_given: bool) -
             });
             let service = (!t.is_discreet()).then(|| {
                 catalog
-                    .service(&t.service)
-                    .map(|s| pick(&s.name, lang, fallback).to_string())
+                    .service_name(&t.service, lang)
                     .unwrap_or_default()
+                    .to_string()
             });
             let headline = match t.state {
                 TicketState::Waiting => match ahead {

@@ -85,16 +85,15 @@ impl Kiosk {
     pub(super) fn fill_choice(&self, step: ChoiceStep, items: Vec<(String, u32)>) {
         let Some(ui) = self.ui() else { return };
         let lang = self.lang();
-        let fallback = self.catalog().center.default_language;
         let choices: Vec<Choice> = items
             .iter()
             .map(|(key, free)| {
                 let (label, sub) = match step {
                     ChoiceStep::Service => (
                         self.catalog()
-                            .service(&ServiceCode::from(key.as_str()))
-                            .map(|s| pick(&s.name, lang, fallback).to_string())
-                            .unwrap_or_default(),
+                            .service_name(&ServiceCode::from(key.as_str()), lang)
+                            .unwrap_or_default()
+                            .to_string(),
                         self.t_args("kiosk-slots-free", &[("count", FluentValue::from(*free))])
                             .to_string(),
                     ),

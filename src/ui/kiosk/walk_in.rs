@@ -332,7 +332,6 @@ impl Kiosk {
 
     pub(super) fn fill_ticket(&self, ui: &KioskWindow, ticket: &Ticket, ahead: u32, wait: u32) {
         let lang = self.lang();
-        let fallback = self.catalog().center.default_language;
         let label = ticket.label();
         let t = ui.global::<TicketAdapter>();
         t.set_title(self.t("kiosk-ticket-title"));
@@ -346,8 +345,7 @@ impl Kiosk {
         } else {
             t.set_service(
                 self.catalog()
-                    .service(&ticket.service)
-                    .map(|s| pick(&s.name, lang, fallback).to_string())
+                    .service_name(&ticket.service, lang)
                     .unwrap_or_default()
                     .into(),
             );
