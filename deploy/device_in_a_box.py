@@ -619,6 +619,21 @@ def estimate_pi4(seconds):
     return f"≈{est:.0f} s (emulation {f:.1f}× slower than this machine, a Pi 4 core ≈ 1/{PI4_VS_HOST:.0f} of it)"
 
 
+def tap_and_see(vm, at, before, what, timeout=30):
+    """Tap, and wait until the screen differs from `before` (the new screen's pixels). A tap on
+    a screen still being drawn could be lost, so the screen is given a second to settle first."""
+    time.sleep(1.0)
+    vm.tap(*at)
+    t = time.monotonic()
+    while time.monotonic() - t < timeout:
+        _, _, rgb = vm.screen()
+        if difference(before, rgb) > 0.05:
+            return rgb, time.monotonic() - t
+        time.sleep(0.3)
+    vm.kill()
+    raise Broken(f"the screen did not change after the tap on {what}")
+
+
 def step_tap(image):
     box = Box(image, "tap")
     box.prepare()
@@ -628,23 +643,12 @@ def step_tap(image):
     shots = []
     prev = welcome
     for name, (x, y) in [("espanol", TAP_ESPANOL), ("service", TAP_FIRST_SERVICE), ("no-priority", TAP_NO_PRIORITY)]:
-        # A tap on a screen that is not drawn yet would be lost: wait until it has settled.
-        time.sleep(1.0)
-        vm.tap(x, y)
-        t = time.monotonic()
-        while True:
-            _, _, rgb = vm.screen()
-            if difference(prev, rgb) > 0.05:
-                break
-            if time.monotonic() - t > 30:
-                vm.kill()
-                raise Broken(f"the screen did not change after the tap on {name} at {x},{y}")
-            time.sleep(0.3)
+        _, took = tap_and_see(vm, (x, y), prev, f"{name} at {x},{y}")
         time.sleep(1.5)  # let the screen finish drawing before the screendump
         path = box.dir / f"after-{name}.png"
         _, _, prev = vm.screen(path)
         shots.append(str(path))
-        log(f"tap {name} at ({x},{y}): screen changed after {time.monotonic() - t:.1f} s ({path})")
+        log(f"tap {name} at ({x},{y}): screen changed {took:.1f} s after the tap ({path})")
     # The ticket: in the hub's answer, and on the printer's serial port.
     new = []
     deadline = time.monotonic() + 30
@@ -676,17 +680,7 @@ def step_hang(image):
     # The drill: the UI loop blocks 60 s after the kiosk starts (once per boot).
     vm, first_frame, welcome = boot_to_kiosk(box, "systemd.setenv=INTEGRA_DRILL_HANG_UI_AFTER=60")
     write_png(box.dir / "welcome.png", WIDTH, HEIGHT, welcome)
-    time.sleep(1.0)
-    vm.tap(*TAP_ESPANOL)
-    t = time.monotonic()
-    while True:
-        _, _, services = vm.screen()
-        if difference(welcome, services) > 0.05:
-            break
-        if time.monotonic() - t > 30:
-            vm.kill()
-            raise Broken("the kiosk did not answer the tap on Español")
-        time.sleep(0.3)
+    services, _ = tap_and_see(vm, TAP_ESPANOL, welcome, "Español")
     write_png(box.dir / "before-hang.png", WIDTH, HEIGHT, services)
     hung_at, end = guest_uptime_of(vm, r"hang drill: the UI loop hangs now", timeout=180)
     if hung_at is None:

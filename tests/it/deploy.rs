@@ -78,28 +78,7 @@ fn the_pinger_pings_at_a_third_of_the_period_and_triggers_a_restart_once_when_a_
 /// hang again (so the restarted kiosk draws).
 #[test]
 fn a_hung_kiosk_asks_systemd_for_a_restart_and_the_hang_drill_runs_once_per_boot() {
-    use std::io::BufRead;
-    let mut xvfb = Child(
-        Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-nolisten",
-                "tcp",
-                "-screen",
-                "0",
-                "800x480x24",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (apt-get install xvfb; tests/run installs it)"),
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(xvfb.0.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the display number");
-    let display = format!(":{}", line.trim());
+    let (xvfb, display) = xvfb(800, 480);
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let sock_path = dir.path().join("notify.sock");
@@ -476,6 +455,26 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
     );
 }
 
+/// An X server on a free display with one screen of `w`×`h` (Xvfb picks the display and says
+/// which); the server stops when the returned child is dropped.
+fn xvfb(w: u32, h: u32) -> (Child, String) {
+    use std::io::BufRead;
+    let mut xvfb = Child(
+        Command::new("Xvfb")
+            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
+            .arg(format!("{w}x{h}x24"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (apt-get install xvfb; tests/run installs it)"),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(xvfb.0.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the display number");
+    (xvfb, format!(":{}", line.trim()))
+}
+
 /// Kills a child process when dropped.
 struct Child(std::process::Child);
 
@@ -491,23 +490,8 @@ impl Drop for Child {
 /// 800×480 panel). Checked with Xvfb screens of two sizes and `xwininfo`.
 #[test]
 fn the_kiosk_fills_a_screen_without_a_window_manager() {
-    use std::io::BufRead;
     for (w, h) in [(800, 480), (1920, 1080)] {
-        // Xvfb picks a free display and says which.
-        let mut xvfb = Child(
-            Command::new("Xvfb")
-                .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
-                .arg(format!("{w}x{h}x24"))
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb (apt-get install xvfb; tests/run installs it)"),
-        );
-        let mut line = String::new();
-        std::io::BufReader::new(xvfb.0.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the display number");
-        let display = format!(":{}", line.trim());
+        let (xvfb, display) = xvfb(w, h);
         let data = tempfile::tempdir().expect("data");
         let _kiosk = Child(
             Command::new(env!("CARGO_BIN_EXE_integra"))
