@@ -329,14 +329,14 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             fingerprint,
         }) => hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name, fingerprint),
         Some(Cmd::Run) => match settings.as_ref().map(|s| s.role) {
-            Some(crate::device::settings::Role::Kiosk) => {
+            Some(crate::device::settings::DeviceRole::Kiosk) => {
                 kiosk_cmd::run(&ctx, settings.as_ref(), None)
             }
-            Some(crate::device::settings::Role::Hub) => hub_cmd::serve(&ctx),
-            Some(crate::device::settings::Role::Display) => {
+            Some(crate::device::settings::DeviceRole::Hub) => hub_cmd::serve(&ctx),
+            Some(crate::device::settings::DeviceRole::Display) => {
                 display_cmd::run(&ctx, settings.as_ref())
             }
-            Some(crate::device::settings::Role::Counter) => {
+            Some(crate::device::settings::DeviceRole::Counter) => {
                 counter_cmd::run(&ctx, settings.as_ref())
             }
             None => Err(CliError::new(

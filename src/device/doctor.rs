@@ -2,7 +2,7 @@
 //! how to fix it. Each check is a function returning a `Check`, so the list is easy to extend
 //! and to test.
 
-use super::settings::{HubAddress, Role, Settings};
+use super::settings::{DeviceRole, HubAddress, Settings};
 use crate::core::{Catalog, Lang};
 use crate::i18n::{Localizer, message_ids, sources};
 use crate::printer::{PrinterStatus, PrinterUri, link};
@@ -311,9 +311,9 @@ pub fn hub_check(
     }
 }
 
-pub fn printer_check(uri: Option<&PrinterUri>, role: Option<Role>) -> Check {
+pub fn printer_check(uri: Option<&PrinterUri>, role: Option<DeviceRole>) -> Check {
     let Some(uri) = uri else {
-        return if matches!(role, Some(Role::Kiosk)) {
+        return if matches!(role, Some(DeviceRole::Kiosk)) {
             Check::warn(
                 "printer",
                 "none set: visitors get their number on screen only",
@@ -399,8 +399,8 @@ pub fn gpio_check(settings: Option<&Settings>, press: Option<Duration>) -> Check
     )
 }
 
-pub fn display_check(role: Option<Role>) -> Vec<Check> {
-    if matches!(role, Some(Role::Hub)) {
+pub fn display_check(role: Option<DeviceRole>) -> Vec<Check> {
+    if matches!(role, Some(DeviceRole::Hub)) {
         return vec![Check::skip("display", "the hub has no screen")];
     }
     let mut out = Vec::new();
@@ -424,7 +424,7 @@ pub fn display_check(role: Option<Role>) -> Vec<Check> {
             "check the HDMI/DSI cable and that the screen is on; on a Pi console run with SLINT_BACKEND=linuxkms",
         )
     });
-    if matches!(role, Some(Role::Kiosk) | Some(Role::Counter)) {
+    if matches!(role, Some(DeviceRole::Kiosk) | Some(DeviceRole::Counter)) {
         let devices = std::fs::read_to_string("/proc/bus/input/devices").unwrap_or_default();
         let touch = devices
             .lines()

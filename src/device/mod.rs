@@ -4,5 +4,5 @@ pub mod doctor;
 pub mod gpio;
 pub mod settings;
 
-pub use settings::{HubAddress, Role, Settings, SettingsError};
+pub use settings::{DeviceRole, HubAddress, Settings, SettingsError};
 pub mod watchdog;

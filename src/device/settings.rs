@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum DeviceRole {
     /// The visitor's touchscreen; runs the hub in-process unless `hub` names another.
     Kiosk,
     /// A staff desk terminal.
@@ -24,13 +24,13 @@ pub enum Role {
     Hub,
 }
 
-impl Role {
+impl DeviceRole {
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Kiosk => "kiosk",
-            Role::Counter => "counter",
-            Role::Display => "display",
-            Role::Hub => "hub",
+            DeviceRole::Kiosk => "kiosk",
+            DeviceRole::Counter => "counter",
+            DeviceRole::Display => "display",
+            DeviceRole::Hub => "hub",
         }
     }
 }
@@ -157,7 +157,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    pub role: Role,
+    pub role: DeviceRole,
     /// Shown until the center catalog is loaded (and in logs).
     #[serde(default)]
     pub center_name: Option<String>,
@@ -262,8 +262,8 @@ impl Settings {
     /// Where this device finds the hub.
     pub fn hub(&self) -> HubAddress {
         self.hub.clone().unwrap_or(match self.role {
-            Role::Kiosk | Role::Hub => HubAddress::Local,
-            Role::Counter | Role::Display => HubAddress::Auto,
+            DeviceRole::Kiosk | DeviceRole::Hub => HubAddress::Local,
+            DeviceRole::Counter | DeviceRole::Display => HubAddress::Auto,
         })
     }
 
@@ -327,7 +327,7 @@ impl Settings {
                     ),
                 ));
             }
-            if matches!(self.role, Role::Counter | Role::Display) {
+            if matches!(self.role, DeviceRole::Counter | DeviceRole::Display) {
                 out.push((
                     vec![Seg::Key("city")],
                     "only the hub sends the city's figures: move [city] to the settings of the device that runs the hub (role hub or kiosk)".into(),
@@ -390,7 +390,7 @@ impl Settings {
             ));
         }
         match self.role {
-            Role::Counter => {
+            DeviceRole::Counter => {
                 if self.counter.is_none() {
                     out.push((
                         at("role"),
@@ -404,7 +404,7 @@ impl Settings {
                     ));
                 }
             }
-            Role::Display => {
+            DeviceRole::Display => {
                 if self.hub() == HubAddress::Local {
                     out.push((
                         at("hub"),
@@ -412,7 +412,7 @@ impl Settings {
                     ));
                 }
             }
-            Role::Hub => {
+            DeviceRole::Hub => {
                 if matches!(self.hub(), HubAddress::At(_)) {
                     out.push((
                         at("hub"),
@@ -420,7 +420,7 @@ impl Settings {
                     ));
                 }
             }
-            Role::Kiosk => {}
+            DeviceRole::Kiosk => {}
         }
         out
     }

@@ -1,7 +1,7 @@
 //! Device settings: the example file of every role is valid; each broken file is refused with
 //! its line, field and the fix.
 
-use integra::device::{HubAddress, Role, Settings};
+use integra::device::{DeviceRole, HubAddress, Settings};
 use integra::printer::{CodePage, Paper, PrinterUri};
 use std::path::PathBuf;
 
@@ -15,10 +15,10 @@ fn example(role: &str) -> String {
 #[test]
 fn every_role_has_a_valid_example() {
     let cases = [
-        ("kiosk", Role::Kiosk, HubAddress::Local),
-        ("counter", Role::Counter, HubAddress::Auto),
-        ("display", Role::Display, HubAddress::Auto),
-        ("hub", Role::Hub, HubAddress::Local),
+        ("kiosk", DeviceRole::Kiosk, HubAddress::Local),
+        ("counter", DeviceRole::Counter, HubAddress::Auto),
+        ("display", DeviceRole::Display, HubAddress::Auto),
+        ("hub", DeviceRole::Hub, HubAddress::Local),
     ];
     for (name, role, hub) in cases {
         let s = Settings::parse(&example(name), name).unwrap_or_else(|e| panic!("{name}: {e}"));
