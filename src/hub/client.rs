@@ -282,7 +282,7 @@ fn http_builder(
                 "no certificate fingerprint is recorded for the hub at {base}: pair this device again (`integra join --pin PIN`)"
             )
         })?;
-        super::tls::http_client(pin)
+        Ok(super::tls::http_client(pin)?)
     } else {
         super::tls::provider();
         Ok(reqwest::Client::builder())

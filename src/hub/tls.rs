@@ -29,10 +29,49 @@ pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
+/// What went wrong with the hub's identity or a TLS setup; each says what to do.
+#[derive(Debug)]
+pub enum TlsError {
+    /// A file or directory of the identity cannot be made or written.
+    File {
+        path: std::path::PathBuf,
+        why: String,
+    },
+    /// The identity on disk is damaged or half there (the message names the fix).
+    Damaged(String),
+    /// The key or certificate cannot be made or read.
+    Identity(String),
+    /// A typed fingerprint is not one.
+    Fingerprint(String),
+    /// rustls refused the configuration.
+    Config(String),
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsError::File { path, why } => write!(f, "cannot write {}: {why}", path.display()),
+            TlsError::Damaged(m) | TlsError::Identity(m) | TlsError::Fingerprint(m) => {
+                f.write_str(m)
+            }
+            TlsError::Config(m) => write!(f, "TLS: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+/// For callers that report errors as text.
+impl From<TlsError> for String {
+    fn from(e: TlsError) -> String {
+        e.to_string()
+    }
+}
+
 /// An HTTP client builder ready for the hub: plain for `http://` addresses (tests, loopback),
 /// and for `https://` addresses only the hub whose certificate has `fingerprint` (None: any
 /// hub, recording what it shows — only for `join`, see [`Pin`]).
-pub fn http_client(pin: &Pin) -> Result<reqwest::ClientBuilder, String> {
+pub fn http_client(pin: &Pin) -> Result<reqwest::ClientBuilder, TlsError> {
     Ok(reqwest::Client::builder().use_preconfigured_tls(client_config(pin)?))
 }
 
@@ -56,7 +95,7 @@ pub fn grouped(fingerprint: &str) -> String {
 
 /// A fingerprint typed by a person (any case, spaces or colons between digits) in canonical
 /// form, or why it is not one.
-pub fn parse_fingerprint(typed: &str) -> Result<String, String> {
+pub fn parse_fingerprint(typed: &str) -> Result<String, TlsError> {
     let hex: String = typed
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ':')
@@ -65,9 +104,9 @@ pub fn parse_fingerprint(typed: &str) -> Result<String, String> {
     if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
         Ok(hex)
     } else {
-        Err(format!(
+        Err(TlsError::Fingerprint(format!(
             "'{typed}' is not a hub fingerprint: 64 hexadecimal digits, as `integra pair` shows on the hub"
-        ))
+        )))
     }
 }
 
@@ -81,54 +120,56 @@ impl Identity {
     /// Load the hub's identity from `dir`, or make one at first start (the key readable by
     /// this user only). Damaged files are named with the fix, never silently replaced: every
     /// paired device has pinned the certificate.
-    pub fn load_or_create(dir: &Path) -> Result<Identity, String> {
+    pub fn load_or_create(dir: &Path) -> Result<Identity, TlsError> {
         let cert_path = dir.join(CERT_FILE);
         let key_path = dir.join(KEY_FILE);
         match (cert_path.exists(), key_path.exists()) {
             (true, true) => Self::load(&cert_path, &key_path),
             (false, false) => Self::create(dir, &cert_path, &key_path),
-            _ => Err(format!(
+            _ => Err(TlsError::Damaged(format!(
                 "only one of {} and {} exists: restore the other from a backup, or remove both to make a new identity (every device must then be paired again)",
                 cert_path.display(),
                 key_path.display()
-            )),
+            ))),
         }
     }
 
-    fn load(cert_path: &Path, key_path: &Path) -> Result<Identity, String> {
+    fn load(cert_path: &Path, key_path: &Path) -> Result<Identity, TlsError> {
         let cert = CertificateDer::from_pem_file(cert_path).map_err(|e| {
-            format!(
+            TlsError::Damaged(format!(
                 "{} is not a certificate ({e}): restore it from a backup, or remove it and {} to make a new identity (every device must then be paired again)",
                 cert_path.display(),
                 KEY_FILE
-            )
+            ))
         })?;
         let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| {
-            format!(
+            TlsError::Damaged(format!(
                 "{} is not a private key ({e}): restore it from a backup, or remove it and {} to make a new identity (every device must then be paired again)",
                 key_path.display(),
                 CERT_FILE
-            )
+            ))
         })?;
         Ok(Identity { cert, key })
     }
 
-    fn create(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<Identity, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    fn create(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<Identity, TlsError> {
+        std::fs::create_dir_all(dir).map_err(|e| TlsError::File {
+            path: dir.to_path_buf(),
+            why: e.to_string(),
+        })?;
         let mut params = rcgen::CertificateParams::new(subject_names())
-            .map_err(|e| format!("cannot make the hub's certificate: {e}"))?;
+            .map_err(|e| TlsError::Identity(format!("cannot make the hub's certificate: {e}")))?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "Integra hub");
         // Long-lived: it is pinned, not checked against a calendar on a Pi without a clock.
         params.not_before = rcgen::date_time_ymd(2024, 1, 1);
         params.not_after = rcgen::date_time_ymd(2124, 1, 1);
-        let key =
-            rcgen::KeyPair::generate().map_err(|e| format!("cannot make the hub's key: {e}"))?;
+        let key = rcgen::KeyPair::generate()
+            .map_err(|e| TlsError::Identity(format!("cannot make the hub's key: {e}")))?;
         let cert = params
             .self_signed(&key)
-            .map_err(|e| format!("cannot make the hub's certificate: {e}"))?;
+            .map_err(|e| TlsError::Identity(format!("cannot make the hub's certificate: {e}")))?;
         write_new(key_path, key.serialize_pem().as_bytes(), 0o600)?;
         write_new(cert_path, cert.pem().as_bytes(), 0o644)?;
         log::info!(
@@ -146,21 +187,23 @@ impl Identity {
 
     /// The base64 SHA-256 of the hub's public key (SubjectPublicKeyInfo): what Chromium's
     /// `--ignore-certificate-errors-spki-list` takes, for a kiosk-mode staff browser.
-    pub fn spki_sha256(&self) -> Result<String, String> {
+    pub fn spki_sha256(&self) -> Result<String, TlsError> {
         use rcgen::PublicKeyData as _;
         let key = rcgen::KeyPair::try_from(&self.key)
-            .map_err(|e| format!("the hub's key does not read: {e}"))?;
+            .map_err(|e| TlsError::Identity(format!("the hub's key does not read: {e}")))?;
         Ok(base64(&sha2::Sha256::digest(key.subject_public_key_info())))
     }
 
     /// The TLS server configuration of the hub.
-    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, String> {
+    pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, TlsError> {
         let mut c = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
+            .map_err(|e| TlsError::Config(e.to_string()))?
             .with_no_client_auth()
             .with_single_cert(vec![self.cert.clone()], self.key.clone_key())
-            .map_err(|e| format!("the hub's key does not match its certificate: {e}"))?;
+            .map_err(|e| {
+                TlsError::Damaged(format!("the hub's key does not match its certificate: {e}"))
+            })?;
         c.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(c))
     }
@@ -211,7 +254,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), TlsError> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -222,12 +265,14 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), String> {
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let file_error = |e: std::io::Error| TlsError::File {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    };
+    let mut f = opts.open(path).map_err(file_error)?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(file_error)
 }
 
 /// Which hub a device accepts: the one with this fingerprint, or (only while joining) any,
@@ -258,7 +303,7 @@ impl Pin {
 }
 
 /// A rustls client configuration that accepts exactly the pinned hub.
-pub fn client_config(pin: &Pin) -> Result<rustls::ClientConfig, String> {
+pub fn client_config(pin: &Pin) -> Result<rustls::ClientConfig, TlsError> {
     let provider = provider();
     let verifier = Arc::new(PinnedHub {
         pin: pin.clone(),
@@ -266,7 +311,7 @@ pub fn client_config(pin: &Pin) -> Result<rustls::ClientConfig, String> {
     });
     let mut c = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS: {e}"))?
+        .map_err(|e| TlsError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
