@@ -93,13 +93,58 @@ pub fn wav(rate: u32, samples: &[i16]) -> Vec<u8> {
     out
 }
 
+/// Why a sound was not made or not heard; each says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudioError {
+    /// A program is not installed (or cannot start): which, and the Debian package that has it.
+    Missing {
+        program: &'static str,
+        package: &'static str,
+        why: String,
+    },
+    /// espeak-ng has no such voice, or failed making the sound.
+    NoVoice(String),
+    /// The lobby cannot hear: no sound card, or no player (the words say which).
+    Unheard(String),
+    /// Playing failed.
+    Playback(String),
+    /// A sound file could not be written.
+    File { path: PathBuf, why: String },
+}
+
+impl std::fmt::Display for AudioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AudioError::Missing {
+                program,
+                package,
+                why,
+            } => write!(f, "cannot run {program} ({why}): apt-get install {package}"),
+            AudioError::NoVoice(m) | AudioError::Unheard(m) | AudioError::Playback(m) => {
+                f.write_str(m)
+            }
+            AudioError::File { path, why } => write!(f, "cannot write {}: {why}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for AudioError {}
+
+fn espeak_missing(e: std::io::Error) -> AudioError {
+    AudioError::Missing {
+        program: "espeak-ng",
+        package: "espeak-ng",
+        why: e.to_string(),
+    }
+}
+
 /// Whether espeak-ng has `voice` (a language code, its file name, or one of its other
 /// languages). espeak-ng itself falls back to English without a word when it does not.
-pub fn has_voice(voice: &str) -> Result<bool, String> {
+pub fn has_voice(voice: &str) -> Result<bool, AudioError> {
     let out = Command::new("espeak-ng")
         .arg("--voices")
         .output()
-        .map_err(|e| format!("cannot run espeak-ng ({e}): apt-get install espeak-ng"))?;
+        .map_err(espeak_missing)?;
     let list = String::from_utf8_lossy(&out.stdout);
     Ok(list.lines().skip(1).any(|line| {
         let cols: Vec<&str> = line.split_whitespace().collect();
@@ -112,11 +157,11 @@ pub fn has_voice(voice: &str) -> Result<bool, String> {
 }
 
 /// Speech as a WAV file, from espeak-ng.
-pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, String> {
+pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, AudioError> {
     if !has_voice(voice)? {
-        return Err(format!(
+        return Err(AudioError::NoVoice(format!(
             "espeak-ng has no voice '{voice}': see `espeak-ng --voices`, and set audio.voices in the settings"
-        ));
+        )));
     }
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -126,14 +171,14 @@ pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, String> {
         .arg(&path)
         .arg(text)
         .output()
-        .map_err(|e| format!("cannot run espeak-ng ({e}): apt-get install espeak-ng"))?;
+        .map_err(espeak_missing)?;
     let wav = std::fs::read(&path).unwrap_or_default();
     let _ = std::fs::remove_file(&path);
     if !out.status.success() || wav.len() < 100 {
-        return Err(format!(
+        return Err(AudioError::NoVoice(format!(
             "espeak-ng has no voice '{voice}' or failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        )));
     }
     Ok(wav)
 }
@@ -141,11 +186,11 @@ pub fn speak_wav(text: &str, voice: &str) -> Result<Vec<u8>, String> {
 /// Where the sound goes.
 pub trait Sink: Send {
     /// Play (or keep) one sound; returns when it has finished.
-    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String>;
+    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), AudioError>;
     /// The words about to be spoken (kept by sinks that record what the lobby hears).
     fn spoken(&mut self, _what: &str, _text: &str) {}
     /// Whether it can play at all (checked once at start): the reason when it cannot.
-    fn check(&mut self) -> Result<(), String> {
+    fn check(&mut self) -> Result<(), AudioError> {
         Ok(())
     }
 }
@@ -154,7 +199,7 @@ pub trait Sink: Send {
 pub const AUDIO_ALERT: &str = "audio-failed";
 
 /// `aplay` reading a WAV from its standard input, on `device` (else the default).
-fn aplay(device: Option<&str>, stderr: Stdio) -> Result<std::process::Child, String> {
+fn aplay(device: Option<&str>, stderr: Stdio) -> Result<std::process::Child, AudioError> {
     let mut cmd = Command::new("aplay");
     cmd.arg("-q");
     if let Some(d) = device {
@@ -164,7 +209,11 @@ fn aplay(device: Option<&str>, stderr: Stdio) -> Result<std::process::Child, Str
         .stdin(Stdio::piped())
         .stderr(stderr)
         .spawn()
-        .map_err(|e| format!("cannot run aplay ({e}): apt-get install alsa-utils"))
+        .map_err(|e| AudioError::Missing {
+            program: "aplay",
+            package: "alsa-utils",
+            why: e.to_string(),
+        })
 }
 
 /// The speakers, through ALSA's `aplay` (device from the settings, else the default).
@@ -201,14 +250,14 @@ impl StoppableAlsa {
 }
 
 impl Sink for StoppableAlsa {
-    fn check(&mut self) -> Result<(), String> {
+    fn check(&mut self) -> Result<(), AudioError> {
         Alsa {
             device: self.device.clone(),
         }
         .check()
     }
 
-    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
+    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), AudioError> {
         let mut child = aplay(self.device.as_deref(), Stdio::null())?;
         if let Ok(mut p) = self.playing.lock() {
             *p = Some(child.id());
@@ -221,7 +270,9 @@ impl Sink for StoppableAlsa {
         if let Ok(mut p) = self.playing.lock() {
             *p = None;
         }
-        status.map(|_| ()).map_err(|e| format!("aplay failed: {e}"))
+        status
+            .map(|_| ())
+            .map_err(|e| AudioError::Playback(format!("aplay failed: {e}")))
     }
 }
 
@@ -305,44 +356,44 @@ impl Reader {
 
 impl Sink for Alsa {
     /// `aplay -l`: the program is there and lists a sound card.
-    fn check(&mut self) -> Result<(), String> {
+    fn check(&mut self) -> Result<(), AudioError> {
         let out = Command::new("aplay").arg("-l").output().map_err(|e| {
-            format!(
+            AudioError::Unheard(format!(
                 "aplay cannot run ({e}): calls are shown but not heard; install alsa-utils (apt-get install alsa-utils)"
-            )
+            ))
         })?;
         let listed = String::from_utf8_lossy(&out.stdout);
         let errors = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() || !listed.contains("card ") {
-            return Err(format!(
+            return Err(AudioError::Unheard(format!(
                 "no sound card ({}): calls are shown but not heard; plug in the TV (HDMI) or the speakers and check [audio] device in the settings",
                 errors
                     .trim()
                     .lines()
                     .next()
                     .unwrap_or("aplay -l lists none")
-            ));
+            )));
         }
         Ok(())
     }
 
-    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), String> {
+    fn play(&mut self, wav: &[u8], _what: &str) -> Result<(), AudioError> {
         let mut child = aplay(self.device.as_deref(), Stdio::piped())?;
         if let Some(mut stdin) = child.stdin.take() {
             stdin
                 .write_all(wav)
-                .map_err(|e| format!("aplay stopped: {e}"))?;
+                .map_err(|e| AudioError::Playback(format!("aplay stopped: {e}")))?;
         }
         let out = child
             .wait_with_output()
-            .map_err(|e| format!("aplay failed: {e}"))?;
+            .map_err(|e| AudioError::Playback(format!("aplay failed: {e}")))?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
+            Err(AudioError::Playback(format!(
                 "aplay failed: {} (check the sound device in the settings)",
                 String::from_utf8_lossy(&out.stderr).trim()
-            ))
+            )))
         }
     }
 }
@@ -354,10 +405,13 @@ pub struct Files {
 }
 
 impl Sink for Files {
-    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), String> {
+    fn play(&mut self, wav: &[u8], what: &str) -> Result<(), AudioError> {
         self.count += 1;
         let path = self.dir.join(format!("{:03}-{what}.wav", self.count));
-        std::fs::write(&path, wav).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(&path, wav).map_err(|e| AudioError::File {
+            path: path.clone(),
+            why: e.to_string(),
+        })
     }
 
     /// Every spoken text, one line each (`WHAT<TAB>TEXT`), in `spoken.txt`.
@@ -418,18 +472,18 @@ impl Announcer {
                 }
                 let chime = chime_wav();
                 // The last problem told (told once; cleared by the next sound that plays).
-                let mut failing: Option<String> = None;
+                let mut failing: Option<AudioError> = None;
                 if let Err(e) = sink.check() {
                     log::error!("announcement: {e}");
-                    status(Some(e.clone()));
+                    status(Some(e.to_string()));
                     failing = Some(e);
                 }
                 for call in rx {
-                    let mut report = |r: Result<(), String>| match r {
+                    let mut report = |r: Result<(), AudioError>| match r {
                         Err(e) => {
-                            if failing.as_deref() != Some(e.as_str()) {
+                            if failing.as_ref() != Some(&e) {
                                 log::error!("announcement: {e}");
-                                status(Some(e.clone()));
+                                status(Some(e.to_string()));
                                 failing = Some(e);
                             }
                         }

@@ -138,17 +138,21 @@ struct Speakers {
 }
 
 impl integra::audio::Sink for Speakers {
-    fn check(&mut self) -> Result<(), String> {
+    fn check(&mut self) -> Result<(), integra::audio::AudioError> {
         if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
-            Err("no sound card (aplay -l lists none)".into())
+            Err(integra::audio::AudioError::Unheard(
+                "no sound card (aplay -l lists none)".into(),
+            ))
         } else {
             Ok(())
         }
     }
 
-    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), String> {
+    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), integra::audio::AudioError> {
         if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
-            Err("aplay failed: the device is gone".into())
+            Err(integra::audio::AudioError::Playback(
+                "aplay failed: the device is gone".into(),
+            ))
         } else {
             Ok(())
         }
@@ -205,7 +209,7 @@ struct Slow {
 }
 
 impl integra::audio::Sink for Slow {
-    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), String> {
+    fn play(&mut self, _wav: &[u8], _what: &str) -> Result<(), integra::audio::AudioError> {
         std::thread::sleep(Duration::from_millis(150));
         self.played
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
