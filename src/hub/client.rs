@@ -39,6 +39,51 @@ struct Inner {
     alerts: Mutex<Option<Vec<(String, String)>>>,
 }
 
+/// Why talking to the hub on another device failed; each says what to do.
+#[derive(Debug)]
+pub enum ClientError {
+    /// This device cannot set up its side (network runtime, HTTP client).
+    Setup(String),
+    /// The hub's address, host or this device's token cannot be used (pair again, fix `hub`).
+    Address(String),
+    /// The hub cannot be reached, or not safely (its certificate).
+    Unreachable(String),
+    /// The hub answered no (a PIN, a token), or what answered is not an Integra hub.
+    Refused(String),
+    /// The event stream broke or carried what does not read.
+    Stream(String),
+    /// This device's TLS side.
+    Tls(super::tls::TlsError),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Setup(m)
+            | ClientError::Address(m)
+            | ClientError::Unreachable(m)
+            | ClientError::Refused(m)
+            | ClientError::Stream(m) => f.write_str(m),
+            ClientError::Tls(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<super::tls::TlsError> for ClientError {
+    fn from(e: super::tls::TlsError) -> ClientError {
+        ClientError::Tls(e)
+    }
+}
+
+/// For callers that report errors as text.
+impl From<ClientError> for String {
+    fn from(e: ClientError) -> String {
+        e.to_string()
+    }
+}
+
 /// A connection to a remote hub. Cheap to clone.
 #[derive(Clone)]
 pub struct Remote {
@@ -52,7 +97,7 @@ fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
 impl Remote {
     /// Follow the hub at `base` with a device token, over plain HTTP (a hub on loopback, tests).
     /// Until the hub answers, the mirror is an empty queue over `catalog`.
-    pub fn start(base: &str, token: &str, catalog: Arc<Catalog>) -> Result<Remote, String> {
+    pub fn start(base: &str, token: &str, catalog: Arc<Catalog>) -> Result<Remote, ClientError> {
         Self::start_pinned(base, token, None, catalog)
     }
 
@@ -64,19 +109,19 @@ impl Remote {
         token: &str,
         fingerprint: Option<&str>,
         catalog: Arc<Catalog>,
-    ) -> Result<Remote, String> {
+    ) -> Result<Remote, ClientError> {
         let pin = fingerprint.map(super::tls::Pin::to);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("hub-client")
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+            .map_err(|e| ClientError::Setup(format!("cannot start the network runtime: {e}")))?;
         let http = http_builder(base, pin.as_ref())?
             .connect_timeout(Duration::from_secs(3))
             .timeout(COMMAND_TIMEOUT)
             .build()
-            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+            .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;
         let inner = Arc::new(Inner {
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
@@ -191,7 +236,7 @@ impl Remote {
     }
 
     /// Pair this device with the hub at `base` using a PIN; returns the token and role.
-    pub fn pair(base: &str, pin: &str, name: &str) -> Result<(String, String), String> {
+    pub fn pair(base: &str, pin: &str, name: &str) -> Result<(String, String), ClientError> {
         Self::pair_pinned(base, pin, name, None).map(|p| (p.token, p.role))
     }
 
@@ -202,15 +247,15 @@ impl Remote {
         pin: &str,
         name: &str,
         expected: Option<&str>,
-    ) -> Result<Paired, String> {
+    ) -> Result<Paired, ClientError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+            .map_err(|e| ClientError::Setup(format!("cannot start the network runtime: {e}")))?;
         let tls_pin = expected.map_or_else(super::tls::Pin::first_use, super::tls::Pin::to);
         let http = http_builder(base, Some(&tls_pin))?
             .build()
-            .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+            .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;
         rt.block_on(async {
             let r = http
                 .post(format!("{}/api/v1/pair", base.trim_end_matches('/')))
@@ -218,14 +263,18 @@ impl Remote {
                 .json(&json!({"pin": pin, "name": name}))
                 .send()
                 .await
-                .map_err(|e| format!("cannot reach the hub at {base}: {}", why(&e)))?;
+                .map_err(|e| {
+                    ClientError::Unreachable(format!("cannot reach the hub at {base}: {}", why(&e)))
+                })?;
             let ok = r.status().is_success();
             let v: Value = r.json().await.unwrap_or(Value::Null);
             if !ok {
-                return Err(v["error"]["message"]
-                    .as_str()
-                    .unwrap_or("the hub refused the PIN")
-                    .to_string());
+                return Err(ClientError::Refused(
+                    v["error"]["message"]
+                        .as_str()
+                        .unwrap_or("the hub refused the PIN")
+                        .to_string(),
+                ));
             }
             match (v["token"].as_str(), v["role"].as_str()) {
                 (Some(t), Some(r)) => Ok(Paired {
@@ -236,7 +285,7 @@ impl Remote {
                         .then(|| tls_pin.seen())
                         .flatten(),
                 }),
-                _ => Err("the hub's answer has no token".into()),
+                _ => Err(ClientError::Refused("the hub's answer has no token".into())),
             }
         })
     }
@@ -275,12 +324,12 @@ pub struct Paired {
 fn http_builder(
     base: &str,
     pin: Option<&super::tls::Pin>,
-) -> Result<reqwest::ClientBuilder, String> {
+) -> Result<reqwest::ClientBuilder, ClientError> {
     if base.starts_with("https://") {
         let pin = pin.ok_or_else(|| {
-            format!(
+            ClientError::Address(format!(
                 "no certificate fingerprint is recorded for the hub at {base}: pair this device again (`integra join --pin PIN`)"
-            )
+            ))
         })?;
         Ok(super::tls::http_client(pin)?)
     } else {
@@ -294,7 +343,7 @@ fn http_builder(
 async fn open_stream(
     inner: &Inner,
     after: Option<u64>,
-) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, String> {
+) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, ClientError> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let ws_base = inner.base.replacen("http", "ws", 1);
     let mut url = format!("{ws_base}/api/v1/events");
@@ -304,16 +353,16 @@ async fn open_stream(
     let mut request = url
         .as_str()
         .into_client_request()
-        .map_err(|e| format!("bad hub address {}: {e}", inner.base))?;
-    let auth = format!("Bearer {}", inner.token)
-        .parse()
-        .map_err(|_| "the device token is not valid in a header: pair again".to_string())?;
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
+    let auth = format!("Bearer {}", inner.token).parse().map_err(|_| {
+        ClientError::Address("the device token is not valid in a header: pair again".to_string())
+    })?;
     request.headers_mut().insert("authorization", auth);
     let parsed = reqwest::Url::parse(&inner.base)
-        .map_err(|e| format!("bad hub address {}: {e}", inner.base))?;
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
     let host = parsed
         .host_str()
-        .ok_or_else(|| format!("no host in the hub address {}", inner.base))?
+        .ok_or_else(|| ClientError::Address(format!("no host in the hub address {}", inner.base)))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
@@ -325,27 +374,33 @@ async fn open_stream(
         tokio::net::TcpStream::connect((host.as_str(), port)),
     )
     .await
-    .map_err(|_| format!("cannot reach {}: no answer in 3 s", inner.base))?
-    .map_err(|e| format!("cannot reach {}: {e}", inner.base))?;
+    .map_err(|_| {
+        ClientError::Unreachable(format!("cannot reach {}: no answer in 3 s", inner.base))
+    })?
+    .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {e}", inner.base)))?;
     let _ = tcp.set_nodelay(true);
     let stream = if parsed.scheme() == "https" {
         let pin = inner.pin.as_ref().ok_or_else(|| {
-            "no certificate fingerprint is recorded for the hub: pair again".to_string()
+            ClientError::Address(
+                "no certificate fingerprint is recorded for the hub: pair again".to_string(),
+            )
         })?;
         let config = super::tls::client_config(pin)?;
         let name = rustls::pki_types::ServerName::try_from(host.clone())
-            .map_err(|e| format!("bad hub host {host}: {e}"))?;
+            .map_err(|e| ClientError::Address(format!("bad hub host {host}: {e}")))?;
         let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
             .connect(name, tcp)
             .await
-            .map_err(|e| format!("cannot talk safely to {}: {e}", inner.base))?;
+            .map_err(|e| {
+                ClientError::Unreachable(format!("cannot talk safely to {}: {e}", inner.base))
+            })?;
         Box::new(tls) as Box<dyn Io>
     } else {
         Box::new(tcp) as Box<dyn Io>
     };
     let (ws, _) = tokio_tungstenite::client_async(request, stream)
         .await
-        .map_err(|e| format!("cannot open the event stream: {e}"))?;
+        .map_err(|e| ClientError::Unreachable(format!("cannot open the event stream: {e}")))?;
     Ok(ws)
 }
 
@@ -473,19 +528,19 @@ fn send_alerts(inner: Arc<Inner>, alerts: Vec<(String, String)>) {
         });
 }
 
-async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
+async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     let catalog: Catalog = inner
         .http
         .get(format!("{}/api/v1/catalog", inner.base))
         .bearer_auth(&inner.token)
         .send()
         .await
-        .map_err(|e| format!("cannot reach {}: {}", inner.base, why(&e)))?
+        .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {}", inner.base, why(&e))))?
         .error_for_status()
-        .map_err(|e| format!("the hub refused: {e}"))?
+        .map_err(|e| ClientError::Refused(format!("the hub refused: {e}")))?
         .json()
         .await
-        .map_err(|e| format!("the hub's catalog does not read: {e}"))?;
+        .map_err(|e| ClientError::Stream(format!("the hub's catalog does not read: {e}")))?;
     let catalog = Arc::new(catalog);
     let same_catalog = **lock(&inner.mirror).catalog() == *catalog;
     let seq = lock(&inner.mirror).seq();
@@ -498,20 +553,21 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
         send_alerts(inner.clone(), alerts);
     }
     while let Some(msg) = ws.next().await {
-        let msg = msg.map_err(|e| format!("stream broke: {e}"))?;
+        let msg = msg.map_err(|e| ClientError::Stream(format!("stream broke: {e}")))?;
         let Message::Text(text) = msg else { continue };
-        let v: Value = serde_json::from_str(text.as_str()).map_err(|e| e.to_string())?;
-        let applied = tokio::task::block_in_place(|| -> Result<(), String> {
+        let v: Value = serde_json::from_str(text.as_str())
+            .map_err(|e| ClientError::Stream(format!("the stream's message does not read: {e}")))?;
+        let applied = tokio::task::block_in_place(|| -> Result<(), ClientError> {
             let mut q = lock(&inner.mirror);
             match v["type"].as_str() {
                 Some("snapshot") => {
                     let state: State = serde_json::from_value(v["state"].clone())
-                        .map_err(|e| format!("snapshot does not read: {e}"))?;
+                        .map_err(|e| ClientError::Stream(format!("snapshot does not read: {e}")))?;
                     *q = Queue::resume(catalog.clone(), state, []);
                 }
                 Some("event") => {
                     let e: Stamped = serde_json::from_value(v)
-                        .map_err(|e| format!("event does not read: {e}"))?;
+                        .map_err(|e| ClientError::Stream(format!("event does not read: {e}")))?;
                     if e.seq == q.seq() + 1 {
                         q.follow(&e);
                         if let Ok(f) = inner.on_event.lock()
@@ -520,7 +576,11 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
                             f(&q, &e);
                         }
                     } else if e.seq > q.seq() + 1 {
-                        return Err(format!("missed events {}..{}", q.seq() + 1, e.seq));
+                        return Err(ClientError::Stream(format!(
+                            "missed events {}..{}",
+                            q.seq() + 1,
+                            e.seq
+                        )));
                     }
                 }
                 Some("alerts") => {
@@ -536,7 +596,7 @@ async fn stream_once(inner: &Arc<Inner>) -> Result<(), String> {
         applied?;
         changed(inner);
     }
-    Err("the hub closed the stream".into())
+    Err(ClientError::Stream("the hub closed the stream".into()))
 }
 
 /// What a device learns by asking the hub (for `integra doctor`).
@@ -551,7 +611,11 @@ pub struct Probe {
 
 /// Ask the hub at `base` whether it is an Integra hub and whether `token` is paired; an
 /// `https://` hub must show the certificate `fingerprint`.
-pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Result<Probe, String> {
+pub fn probe(
+    base: &str,
+    token: Option<&str>,
+    fingerprint: Option<&str>,
+) -> Result<Probe, ClientError> {
     let base = base.trim_end_matches('/').to_string();
     // Without a pinned certificate any hub may answer whether it is up — but it gets no token
     // (the device counts as not paired: `integra join` pins the hub).
@@ -564,13 +628,13 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        .map_err(|e| ClientError::Setup(format!("cannot start the network runtime: {e}")))?;
     rt.block_on(async {
         let http = http_builder(&base, pin.as_ref())?
             .connect_timeout(Duration::from_secs(3))
             .timeout(COMMAND_TIMEOUT)
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;
         // Without a token the hub says only whether it is up; with one, which center it is.
         let mut req = http.get(format!("{base}/api/v1/health"));
         if let Some(t) = token {
@@ -579,12 +643,16 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
         let health: Value = req
             .send()
             .await
-            .map_err(|e| format!("cannot reach {base}: {}", why(&e)))?
+            .map_err(|e| ClientError::Unreachable(format!("cannot reach {base}: {}", why(&e))))?
             .json()
             .await
-            .map_err(|_| format!("{base} answers, but it is not an Integra hub"))?;
+            .map_err(|_| {
+                ClientError::Refused(format!("{base} answers, but it is not an Integra hub"))
+            })?;
         if !matches!(health["status"].as_str(), Some("ok" | "starting")) {
-            return Err(format!("{base} answers, but it is not an Integra hub"));
+            return Err(ClientError::Refused(format!(
+                "{base} answers, but it is not an Integra hub"
+            )));
         }
         let center = health["center"].as_str().unwrap_or("?").to_string();
         let Some(token) = token else {
@@ -599,7 +667,7 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| format!("cannot reach {base}: {}", why(&e)))?;
+            .map_err(|e| ClientError::Unreachable(format!("cannot reach {base}: {}", why(&e))))?;
         if r.status().as_u16() == 401 {
             return Ok(Probe {
                 center,
@@ -607,7 +675,9 @@ pub fn probe(base: &str, token: Option<&str>, fingerprint: Option<&str>) -> Resu
                 token_refused: true,
             });
         }
-        let me: Value = r.json().await.map_err(|e| e.to_string())?;
+        let me: Value = r.json().await.map_err(|e| {
+            ClientError::Refused(format!("{base} answers, but not as an Integra hub: {e}"))
+        })?;
         Ok(Probe {
             center,
             paired: Some((

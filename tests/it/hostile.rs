@@ -713,9 +713,9 @@ fn devices_talk_only_to_the_hub_they_pinned() {
     let wrong = "00".repeat(32);
     let refused = Remote::pair_pinned(&base, &pin2, "Desk 2", Some(&wrong));
     assert!(
-        refused
-            .as_ref()
-            .is_err_and(|e| e.contains("not the hub this device was paired with")),
+        refused.as_ref().is_err_and(|e| e
+            .to_string()
+            .contains("not the hub this device was paired with")),
         "{:?}",
         refused.map(|p| p.role)
     );
