@@ -314,7 +314,10 @@ impl Hub {
     /// Err: plain words on why not — no printer here, paper out, cover open, unreachable.
     pub fn print(&self, job: Job) -> Result<(), String> {
         match self.printer() {
-            Some(p) => p.spooler.submit_and_wait(job, REPRINT_WAIT),
+            Some(p) => p
+                .spooler
+                .submit_and_wait(job, REPRINT_WAIT)
+                .map_err(|e| e.to_string()),
             None => Err("this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings".into()),
         }
     }

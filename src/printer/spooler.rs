@@ -134,8 +134,40 @@ pub enum SubmitError {
     Stopped,
 }
 
+/// Why a slip was not printed; each says it in plain words for staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintError {
+    /// The printer says it cannot print (paper out, cover open…): the words for staff.
+    Blocked(String),
+    /// The printer cannot be reached, or vanished during the job: the words for staff.
+    Unreachable(String),
+    /// Too many slips wait already: the printer seems stuck.
+    QueueFull,
+    /// The spooler has stopped.
+    Stopped,
+    /// No confirmation within this many seconds.
+    NoConfirmation(u64),
+}
+
+impl std::fmt::Display for PrintError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrintError::Blocked(m) | PrintError::Unreachable(m) => f.write_str(m),
+            PrintError::QueueFull => {
+                f.write_str("the printer has too many slips waiting: it seems stuck")
+            }
+            PrintError::Stopped => f.write_str("the printer's queue has stopped"),
+            PrintError::NoConfirmation(s) => {
+                write!(f, "the printer did not confirm within {s} s")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PrintError {}
+
 /// A queued job and, for a caller that waits, where its outcome goes.
-type Queued = (Job, Option<SyncSender<Result<(), String>>>);
+type Queued = (Job, Option<SyncSender<Result<(), PrintError>>>);
 
 pub struct Spooler {
     tx: Option<SyncSender<Queued>>,
@@ -177,7 +209,7 @@ impl Spooler {
     fn queue(
         &self,
         job: Job,
-        reply: Option<SyncSender<Result<(), String>>>,
+        reply: Option<SyncSender<Result<(), PrintError>>>,
     ) -> Result<(), SubmitError> {
         let tx = self.tx.as_ref().ok_or(SubmitError::Stopped)?;
         tx.try_send((job, reply)).map_err(|e| match e {
@@ -189,20 +221,15 @@ impl Spooler {
     /// Queue a job and wait (at most `limit`) until it is printed: `Err` says, in plain words,
     /// why it was not (paper out, cover open, unreachable, queue full, no answer in time). For
     /// a reprint that a receptionist waits for; a visitor's ticket never waits.
-    pub fn submit_and_wait(&self, job: Job, limit: Duration) -> Result<(), String> {
+    pub fn submit_and_wait(&self, job: Job, limit: Duration) -> Result<(), PrintError> {
         let (tx, rx) = sync_channel(1);
         self.queue(job, Some(tx)).map_err(|e| match e {
-            SubmitError::Full => {
-                "the printer has too many slips waiting: it seems stuck".to_string()
-            }
-            SubmitError::Stopped => "the printer's queue has stopped".to_string(),
+            SubmitError::Full => PrintError::QueueFull,
+            SubmitError::Stopped => PrintError::Stopped,
         })?;
         match rx.recv_timeout(limit) {
             Ok(r) => r,
-            Err(_) => Err(format!(
-                "the printer did not confirm within {} s",
-                limit.as_secs()
-            )),
+            Err(_) => Err(PrintError::NoConfirmation(limit.as_secs())),
         }
     }
 
@@ -291,15 +318,15 @@ impl Worker {
         }
     }
 
-    fn connect(&mut self) -> Result<&mut Box<dyn Link>, String> {
+    fn connect(&mut self) -> std::io::Result<&mut Box<dyn Link>> {
         if self.link.is_none() {
-            let link = link::open(&self.uri).map_err(|e| e.to_string())?;
+            let link = link::open(&self.uri)?;
             self.link = Some(link);
             self.reads_status = None;
         }
         self.link
             .as_mut()
-            .ok_or_else(|| "the link is not open".to_string())
+            .ok_or_else(|| std::io::Error::other("the link is not open"))
     }
 
     /// Ask the printer how it is; connect first if needed. Returns the alerts.
@@ -308,7 +335,7 @@ impl Worker {
         let status = match self.connect() {
             Ok(link) if ask => PrinterStatus::read(link.as_mut()),
             Ok(_) => Ok(None),
-            Err(e) => return vec![Alert::Unreachable(e)],
+            Err(e) => return vec![Alert::Unreachable(e.to_string())],
         };
         match status {
             Ok(Some(s)) => {
@@ -333,7 +360,7 @@ impl Worker {
     }
 
     /// Print one job; its outcome (also told through `notify`).
-    fn print(&mut self, job: Job) -> Result<(), String> {
+    fn print(&mut self, job: Job) -> Result<(), PrintError> {
         let alerts = self.probe();
         if let Some(blocking) = alerts.iter().find(|a| a.blocks()) {
             let reason = blocking.describe();
@@ -342,22 +369,19 @@ impl Worker {
                 label: job.label,
                 reason: reason.clone(),
             });
-            return Err(reason);
+            return Err(PrintError::Blocked(reason));
         }
         let confirm = self.reads_status == Some(true);
         let written = match self.connect() {
-            Ok(link) => link
-                .write_all(&job.bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|()| {
-                    // A network write only reaches the kernel: ask the printer once more, so a
-                    // printer that vanished mid-job is noticed instead of a ticket lost silently.
-                    if confirm {
-                        link.query(1).map(|_| ()).map_err(|e| e.to_string())
-                    } else {
-                        Ok(())
-                    }
-                }),
+            Ok(link) => link.write_all(&job.bytes).and_then(|()| {
+                // A network write only reaches the kernel: ask the printer once more, so a
+                // printer that vanished mid-job is noticed instead of a ticket lost silently.
+                if confirm {
+                    link.query(1).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            }),
             Err(e) => Err(e),
         };
         match written {
@@ -368,13 +392,14 @@ impl Worker {
             }
             Err(e) => {
                 self.link = None;
+                let e = e.to_string();
                 self.set_alerts(vec![Alert::Unreachable(e.clone())]);
                 let reason = Alert::Unreachable(e).describe();
                 (self.notify)(SpoolEvent::Failed {
                     label: job.label,
                     reason: reason.clone(),
                 });
-                Err(reason)
+                Err(PrintError::Unreachable(reason))
             }
         }
     }
