@@ -1,0 +1,185 @@
+//! The event stream from the hub: opened with the token in a header, over TLS to the pinned hub;
+//! snapshot, then events folded into the mirror, then live.
+
+use super::*;
+
+/// Open the event stream with the token in a header (never in the URL), over TLS to the
+/// pinned hub for `https://`.
+pub(super) async fn open_stream(
+    inner: &Inner,
+    after: Option<u64>,
+) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, ClientError> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let ws_base = inner.base.replacen("http", "ws", 1);
+    let mut url = format!("{ws_base}/api/v1/events");
+    if let Some(after) = after {
+        url.push_str(&format!("?after={after}"));
+    }
+    let mut request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
+    let auth = format!("Bearer {}", inner.token).parse().map_err(|_| {
+        ClientError::Address("the device token is not valid in a header: pair again".to_string())
+    })?;
+    request.headers_mut().insert("authorization", auth);
+    let parsed = reqwest::Url::parse(&inner.base)
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| ClientError::Address(format!("no host in the hub address {}", inner.base)))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = parsed
+        .port_or_known_default()
+        .unwrap_or(crate::hub::DEFAULT_PORT);
+    let tcp = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| {
+        ClientError::Unreachable(format!("cannot reach {}: no answer in 3 s", inner.base))
+    })?
+    .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {e}", inner.base)))?;
+    let _ = tcp.set_nodelay(true);
+    let stream = if parsed.scheme() == "https" {
+        let pin = inner.pin.as_ref().ok_or_else(|| {
+            ClientError::Address(
+                "no certificate fingerprint is recorded for the hub: pair again".to_string(),
+            )
+        })?;
+        let config = crate::hub::tls::client_config(pin)?;
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| ClientError::Address(format!("bad hub host {host}: {e}")))?;
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|e| {
+                ClientError::Unreachable(format!("cannot talk safely to {}: {e}", inner.base))
+            })?;
+        Box::new(tls) as Box<dyn Io>
+    } else {
+        Box::new(tcp) as Box<dyn Io>
+    };
+    let (ws, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| ClientError::Unreachable(format!("cannot open the event stream: {e}")))?;
+    Ok(ws)
+}
+
+pub(super) fn changed(inner: &Inner) {
+    if let Ok(f) = inner.on_change.lock()
+        && let Some(f) = f.as_ref()
+    {
+        f();
+    }
+}
+
+/// Keep the mirror current: connect, take a snapshot or resume, apply events; on any break,
+/// wait a little and resume from the last sequence number.
+pub(super) async fn follow(inner: Arc<Inner>) {
+    let mut wait = Duration::from_millis(250);
+    loop {
+        match stream_once(&inner).await {
+            Ok(()) => wait = Duration::from_millis(250),
+            Err(e) => log::warn!("hub stream: {e}; retrying in {} ms", wait.as_millis()),
+        }
+        inner.online.store(false, Ordering::SeqCst);
+        changed(&inner);
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Send a device's alerts to its hub, in the background (a failure is logged; the next
+/// connection sends them again).
+pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<(String, String)>) {
+    let runtime = inner.rt.handle().clone();
+    runtime.spawn(async move {
+
+        let body = json!({"alerts": alerts.iter().map(|(k, m)| json!({"kind": k, "message": m})).collect::<Vec<_>>()});
+        let r = inner
+            .http
+            .post(format!("{}/api/v1/alerts", inner.base))
+            .bearer_auth(&inner.token)
+            .json(&body)
+            .send()
+            .await;
+        if let Err(e) = r {
+            log::warn!("cannot tell the hub this device's alerts (sent again when the link is back): {e}");
+        }
+        });
+}
+
+pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
+    let catalog: Catalog = inner
+        .http
+        .get(format!("{}/api/v1/catalog", inner.base))
+        .bearer_auth(&inner.token)
+        .send()
+        .await
+        .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {}", inner.base, why(&e))))?
+        .error_for_status()
+        .map_err(|e| ClientError::Refused(format!("the hub refused: {e}")))?
+        .json()
+        .await
+        .map_err(|e| ClientError::Stream(format!("the hub's catalog does not read: {e}")))?;
+    let catalog = Arc::new(catalog);
+    let same_catalog = **lock(&inner.mirror).catalog() == *catalog;
+    let seq = lock(&inner.mirror).seq();
+    let mut ws = open_stream(inner, (same_catalog && seq > 0).then_some(seq)).await?;
+    inner.online.store(true, Ordering::SeqCst);
+    changed(inner);
+    // Connected (again): the hub hears this device's alerts as they are now.
+    let alerts = inner.alerts.lock().ok().and_then(|a| a.clone());
+    if let Some(alerts) = alerts {
+        send_alerts(inner.clone(), alerts);
+    }
+    while let Some(msg) = ws.next().await {
+        let msg = msg.map_err(|e| ClientError::Stream(format!("stream broke: {e}")))?;
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(text.as_str())
+            .map_err(|e| ClientError::Stream(format!("the stream's message does not read: {e}")))?;
+        let applied = tokio::task::block_in_place(|| -> Result<(), ClientError> {
+            let mut q = lock(&inner.mirror);
+            match v["type"].as_str() {
+                Some("snapshot") => {
+                    let state: State = serde_json::from_value(v["state"].clone())
+                        .map_err(|e| ClientError::Stream(format!("snapshot does not read: {e}")))?;
+                    *q = Queue::resume(catalog.clone(), state, []);
+                }
+                Some("event") => {
+                    let e: Stamped = serde_json::from_value(v)
+                        .map_err(|e| ClientError::Stream(format!("event does not read: {e}")))?;
+                    if e.seq == q.seq() + 1 {
+                        q.follow(&e);
+                        if let Ok(f) = inner.on_event.lock()
+                            && let Some(f) = f.as_ref()
+                        {
+                            f(&q, &e);
+                        }
+                    } else if e.seq > q.seq() + 1 {
+                        return Err(ClientError::Stream(format!(
+                            "missed events {}..{}",
+                            q.seq() + 1,
+                            e.seq
+                        )));
+                    }
+                }
+                Some("alerts") => {
+                    let list = serde_json::from_value(v["protection"].clone()).unwrap_or_default();
+                    if let Ok(mut p) = inner.protection.lock() {
+                        *p = list;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        });
+        applied?;
+        changed(inner);
+    }
+    Err(ClientError::Stream("the hub closed the stream".into()))
+}
