@@ -132,7 +132,7 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     let store = Store::open(&ctx.data_dir())?;
     let (_, fingerprint) = hub_identity(ctx)?;
     let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
-        .map_err(|e| CliError::new(exit::FAILURE, e))?;
+        .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
     let local = expires.with_timezone(&chrono::Local);
     println!(
         "Pairing PIN for a {} device, valid until {} (once):",

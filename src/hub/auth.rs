@@ -124,9 +124,20 @@ pub fn token_hash(token: &str) -> String {
     sha256_hex(&format!("integra-token:{token}"))
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+/// Why a PIN, a token or a revocation could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no randomness from the system: {0}")]
+    NoRandomness(String),
+    #[error("cannot store the PIN: {0}")]
+    PinNotStored(crate::store::StoreError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| format!("no randomness from the system: {e}"))?;
+    getrandom::fill(&mut b).map_err(|e| AuthError::NoRandomness(e.to_string()))?;
     Ok(b)
 }
 
@@ -135,7 +146,7 @@ pub fn new_pin(
     hub_store: &crate::store::Store,
     role: Role,
     now: DateTime<Utc>,
-) -> Result<(String, DateTime<Utc>), String> {
+) -> Result<(String, DateTime<Utc>), AuthError> {
     let b = random_bytes::<8>()?;
     let pin = format!(
         "{:0width$}",
@@ -145,12 +156,12 @@ pub fn new_pin(
     let expires = now + Duration::minutes(PIN_MINUTES);
     hub_store
         .add_pairing_pin(&pin_hash(&pin), role.as_str(), now, expires)
-        .map_err(|e| format!("cannot store the PIN: {e}"))?;
+        .map_err(AuthError::PinNotStored)?;
     Ok((pin, expires))
 }
 
 /// A new long-lived token (shown once to the device, stored hashed).
-pub fn new_token() -> Result<String, String> {
+pub fn new_token() -> Result<String, AuthError> {
     let b = random_bytes::<32>()?;
     Ok(format!(
         "itg_{}",
@@ -257,27 +268,21 @@ impl Hub {
     /// Unpair a device: its token stops working at once, its open streams close within a
     /// second, staff stop watching it, and the audit log records it (`kind`: "revoked" by an
     /// admin, "unpaired" by the device itself; `by`: who). `false` when there is no such device.
-    pub fn revoke(&self, id: u64, kind: &str, by: &str) -> Result<bool, String> {
+    pub fn revoke(&self, id: u64, kind: &str, by: &str) -> Result<bool, AuthError> {
         let now = Utc::now();
         let device = {
             let store = self.auth_store();
-            let device = store
-                .devices()
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .find(|d| d.id == id);
+            let device = store.devices()?.into_iter().find(|d| d.id == id);
             let Some(device) = device else {
                 return Ok(false);
             };
-            store.revoke_device(id, now).map_err(|e| e.to_string())?;
-            store
-                .log_security(
-                    now,
-                    kind,
-                    &format!("{} ({}) #{}", device.name, device.role, device.id),
-                    by,
-                )
-                .map_err(|e| e.to_string())?;
+            store.revoke_device(id, now)?;
+            store.log_security(
+                now,
+                kind,
+                &format!("{} ({}) #{}", device.name, device.role, device.id),
+                by,
+            )?;
             device
         };
         log::warn!(
