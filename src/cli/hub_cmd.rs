@@ -350,7 +350,7 @@ pub fn hub_url_pinned(
                 pinned.is_none(),
                 crate::hub::discovery::Scope::Lan,
             )
-            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
             let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
             own.or_else(|| found.into_iter().next()).map(|f| f.url).ok_or_else(|| {
                 CliError::new(
@@ -368,7 +368,7 @@ pub fn discover() -> Result<(), CliError> {
         false,
         crate::hub::discovery::Scope::Lan,
     )
-    .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
     if found.is_empty() {
         return Err(CliError::new(
             exit::FAILURE,

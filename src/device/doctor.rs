@@ -274,7 +274,11 @@ pub fn hub_check(
                     );
                 }
                 Err(e) => {
-                    return Check::fail("hub", e, "set hub = \"https://IP:7878\" in the settings");
+                    return Check::fail(
+                        "hub",
+                        e.to_string(),
+                        "set hub = \"https://IP:7878\" in the settings",
+                    );
                 }
             }
         }

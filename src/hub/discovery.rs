@@ -16,13 +16,34 @@ pub enum Scope {
     Loopback,
 }
 
-fn daemon(scope: Scope) -> Result<ServiceDaemon, String> {
-    let d = ServiceDaemon::new()
-        .map_err(|e| format!("cannot start mDNS (is multicast available?): {e}"))?;
+/// What mDNS could not do (multicast missing, a socket refused…), and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MdnsError {
+    /// What was being done, in words ("cannot look for hubs over mDNS").
+    pub doing: &'static str,
+    pub why: String,
+}
+
+impl std::fmt::Display for MdnsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.doing, self.why)
+    }
+}
+
+impl std::error::Error for MdnsError {}
+
+fn daemon(scope: Scope) -> Result<ServiceDaemon, MdnsError> {
+    let d = ServiceDaemon::new().map_err(|e| MdnsError {
+        doing: "cannot start mDNS (is multicast available?)",
+        why: e.to_string(),
+    })?;
     if scope == Scope::Loopback {
         d.disable_interface(IfKind::All)
             .and_then(|_| d.enable_interface(IfKind::LoopbackV4))
-            .map_err(|e| format!("cannot limit mDNS to loopback: {e}"))?;
+            .map_err(|e| MdnsError {
+                doing: "cannot limit mDNS to loopback",
+                why: e.to_string(),
+            })?;
     }
     Ok(d)
 }
@@ -57,7 +78,7 @@ pub fn announce(
     instance: Option<&str>,
     scope: Scope,
     fingerprint: &str,
-) -> Result<Announcement, String> {
+) -> Result<Announcement, MdnsError> {
     let daemon = daemon(scope)?;
     let host = host_name();
     let instance = instance
@@ -77,12 +98,16 @@ pub fn announce(
         port,
         &props[..],
     )
-    .map_err(|e| format!("cannot describe the hub for mDNS: {e}"))?
+    .map_err(|e| MdnsError {
+        doing: "cannot describe the hub for mDNS",
+        why: e.to_string(),
+    })?
     .enable_addr_auto();
     let fullname = info.get_fullname().to_string();
-    daemon
-        .register(info)
-        .map_err(|e| format!("cannot announce the hub over mDNS: {e}"))?;
+    daemon.register(info).map_err(|e| MdnsError {
+        doing: "cannot announce the hub over mDNS",
+        why: e.to_string(),
+    })?;
     Ok(Announcement { daemon, fullname })
 }
 
@@ -98,11 +123,12 @@ pub struct Found {
 }
 
 /// Browse for hubs for up to `wait`; returns as soon as one is found when `first` is set.
-pub fn discover(wait: Duration, first: bool, scope: Scope) -> Result<Vec<Found>, String> {
+pub fn discover(wait: Duration, first: bool, scope: Scope) -> Result<Vec<Found>, MdnsError> {
     let daemon = daemon(scope)?;
-    let rx = daemon
-        .browse(SERVICE_TYPE)
-        .map_err(|e| format!("cannot look for hubs over mDNS: {e}"))?;
+    let rx = daemon.browse(SERVICE_TYPE).map_err(|e| MdnsError {
+        doing: "cannot look for hubs over mDNS",
+        why: e.to_string(),
+    })?;
     let deadline = Instant::now() + wait;
     let mut found: Vec<Found> = Vec::new();
     while let Some(left) = deadline.checked_duration_since(Instant::now()) {
