@@ -75,33 +75,34 @@ def mtools(disk, part):
     return f"{disk}@@{part[0]}"
 
 
-def sha256_of_region(path, offset, size):
-    h = hashlib.sha256()
+def region(path, offset, size):
+    """The bytes of a file's region, in chunks of at most 8 MiB."""
     with open(path, "rb") as f:
         f.seek(offset)
         left = size
         while left:
             chunk = f.read(min(left, 8 << 20))
             if not chunk:
-                break
-            h.update(chunk)
+                return
             left -= len(chunk)
+            yield chunk
+
+
+def sha256_of_region(path, offset, size):
+    h = hashlib.sha256()
+    for chunk in region(path, offset, size):
+        h.update(chunk)
     return h.hexdigest()
 
 
 def copy_region(src, offset, size, dst):
-    with open(src, "rb") as f, open(dst, "wb") as out:
-        f.seek(offset)
-        left = size
-        while left:
-            chunk = f.read(min(left, 8 << 20))
-            if not chunk:
-                break
+    """A partition out of a disk image, sparse where it is zeros."""
+    with open(dst, "wb") as out:
+        for chunk in region(src, offset, size):
             if chunk.count(0) == len(chunk):
                 out.seek(len(chunk), 1)
             else:
                 out.write(chunk)
-            left -= len(chunk)
         out.truncate(size)
 
 
