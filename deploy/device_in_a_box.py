@@ -898,6 +898,14 @@ def selftest(integra):
         if read_ppm(t / "s.ppm") != (w, h, rgb):
             raise Broken("a screendump did not read back")
         write_png(t / "s.png", w, h, rgb)
+        disk = t / "disk"
+        data = os.urandom(1 << 20) + bytes(9 << 20) + os.urandom(999)
+        disk.write_bytes(data)
+        if sha256_of_region(disk, 7, len(data) - 14) != hashlib.sha256(data[7:-7]).hexdigest():
+            raise Broken("a region's hash is wrong")
+        copy_region(disk, 7, len(data) - 14, t / "part")
+        if (t / "part").read_bytes() != data[7:-7]:
+            raise Broken("a partition copy is wrong")
         if not (t / "s.png").read_bytes().startswith(b"\x89PNG"):
             raise Broken("no PNG written")
     print(f"selftest: ok ({len(acked)} tickets acknowledged, all held; pinned certificate enforced)")
