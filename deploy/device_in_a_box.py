@@ -218,12 +218,17 @@ class Box:
                 raise SystemExit(f"device-in-a-box: `integra pair` printed no PIN:\n{out}")
             self.pin = pin
             self.fingerprint = cert_fingerprint(d / "hub-certificate.pem")
-            for p in [d, *d.rglob("*")]:
-                os.chown(p, uid, gid)
             d.chmod(0o700)
             size_mb = self.image.data()[1] // (1 << 20)
             self.data.unlink(missing_ok=True)
-            run(["mkfs.ext4", "-q", "-F", "-L", "INTEGRA-DATA", "-d", str(d), str(self.data), f"{size_mb}M"])
+            run(["mkfs.ext4", "-q", "-F", "-L", "INTEGRA-DATA", "-E", f"root_owner={uid}:{gid}",
+                 "-d", str(d), str(self.data), f"{size_mb}M"])
+            # Everything on it belongs to the integra user (set in the file system itself, so
+            # the box needs no root for this).
+            cmds = Path(t) / "owners"
+            cmds.write_text("sif / mode 040700\n" + "".join(
+                f"sif /{p.relative_to(d)} uid {uid}\nsif /{p.relative_to(d)} gid {gid}\n" for p in d.rglob("*")))
+            run(["debugfs", "-w", "-f", str(cmds), str(self.data)])
 
     def qemu_args(self, port, extra_cmdline=""):
         cmdline = ("root=LABEL=INTEGRA-ROOT ro rootfstype=ext4 rootwait fsck.repair=yes "
