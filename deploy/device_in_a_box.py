@@ -530,22 +530,29 @@ def label_of(t):
 # ---------------------------------------------------------------- the steps
 
 
+def kiosk_frame(vm, timeout):
+    """The first screen the kiosk draws (not a text console or a black screen), or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _, _, rgb = vm.screen()
+        except Broken:
+            rgb = b""
+        if rgb and light_share(rgb) > 0.25:
+            return rgb
+        time.sleep(0.5)
+    return None
+
+
 def boot_to_kiosk(box, extra_cmdline="", timeout=600):
     """Power on; wait for the first kiosk frame. Returns (vm, host seconds, welcome frame)."""
     vm = Vm(box, extra_cmdline)
     vm.connect_qmp()
-    deadline = time.monotonic() + timeout
-    while True:
-        if time.monotonic() > deadline:
-            vm.kill()
-            raise Broken(f"no kiosk frame within {timeout} s (console: {box.serial})")
-        try:
-            w, h, rgb = vm.screen()
-        except Broken:
-            rgb = b""
-        if rgb and light_share(rgb) > 0.25:
-            return vm, vm.since(), rgb
-        time.sleep(0.5)
+    rgb = kiosk_frame(vm, timeout)
+    if rgb is None:
+        vm.kill()
+        raise Broken(f"no kiosk frame within {timeout} s (console: {box.serial})")
+    return vm, vm.since(), rgb
 
 
 def guest_uptime_of(vm, pattern, timeout=120, after=0):
@@ -807,18 +814,11 @@ def step_powercut(image, cuts):
             raise Broken(f"cut {n}: the service did not come back (console: {box.serial})")
         boot_to_ready.append(host_ready)
         # The kiosk draws again (not a login prompt or a black screen).
-        drawn = None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            _, _, rgb = vm.screen()
-            if light_share(rgb) > 0.25:
-                drawn = vm.since()
-                break
-            time.sleep(0.5)
-        if drawn is None:
+        if kiosk_frame(vm, 120) is None:
             vm.screen(box.dir / f"cut-{n}-screen.png")
             vm.kill()
             raise Broken(f"cut {n}: the kiosk did not draw after the boot (cut-{n}-screen.png)")
+        drawn = vm.since()
         t_state = time.monotonic()
         labels = api.tickets()
         state_s = time.monotonic() - t_state

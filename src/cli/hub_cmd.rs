@@ -11,7 +11,7 @@ use std::sync::Arc;
 pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
     let catalog = ctx.load_catalog()?;
     let engine = Engine::open(&ctx.data_dir(), catalog)?;
-    let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
+    let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
     hub.set_follow_base(ctx.follow_url.clone());
     Ok(hub)
 }
@@ -132,7 +132,7 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     let store = Store::open(&ctx.data_dir())?;
     let (_, fingerprint) = hub_identity(ctx)?;
     let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
-        .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
+        .map_err(|e| CliError::new(exit::FAILURE, e))?;
     let local = expires.with_timezone(&chrono::Local);
     println!(
         "Pairing PIN for a {} device, valid until {} (once):",
@@ -350,7 +350,7 @@ pub fn hub_url_pinned(
                 pinned.is_none(),
                 crate::hub::discovery::Scope::Lan,
             )
-            .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
             let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
             own.or_else(|| found.into_iter().next()).map(|f| f.url).ok_or_else(|| {
                 CliError::new(
@@ -368,7 +368,7 @@ pub fn discover() -> Result<(), CliError> {
         false,
         crate::hub::discovery::Scope::Lan,
     )
-    .map_err(|e| CliError::new(exit::FAILURE, e.to_string()))?;
+    .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if found.is_empty() {
         return Err(CliError::new(
             exit::FAILURE,

@@ -192,10 +192,12 @@ pub struct CliError {
 }
 
 impl CliError {
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
+    /// An error with its exit code; `message` is anything that reads as words (a `String`, or
+    /// one of the typed errors).
+    pub fn new(code: u8, message: impl std::fmt::Display) -> Self {
         CliError {
             code,
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }

@@ -33,35 +33,35 @@ pub struct Check {
 }
 
 impl Check {
-    fn pass(what: &'static str, detail: impl Into<String>) -> Check {
+    fn pass(what: &'static str, detail: impl std::fmt::Display) -> Check {
         Check {
             verdict: Verdict::Pass,
             what,
-            detail: detail.into(),
+            detail: detail.to_string(),
             fix: None,
         }
     }
-    fn fail(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    fn fail(what: &'static str, detail: impl std::fmt::Display, fix: impl Into<String>) -> Check {
         Check {
             verdict: Verdict::Fail,
             what,
-            detail: detail.into(),
+            detail: detail.to_string(),
             fix: Some(fix.into()),
         }
     }
-    fn warn(what: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    fn warn(what: &'static str, detail: impl std::fmt::Display, fix: impl Into<String>) -> Check {
         Check {
             verdict: Verdict::Warn,
             what,
-            detail: detail.into(),
+            detail: detail.to_string(),
             fix: Some(fix.into()),
         }
     }
-    fn skip(what: &'static str, detail: impl Into<String>) -> Check {
+    fn skip(what: &'static str, detail: impl std::fmt::Display) -> Check {
         Check {
             verdict: Verdict::Skip,
             what,
-            detail: detail.into(),
+            detail: detail.to_string(),
             fix: None,
         }
     }
@@ -274,11 +274,7 @@ pub fn hub_check(
                     );
                 }
                 Err(e) => {
-                    return Check::fail(
-                        "hub",
-                        e.to_string(),
-                        "set hub = \"https://IP:7878\" in the settings",
-                    );
+                    return Check::fail("hub", e, "set hub = \"https://IP:7878\" in the settings");
                 }
             }
         }

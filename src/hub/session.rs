@@ -255,12 +255,13 @@ impl Refusal {
                 e,
                 crate::core::QueueError::BadName | crate::core::QueueError::BadPhone
             ),
-            Refusal::Remote { .. } => [
+            // The other hub sent the same code `code()` gives for these errors here.
+            Refusal::Remote { code, .. } => [
                 crate::core::QueueError::BadName,
                 crate::core::QueueError::BadPhone,
             ]
-            .iter()
-            .any(|e| self.code() == e.fluent_id().trim_start_matches("error-")),
+            .into_iter()
+            .any(|e| Refusal::Queue(e).code() == *code),
             Refusal::Unavailable(_) | Refusal::Limited(_) => false,
         }
     }

@@ -61,13 +61,6 @@ impl std::fmt::Display for TlsError {
 
 impl std::error::Error for TlsError {}
 
-/// For callers that report errors as text.
-impl From<TlsError> for String {
-    fn from(e: TlsError) -> String {
-        e.to_string()
-    }
-}
-
 /// An HTTP client builder ready for the hub: plain for `http://` addresses (tests, loopback),
 /// and for `https://` addresses only the hub whose certificate has `fingerprint` (None: any
 /// hub, recording what it shows — only for `join`, see [`Pin`]).

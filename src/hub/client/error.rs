@@ -35,10 +35,3 @@ impl From<crate::hub::tls::TlsError> for ClientError {
         ClientError::Tls(e)
     }
 }
-
-/// For callers that report errors as text.
-impl From<ClientError> for String {
-    fn from(e: ClientError) -> String {
-        e.to_string()
-    }
-}
