@@ -119,7 +119,7 @@ pub fn schema_version() -> usize {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CityError {
     #[error("[city] url: {0}")]
-    Url(String),
+    Url(#[from] UrlError),
     #[error("cannot reach the city database at {target}: {detail}")]
     Connect { target: String, detail: String },
     #[error("the city database at {target} refused: {detail}")]
@@ -170,16 +170,36 @@ pub struct Target {
     pub shown: String,
 }
 
+/// What is wrong with a `[city] url`, and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error(
+        "'{0}' is not a PostgreSQL URL: expected postgresql://USER:PASSWORD@HOST:5432/DATABASE (add ?sslmode=require for TLS)"
+    )]
+    NotPostgres(String),
+    #[error(
+        "sslmode={0} is not known: use sslmode=require for TLS (the server's certificate is checked), or leave it out"
+    )]
+    SslMode(String),
+    #[error(
+        "'{shown}' cannot be read: {detail}; expected postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+    )]
+    Unreadable { shown: String, detail: String },
+    #[error(
+        "'{0}' names no host: add the city server's address, e.g. postgresql://integra@city.example:5432/figures"
+    )]
+    NoHost(String),
+    #[error("'{0}' names no database: add it after the host, e.g. …:5432/figures")]
+    NoDatabase(String),
+}
+
 /// Check a `[city] url`: `postgresql://` or `postgres://`, a host and a database; `sslmode`
 /// `disable`, `prefer`, `require`, `verify-ca` or `verify-full` (the last three: TLS, and the
 /// certificate is always checked).
-pub fn check_url(url: &str) -> Result<Target, String> {
+pub fn check_url(url: &str) -> Result<Target, UrlError> {
     let url = url.trim();
     if !(url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-        return Err(format!(
-            "'{}' is not a PostgreSQL URL: expected postgresql://USER:PASSWORD@HOST:5432/DATABASE (add ?sslmode=require for TLS)",
-            shown_url(url)
-        ));
+        return Err(UrlError::NotPostgres(shown_url(url)));
     }
     let mut tls = false;
     let mut normalized = String::with_capacity(url.len());
@@ -196,11 +216,7 @@ pub fn check_url(url: &str) -> Result<Target, String> {
                     tls = true;
                     params.push("sslmode=require".into());
                 }
-                other => {
-                    return Err(format!(
-                        "sslmode={other} is not known: use sslmode=require for TLS (the server's certificate is checked), or leave it out"
-                    ));
-                }
+                other => return Err(UrlError::SslMode(other.to_string())),
             },
             _ => params.push(kv.to_string()),
         }
@@ -209,24 +225,18 @@ pub fn check_url(url: &str) -> Result<Target, String> {
         normalized.push('?');
         normalized.push_str(&params.join("&"));
     }
-    let config: postgres::Config = normalized.parse().map_err(|e: postgres::Error| {
-        format!(
-            "'{}' cannot be read: {}; expected postgresql://USER:PASSWORD@HOST:5432/DATABASE",
-            shown_url(url),
-            describe(&e)
-        )
-    })?;
+    let config: postgres::Config =
+        normalized
+            .parse()
+            .map_err(|e: postgres::Error| UrlError::Unreadable {
+                shown: shown_url(url),
+                detail: describe(&e),
+            })?;
     if config.get_hosts().is_empty() {
-        return Err(format!(
-            "'{}' names no host: add the city server's address, e.g. postgresql://integra@city.example:5432/figures",
-            shown_url(url)
-        ));
+        return Err(UrlError::NoHost(shown_url(url)));
     }
     if config.get_dbname().is_none() {
-        return Err(format!(
-            "'{}' names no database: add it after the host, e.g. …:5432/figures",
-            shown_url(url)
-        ));
+        return Err(UrlError::NoDatabase(shown_url(url)));
     }
     Ok(Target {
         config,
@@ -305,7 +315,7 @@ pub fn connect(settings: &CitySettings, timeout: Duration) -> Result<Client, Cit
         mut config,
         tls,
         shown,
-    } = check_url(&settings.url).map_err(CityError::Url)?;
+    } = check_url(&settings.url)?;
     config
         .connect_timeout(timeout)
         .keepalives(true)

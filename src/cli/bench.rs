@@ -40,7 +40,10 @@ fn first_byte(
     use crate::printer::{Format, Job, Slip, Spooler, render};
     let fail = |e: String| CliError::new(exit::FAILURE, e);
     let printer = FakePrinter::start(FakeState::Ready).map_err(|e| fail(e.to_string()))?;
-    let uri = printer.uri().parse().map_err(fail)?;
+    let uri = printer
+        .uri()
+        .parse()
+        .map_err(|e: crate::printer::PrinterUriError| fail(e.to_string()))?;
     let spooler = Spooler::start(uri, |_| {});
     let format = Format::default();
     let mut committed = Vec::new();
@@ -58,7 +61,7 @@ fn first_byte(
         }) else {
             return Err(fail("no ticket issued".into()));
         };
-        let bytes = render(&slip.1, &format).map_err(fail)?;
+        let bytes = render(&slip.1, &format).map_err(|e| fail(e.to_string()))?;
         spooler
             .submit(Job {
                 label: slip.0,

@@ -11,7 +11,7 @@ use std::time::Duration;
 pub fn run(
     ctx: &Context,
     settings_path: Option<&Path>,
-    settings: Option<Result<Settings, String>>,
+    settings: Option<Result<Settings, CliError>>,
     print: bool,
     press_test: bool,
 ) -> Result<(), CliError> {
@@ -34,12 +34,9 @@ pub fn run(
         }
     };
     let role = ok_settings.map(|s| s.role);
-    let catalog: Result<Catalog, String> = match &ctx.catalog {
-        Some(p) => load_catalog_file(p).map_err(|e| e.message),
-        None => ctx
-            .load_catalog()
-            .map(|c| (*c).clone())
-            .map_err(|e| e.message),
+    let catalog: Result<Catalog, CliError> = match &ctx.catalog {
+        Some(p) => load_catalog_file(p),
+        None => ctx.load_catalog().map(|c| (*c).clone()),
     };
     checks.push(doctor::catalog_check(&catalog));
     let data = ctx.data_dir();

@@ -59,13 +59,13 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<DateTime<Utc>>,
     /// Printer: usb:/dev/usb/lp0, serial:/dev/serial0?baud=19200, tcp://HOST:9100 or file:PATH
-    #[arg(long, global = true, value_name = "URI", value_parser = parse_printer)]
+    #[arg(long, global = true, value_name = "URI")]
     pub printer: Option<PrinterUri>,
     /// Paper width in mm: 58 or 80
-    #[arg(long, global = true, value_name = "MM", value_parser = parse_paper)]
+    #[arg(long, global = true, value_name = "MM")]
     pub paper: Option<Paper>,
     /// Printer code page: cp858 (default), cp850, cp860, cp863, cp1252, cp437
-    #[arg(long, global = true, value_name = "PAGE", value_parser = parse_codepage)]
+    #[arg(long, global = true, value_name = "PAGE")]
     pub codepage: Option<CodePage>,
     /// The printer's number for that code page in `ESC t n`, when it differs from Epson's
     #[arg(long, global = true, value_name = "N")]
@@ -185,11 +185,19 @@ pub enum Cmd {
 }
 
 /// An error with the exit code it maps to.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
     pub code: u8,
     pub message: String,
 }
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
 
 impl CliError {
     /// An error with its exit code; `message` is anything that reads as words (a `String`, or
@@ -265,15 +273,12 @@ pub fn main() -> ExitCode {
 }
 
 pub fn try_main(cli: Cli) -> Result<(), CliError> {
-    let loaded = cli
-        .settings
-        .as_ref()
-        .map(|p| load_settings_file(p).map_err(|e| e.message));
+    let loaded = cli.settings.as_ref().map(|p| load_settings_file(p));
     let settings = match &loaded {
         Some(Ok(s)) => Some(s.clone()),
         // The doctor reports a broken settings file instead of stopping at it.
         Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. })) => {
-            return Err(CliError::new(exit::INVALID_CONFIG, e.clone()));
+            return Err(e.clone());
         }
         _ => None,
     };
@@ -488,18 +493,6 @@ fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
         println!("the previous data is kept in {}", k.display());
     }
     Ok(())
-}
-
-fn parse_printer(s: &str) -> Result<PrinterUri, String> {
-    s.parse()
-}
-
-fn parse_paper(s: &str) -> Result<Paper, String> {
-    s.parse()
-}
-
-fn parse_codepage(s: &str) -> Result<CodePage, String> {
-    s.parse()
 }
 
 fn purge_cmd(ctx: &Context) -> Result<(), CliError> {

@@ -12,10 +12,6 @@ use chrono::{NaiveDate, NaiveTime};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 
-fn lang_arg(s: &str) -> Result<Lang, String> {
-    s.parse()
-}
-
 #[derive(Debug, Args)]
 pub struct IssueArgs {
     /// Service code, e.g. `info` (see `integra catalog check`)
@@ -25,7 +21,7 @@ pub struct IssueArgs {
     #[arg(long)]
     pub priority: Option<String>,
     /// The visitor's language: es, en, pt, fr, ht
-    #[arg(long, value_parser = lang_arg)]
+    #[arg(long)]
     pub lang: Option<Lang>,
     /// Issue this many tickets, printing each number as soon as it is committed
     #[arg(long, default_value_t = 1)]
@@ -71,7 +67,7 @@ pub struct BookArgs {
     /// Slot start, HH:MM
     #[arg(long, value_parser = parse_time)]
     pub time: NaiveTime,
-    #[arg(long, value_parser = lang_arg)]
+    #[arg(long)]
     pub lang: Option<Lang>,
     /// Optional first name
     #[arg(long)]
@@ -96,7 +92,7 @@ pub struct SignUpArgs {
     /// Day, YYYY-MM-DD
     #[arg(long)]
     pub date: NaiveDate,
-    #[arg(long, value_parser = lang_arg)]
+    #[arg(long)]
     pub lang: Option<Lang>,
     #[arg(long)]
     pub name: Option<String>,
@@ -104,9 +100,13 @@ pub struct SignUpArgs {
     pub phone: Option<String>,
 }
 
-fn parse_time(s: &str) -> Result<NaiveTime, String> {
-    NaiveTime::parse_from_str(s, "%H:%M")
-        .map_err(|_| format!("'{s}' is not a time: expected HH:MM"))
+/// A `--time` that is not a clock time.
+#[derive(Debug, thiserror::Error)]
+#[error("'{0}' is not a time: expected HH:MM")]
+struct NotATime(String);
+
+fn parse_time(s: &str) -> Result<NaiveTime, NotATime> {
+    NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| NotATime(s.to_string()))
 }
 
 pub use crate::engine::nonce;

@@ -55,10 +55,23 @@ pub enum CatalogEdit {
     },
 }
 
+/// An edit that names something the catalog does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("there is no counter '{0}'")]
+    NoCounter(CounterId),
+    #[error("there is no service '{0}' to remove")]
+    NoService(ServiceCode),
+    #[error("there is no counter '{0}' to remove")]
+    NoCounterToRemove(CounterId),
+    #[error("there is no activity '{0}' to remove")]
+    NoActivity(ActivityCode),
+}
+
 impl CatalogEdit {
     /// The catalog after this edit, or what is wrong with the edit itself (the result still
     /// has to pass `Catalog::validate`).
-    pub fn apply_to(&self, catalog: &Catalog) -> Result<Catalog, String> {
+    pub fn apply_to(&self, catalog: &Catalog) -> Result<Catalog, EditError> {
         let mut c = catalog.clone();
         match self {
             CatalogEdit::PutService { service, counters } => {
@@ -68,7 +81,7 @@ impl CatalogEdit {
                 }
                 if let Some(ids) = counters {
                     if let Some(unknown) = ids.iter().find(|id| c.counter(id).is_none()) {
-                        return Err(format!("there is no counter '{unknown}'"));
+                        return Err(EditError::NoCounter(unknown.clone()));
                     }
                     for k in &mut c.counters {
                         let serves = k.services.contains(&service.code);
@@ -85,7 +98,7 @@ impl CatalogEdit {
                 let before = c.services.len();
                 c.services.retain(|s| &s.code != code);
                 if c.services.len() == before {
-                    return Err(format!("there is no service '{code}' to remove"));
+                    return Err(EditError::NoService(code.clone()));
                 }
                 // A removed service is no longer served anywhere.
                 for counter in &mut c.counters {
@@ -102,7 +115,7 @@ impl CatalogEdit {
                 let before = c.counters.len();
                 c.counters.retain(|k| &k.id != id);
                 if c.counters.len() == before {
-                    return Err(format!("there is no counter '{id}' to remove"));
+                    return Err(EditError::NoCounterToRemove(id.clone()));
                 }
             }
             CatalogEdit::PutActivity { activity } => {
@@ -115,7 +128,7 @@ impl CatalogEdit {
                 let before = c.activities.len();
                 c.activities.retain(|a| &a.code != code);
                 if c.activities.len() == before {
-                    return Err(format!("there is no activity '{code}' to remove"));
+                    return Err(EditError::NoActivity(code.clone()));
                 }
             }
             CatalogEdit::SetFairness {

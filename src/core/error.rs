@@ -202,3 +202,55 @@ impl QueueError {
         "error-too-late-to-undo",
     ];
 }
+
+/// A way the queue's indexes disagree with its tickets: a bug, found by the property tests and
+/// by `integra doctor` (tickets named by their labels).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InvariantError {
+    #[error("waiting index of {service} holds unknown ticket {ticket}")]
+    UnknownWaiting {
+        service: ServiceCode,
+        ticket: TicketId,
+    },
+    #[error("{label} is indexed as waiting in {indexed} but is {state} in {service}")]
+    WrongWaiting {
+        label: String,
+        indexed: ServiceCode,
+        state: &'static str,
+        service: ServiceCode,
+    },
+    #[error("{0} is indexed twice")]
+    IndexedTwice(String),
+    #[error("ticket {0} is in a priority index but not waiting")]
+    PriorityNotWaiting(TicketId),
+    #[error("counter {counter} holds unknown ticket {ticket}")]
+    UnknownAtCounter {
+        counter: CounterId,
+        ticket: TicketId,
+    },
+    #[error("counter {counter} holds {label} which is {state}")]
+    WrongAtCounter {
+        counter: CounterId,
+        label: String,
+        state: &'static str,
+    },
+    #[error("{0} is at two counters")]
+    TwoCounters(String),
+    #[error("{label} belongs to {day} but today is {today:?}")]
+    OtherDay {
+        label: String,
+        day: NaiveDate,
+        today: Option<NaiveDate>,
+    },
+    #[error("number {0} given twice today")]
+    NumberTwice(String),
+    #[error("{label} is {state} but waiting-indexed={waiting} at-counter={serving}")]
+    Unindexed {
+        label: String,
+        state: &'static str,
+        waiting: bool,
+        serving: bool,
+    },
+    #[error("{0} is above the last number given")]
+    AboveLast(String),
+}

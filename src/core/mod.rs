@@ -11,8 +11,8 @@ pub mod tomlpath;
 pub mod types;
 
 pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
-pub use edit::CatalogEdit;
-pub use error::QueueError;
+pub use edit::{CatalogEdit, EditError};
+pub use error::{InvariantError, QueueError};
 pub use model::{
     Appointment, AppointmentState, CancelReason, Command, CommandClass, Event, Outcome, SignUp,
     Stamped, Ticket, TicketState,

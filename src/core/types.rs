@@ -47,8 +47,13 @@ impl fmt::Display for Lang {
     }
 }
 
+/// A language code the kiosk does not speak.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown language '{0}': expected one of es, en, pt, fr, ht")]
+pub struct UnknownLang(pub String);
+
 impl FromStr for Lang {
-    type Err = String;
+    type Err = UnknownLang;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
             "es" => Ok(Lang::Es),
@@ -56,9 +61,7 @@ impl FromStr for Lang {
             "pt" => Ok(Lang::Pt),
             "fr" => Ok(Lang::Fr),
             "ht" => Ok(Lang::Ht),
-            other => Err(format!(
-                "unknown language '{other}': expected one of es, en, pt, fr, ht"
-            )),
+            other => Err(UnknownLang(other.to_string())),
         }
     }
 }

@@ -98,7 +98,7 @@ pub fn build_time() -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
-pub fn settings_check(settings: &Result<Settings, String>, origin: &str) -> Check {
+pub fn settings_check(settings: &Result<Settings, impl std::fmt::Display>, origin: &str) -> Check {
     match settings {
         Ok(s) => Check::pass(
             "settings",
@@ -106,13 +106,13 @@ pub fn settings_check(settings: &Result<Settings, String>, origin: &str) -> Chec
         ),
         Err(e) => Check::fail(
             "settings",
-            e.lines().next().unwrap_or("invalid").to_string(),
+            first_line(e),
             "fix the line named, then run `integra settings check FILE` (examples in deploy/examples/)",
         ),
     }
 }
 
-pub fn catalog_check(catalog: &Result<Catalog, String>) -> Check {
+pub fn catalog_check(catalog: &Result<Catalog, impl std::fmt::Display>) -> Check {
     match catalog {
         Ok(c) => Check::pass(
             "center catalog",
@@ -125,10 +125,17 @@ pub fn catalog_check(catalog: &Result<Catalog, String>) -> Check {
         ),
         Err(e) => Check::fail(
             "center catalog",
-            e.lines().next().unwrap_or("invalid").to_string(),
+            first_line(e),
             "fix it and run `integra catalog check FILE`",
         ),
     }
+}
+
+/// The first line of an error's words (a settings or catalog error lists every problem; the
+/// doctor shows the first and the fix).
+fn first_line(e: &impl std::fmt::Display) -> String {
+    let words = e.to_string();
+    words.lines().next().unwrap_or("invalid").to_string()
 }
 
 /// Free bytes on the file system holding `dir`.

@@ -86,30 +86,39 @@ impl Led for RppalLed {
 /// The button and the LED, each when configured.
 pub type Pins = (Option<Box<dyn Button>>, Option<Box<dyn Led>>);
 
+/// Why the button or the LED cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum GpioError {
+    #[error(
+        "GPIO is not available on this machine ({0}): the \"next\" button and the LED work on a Raspberry Pi; here the keyboard's N key calls the next visitor"
+    )]
+    Unavailable(rppal::gpio::Error),
+    #[error("GPIO pin {pin} for the {what}: {source}")]
+    Pin {
+        pin: u8,
+        what: &'static str,
+        source: rppal::gpio::Error,
+    },
+}
+
 /// Open the button and LED pins (BCM numbers). Err: plain words, e.g. off a Raspberry Pi.
-pub fn open(button: Option<u8>, led: Option<u8>) -> Result<Pins, String> {
+pub fn open(button: Option<u8>, led: Option<u8>) -> Result<Pins, GpioError> {
     if button.is_none() && led.is_none() {
         return Ok((None, None));
     }
-    let gpio = rppal::gpio::Gpio::new().map_err(|e| {
-        format!(
-            "GPIO is not available on this machine ({e}): the \"next\" button and the LED work on a Raspberry Pi; here the keyboard's N key calls the next visitor"
-        )
-    })?;
+    let gpio = rppal::gpio::Gpio::new().map_err(GpioError::Unavailable)?;
+    let pin = |pin: u8, what: &'static str| {
+        gpio.get(pin)
+            .map_err(|source| GpioError::Pin { pin, what, source })
+    };
     let b = match button {
-        Some(p) => Some(Box::new(RppalButton(
-            gpio.get(p)
-                .map_err(|e| format!("GPIO pin {p} for the button: {e}"))?
-                .into_input_pullup(),
-        )) as Box<dyn Button>),
+        Some(p) => {
+            Some(Box::new(RppalButton(pin(p, "button")?.into_input_pullup())) as Box<dyn Button>)
+        }
         None => None,
     };
     let l = match led {
-        Some(p) => Some(Box::new(RppalLed(
-            gpio.get(p)
-                .map_err(|e| format!("GPIO pin {p} for the LED: {e}"))?
-                .into_output_low(),
-        )) as Box<dyn Led>),
+        Some(p) => Some(Box::new(RppalLed(pin(p, "LED")?.into_output_low())) as Box<dyn Led>),
         None => None,
     };
     Ok((b, l))

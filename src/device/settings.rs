@@ -295,7 +295,7 @@ impl Settings {
         if let Some(p) = &self.printer {
             let pa = |k: &'static str| vec![Seg::Key("printer"), Seg::Key(k)];
             if let Err(e) = p.uri.parse::<PrinterUri>() {
-                out.push((pa("uri"), e));
+                out.push((pa("uri"), e.to_string()));
             }
             if p.paper != 58 && p.paper != 80 {
                 out.push((
@@ -304,17 +304,17 @@ impl Settings {
                 ));
             }
             if let Err(e) = p.codepage.parse::<CodePage>() {
-                out.push((pa("codepage"), e));
+                out.push((pa("codepage"), e.to_string()));
             }
         }
         if let Some(url) = &self.follow_url
             && let Err(e) = crate::hub::follow::check_base(url)
         {
-            out.push((at("follow_url"), e));
+            out.push((at("follow_url"), e.to_string()));
         }
         if let Some(city) = &self.city {
             if let Err(e) = crate::city::check_url(&city.url) {
-                out.push((vec![Seg::Key("city"), Seg::Key("url")], e));
+                out.push((vec![Seg::Key("city"), Seg::Key("url")], e.to_string()));
             }
             if let Some(ca) = &city.ca_file
                 && !ca.is_file()

@@ -311,15 +311,11 @@ impl Hub {
     }
 
     /// Print a job on the hub's printer and wait until it is printed (a receptionist's reprint).
-    /// Err: plain words on why not — no printer here, paper out, cover open, unreachable.
-    pub fn print(&self, job: Job) -> Result<(), String> {
-        match self.printer() {
-            Some(p) => p
-                .spooler
-                .submit_and_wait(job, REPRINT_WAIT)
-                .map_err(|e| e.to_string()),
-            None => Err("this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings".into()),
-        }
+    /// Err: why not — no printer here, or the printer's own reason (paper out, cover open,
+    /// unreachable).
+    pub fn print(&self, job: Job) -> Result<(), ReprintError> {
+        let p = self.printer().ok_or(ReprintError::NoPrinter)?;
+        Ok(p.spooler.submit_and_wait(job, REPRINT_WAIT)?)
     }
     /// Make the hub's database connections refuse every write (`true`) or accept them again:
     /// for storage-fault drills (a commit then fails as on a read-only disk).
@@ -457,7 +453,7 @@ impl Hub {
         &self,
         addr: SocketAddr,
         tls: Option<Arc<rustls::ServerConfig>>,
-    ) -> Result<SocketAddr, String> {
+    ) -> Result<SocketAddr, ServeError> {
         let (tx, rx) = std::sync::mpsc::channel();
         let hub = self.clone();
         std::thread::Builder::new()
@@ -470,7 +466,7 @@ impl Hub {
                 {
                     Ok(rt) => rt,
                     Err(e) => {
-                        let _ = tx.send(Err(format!("cannot start the network runtime: {e}")));
+                        let _ = tx.send(Err(ServeError::Runtime(e)));
                         return;
                     }
                 };
@@ -480,18 +476,44 @@ impl Hub {
                             let _ = tx.send(Ok(local));
                             let _ = task.await;
                         }
-                        Err(e) => {
-                            let _ = tx.send(Err(format!(
-                                "cannot listen on {addr}: {e} (is another hub running? change `hub.listen` in the settings)"
-                            )));
+                        Err(source) => {
+                            let _ = tx.send(Err(ServeError::Listen { addr, source }));
                         }
                     }
                 });
             })
-            .map_err(|e| format!("cannot start the hub thread: {e}"))?;
-        rx.recv()
-            .map_err(|_| "the hub thread stopped before listening".to_string())?
+            .map_err(ServeError::Thread)?;
+        rx.recv().map_err(|_| ServeError::Stopped)?
     }
+}
+
+/// Why a reprint did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ReprintError {
+    #[error(
+        "this hub has no printer: reprint from a kiosk, or set a printer in the hub's settings"
+    )]
+    NoPrinter,
+    #[error(transparent)]
+    Printer(#[from] crate::printer::PrintError),
+}
+
+/// Why the hub could not start serving in the background.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot start the network runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error(
+        "cannot listen on {addr}: {source} (is another hub running? change `hub.listen` in the settings)"
+    )]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the hub thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the hub thread stopped before listening")]
+    Stopped,
 }
 
 impl crate::city::replicate::Host for Hub {

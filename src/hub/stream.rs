@@ -150,7 +150,11 @@ fn event_msg(e: &Stamped, role: Role, catalog: &Catalog) -> String {
 }
 
 /// What to send first: a snapshot or the events after `after`; and the last seq sent.
-fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u64), String> {
+fn catch_up(
+    hub: &Hub,
+    role: Role,
+    after: Option<u64>,
+) -> Result<(Vec<String>, u64), crate::store::StoreError> {
     // Hold the engine's lock only to copy what is needed; serialise after releasing it, so
     // many clients connecting at once never hold up a "call next".
     let (seq, first, catalog) = {
@@ -163,10 +167,7 @@ fn catch_up(hub: &Hub, role: Role, after: Option<u64>) -> Result<(Vec<String>, u
         let catalog = q.catalog().clone();
         match after {
             Some(n) if n > 0 && n <= seq && seq - n <= MAX_REPLAY => {
-                let mut events = s
-                    .store()
-                    .events_after(n)
-                    .map_err(|e| format!("cannot read the event log: {e}"))?;
+                let mut events = s.store().events_after(n)?;
                 // What another program committed and the hub has not taken in yet comes live,
                 // once, after the hub publishes it.
                 events.retain(|e| e.seq <= seq);
@@ -229,11 +230,14 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, d
         let hub = hub.clone();
         tokio::task::spawn_blocking(move || catch_up(&hub, role, after)).await
     };
-    let first = first.unwrap_or_else(|e| Err(format!("internal error: {e}")));
     let (first, mut last) = match first {
-        Ok(v) => v,
-        Err(why) => {
-            log::error!("stream: {why}");
+        Ok(Ok(v)) => v,
+        failed => {
+            match failed {
+                Ok(Err(why)) => log::error!("stream: cannot read the event log: {why}"),
+                Err(why) => log::error!("stream: the catch-up task failed: {why}"),
+                Ok(Ok(_)) => {}
+            }
             let _ = socket
                 .send(Message::Close(Some(CloseFrame {
                     code: 1011,

@@ -63,6 +63,18 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// An embedded locale that cannot be loaded (a broken `.ftl` file: the tests catch it before a
+/// release).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocaleError {
+    #[error("{0} is not a language identifier Fluent knows")]
+    LanguageId(&'static str),
+    #[error("the Fluent built-in functions could not be added: {0}")]
+    Builtins(String),
+    #[error("{path}: {detail}")]
+    File { path: String, detail: String },
+}
+
 /// Formats messages in one language.
 pub struct Localizer {
     lang: Lang,
@@ -72,22 +84,26 @@ pub struct Localizer {
 impl Localizer {
     /// Load the embedded messages of `lang`. Fails only if an embedded file is broken, which the
     /// tests catch before a release.
-    pub fn new(lang: Lang) -> Result<Localizer, String> {
+    pub fn new(lang: Lang) -> Result<Localizer, LocaleError> {
         let id: LanguageIdentifier = lang
             .code()
             .parse()
-            .map_err(|e| format!("language id {}: {e:?}", lang.code()))?;
+            .map_err(|_| LocaleError::LanguageId(lang.code()))?;
         let mut bundle = FluentBundle::new(vec![id]);
         bundle.set_use_isolating(false);
         bundle
             .add_builtins()
-            .map_err(|e| format!("Fluent builtins: {e:?}"))?;
+            .map_err(|e| LocaleError::Builtins(format!("{e:?}")))?;
         for (path, text) in sources(lang) {
+            let file = |detail: String| LocaleError::File {
+                path: (*path).to_string(),
+                detail,
+            };
             let res = FluentResource::try_new((*text).to_string())
-                .map_err(|(_, errs)| format!("{path}: {errs:?}"))?;
+                .map_err(|(_, errs)| file(format!("{errs:?}")))?;
             bundle
                 .add_resource(res)
-                .map_err(|errs| format!("{path}: {errs:?}"))?;
+                .map_err(|errs| file(format!("{errs:?}")))?;
         }
         Ok(Localizer { lang, bundle })
     }

@@ -127,8 +127,13 @@ impl fmt::Display for CodePage {
     }
 }
 
+/// A code page this program cannot print with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown code page '{0}': expected one of cp437, cp850, cp858, cp860, cp863, cp1252")]
+pub struct UnknownCodePage(pub String);
+
 impl FromStr for CodePage {
-    type Err = String;
+    type Err = UnknownCodePage;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
         let s = s.strip_prefix("pc").map(|r| format!("cp{r}")).unwrap_or(s);
@@ -136,11 +141,7 @@ impl FromStr for CodePage {
         CodePage::ALL
             .into_iter()
             .find(|c| c.name() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown code page '{s}': expected one of cp437, cp850, cp858, cp860, cp863, cp1252"
-                )
-            })
+            .ok_or(UnknownCodePage(s))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::codepage::CodePage;
 use crate::core::{Lang, pick};
-use crate::i18n::{Localizer, weekday_id};
+use crate::i18n::{LocaleError, Localizer, weekday_id};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use fluent_bundle::{FluentArgs, FluentValue};
 use serde::{Deserialize, Serialize};
@@ -44,15 +44,18 @@ impl Paper {
     }
 }
 
+/// A paper width that is not 58 or 80 mm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown paper width '{0}': expected 58 or 80 (mm)")]
+pub struct UnknownPaper(pub String);
+
 impl FromStr for Paper {
-    type Err = String;
+    type Err = UnknownPaper;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().trim_end_matches("mm") {
             "58" => Ok(Paper::Mm58),
             "80" => Ok(Paper::Mm80),
-            other => Err(format!(
-                "unknown paper width '{other}': expected 58 or 80 (mm)"
-            )),
+            other => Err(UnknownPaper(other.to_string())),
         }
     }
 }
@@ -400,7 +403,7 @@ fn follow_qr(p: &mut Escpos, l: &Localizer, url: &str, format: &Format) {
 }
 
 /// Lay a slip out into the exact bytes to send to the printer.
-pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, String> {
+pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, LocaleError> {
     let l = Localizer::new(slip.lang())?;
     let big = match format.paper {
         Paper::Mm58 => 3,

@@ -38,21 +38,51 @@ impl fmt::Display for PrinterUri {
     }
 }
 
+/// A printer address that cannot be used, and the forms it may take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("printer '{uri}': {problem}; {FORMS}")]
+pub struct PrinterUriError {
+    pub uri: String,
+    pub problem: UriProblem,
+}
+
+/// What is wrong with a printer address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UriProblem {
+    #[error("no device path")]
+    NoDevicePath,
+    #[error("baud '{0}' is not a speed from 1200 to 921600")]
+    Baud(String),
+    #[error("unknown option '{0}' (only baud=N)")]
+    UnknownOption(String),
+    #[error("port '{0}' is not a number from 1 to 65535")]
+    Port(String),
+    #[error("no host")]
+    NoHost,
+    #[error("no file path")]
+    NoFilePath,
+    #[error("unknown kind of link")]
+    UnknownKind,
+}
+
 impl FromStr for PrinterUri {
-    type Err = String;
+    type Err = PrinterUriError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let bad = |why: &str| format!("printer '{s}': {why}; {FORMS}");
+        let bad = |problem: UriProblem| PrinterUriError {
+            uri: s.to_string(),
+            problem,
+        };
         if let Some(path) = s.strip_prefix("usb:") {
             if path.is_empty() {
-                return Err(bad("no device path"));
+                return Err(bad(UriProblem::NoDevicePath));
             }
             return Ok(PrinterUri::Usb(PathBuf::from(path)));
         }
         if let Some(rest) = s.strip_prefix("serial:") {
             let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
             if path.is_empty() {
-                return Err(bad("no device path"));
+                return Err(bad(UriProblem::NoDevicePath));
             }
             let mut baud = 19_200;
             for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -62,11 +92,9 @@ impl FromStr for PrinterUri {
                             .parse()
                             .ok()
                             .filter(|b| (1_200..=921_600).contains(b))
-                            .ok_or_else(|| {
-                                bad(&format!("baud '{v}' is not a speed from 1200 to 921600"))
-                            })?;
+                            .ok_or_else(|| bad(UriProblem::Baud(v.to_string())))?;
                     }
-                    _ => return Err(bad(&format!("unknown option '{pair}' (only baud=N)"))),
+                    _ => return Err(bad(UriProblem::UnknownOption(pair.to_string()))),
                 }
             }
             return Ok(PrinterUri::Serial {
@@ -80,12 +108,12 @@ impl FromStr for PrinterUri {
                 Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (
                     h,
                     p.parse::<u16>()
-                        .map_err(|_| bad(&format!("port '{p}' is not a number from 1 to 65535")))?,
+                        .map_err(|_| bad(UriProblem::Port(p.to_string())))?,
                 ),
                 _ => (rest, 9100),
             };
             if host.is_empty() {
-                return Err(bad("no host"));
+                return Err(bad(UriProblem::NoHost));
             }
             return Ok(PrinterUri::Tcp {
                 host: host.trim_matches(['[', ']']).to_string(),
@@ -94,11 +122,11 @@ impl FromStr for PrinterUri {
         }
         if let Some(path) = s.strip_prefix("file:") {
             if path.is_empty() {
-                return Err(bad("no file path"));
+                return Err(bad(UriProblem::NoFilePath));
             }
             return Ok(PrinterUri::File(PathBuf::from(path)));
         }
-        Err(bad("unknown kind of link"))
+        Err(bad(UriProblem::UnknownKind))
     }
 }
 

@@ -10,5 +10,5 @@ mod tables;
 
 pub use codepage::CodePage;
 pub use layout::{Format, Paper, Slip, render};
-pub use link::PrinterUri;
-pub use spooler::{Alert, Job, PrinterStatus, SpoolEvent, Spooler, SubmitError};
+pub use link::{PrinterUri, PrinterUriError};
+pub use spooler::{Alert, Job, PrintError, PrinterStatus, SpoolEvent, Spooler, SubmitError};

@@ -83,8 +83,8 @@ fn made_up_contact(n: u64) -> Contact {
 
 /// The demo center open every day 8:00–18:00 with twice the counters, so that a generated
 /// history really has about 500 walk-in tickets on each day (benchmarks).
-pub fn busy_catalog() -> Result<Catalog, String> {
-    let mut c = Catalog::demo().map_err(|e| e.to_string())?;
+pub fn busy_catalog() -> Result<Catalog, crate::core::CatalogError> {
+    let mut c = Catalog::demo()?;
     let span = crate::core::catalog::Span {
         start: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
         end: NaiveTime::from_hms_opt(18, 0, 0).unwrap_or_default(),
@@ -116,7 +116,7 @@ pub fn busy_catalog() -> Result<Catalog, String> {
         })
         .collect();
     c.counters.extend(extra);
-    c.validate("bench").map_err(|e| e.to_string())?;
+    c.validate("bench")?;
     Ok(c)
 }
 

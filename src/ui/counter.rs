@@ -7,7 +7,7 @@ use crate::core::{Command, CounterId, Lang, ServiceCode, TicketState, pick};
 use crate::device::gpio::{self, Led};
 use crate::hub::client::Remote;
 use crate::hub::{QueueAccess, Refusal};
-use crate::i18n::Localizer;
+use crate::i18n::{LocaleError, Localizer};
 use crate::ui::{CounterAdapter, CounterWindow, ProtectionRow, ServiceChoice, StaffTicket};
 use chrono::{DateTime, Utc};
 use fluent_bundle::{FluentArgs, FluentValue};
@@ -77,7 +77,7 @@ impl Counter {
         clock: Option<DateTime<Utc>>,
         led: Option<Box<dyn Led>>,
         inline: bool,
-    ) -> Result<Rc<Counter>, String> {
+    ) -> Result<Rc<Counter>, LocaleError> {
         let worker = (!inline).then(|| {
             let (tx, rx) = channel::<Job>();
             let weak = ui.as_weak();

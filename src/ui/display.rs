@@ -6,7 +6,7 @@ use crate::core::{Lang, Queue, pick};
 use crate::hub::Role;
 use crate::hub::client::Remote;
 use crate::hub::view::queue_view;
-use crate::i18n::Localizer;
+use crate::i18n::{LocaleError, Localizer};
 use crate::ui::{CallRow, DisplayAdapter, DisplayWindow, WaitingRow};
 use chrono::{DateTime, Utc};
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -139,7 +139,7 @@ impl Display {
         lang: Lang,
         clock: Option<DateTime<Utc>>,
         announcer: Option<crate::audio::Announcer>,
-    ) -> Result<Rc<Display>, String> {
+    ) -> Result<Rc<Display>, LocaleError> {
         if let Some(a) = announcer {
             // Live calls and recalls are announced; calls replayed after a reconnect (older
             // than a minute) are not.

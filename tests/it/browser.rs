@@ -429,7 +429,13 @@ fn a_staff_browser_trusts_the_hub_once_its_certificate_is_installed() {
             ])
             .output()
             .expect("chromium");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        // The page's DOM, then what Chromium said: a page that did not load has no DOM in
+        // newer Chromium (156), which names the network error on stderr instead.
+        format!(
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     };
     let https = format!("https://127.0.0.1:{port}/api/v1/health");
     let page = open(&trusted, &https);
@@ -443,6 +449,7 @@ fn a_staff_browser_trusts_the_hub_once_its_certificate_is_installed() {
     std::fs::create_dir_all(&stranger).expect("home");
     let page = open(&stranger, &https);
     assert!(page.contains("ERR_CERT_AUTHORITY_INVALID"), "{page}");
+    assert!(!page.contains(r#"{"status":"ok"}"#), "{page}");
 }
 
 /// The staff console and the admin pages on a busy morning (tests/e2e/layout.mjs): waiting

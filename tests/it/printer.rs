@@ -86,7 +86,10 @@ fn code_page_names_parse() {
     ] {
         assert_eq!(text.parse::<CodePage>(), Ok(page));
     }
-    let err = "latin9".parse::<CodePage>().expect_err("unknown");
+    let err = "latin9"
+        .parse::<CodePage>()
+        .expect_err("unknown")
+        .to_string();
     assert!(err.contains("expected one of cp437, cp850, cp858"), "{err}");
 }
 
@@ -528,7 +531,7 @@ fn printer_uris_parse_or_name_the_expected_forms() {
         "tcp://h:port",
         "",
     ] {
-        let err = bad.parse::<PrinterUri>().expect_err(bad);
+        let err = bad.parse::<PrinterUri>().expect_err(bad).to_string();
         assert!(
             err.contains("usb:/dev/usb/lp0") && err.contains("tcp://HOST:9100"),
             "{bad}: {err}"

@@ -237,7 +237,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 );
             }
         }
-        q.state().check_invariants().map_err(TestCaseError::fail)?;
+        q.state()
+            .check_invariants()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
         for t in q.state().tickets.values() {
             prop_assert!(
                 t.overtaken <= bound,

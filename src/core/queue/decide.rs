@@ -29,7 +29,7 @@ impl<'a> Decide<'a> {
     ) -> Result<Vec<Event>, QueueError> {
         let next = edit
             .apply_to(self.catalog)
-            .map_err(|e| QueueError::InvalidCatalog(vec![e]))?;
+            .map_err(|e| QueueError::InvalidCatalog(vec![e.to_string()]))?;
         let today = self.state.day;
         let upcoming = |date: NaiveDate| today.is_none_or(|d| date >= d);
         match edit {

@@ -4,7 +4,7 @@
 
 use super::catalog::{Catalog, CatalogError, Mode};
 use super::edit::CatalogEdit;
-use super::error::QueueError;
+use super::error::{InvariantError, QueueError};
 use super::model::{
     Appointment, AppointmentState, CancelReason, Command, Event, FromAppointment, SignUp, Stamped,
     Ticket, TicketState,

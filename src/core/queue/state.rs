@@ -40,30 +40,32 @@ impl State {
     /// Check that the indexes agree with the tickets: every waiting ticket is indexed exactly
     /// once under its own service, every called or serving ticket sits at exactly one counter,
     /// and nothing else is indexed. Used by the property tests and by `integra doctor`.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), InvariantError> {
         let mut indexed = BTreeMap::new();
         for (service, w) in &self.waiting {
             for (at, id) in &w.fifo {
-                let t = self.tickets.get(id).ok_or_else(|| {
-                    format!("waiting index of {service} holds unknown ticket {id}")
-                })?;
+                let t = self
+                    .tickets
+                    .get(id)
+                    .ok_or_else(|| InvariantError::UnknownWaiting {
+                        service: service.clone(),
+                        ticket: *id,
+                    })?;
                 if t.state != TicketState::Waiting || &t.service != service || *at != t.issued_at {
-                    return Err(format!(
-                        "{} is indexed as waiting in {service} but is {} in {}",
-                        t.label(),
-                        t.state.as_str(),
-                        t.service
-                    ));
+                    return Err(InvariantError::WrongWaiting {
+                        label: t.label(),
+                        indexed: service.clone(),
+                        state: t.state.as_str(),
+                        service: t.service.clone(),
+                    });
                 }
                 if indexed.insert(*id, service).is_some() {
-                    return Err(format!("{} is indexed twice", t.label()));
+                    return Err(InvariantError::IndexedTwice(t.label()));
                 }
             }
             for (_, id) in w.priority.iter().chain(w.appointment.iter()) {
                 if !w.fifo.iter().any(|(_, f)| f == id) {
-                    return Err(format!(
-                        "ticket {id} is in a priority index but not waiting"
-                    ));
+                    return Err(InvariantError::PriorityNotWaiting(*id));
                 }
             }
         }
@@ -72,32 +74,34 @@ impl State {
             let t = self
                 .tickets
                 .get(id)
-                .ok_or_else(|| format!("counter {counter} holds unknown ticket {id}"))?;
+                .ok_or_else(|| InvariantError::UnknownAtCounter {
+                    counter: counter.clone(),
+                    ticket: *id,
+                })?;
             if !matches!(t.state, TicketState::Called | TicketState::Serving)
                 || t.counter.as_ref() != Some(counter)
             {
-                return Err(format!(
-                    "counter {counter} holds {} which is {}",
-                    t.label(),
-                    t.state.as_str()
-                ));
+                return Err(InvariantError::WrongAtCounter {
+                    counter: counter.clone(),
+                    label: t.label(),
+                    state: t.state.as_str(),
+                });
             }
             if at_counter.insert(*id, counter).is_some() {
-                return Err(format!("{} is at two counters", t.label()));
+                return Err(InvariantError::TwoCounters(t.label()));
             }
         }
         let mut labels = BTreeSet::new();
         for t in self.tickets.values() {
             if Some(t.day) != self.day {
-                return Err(format!(
-                    "{} belongs to {} but today is {:?}",
-                    t.label(),
-                    t.day,
-                    self.day
-                ));
+                return Err(InvariantError::OtherDay {
+                    label: t.label(),
+                    day: t.day,
+                    today: self.day,
+                });
             }
             if !labels.insert((t.prefix, t.number)) {
-                return Err(format!("number {} given twice today", t.label()));
+                return Err(InvariantError::NumberTwice(t.label()));
             }
             let waiting = indexed.contains_key(&t.id);
             let serving = at_counter.contains_key(&t.id);
@@ -107,14 +111,15 @@ impl State {
                 _ => !waiting && !serving,
             };
             if !ok {
-                return Err(format!(
-                    "{} is {} but waiting-indexed={waiting} at-counter={serving}",
-                    t.label(),
-                    t.state.as_str()
-                ));
+                return Err(InvariantError::Unindexed {
+                    label: t.label(),
+                    state: t.state.as_str(),
+                    waiting,
+                    serving,
+                });
             }
             if self.numbers.get(&t.prefix).copied().unwrap_or(0) < t.number {
-                return Err(format!("{} is above the last number given", t.label()));
+                return Err(InvariantError::AboveLast(t.label()));
             }
         }
         Ok(())

@@ -266,7 +266,7 @@ pub(super) fn reprint(hub: &Hub, id: TicketId) -> ApiResult<Json<Value>> {
         label: label.clone(),
         bytes,
     })
-    .map_err(|m| ApiError::new(StatusCode::CONFLICT, "printer", m))?;
+    .map_err(|e| ApiError::new(StatusCode::CONFLICT, "printer", e.to_string()))?;
     Ok(Json(json!({"reprinted": label})))
 }
 

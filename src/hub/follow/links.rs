@@ -2,27 +2,34 @@ use super::*;
 
 // ---------------------------------------------------------------- where phones reach the hub
 
+/// What is wrong with a `follow_url` setting, and how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FollowUrlError {
+    #[error("'{0}' does not start with http:// or https:// (e.g. http://192.168.1.10:7878)")]
+    Scheme(String),
+    #[error(
+        "'{0}' must be only the address phones reach, with no path (e.g. http://192.168.1.10:7878)"
+    )]
+    Path(String),
+    #[error(
+        "'{0}': the hub answers only at an IP address or a .local name (e.g. http://192.168.1.10:7878 or http://integra.local:7878)"
+    )]
+    Host(String),
+}
+
 /// Check a `follow_url` setting: `http(s)://HOST[:PORT]` with HOST an IP address or a `.local`
 /// name (the hub answers no other name), nothing after. Returns it without a trailing slash.
-pub fn check_base(url: &str) -> Result<String, String> {
+pub fn check_base(url: &str) -> Result<String, FollowUrlError> {
     let url = url.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| {
-            format!(
-                "'{url}' does not start with http:// or https:// (e.g. http://192.168.1.10:7878)"
-            )
-        })?;
+        .ok_or_else(|| FollowUrlError::Scheme(url.to_string()))?;
     if rest.is_empty() || rest.contains('/') || rest.contains('?') || rest.contains('#') {
-        return Err(format!(
-            "'{url}' must be only the address phones reach, with no path (e.g. http://192.168.1.10:7878)"
-        ));
+        return Err(FollowUrlError::Path(url.to_string()));
     }
     if !crate::hub::http::host_ok(rest) {
-        return Err(format!(
-            "'{url}': the hub answers only at an IP address or a .local name (e.g. http://192.168.1.10:7878 or http://integra.local:7878)"
-        ));
+        return Err(FollowUrlError::Host(url.to_string()));
     }
     Ok(url.to_string())
 }

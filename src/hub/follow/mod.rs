@@ -333,55 +333,57 @@ async fn feedback(
     };
     let h = hub.clone();
     let (id, day) = (t.id, t.day);
-    let result =
-        tokio::task::spawn_blocking(move || -> Result<Result<(), &'static str>, String> {
-            let (state, service) = {
-                let s = h.session();
-                let t = s.queue().ticket(id).ok_or("gone")?;
-                (t.state, t.service.to_string())
+    let result = tokio::task::spawn_blocking(move || {
+        let (state, service) = {
+            let s = h.session();
+            let Some(t) = s.queue().ticket(id) else {
+                return Answer::Gone;
             };
-            if state != TicketState::Done {
-                return Ok(Err("visit-not-finished"));
-            }
-            let fresh = h
-                .side_store()
-                .and_then(|mut s| {
-                    s.record_feedback(
-                        day,
-                        id.0,
-                        &service,
-                        Feedback {
-                            rating: req.rating,
-                            waited_too_long: req.waited_too_long,
-                            not_understood: req.not_understood,
-                            got_what_needed: req.got_what_needed,
-                        },
-                    )
-                })
-                .map_err(|e| e.to_string())?;
-            Ok(if fresh { Ok(()) } else { Err("feedback-given") })
-        })
-        .await;
+            (t.state, t.service.to_string())
+        };
+        if state != TicketState::Done {
+            return Answer::NotFinished;
+        }
+        let fresh = h.side_store().and_then(|mut s| {
+            s.record_feedback(
+                day,
+                id.0,
+                &service,
+                Feedback {
+                    rating: req.rating,
+                    waited_too_long: req.waited_too_long,
+                    not_understood: req.not_understood,
+                    got_what_needed: req.got_what_needed,
+                },
+            )
+        });
+        match fresh {
+            Ok(true) => Answer::Saved,
+            Ok(false) => Answer::AlreadyGiven,
+            Err(e) => Answer::Storage(e),
+        }
+    })
+    .await;
     match result {
-        Ok(Ok(Ok(()))) if is_form => see_page(&token),
-        Ok(Ok(Ok(()))) => {
+        Ok(Answer::Saved) if is_form => see_page(&token),
+        Ok(Answer::Saved) => {
             (StatusCode::CREATED, axum::Json(json!({"status": "thanks"}))).into_response()
         }
-        Ok(Ok(Err("visit-not-finished"))) => ApiError::new(
+        Ok(Answer::NotFinished) => ApiError::new(
             StatusCode::CONFLICT,
             "visit-not-finished",
             "the question is asked once the visit has finished at the counter",
         )
         .into_response(),
-        Ok(Ok(Err(_))) if is_form => see_page(&token),
-        Ok(Ok(Err(_))) => ApiError::new(
+        Ok(Answer::AlreadyGiven) if is_form => see_page(&token),
+        Ok(Answer::AlreadyGiven) => ApiError::new(
             StatusCode::CONFLICT,
             "feedback-given",
             "this visit's feedback was already given (once per visit)",
         )
         .into_response(),
-        Ok(Err(e)) if e == "gone" => gone(&hub, None, json),
-        Ok(Err(e)) => ApiError::new(
+        Ok(Answer::Gone) => gone(&hub, None, json),
+        Ok(Answer::Storage(e)) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage",
             format!("the answer could not be saved: {e}"),
@@ -389,6 +391,18 @@ async fn feedback(
         .into_response(),
         Err(e) => ApiError::internal(e).into_response(),
     }
+}
+
+/// What became of a visitor's answer to "how did it go?".
+enum Answer {
+    Saved,
+    /// The visit has not finished at the counter yet.
+    NotFinished,
+    /// Once per visit: this one was already answered.
+    AlreadyGiven,
+    /// The ticket is no longer in today's queue.
+    Gone,
+    Storage(crate::store::StoreError),
 }
 
 fn see_page(token: &str) -> Response {

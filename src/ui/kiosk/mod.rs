@@ -17,7 +17,7 @@ use crate::core::{
 };
 use crate::hub::client::Remote;
 use crate::hub::{Hub, QueueAccess, Refusal};
-use crate::i18n::{Localizer, weekday_id};
+use crate::i18n::{LocaleError, Localizer, weekday_id};
 use crate::printer::{Format, Job, PrinterUri, Slip, SpoolEvent, Spooler, render};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use fluent_bundle::{FluentArgs, FluentValue};
@@ -171,7 +171,7 @@ impl Kiosk {
         ui: &KioskWindow,
         backend: Backend,
         cfg: KioskConfig,
-    ) -> Result<Rc<Kiosk>, String> {
+    ) -> Result<Rc<Kiosk>, LocaleError> {
         let mut locales = BTreeMap::new();
         for l in Lang::ALL {
             locales.insert(l, Localizer::new(l)?);
