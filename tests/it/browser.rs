@@ -163,7 +163,6 @@ fn staff_console_in_headless_chromium() {
             // Kill the hub while the console is connected, start it again on the same data,
             // and issue a ticket: the console must reconnect and show it without a reload.
             drop(hub);
-            std::thread::sleep(Duration::from_millis(700));
             hub = start_hub(&data, port);
             post(
                 &rt,

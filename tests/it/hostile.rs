@@ -314,11 +314,30 @@ async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    // Its stream opens and closes (presence), and the check runs.
+    // Its stream opens and closes (presence), and the check runs as if 30 s had passed: the
+    // kiosk is reported offline (wait for that), and its paper-out is still there.
     let ws = subscribe(h.addr, &kiosk, None).await;
     drop(ws);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let v = loop {
+        h.hub.check_presence_at(
+            chrono::Utc::now() + chrono::Duration::seconds(auth::OFFLINE_AFTER_SECONDS + 1),
+        );
+        let (_, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+        let offline = v["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .any(|a| a["kind"] == "device-offline");
+        if offline {
+            break v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the kiosk was never reported offline: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let paper_out = v["alerts"]
         .as_array()
         .expect("alerts")
@@ -660,6 +679,43 @@ async fn tls_hub() -> (
     (hub, addr, dir, id.fingerprint())
 }
 
+/// A TCP relay on 127.0.0.1 to `to`: its address, and how many relayed connections the
+/// connecting side has closed.
+fn counting_relay(
+    to: std::net::SocketAddr,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("relay");
+    let addr = listener.local_addr().expect("relay address");
+    let ended = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = ended.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(to) else {
+                continue;
+            };
+            let (Ok(mut c_read), Ok(mut s_write)) = (client.try_clone(), server.try_clone()) else {
+                continue;
+            };
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c_read, &mut s_write);
+                let _ = s_write.shutdown(Shutdown::Write);
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+            let (mut s_read, mut c_write) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut s_read, &mut c_write);
+                let _ = c_write.shutdown(Shutdown::Write);
+            });
+        }
+    });
+    (addr, ended)
+}
+
 /// The hub's identity, pinned: it speaks HTTPS only (plain HTTP gets a redirect and nothing
 /// else, not even /health); `join` records the fingerprint; a device pinned to the real hub
 /// talks to a fake hub at the same address not at all — the fake gets no token, no command,
@@ -734,14 +790,24 @@ fn devices_talk_only_to_the_hub_they_pinned() {
     // online, and the fake never sees the token (no request reaches it).
     let (fake, fake_addr, _fake_dir, fake_fp) = rt.block_on(tls_hub());
     assert_ne!(fake_fp, fingerprint);
+    // The device reaches the fake through a relay that counts the connections the device has
+    // ended, so the test waits for a whole attempt rather than for a while.
+    let (relay_addr, ended) = counting_relay(fake_addr);
     let fooled = Remote::start_pinned(
-        &format!("https://{fake_addr}"),
+        &format!("https://{relay_addr}"),
         &paired.token,
         Some(&fingerprint),
         catalog(),
     )
     .expect("remote");
-    std::thread::sleep(Duration::from_millis(1500));
+    let t = Instant::now();
+    while ended.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the device did not try the fake hub twice"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert!(!fooled.online(), "a device went online with a fake hub");
     assert_eq!(
         fake.token_lookups(),

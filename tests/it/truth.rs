@@ -237,11 +237,13 @@ fn a_slow_hub_never_holds_up_a_screen_reading_the_mirror() {
         .expect("issue");
     // The hub is stuck for 2 s (its engine busy), while the counter sends "call next".
     let stuck = hub.clone();
+    let (holding, held) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
         let _busy = stuck.session();
+        let _ = holding.send(());
         std::thread::sleep(std::time::Duration::from_secs(2));
     });
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    held.recv().expect("the holder took the engine");
     let sender = remote.clone();
     let call = std::thread::spawn(move || {
         sender
