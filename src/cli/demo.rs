@@ -3,7 +3,7 @@
 
 use super::{CliError, Context, exit, queue_cmds::nonce};
 use crate::core::{
-    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, ServiceCode, pick,
+    ActivityCode, Command, Contact, CounterId, Lang, Outcome, PriorityClass, ServiceCode,
 };
 use crate::engine::Engine;
 use chrono::{Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
@@ -27,7 +27,6 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     let tz = catalog.center.timezone;
-    let fallback = catalog.center.default_language;
     // The next Monday, 09:00 local, so every walk-in service is open.
     let mut day = ctx.now().with_timezone(&tz).date_naive();
     while day.weekday() != Weekday::Mon {
@@ -62,25 +61,17 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
             },
             now,
         )?;
-        for e in &events {
-            if let Event::TicketIssued {
-                ticket,
-                ahead,
-                wait_minutes,
-            } = &e.event
-            {
-                let name = catalog
-                    .service(&ticket.service)
-                    .map(|s| pick(&s.name, lang, fallback))
-                    .unwrap_or(service);
-                println!(
-                    "kiosk [{lang}] {:<6} {name}{} — {ahead} ahead, ~{wait_minutes} min",
-                    ticket.label(),
-                    priority
-                        .map(|p| format!(" (priority: {p})"))
-                        .unwrap_or_default()
-                );
-            }
+        if let Some((ticket, ahead, wait_minutes)) = events.issued() {
+            let name = catalog
+                .service_name(&ticket.service, lang)
+                .unwrap_or(service);
+            println!(
+                "kiosk [{lang}] {:<6} {name}{} — {ahead} ahead, ~{wait_minutes} min",
+                ticket.label(),
+                priority
+                    .map(|p| format!(" (priority: {p})"))
+                    .unwrap_or_default()
+            );
         }
     }
     println!();
@@ -92,12 +83,8 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
             },
             now,
         )?;
-        for e in &events {
-            if let Event::TicketCalled { ticket, .. } = &e.event
-                && let Some(t) = engine.queue().ticket(*ticket)
-            {
-                println!("counter {counter} calls {}", t.label());
-            }
+        if let Some(t) = events.called().and_then(|id| engine.queue().ticket(id)) {
+            println!("counter {counter} calls {}", t.label());
         }
     }
     println!();
@@ -117,15 +104,13 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
             },
             now,
         )?;
-        for e in &events {
-            if let Event::AppointmentBooked { appointment } = &e.event {
-                println!(
-                    "booked: legal advice on {} at {} — code {}",
-                    appointment.date,
-                    appointment.time.format("%H:%M"),
-                    appointment.code
-                );
-            }
+        if let Some(appointment) = events.booked() {
+            println!(
+                "booked: legal advice on {} at {} — code {}",
+                appointment.date,
+                appointment.time.format("%H:%M"),
+                appointment.code
+            );
         }
     }
     let spanish = ActivityCode::from("spanish");
@@ -143,14 +128,12 @@ pub fn run(ctx: &Context, a: &DemoArgs) -> Result<(), CliError> {
             },
             now,
         )?;
-        for e in &events {
-            if let Event::SignedUp { signup, .. } = &e.event {
-                let (seated, _) = engine.queue().seats_taken(&spanish, date);
-                println!(
-                    "signed up: Spanish class on {} — seat {seated}, code {}",
-                    signup.date, signup.code
-                );
-            }
+        if let Some((signup, _)) = events.signed_up() {
+            let (seated, _) = engine.queue().seats_taken(&spanish, date);
+            println!(
+                "signed up: Spanish class on {} — seat {seated}, code {}",
+                signup.date, signup.code
+            );
         }
     }
     println!("\nwaiting now:");

@@ -5,7 +5,7 @@ use super::{CliError, Context, exit};
 use crate::core::Outcome;
 use crate::core::{
     ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
-    Stamped, Ticket, TicketId, pick,
+    TicketId, pick,
 };
 use crate::printer::Slip;
 use chrono::{NaiveDate, NaiveTime};
@@ -111,10 +111,6 @@ fn parse_time(s: &str) -> Result<NaiveTime, NotATime> {
 
 pub use crate::engine::nonce;
 
-fn issued(events: &[Stamped]) -> Option<(&Ticket, u32, u32)> {
-    events.issued()
-}
-
 fn service_name(q: &Queue, code: &ServiceCode, lang: Lang) -> String {
     q.catalog()
         .service_name(code, lang)
@@ -135,7 +131,7 @@ pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     for i in 0..a.count {
         let events = engine.execute(&cmd, ctx.now())?;
-        let Some((t, ahead, wait)) = issued(&events) else {
+        let Some((t, ahead, wait)) = events.issued() else {
             return Err(CliError::new(exit::FAILURE, "no ticket was issued"));
         };
         if a.count == 1 {
@@ -323,21 +319,19 @@ pub fn book(ctx: &Context, a: BookArgs) -> Result<(), CliError> {
         },
         ctx.now(),
     )?;
-    for e in &events {
-        if let Event::AppointmentBooked { appointment } = &e.event {
-            println!(
-                "appointment {} {} {} · code",
-                appointment.service,
-                appointment.date,
-                appointment.time.format("%H:%M")
-            );
-            maybe_print(
-                ctx,
-                &appointment.code,
-                &Slip::for_appointment(engine.queue().catalog(), appointment),
-            );
-            println!("{}", appointment.code);
-        }
+    if let Some(appointment) = events.booked() {
+        println!(
+            "appointment {} {} {} · code",
+            appointment.service,
+            appointment.date,
+            appointment.time.format("%H:%M")
+        );
+        maybe_print(
+            ctx,
+            &appointment.code,
+            &Slip::for_appointment(engine.queue().catalog(), appointment),
+        );
+        println!("{}", appointment.code);
     }
     Ok(())
 }
@@ -345,7 +339,7 @@ pub fn book(ctx: &Context, a: BookArgs) -> Result<(), CliError> {
 pub fn check_in(ctx: &Context, a: CheckInArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
     let events = engine.execute(&Command::CheckIn { code: a.code }, ctx.now())?;
-    let Some((t, ahead, wait)) = issued(&events) else {
+    let Some((t, ahead, wait)) = events.issued() else {
         return Err(CliError::new(exit::FAILURE, "no ticket was issued"));
     };
     println!("checked in · people ahead: {ahead} · estimated wait: {wait} min");
@@ -373,26 +367,20 @@ pub fn sign_up(ctx: &Context, a: SignUpArgs) -> Result<(), CliError> {
         },
         ctx.now(),
     )?;
-    for e in &events {
-        if let Event::SignedUp {
-            signup,
-            waitlist_position,
-        } = &e.event
-        {
-            match waitlist_position {
-                None => println!("seat booked for {} on {}", signup.activity, signup.date),
-                Some(p) => println!(
-                    "the activity is full: on the waitlist, position {p}, for {} on {}",
-                    signup.activity, signup.date
-                ),
-            }
-            maybe_print(
-                ctx,
-                &signup.code,
-                &Slip::for_signup(engine.queue().catalog(), signup, *waitlist_position),
-            );
-            println!("{}", signup.code);
+    if let Some((signup, waitlist_position)) = events.signed_up() {
+        match waitlist_position {
+            None => println!("seat booked for {} on {}", signup.activity, signup.date),
+            Some(p) => println!(
+                "the activity is full: on the waitlist, position {p}, for {} on {}",
+                signup.activity, signup.date
+            ),
         }
+        maybe_print(
+            ctx,
+            &signup.code,
+            &Slip::for_signup(engine.queue().catalog(), signup, waitlist_position),
+        );
+        println!("{}", signup.code);
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use crate::core::catalog::{Day, Mode};
 use crate::core::{
-    Catalog, Command, Contact, CounterId, Event, PriorityClass, Queue, ServiceCode, Stamped,
+    Catalog, Command, Contact, CounterId, Outcome, PriorityClass, Queue, ServiceCode, Stamped,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -211,15 +211,12 @@ pub fn generate(
                     nonce,
                 },
                 open,
-            ) {
-                for e in ev {
-                    if let Event::AppointmentBooked { appointment } = e.event {
-                        booked
-                            .entry(appointment.date)
-                            .or_default()
-                            .push((appointment.code, appointment.time));
-                    }
-                }
+            ) && let Some(appointment) = ev.booked()
+            {
+                booked
+                    .entry(appointment.date)
+                    .or_default()
+                    .push((appointment.code.clone(), appointment.time));
             }
         }
         for a in &catalog.activities {
@@ -237,12 +234,9 @@ pub fn generate(
                             nonce,
                         },
                         open,
-                    ) {
-                        for e in ev {
-                            if let Event::SignedUp { signup, .. } = e.event {
-                                signups.push((signup.code, signup.date));
-                            }
-                        }
+                    ) && let Some((signup, _)) = ev.signed_up()
+                    {
+                        signups.push((signup.code.clone(), signup.date));
                     }
                 }
             }
@@ -349,23 +343,20 @@ pub fn generate(
                         },
                         now,
                     )
+                    && let Some(ticket) = ev.called()
                 {
-                    for e in ev {
-                        if let Event::TicketCalled { ticket, .. } = e.event {
-                            let no_show = sim.rng.chance(6);
-                            let serve_minutes = 2 + sim.rng.below(7) as i64;
-                            busy.insert(
-                                counter.clone(),
-                                Busy {
-                                    ticket,
-                                    phase: Phase::Called,
-                                    at: now + Duration::minutes(if no_show { 3 } else { 1 }),
-                                    no_show,
-                                    serve_minutes,
-                                },
-                            );
-                        }
-                    }
+                    let no_show = sim.rng.chance(6);
+                    let serve_minutes = 2 + sim.rng.below(7) as i64;
+                    busy.insert(
+                        counter.clone(),
+                        Busy {
+                            ticket,
+                            phase: Phase::Called,
+                            at: now + Duration::minutes(if no_show { 3 } else { 1 }),
+                            no_show,
+                            serve_minutes,
+                        },
+                    );
                 }
             }
             if next_arrival >= arrivals.len() && busy.is_empty() && now > open {
