@@ -133,3 +133,35 @@ fn the_core_is_pure_and_each_outside_crate_stays_in_its_shell() {
         wrong.join("\n")
     );
 }
+
+/// Errors are values a caller can match, not sentences to compare: no function in `src`
+/// returns `Result<_, String>` and no `FromStr` fails with a `String` (each module has its
+/// typed error whose words say the problem and the fix). And no source file grows past about
+/// 600 lines, so each keeps one job the code map can name.
+#[test]
+fn errors_are_typed_and_files_stay_small() {
+    let lines = source_lines();
+    let mut wrong = Vec::new();
+    for (f, n, code) in &lines {
+        let compact: String = code.split_whitespace().collect();
+        if (compact.contains("Result<") && compact.contains(",String>"))
+            || compact.contains("typeErr=String")
+        {
+            wrong.push(format!(
+                "{f}:{n}: an error that is only a String (give the module a typed error)"
+            ));
+        }
+    }
+    let mut per_file = std::collections::BTreeMap::<&str, usize>::new();
+    for (f, n, _) in &lines {
+        let e = per_file.entry(f.as_str()).or_default();
+        *e = (*e).max(*n);
+    }
+    assert!(per_file.len() > 50, "the scan found too few files");
+    for (f, count) in per_file {
+        if count > 600 {
+            wrong.push(format!("{f}: {count} lines (split it: one job per file)"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
