@@ -1319,6 +1319,61 @@ fn idle_timeout_forgets_typed_data() {
     );
 }
 
+/// A visitor books on the kiosk with a first name and a phone: the letters go to the name; a tap
+/// on the phone field brings the digit keypad and the digits go to the phone; a tap on the name
+/// field goes back to the letters, and nothing typed is lost. The appointment the hub keeps
+/// has both, under the code the confirmation shows.
+fn a_visitor_books_with_a_name_and_a_phone() {
+    use integra::ui::{ChoiceAdapter, ConfirmAdapter, ContactAdapter, ContactField};
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let s = start(demo.clone(), monday_9(), None, |_| {});
+    tap(&s.ui, "English");
+    tap(&s.ui, "I have an appointment / book one");
+    tap(&s.ui, "Book a new appointment");
+    tap(&s.ui, &demo.services[1].name[&Lang::En]);
+    let choices = || s.ui.global::<ChoiceAdapter>().get_choices();
+    let day = slint::Model::row_data(&choices(), 0).expect("a day");
+    tap(&s.ui, &day.label);
+    let time = slint::Model::iter(&choices())
+        .find(|c| c.enabled)
+        .expect("a free time");
+    tap(&s.ui, &time.label);
+    assert_eq!(screen(&s.ui), Screen::Contact);
+    let c = s.ui.global::<ContactAdapter>();
+    assert_eq!(c.get_field(), ContactField::Name, "the name comes first");
+    assert!(has(&s.ui, "A") && !has(&s.ui, "7"), "letters, not digits");
+    for key in ["A", "N", "A"] {
+        tap(&s.ui, key);
+    }
+    tap(&s.ui, "Phone");
+    assert_eq!(c.get_field(), ContactField::Phone);
+    assert!(has(&s.ui, "7") && !has(&s.ui, "N"), "digits, not letters");
+    for key in ["3", "0", "0", "5", "5", "5", "1", "2", "3", "4"] {
+        tap(&s.ui, key);
+    }
+    assert_eq!(c.get_phone().as_str(), "3005551234");
+    tap(&s.ui, "First name");
+    assert_eq!(c.get_field(), ContactField::Name);
+    assert!(has(&s.ui, "N"), "the letters are back");
+    let name = c.get_name().to_string();
+    assert_eq!(name.to_lowercase(), "ana", "{name}");
+    assert_eq!(c.get_phone().as_str(), "3005551234", "the phone is kept");
+    tap(&s.ui, "Continue");
+    assert_eq!(screen(&s.ui), Screen::Confirm);
+    let code = s.ui.global::<ConfirmAdapter>().get_code().to_string();
+    let session = s.hub.session();
+    let booked = session
+        .queue()
+        .state()
+        .appointments
+        .values()
+        .find(|a| a.code == code)
+        .expect("the appointment under the code shown");
+    assert_eq!(booked.contact.name.as_deref(), Some(name.as_str()));
+    assert_eq!(booked.contact.phone.as_deref(), Some("3005551234"));
+    assert_eq!(booked.service, demo.services[1].code);
+}
+
 fn a_failed_print_keeps_the_number_and_says_remember_it() {
     let port = super::common::free_port();
     let printer: PrinterUri = format!("tcp://127.0.0.1:{port}").parse().expect("uri");
@@ -1656,6 +1711,7 @@ scenarios!(
     an_activity_code_checks_in_as_present,
     a_full_activity_offers_the_waitlist,
     idle_timeout_forgets_typed_data,
+    a_visitor_books_with_a_name_and_a_phone,
     a_failed_print_keeps_the_number_and_says_remember_it,
     screenshots_of_every_screen_in_every_language,
     a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip,

@@ -194,14 +194,18 @@ impl Kiosk {
         let c = ui.global::<ContactAdapter>();
         c.set_name(f.contact.name.clone().unwrap_or_default().into());
         c.set_phone(f.contact.phone.clone().unwrap_or_default().into());
-        c.set_field(if f.field_phone { "phone" } else { "name" }.into());
+        c.set_field(if f.field_phone {
+            ContactField::Phone
+        } else {
+            ContactField::Name
+        });
         let page = if f.accents { ACCENTS } else { LETTERS };
         let letters: Vec<SharedString> = page.iter().map(|l| SharedString::from(*l)).collect();
         c.set_letters(ModelRc::new(VecModel::from(letters)));
     }
 
-    pub(super) fn contact_focus(&self, field: &str) {
-        self.flow.borrow_mut().field_phone = field == "phone";
+    pub(super) fn contact_focus(&self, field: ContactField) {
+        self.flow.borrow_mut().field_phone = field == ContactField::Phone;
         self.sync_contact();
         self.touched();
     }

@@ -7,8 +7,8 @@
 
 use super::{
     ActivitiesAdapter, CheckinAdapter, Choice, ChoiceAdapter, ConfirmAdapter, ContactAdapter,
-    KioskAdapter, KioskWindow, LanguageChoice, PriorityAdapter, PriorityChoice, Screen,
-    ServiceTile, ServicesAdapter, Session, Theme, TicketAdapter, WelcomeAdapter, icons,
+    ContactField, KioskAdapter, KioskWindow, LanguageChoice, PriorityAdapter, PriorityChoice,
+    Screen, ServiceTile, ServicesAdapter, Session, Theme, TicketAdapter, WelcomeAdapter, icons,
 };
 use crate::core::catalog::Mode;
 use crate::core::{
@@ -460,7 +460,7 @@ impl Kiosk {
         ui.global::<ChoiceAdapter>()
             .on_pick(|key| with_kiosk(|k| k.choice_picked(key.as_str())));
         let ct = ui.global::<ContactAdapter>();
-        ct.on_focus(|f| with_kiosk(|k| k.contact_focus(f.as_str())));
+        ct.on_focus(|f| with_kiosk(|k| k.contact_focus(f)));
         ct.on_key(|s| with_kiosk(|k| k.contact_key(s.as_str())));
         ct.on_delete(|| with_kiosk(|k| k.contact_delete()));
         ct.on_skip(|| {
