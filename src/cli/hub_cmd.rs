@@ -25,7 +25,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 alerts.set_device_alerts(
                     &crate::hub::AlertSource::local("hub"),
                     a.iter()
-                        .map(|a| (crate::ui::kiosk::alert_kind(a).to_string(), a.describe()))
+                        .map(|a| (a.kind().to_string(), a.describe()))
                         .collect(),
                 );
             }

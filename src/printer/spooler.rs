@@ -83,6 +83,17 @@ pub enum Alert {
 }
 
 impl Alert {
+    /// The alert's code, which the staff console words in the receptionist's language.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Alert::PaperOut => "paper-out",
+            Alert::PaperNearEnd => "paper-near-end",
+            Alert::CoverOpen => "cover-open",
+            Alert::Offline => "printer-offline",
+            Alert::Unreachable(_) => "printer-unreachable",
+        }
+    }
+
     /// Plain words for staff and technicians (logs, `print-test`, doctor).
     pub fn describe(&self) -> String {
         match self {

@@ -57,18 +57,6 @@ const DAYS_AHEAD: u32 = 14;
 /// The name under which the kiosk's own printer alerts reach staff.
 pub const KIOSK_DEVICE: &str = "kiosk";
 
-/// The alert code staff consoles translate.
-pub fn alert_kind(a: &crate::printer::Alert) -> &'static str {
-    use crate::printer::Alert;
-    match a {
-        Alert::PaperOut => "paper-out",
-        Alert::PaperNearEnd => "paper-near-end",
-        Alert::CoverOpen => "cover-open",
-        Alert::Offline => "printer-offline",
-        Alert::Unreachable(_) => "printer-unreachable",
-    }
-}
-
 /// How the kiosk is set up.
 #[derive(Clone)]
 pub struct KioskConfig {
@@ -187,7 +175,7 @@ impl Kiosk {
             SpoolEvent::Alerts(alerts) => {
                 let list = alerts
                     .iter()
-                    .map(|a| (alert_kind(a).to_string(), a.describe()))
+                    .map(|a| (a.kind().to_string(), a.describe()))
                     .collect();
                 match &alerts_to {
                     Backend::Local(hub) => {
