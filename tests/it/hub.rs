@@ -571,6 +571,44 @@ async fn personal_data_only_for_counter_and_admin() {
     }
 }
 
+/// A role that may not use a route is refused (403) before its body is read: a display sending a
+/// broken body to the ticket route, or a kiosk sending one to the catalog editor, learns only
+/// that it may not; the same broken body from a role that may gets the body's own 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_may_not_act_is_refused_before_its_body_is_read() {
+    let h = start_hub(catalog()).await;
+    let (display, kiosk, admin) = (
+        h.token(Role::Display).await,
+        h.token(Role::Kiosk).await,
+        h.token(Role::Admin).await,
+    );
+    let before = h.seq();
+    for (path, token, status, code) in [
+        ("/api/v1/tickets", &display, 403, "forbidden"),
+        ("/api/v1/admin/catalog", &kiosk, 403, "forbidden"),
+        ("/api/v1/tickets", &admin, 400, "malformed-json"),
+        ("/api/v1/admin/catalog", &admin, 400, "malformed-json"),
+    ] {
+        let r = h
+            .http
+            .post(h.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body("{\"service\": ")
+            .send()
+            .await
+            .expect("request");
+        let got = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (got, v["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{path}: {v}"
+        );
+    }
+    assert_eq!(h.seq(), before, "nothing changed");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
     let h = start_hub(catalog()).await;

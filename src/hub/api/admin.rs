@@ -4,10 +4,9 @@ use super::*;
 /// it, pushed to every device through the event stream.
 pub(super) async fn edit_catalog(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToAdmin>,
     Body(edit): Body<CatalogEdit>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Admin)?;
     // Icons are the shell's (embedded files): an unknown name is refused here.
     let icon = match &edit {
         CatalogEdit::PutService { service, .. } => Some(service.icon.as_str()),
@@ -53,10 +52,9 @@ pub(super) struct AuditQuery {
 /// devices were paired or revoked: when, what, which device (newest first).
 pub(super) async fn audit(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    _c: Who<ToAdmin>,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Admin)?;
     let limit = match q.limit.as_deref() {
         None => 200,
         Some(v) => v
@@ -163,8 +161,7 @@ pub(super) async fn audit(
 }
 
 /// The icons a service may use (name and SVG), for the admin page's picker.
-pub(super) async fn icons(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Admin)?;
+pub(super) async fn icons(_c: Who<ToAdmin>) -> ApiResult<Json<Value>> {
     let list: Vec<Value> = crate::icons::ICONS
         .iter()
         .map(|(name, svg)| json!({"name": name, "svg": String::from_utf8_lossy(svg)}))
@@ -200,10 +197,9 @@ pub(super) fn query_date(name: &str, v: Option<&str>) -> ApiResult<chrono::Naive
 /// Figures for a period: `format=html` (a page with SVG charts), `csv` or `json`.
 pub(super) async fn report(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToAdmin>,
     Query(q): Query<ReportQuery>,
 ) -> ApiResult<Response> {
-    let c = caller(&hub, &headers, None, Action::Admin)?;
     let from = query_date("from", q.from.as_deref())?;
     let to = query_date("to", q.to.as_deref())?;
     // Two days given the other way round mean the same period.

@@ -19,10 +19,9 @@ pub(super) fn bad_query(e: impl std::fmt::Display) -> ApiError {
 
 pub(super) async fn appointments(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToServe>,
     query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Serve)?;
     let Query(q) = query.map_err(bad_query)?;
     blocking(&hub, move |hub| {
         let now = hub.now();
@@ -50,10 +49,9 @@ pub(super) async fn appointments(
 
 pub(super) async fn slots(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    _c: Who<ToVisit>,
     query: Result<Query<DateQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Visit)?;
     let Query(q) = query.map_err(bad_query)?;
     let (Some(service), Some(date)) = (q.service, q.date) else {
         return Err(ApiError::new(
@@ -106,10 +104,9 @@ pub(super) fn contact(name: Option<String>, phone: Option<String>) -> Contact {
 
 pub(super) async fn book(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToVisit>,
     Body(req): Body<BookReq>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let c = caller(&hub, &headers, None, Action::Visit)?;
     let cmd = Command::BookAppointment {
         service: ServiceCode::new(req.service),
         date: req.date,
@@ -138,10 +135,9 @@ pub(super) struct CheckInReq {
 
 pub(super) async fn check_in(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToVisit>,
     Body(req): Body<CheckInReq>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Visit)?;
     let cmd = Command::CheckIn {
         code: req.code.trim().to_string(),
     };
@@ -155,10 +151,9 @@ pub(super) async fn check_in(
 
 pub(super) async fn cancel_appointment(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToServe>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Serve)?;
     let cmd = Command::CancelAppointment { code };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
@@ -181,10 +176,9 @@ pub(super) struct SignUpReq {
 
 pub(super) async fn sign_up(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToVisit>,
     Body(req): Body<SignUpReq>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let c = caller(&hub, &headers, None, Action::Visit)?;
     let cmd = Command::SignUp {
         activity: ActivityCode::new(req.activity),
         date: req.date,
@@ -212,10 +206,9 @@ pub(super) async fn sign_up(
 /// the visitor on request).
 pub(super) async fn personal(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToAdmin>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Admin)?;
     blocking(&hub, move |hub| {
         let s = hub.session();
         let q = s.queue();
@@ -238,10 +231,9 @@ pub(super) async fn personal(
 /// Erase a visitor's name and phone on request: in the state, the log and the snapshots.
 pub(super) async fn erase_personal(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToAdmin>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Admin)?;
     let cmd = Command::EraseContact {
         code,
         by: c.device.name.clone(),

@@ -101,3 +101,53 @@ pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<V
 pub(super) fn events_json(events: &[Stamped]) -> Value {
     json!(events)
 }
+
+/// What a route needs its caller to be allowed to do: the type parameter of [`Who`].
+pub trait Needs: Send + Sync + 'static {
+    const ACTION: Action;
+}
+
+/// Read the queue, catalog and stream.
+pub struct ToRead;
+/// Issue, check in, book, sign up.
+pub struct ToVisit;
+/// Serve at a counter.
+pub struct ToServe;
+/// Manage the center.
+pub struct ToAdmin;
+
+impl Needs for ToRead {
+    const ACTION: Action = Action::Read;
+}
+impl Needs for ToVisit {
+    const ACTION: Action = Action::Visit;
+}
+impl Needs for ToServe {
+    const ACTION: Action = Action::Serve;
+}
+impl Needs for ToAdmin {
+    const ACTION: Action = Action::Admin;
+}
+
+/// The caller of a route, known and allowed to do what the route needs — an axum extractor,
+/// so a handler cannot forget the check, and it runs before the body is read (a role that
+/// may not act gets 403 whatever its body).
+pub struct Who<N: Needs>(pub Caller, std::marker::PhantomData<N>);
+
+impl<N: Needs> std::ops::Deref for Who<N> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<N: Needs> axum::extract::FromRequestParts<Hub> for Who<N> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        hub: &Hub,
+    ) -> Result<Self, ApiError> {
+        caller(hub, &parts.headers, None, N::ACTION).map(|c| Who(c, std::marker::PhantomData))
+    }
+}

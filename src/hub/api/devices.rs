@@ -82,29 +82,25 @@ pub(super) async fn pair(
     .await
 }
 
-pub(super) async fn me(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn me(c: Who<ToRead>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({"role": c.role, "device": c.device})))
 }
 
 /// This device gives up its token (the console's "Unpair this computer"): revoked on the hub,
 /// its streams closed, recorded in the audit log.
-pub(super) async fn unpair(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn unpair(State(hub): State<Hub>, c: Who<ToRead>) -> ApiResult<Json<Value>> {
     hub.revoke(c.device.id, "unpaired", &c.device.name)
         .map_err(ApiError::internal)?;
     Ok(Json(json!({"unpaired": c.device.id})))
 }
 
-pub(super) async fn catalog(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn catalog(State(hub): State<Hub>, _c: Who<ToRead>) -> ApiResult<Json<Value>> {
     Ok(Json(json!(hub.catalog().as_ref())))
 }
 
 /// Device alerts for every paired device; the unacknowledged urgent protection requests for
 /// staff only.
-pub(super) async fn alerts(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn alerts(State(hub): State<Hub>, c: Who<ToRead>) -> ApiResult<Json<Value>> {
     Ok(Json(match c.role.audience() {
         Audience::Staff => json!({"alerts": hub.alerts(), "protection": hub.protection_alerts()}),
         Audience::Public => json!({"alerts": hub.alerts()}),
@@ -128,10 +124,9 @@ pub(super) struct AlertsReq {
 
 pub(super) async fn report_alerts(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToRead>,
     Body(req): Body<AlertsReq>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
     if req.alerts.len() > 16
         || req
             .alerts
@@ -161,18 +156,16 @@ pub(super) async fn report_alerts(
     Ok(Json(json!({"alerts": hub.alerts()})))
 }
 
-pub(super) async fn devices(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    caller(&hub, &headers, None, Action::Admin)?;
+pub(super) async fn devices(State(hub): State<Hub>, _c: Who<ToAdmin>) -> ApiResult<Json<Value>> {
     let list = hub.auth_store().devices().map_err(ApiError::internal)?;
     Ok(Json(json!({"devices": list})))
 }
 
 pub(super) async fn revoke(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToAdmin>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Admin)?;
     let id: u64 = id.parse().map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -201,10 +194,9 @@ pub(super) struct PinReq {
 
 pub(super) async fn new_pin(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    _c: Who<ToAdmin>,
     Body(req): Body<PinReq>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    caller(&hub, &headers, None, Action::Admin)?;
     let (pin, expires) = auth::new_pin(&hub.auth_store(), req.role, chrono::Utc::now())
         .map_err(ApiError::internal)?;
     Ok((

@@ -1,7 +1,6 @@
 use super::*;
 
-pub(super) async fn state(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn state(State(hub): State<Hub>, c: Who<ToRead>) -> ApiResult<Json<Value>> {
     blocking(&hub, move |hub| {
         let state = {
             let s = hub.session();
@@ -13,8 +12,7 @@ pub(super) async fn state(State(hub): State<Hub>, headers: HeaderMap) -> ApiResu
     .await
 }
 
-pub(super) async fn queue(State(hub): State<Hub>, headers: HeaderMap) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
+pub(super) async fn queue(State(hub): State<Hub>, c: Who<ToRead>) -> ApiResult<Json<Value>> {
     blocking(&hub, move |hub| {
         let now = hub.now();
         Ok(Json(json!(queue_view(hub.session().queue(), c.role, now))))
@@ -84,10 +82,9 @@ pub(super) struct IssueReq {
 
 pub(super) async fn issue(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToVisit>,
     Body(req): Body<IssueReq>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let c = caller(&hub, &headers, None, Action::Visit)?;
     let cmd = Command::IssueTicket {
         service: ServiceCode::new(req.service),
         lang: req.lang,
@@ -129,10 +126,9 @@ pub(super) fn find_ticket(hub: &Hub, label: &str) -> ApiResult<TicketId> {
 
 pub(super) async fn ticket(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToRead>,
     Path(label): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Read)?;
     blocking(&hub, move |hub| {
         let id = find_ticket(hub, &label)?;
         let s = hub.session();
@@ -156,11 +152,10 @@ pub(super) struct ActionReq {
 
 pub(super) async fn ticket_action(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToServe>,
     Path((label, action)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Serve)?;
     // The body is optional here (only `transfer` needs one).
     let req: ActionReq = if body.iter().all(u8::is_ascii_whitespace) {
         ActionReq::default()
@@ -272,10 +267,9 @@ pub(super) fn reprint(hub: &Hub, id: TicketId) -> ApiResult<Json<Value>> {
 
 pub(super) async fn call_next(
     State(hub): State<Hub>,
-    headers: HeaderMap,
+    c: Who<ToServe>,
     Path(counter): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let c = caller(&hub, &headers, None, Action::Serve)?;
     let cmd = Command::CallNext {
         counter: CounterId::new(counter),
     };
