@@ -15,8 +15,17 @@ use thiserror::Error;
 /// replay little (≈ 1.5 ms per 1,000 events measured); mid-day snapshots of a busy day are
 /// large, so they are rare.
 const SNAPSHOT_EVERY: u64 = 50_000;
-/// How many times a command is retried after another process wrote at the same moment.
-const CONFLICT_RETRIES: usize = 5;
+/// How long a command keeps retrying while other processes write at the same moment (a hub
+/// committing a busy morning beside a technician's CLI command). Each retry waits a little
+/// longer, with jitter, so two writers that collided do not collide again in step.
+const CONFLICT_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The wait before retry number `attempt` (1, 2, …): 1–2 ms, growing to 20–40 ms.
+fn conflict_backoff(attempt: u32) -> std::time::Duration {
+    let base = u64::from(attempt.min(20));
+    let jitter = nonce() % (base * 1_000).max(1);
+    std::time::Duration::from_micros(base * 1_000 + jitter)
+}
 
 #[derive(Debug, Error)]
 pub enum EngineError {
@@ -68,9 +77,18 @@ impl Engine {
         // Decide on everything stored, including what another program committed a moment ago
         // (an appointment booked from the command line checks in at once).
         self.catch_up()?;
-        let mut attempt = 0;
+        let mut attempt = 0u32;
+        let started = std::time::Instant::now();
+        // After a first conflict, each try keeps the queue as it was before it, so the next one
+        // steps back and takes in only what the other process wrote (one indexed read) instead
+        // of rebuilding from disk — a rebuild slower than a busy hub's next commit would lose
+        // every time.
+        let mut saved: Option<Queue> = None;
         loop {
             let before = self.queue.seq();
+            if attempt > 0 {
+                saved = Some(self.queue.clone());
+            }
             let events = self.queue.apply(cmd, now)?;
             if events.is_empty() {
                 return Ok(events);
@@ -90,11 +108,21 @@ impl Engine {
                     log::debug!("committed seq {}..={after}", before + 1);
                     return Ok(events);
                 }
-                Err(StoreError::Conflict { expected, found }) if attempt < CONFLICT_RETRIES => {
-                    // Another process (e.g. a CLI command beside the kiosk) wrote first.
+                Err(StoreError::Conflict { expected, found })
+                    if started.elapsed() < CONFLICT_PATIENCE =>
+                {
+                    // Another process (e.g. the hub, or a CLI command beside the kiosk) wrote
+                    // first: wait a moment, take in what it wrote, decide again.
                     log::info!("another process wrote seq {expected}..{found}; catching up");
                     attempt += 1;
-                    self.resync(before)?;
+                    std::thread::sleep(conflict_backoff(attempt));
+                    match saved.take() {
+                        Some(q) => {
+                            self.queue = q;
+                            self.catch_up()?;
+                        }
+                        None => self.resync(before)?,
+                    }
                 }
                 Err(e) => {
                     // Memory must not run ahead of the disk: rebuild from what is stored.

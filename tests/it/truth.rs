@@ -489,6 +489,83 @@ fn programs_opening_a_new_data_directory_at_once_all_succeed() {
     }
 }
 
+/// Technicians' commands beside a hub that commits every few milliseconds (far busier than any
+/// center): each command meets the hub's commits again and again, and still succeeds — it
+/// retries with a growing, jittered wait for up to 10 s (five quick retries once lost to a busy
+/// hub: "another process changed the queue at the same moment"); every number is given once.
+#[test]
+fn commands_beside_a_busy_hub_all_succeed() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let catalog_file = dir.path().join("center.toml");
+    std::fs::write(&catalog_file, TEST_CATALOG).expect("catalog file");
+    let data = dir.path().join("data");
+    let hub = integra::hub::Hub::new(
+        integra::engine::Engine::open(&data, catalog()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let stop = Arc::new(AtomicBool::new(false));
+    let busy = {
+        let (hub, stop) = (hub.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut labels = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let events = hub
+                    .session()
+                    .execute(&issue("info", None), monday_9())
+                    .expect("the hub issues");
+                labels.push(issued_label(&events));
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            labels
+        })
+    };
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
+                .arg("--data")
+                .arg(&data)
+                .arg("--catalog")
+                .arg(&catalog_file)
+                .args([
+                    "--at",
+                    &monday_9().to_rfc3339(),
+                    "issue",
+                    "--service",
+                    "info",
+                ])
+                .args(["--count", "25"])
+                .env_remove("INTEGRA_DATA")
+                .env_remove("INTEGRA_SETTINGS")
+                .env("RUST_LOG", "integra::engine=info")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("integra issue")
+        })
+        .collect();
+    let mut labels = Vec::new();
+    let mut conflicts = 0;
+    for c in children {
+        let out = c.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        conflicts += stderr.matches("another process wrote").count();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        labels.extend(stdout.lines().map(|l| l.trim().to_string()));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let from_hub = busy.join().expect("the hub's thread");
+    assert_eq!(labels.len(), 100, "{labels:?}");
+    // The race really happened: the commands lost to the hub (or to each other) and retried.
+    assert!(conflicts > 0, "no command met another's commit");
+    assert!(!from_hub.is_empty(), "the hub issued nothing");
+    let all: Vec<&String> = labels.iter().chain(from_hub.iter()).collect();
+    let distinct: std::collections::BTreeSet<&String> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "a number given twice");
+}
+
 /// A slot in a DST gap (a local time that does not exist) starts when the clocks resume — not
 /// at the same digits read as UTC (which was hours off).
 #[test]
