@@ -44,8 +44,11 @@ fn abort_before_commit() {
     }
 }
 
-/// How many times a group is applied again after other programs wrote first.
-const CONFLICT_RETRIES: usize = 5;
+/// How long a group is applied again, at once, while other programs write first (a
+/// technician's commands beside the hub: they back off after each conflict, so the hub — whose
+/// callers are visitors at a kiosk — gets through; five quick retries once failed a ticket
+/// while four commands raced it).
+const CONFLICT_PATIENCE: Duration = Duration::from_secs(5);
 
 type Outcome = Result<Vec<Stamped>, EngineError>;
 
@@ -148,7 +151,7 @@ impl Inner {
     /// Commit every pending command as one transaction, answer their callers, publish.
     pub(crate) fn lead(&self, mut writer: std::sync::MutexGuard<'_, Writer>) {
         let mut batch: Vec<Entry> = std::mem::take(&mut *lock(&self.group.pending));
-        let mut attempt = 0;
+        let started = std::time::Instant::now();
         while !batch.is_empty() {
             let events: Vec<Stamped> = batch.iter().flat_map(|e| e.events.clone()).collect();
             let snapshot = batch.iter().rev().find_map(|e| e.snapshot.as_ref());
@@ -173,8 +176,7 @@ impl Inner {
                     }
                     break;
                 }
-                Err(StoreError::Conflict { .. }) if attempt < CONFLICT_RETRIES => {
-                    attempt += 1;
+                Err(StoreError::Conflict { .. }) if started.elapsed() < CONFLICT_PATIENCE => {
                     // Another program wrote first: rebuild from the disk (its events are
                     // published first) and apply the same commands again, in order.
                     let mut engine = lock(&self.engine);

@@ -492,7 +492,9 @@ fn programs_opening_a_new_data_directory_at_once_all_succeed() {
 /// Technicians' commands beside a hub that commits every few milliseconds (far busier than any
 /// center): each command meets the hub's commits again and again, and still succeeds — it
 /// retries with a growing, jittered wait for up to 10 s (five quick retries once lost to a busy
-/// hub: "another process changed the queue at the same moment"); every number is given once.
+/// hub: "another process changed the queue at the same moment"); the hub, whose callers are
+/// visitors, never fails a ticket (its five quick retries once lost to four racing commands);
+/// every number is given once.
 #[test]
 fn commands_beside_a_busy_hub_all_succeed() {
     use std::sync::atomic::{AtomicBool, Ordering};
