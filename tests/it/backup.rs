@@ -6,7 +6,7 @@ use integra::engine::Engine;
 use integra::store::backup::{restore, verify};
 use integra::store::{DB_FILE, Store, StoreError};
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command as Process, Stdio};
+use std::process::Stdio;
 
 #[test]
 fn backups_taken_while_issuing_restore_to_a_consistent_prefix() {
@@ -16,24 +16,15 @@ fn backups_taken_while_issuing_restore_to_a_consistent_prefix() {
         .and_then(|mut f| f.write_all(TEST_CATALOG.as_bytes()))
         .expect("catalog");
     let data = dir.path().join("data");
-    let mut child = Process::new(env!("CARGO_BIN_EXE_integra"))
-        .arg("--data")
-        .arg(&data)
-        .arg("--catalog")
-        .arg(&catalog_file)
-        .args([
-            "--at",
-            &monday_9().to_rfc3339(),
-            "issue",
-            "--service",
-            "info",
-            "--count",
-            "1000000",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = integra_at_monday_9(
+        &data,
+        &catalog_file,
+        &["issue", "--service", "info", "--count", "1000000"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut backups = Vec::new();
     for i in 0..3 {

@@ -206,3 +206,23 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free loopback port")
 }
+
+/// `integra --data DATA --catalog FILE --at <Monday 09:00> ARGS…`: a technician's command on a
+/// test data directory (the environment's own data directory and settings set aside).
+pub fn integra_at_monday_9(
+    data: &std::path::Path,
+    catalog_file: &std::path::Path,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_integra"));
+    c.arg("--data")
+        .arg(data)
+        .arg("--catalog")
+        .arg(catalog_file)
+        .arg("--at")
+        .arg(monday_9().to_rfc3339())
+        .args(args)
+        .env_remove("INTEGRA_DATA")
+        .env_remove("INTEGRA_SETTINGS");
+    c
+}

@@ -525,26 +525,16 @@ fn commands_beside_a_busy_hub_all_succeed() {
     };
     let children: Vec<_> = (0..4)
         .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
-                .arg("--data")
-                .arg(&data)
-                .arg("--catalog")
-                .arg(&catalog_file)
-                .args([
-                    "--at",
-                    &monday_9().to_rfc3339(),
-                    "issue",
-                    "--service",
-                    "info",
-                ])
-                .args(["--count", "25"])
-                .env_remove("INTEGRA_DATA")
-                .env_remove("INTEGRA_SETTINGS")
-                .env("RUST_LOG", "integra::engine=info")
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .expect("integra issue")
+            integra_at_monday_9(
+                &data,
+                &catalog_file,
+                &["issue", "--service", "info", "--count", "25"],
+            )
+            .env("RUST_LOG", "integra::engine=info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("integra issue")
         })
         .collect();
     let mut labels = Vec::new();
@@ -639,16 +629,8 @@ async fn commands_beside_a_running_hub_reach_every_stream_with_no_gap() {
         let data = h.dir.path().to_path_buf();
         let catalog_file = catalog_file.clone();
         tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
-                .arg("--data")
-                .arg(&data)
-                .arg("--catalog")
-                .arg(&catalog_file)
-                .arg("--at")
-                .arg(monday_9().to_rfc3339())
-                .args(&args)
-                .env_remove("INTEGRA_DATA")
-                .env_remove("INTEGRA_SETTINGS")
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            integra_at_monday_9(&data, &catalog_file, &args)
                 .output()
                 .expect("run integra")
         })
