@@ -42,8 +42,8 @@ fn first_byte(
     let printer = FakePrinter::start(FakeState::Ready).map_err(|e| fail(e.to_string()))?;
     let uri = printer
         .uri()
-        .parse()
-        .map_err(|e: crate::printer::PrinterUriError| fail(e.to_string()))?;
+        .parse::<crate::printer::PrinterUri>()
+        .map_err(|e| fail(e.to_string()))?;
     let spooler = Spooler::start(uri, |_| {});
     let format = Format::default();
     let mut committed = Vec::new();

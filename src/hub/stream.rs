@@ -230,14 +230,14 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, d
         let hub = hub.clone();
         tokio::task::spawn_blocking(move || catch_up(&hub, role, after)).await
     };
+    let first = match first {
+        Ok(read) => read.map_err(|e| format!("cannot read the event log: {e}")),
+        Err(e) => Err(format!("the catch-up task failed: {e}")),
+    };
     let (first, mut last) = match first {
-        Ok(Ok(v)) => v,
-        failed => {
-            match failed {
-                Ok(Err(why)) => log::error!("stream: cannot read the event log: {why}"),
-                Err(why) => log::error!("stream: the catch-up task failed: {why}"),
-                Ok(Ok(_)) => {}
-            }
+        Ok(v) => v,
+        Err(why) => {
+            log::error!("stream: {why}");
             let _ = socket
                 .send(Message::Close(Some(CloseFrame {
                     code: 1011,
