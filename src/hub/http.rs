@@ -14,6 +14,7 @@ const OPEN: &[&str] = &[
     "/api/v1/health",
     "/api/v1/openapi.json",
     "/api/v1/pair",
+    "/api/v1/pair/spake2",
     "/api/v1/strings",
 ];
 
@@ -286,7 +287,7 @@ pub async fn serve(
         tokio::spawn(async move {
             let _admitted = admitted;
             let Some(acceptor) = acceptor else {
-                serve_connection(stream, app, follow, peer).await;
+                serve_connection(stream, app, follow, peer, None).await;
                 return;
             };
             // A TLS connection starts with a handshake record (0x16); anything else is plain
@@ -296,24 +297,30 @@ pub async fn serve(
             match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
                 Ok(Ok(1)) if first[0] == 0x16 => {
                     match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => serve_connection(tls, app, follow, peer).await,
+                        Ok(Ok(tls)) => {
+                            // What a pairing on this connection binds (its TLS exporter).
+                            let channel = super::pake::Channel::of(tls.get_ref().1);
+                            serve_connection(tls, app, follow, peer, Some(channel)).await
+                        }
                         Ok(Err(e)) => log::debug!("TLS handshake with {peer}: {e}"),
                         Err(_) => log::debug!("TLS handshake with {peer}: too slow"),
                     }
                 }
-                Ok(Ok(1)) => serve_connection(stream, redirect, follow, peer).await,
+                Ok(Ok(1)) => serve_connection(stream, redirect, follow, peer, None).await,
                 _ => {}
             }
         });
     }
 }
 
-/// Serve one connection: `/f/…` to the follow pages, everything else to `app`.
+/// Serve one connection: `/f/…` to the follow pages, everything else to `app`. Over TLS, its
+/// requests carry the connection's [`super::pake::Channel`] (pairing binds its exporter).
 async fn serve_connection<IO>(
     io: IO,
     app: axum::Router,
     follow: axum::Router,
     peer: std::net::SocketAddr,
+    channel: Option<super::pake::Channel>,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -322,6 +329,9 @@ async fn serve_connection<IO>(
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
             req.extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
+            if let Some(channel) = channel {
+                req.extensions_mut().insert(channel);
+            }
             if req.uri().path().starts_with("/f/") {
                 follow.clone().oneshot(req)
             } else {

@@ -22,6 +22,7 @@ pub mod follow;
 pub mod group;
 pub mod guard;
 pub mod http;
+pub mod pake;
 pub mod stream;
 pub mod tls;
 pub mod view;

@@ -297,13 +297,26 @@ impl Pin {
 
 /// A rustls client configuration that accepts exactly the pinned hub.
 pub fn client_config(pin: &Pin) -> Result<rustls::ClientConfig, TlsError> {
+    config_with(pin, rustls::DEFAULT_VERSIONS)
+}
+
+/// The configuration `integra join` pairs with: [`client_config`] over TLS 1.3 only, whose
+/// exporter binds the pairing to the connection (see [`super::pake`]).
+pub fn pairing_config(pin: &Pin) -> Result<rustls::ClientConfig, TlsError> {
+    config_with(pin, &[&rustls::version::TLS13])
+}
+
+fn config_with(
+    pin: &Pin,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<rustls::ClientConfig, TlsError> {
     let provider = provider();
     let verifier = Arc::new(PinnedHub {
         pin: pin.clone(),
         algorithms: provider.signature_verification_algorithms,
     });
     let mut c = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map_err(|e| TlsError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)

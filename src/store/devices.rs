@@ -68,6 +68,20 @@ impl Store {
         Ok(())
     }
 
+    /// The hashes of the PINs that can pair a device now, the newest first (at most `limit`).
+    pub fn open_pairing_pins(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut q = self.conn.prepare(
+            "SELECT pin_hash FROM pairing_pins WHERE used_at IS NULL AND expires_at >= ?1
+             ORDER BY created_at DESC, rowid DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![now.to_rfc3339(), limit as i64], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    }
+
     /// Use a PIN: when it exists, is unused and has not expired, mark it used and register the
     /// device with its token hash, in one transaction. `None` when the PIN is not valid.
     pub fn redeem_pairing_pin(

@@ -30,6 +30,7 @@ mod bookings;
 mod caller;
 mod devices;
 mod error;
+mod pairing;
 mod tickets;
 
 use admin::*;
@@ -38,6 +39,7 @@ use caller::*;
 pub use caller::{Caller, caller, request_lang};
 use devices::*;
 use error::*;
+use pairing::*;
 pub use error::{ApiError, Body};
 use tickets::*;
 
@@ -49,6 +51,7 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/health",
     "GET /api/v1/openapi.json",
     "POST /api/v1/pair",
+    "GET /api/v1/pair/spake2",
     "GET /api/v1/me",
     "POST /api/v1/me/unpair",
     "GET /api/v1/catalog",
@@ -88,6 +91,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/health", get(health))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/pair", post(pair))
+        .route("/api/v1/pair/spake2", get(pair_spake2))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/unpair", post(unpair))
         .route("/api/v1/catalog", get(catalog))

@@ -15,10 +15,12 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// How long a command may take before the visitor is sent to reception.
 mod error;
+mod pair;
 mod probe;
 mod stream;
 
 pub use error::ClientError;
+pub use pair::Paired;
 pub use probe::{Probe, probe};
 use stream::*;
 
@@ -196,61 +198,6 @@ impl Remote {
         }
         send_alerts(self.inner.clone(), alerts);
     }
-
-    /// Pair this device with the hub at `base` using a PIN; returns the token and role.
-    pub fn pair(base: &str, pin: &str, name: &str) -> Result<(String, String), ClientError> {
-        Self::pair_pinned(base, pin, name, None).map(|p| (p.token, p.role))
-    }
-
-    /// Pair with the hub at `base`. Over HTTPS the hub's certificate is recorded (its
-    /// fingerprint comes back, to be pinned) — or, with `expected`, required.
-    pub fn pair_pinned(
-        base: &str,
-        pin: &str,
-        name: &str,
-        expected: Option<&str>,
-    ) -> Result<Paired, ClientError> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| ClientError::Setup(format!("cannot start the network runtime: {e}")))?;
-        let tls_pin = expected.map_or_else(super::tls::Pin::first_use, super::tls::Pin::to);
-        let http = http_builder(base, Some(&tls_pin))?
-            .build()
-            .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;
-        rt.block_on(async {
-            let r = http
-                .post(format!("{}/api/v1/pair", base.trim_end_matches('/')))
-                .timeout(COMMAND_TIMEOUT)
-                .json(&json!({"pin": pin, "name": name}))
-                .send()
-                .await
-                .map_err(|e| {
-                    ClientError::Unreachable(format!("cannot reach the hub at {base}: {}", why(&e)))
-                })?;
-            let ok = r.status().is_success();
-            let v: Value = r.json().await.unwrap_or(Value::Null);
-            if !ok {
-                return Err(ClientError::Refused(
-                    v["error"]["message"]
-                        .as_str()
-                        .unwrap_or("the hub refused the PIN")
-                        .to_string(),
-                ));
-            }
-            match (v["token"].as_str(), v["role"].as_str()) {
-                (Some(t), Some(r)) => Ok(Paired {
-                    token: t.to_string(),
-                    role: r.to_string(),
-                    fingerprint: base
-                        .starts_with("https://")
-                        .then(|| tls_pin.seen())
-                        .flatten(),
-                }),
-                _ => Err(ClientError::Refused("the hub's answer has no token".into())),
-            }
-        })
-    }
 }
 
 /// An error and its causes in one line (a refused certificate is deep inside a request error).
@@ -271,15 +218,6 @@ fn why(e: &dyn std::error::Error) -> String {
 /// A byte stream to the hub, plain or TLS.
 trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
-
-/// What pairing gives a device.
-#[derive(Debug, Clone)]
-pub struct Paired {
-    pub token: String,
-    pub role: String,
-    /// The hub's certificate fingerprint (over HTTPS): pin it.
-    pub fingerprint: Option<String>,
-}
 
 /// An HTTP client for the hub at `base`: over HTTPS only the pinned hub (a device without a
 /// pin is told to pair again); plain HTTP for a hub on loopback or in tests.
