@@ -18,6 +18,7 @@ mod hostile;
 mod hub;
 mod kiosk;
 mod locales;
+mod pairing;
 mod pg;
 mod printer;
 mod privacy;
