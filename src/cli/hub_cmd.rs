@@ -231,7 +231,7 @@ pub fn join(
     name: Option<String>,
     fingerprint: Option<String>,
 ) -> Result<(), CliError> {
-    let url = https_url(&hub_url(hub, settings)?);
+    let candidates = join_candidates(hub, settings)?;
     let expected = fingerprint
         .as_deref()
         .map(crate::hub::tls::parse_fingerprint)
@@ -245,9 +245,27 @@ pub fn join(
         })
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "integra device".into());
-    let paired =
-        crate::hub::client::Remote::pair_pinned(&url, pin.trim(), &name, expected.as_deref())
-            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    // Each candidate must prove it knows the PIN before this device sends anything more (see
+    // `hub::pake`): a stranger announcing itself first is passed over, and learns nothing.
+    let mut refusals = Vec::new();
+    let mut found = None;
+    for url in candidates.iter().map(|u| https_url(u)) {
+        match crate::hub::client::Remote::pair_pinned(&url, pin.trim(), &name, expected.as_deref())
+        {
+            Ok(p) => {
+                found = Some((url, p));
+                break;
+            }
+            Err(e) => refusals.push(if candidates.len() > 1 {
+                format!("{url}: {e}")
+            } else {
+                e.to_string()
+            }),
+        }
+    }
+    let Some((url, paired)) = found else {
+        return Err(CliError::new(exit::FAILURE, refusals.join("; ")));
+    };
     let Some(seen) = paired.fingerprint else {
         return Err(CliError::new(
             exit::FAILURE,
@@ -269,7 +287,7 @@ pub fn join(
         if expected.is_some() {
             " (as given)"
         } else {
-            " — compare it with the one `integra pair` showed on the hub"
+            " (the hub proved it knows the PIN on this very connection)"
         }
     );
     Ok(())
@@ -322,13 +340,32 @@ pub fn announce_on_lan(
     }
 }
 
-/// The hub's address: the settings' `hub`, or found over mDNS when it says `auto` — the one
-/// announcing the certificate this device pinned, when several answer.
-pub fn hub_url(
+/// The hubs `join` may pair with: the address given or set, or with `hub = "auto"` every hub
+/// that answers over mDNS (each must then prove it knows the PIN).
+fn join_candidates(
     given: Option<String>,
     settings: Option<&crate::device::settings::Settings>,
-) -> Result<String, CliError> {
-    hub_url_pinned(given, settings, None)
+) -> Result<Vec<String>, CliError> {
+    use crate::device::settings::HubAddress;
+    match (given, settings.map(|s| s.hub())) {
+        (Some(u), _) | (None, Some(HubAddress::At(u))) => Ok(vec![u]),
+        // A device that runs the hub itself does not join one; without settings, look.
+        (None, Some(HubAddress::Auto | HubAddress::Local) | None) => {
+            let found = crate::hub::discovery::discover(
+                std::time::Duration::from_secs(3),
+                false,
+                crate::hub::discovery::Scope::Lan,
+            )
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            if found.is_empty() {
+                return Err(CliError::new(
+                    exit::FAILURE,
+                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
+                ));
+            }
+            Ok(found.into_iter().map(|f| f.url).collect())
+        }
+    }
 }
 
 /// [`hub_url`] for a paired device: among the hubs found over mDNS, the one announcing

@@ -309,7 +309,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || text.len() > 256 {
+    if !text.len().is_multiple_of(2) || text.len() > 256 {
         return None;
     }
     (0..text.len())
@@ -323,7 +323,10 @@ mod tests {
     use super::*;
 
     fn run(device_pin: &str, hub_pins: &[&str], device_bind: &[u8], hub_bind: &[u8]) -> bool {
-        let hashes: Vec<String> = hub_pins.iter().map(|p| crate::hub::auth::pin_hash(p)).collect();
+        let hashes: Vec<String> = hub_pins
+            .iter()
+            .map(|p| crate::hub::auth::pin_hash(p))
+            .collect();
         let d = Device::new(&crate::hub::auth::pin_hash(device_pin), [7; 32]);
         let hello = d.hello("Desk");
         let Ok((hub, offers)) = Hub::answer(&hello, &hashes, hub_bind, os_rng()) else {

@@ -128,7 +128,9 @@ async fn fake_hub(n: u8, guess: &str) -> (SocketAddr, FakeView, tempfile::TempDi
                         continue;
                     };
                     offered = true;
-                    let _ = ws.send(Message::Text(json!(offers).to_string().into())).await;
+                    let _ = ws
+                        .send(Message::Text(json!(offers).to_string().into()))
+                        .await;
                 }
             });
         }
@@ -237,7 +239,10 @@ async fn a_fake_hub_gets_nothing_from_join_that_reveals_the_pin() {
         shapes.push((fields.into_iter().cloned().collect::<Vec<_>>(), a.len()));
         assert_eq!(hello["name"], "Lobby TV");
     }
-    assert_eq!(shapes[0], shapes[1], "the two PINs look different to the fake");
+    assert_eq!(
+        shapes[0], shapes[1],
+        "the two PINs look different to the fake"
+    );
     assert_eq!(shapes[0].1, 33);
 }
 
@@ -272,10 +277,11 @@ async fn a_relay_to_the_real_hub_gets_no_token_and_join_refuses_it() {
     assert!(store.devices().expect("devices").is_empty());
     // The real hub, directly: the PIN still pairs, and the device pins the hub's certificate.
     let url = format!("https://{addr}");
-    let paired = tokio::task::spawn_blocking(move || Remote::pair_pinned(&url, &pin, "Desk 3", None))
-        .await
-        .expect("join")
-        .expect("pair with the real hub");
+    let paired =
+        tokio::task::spawn_blocking(move || Remote::pair_pinned(&url, &pin, "Desk 3", None))
+            .await
+            .expect("join")
+            .expect("pair with the real hub");
     assert_eq!(paired.role, "counter");
     assert_eq!(paired.fingerprint.as_deref(), Some(fingerprint.as_str()));
     assert_eq!(store.devices().expect("devices").len(), 1);

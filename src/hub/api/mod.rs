@@ -39,8 +39,8 @@ use caller::*;
 pub use caller::{Caller, caller, request_lang};
 use devices::*;
 use error::*;
-use pairing::*;
 pub use error::{ApiError, Body};
+use pairing::*;
 use tickets::*;
 
 /// Request bodies larger than this are refused (413) before they are read.

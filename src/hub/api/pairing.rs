@@ -165,7 +165,11 @@ fn device_name(given: &str) -> ApiResult<String> {
 
 /// Count a pairing attempt from `ip` (before its PIN is checked, so parallel attempts cannot
 /// slip past the limit); refused when the address has used its attempts.
-fn count_attempt(hub: &Hub, ip: std::net::IpAddr, now: chrono::DateTime<chrono::Utc>) -> ApiResult<()> {
+fn count_attempt(
+    hub: &Hub,
+    ip: std::net::IpAddr,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
     let attempt = crate::hub::lock(&hub.inner.limiter).attempt(ip, now);
     match attempt {
         auth::Attempt::Blocked(wait) => {
@@ -209,7 +213,12 @@ async fn redeem(
         let token = auth::new_token().map_err(ApiError::internal)?;
         let device = hub
             .auth_store()
-            .redeem_pairing_pin(&pin_hash, &name, &auth::token_hash(&token), chrono::Utc::now())
+            .redeem_pairing_pin(
+                &pin_hash,
+                &name,
+                &auth::token_hash(&token),
+                chrono::Utc::now(),
+            )
             .map_err(ApiError::internal)?;
         match device {
             Some(d) => {
