@@ -122,9 +122,12 @@ async fn fake_hub(n: u8, guess: &str) -> (SocketAddr, FakeView, tempfile::TempDi
                     let Ok(hello) = serde_json::from_str::<pake::Hello>(t.as_str()) else {
                         continue;
                     };
-                    let Ok((_, offers)) =
-                        pake::Hub::answer(&hello, &[guess.clone()], &binding, pake::os_rng())
-                    else {
+                    let Ok((_, offers)) = pake::Hub::answer(
+                        &hello,
+                        std::slice::from_ref(&guess),
+                        &binding,
+                        pake::os_rng(),
+                    ) else {
                         continue;
                     };
                     offered = true;
