@@ -358,3 +358,133 @@ async fn every_spake2_attempt_counts_against_the_pairing_limit() {
     let (_, again) = spake2_from(h.addr, 35, &pin).await.expect("let in");
     assert_eq!(again["error"]["code"], "wrong-pin", "{again}");
 }
+
+/// Accepts any certificate (a test's TLS 1.2 client; the signatures are still checked).
+#[derive(Debug)]
+struct AnyCertificate(rustls::crypto::WebPkiSupportedAlgorithms);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// Pairing runs on TLS 1.3 only (TLS 1.2's exporter binds the handshake only with the extended
+/// master secret): `join` offers nothing older, so a fake hub speaking TLS 1.2 gets no byte of
+/// the pairing; and the hub refuses the SPAKE2 route on a TLS 1.2 connection (426) — a device
+/// cannot be talked down to a weaker binding, nor to the browsers' PIN-in-the-body route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pairing_runs_on_tls_1_3_only() {
+    use rustls::pki_types::pem::PemObject;
+    let provider = integra::hub::tls::provider();
+    // A fake hub that speaks TLS 1.2 only.
+    let dir = tempfile::tempdir().expect("tempdir");
+    integra::hub::tls::Identity::load_or_create(dir.path()).expect("identity");
+    let cert = rustls::pki_types::CertificateDer::from_pem_file(
+        dir.path().join(integra::hub::tls::CERT_FILE),
+    )
+    .expect("certificate");
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(
+        dir.path().join(integra::hub::tls::KEY_FILE),
+    )
+    .expect("key");
+    let config = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::new(127, 0, 0, 36), 0))
+        .await
+        .expect("listen");
+    let fake = listener.local_addr().expect("address");
+    let (handshakes, heard) = (Arc::new(Mutex::new(0)), Seen::default());
+    let (count, kept) = (handshakes.clone(), heard.clone());
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let Ok(tls) = acceptor.clone().accept(tcp).await else {
+                continue;
+            };
+            *count.lock().expect("count") += 1;
+            let mut stream = Recording {
+                inner: tls,
+                seen: kept.clone(),
+            };
+            let mut sink = Vec::new();
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut sink),
+            )
+            .await;
+        }
+    });
+    let url = format!("https://{fake}");
+    let joined = tokio::task::spawn_blocking(move || {
+        Remote::pair_pinned(&url, "12345678", "Desk 4", None).map(|p| p.token)
+    })
+    .await
+    .expect("join");
+    assert!(joined.is_err(), "join paired over TLS 1.2");
+    assert_eq!(
+        *handshakes.lock().expect("count"),
+        0,
+        "join finished a TLS 1.2 handshake"
+    );
+    assert!(heard.lock().expect("heard").is_empty());
+    // The real hub, reached over TLS 1.2 by hand: the SPAKE2 route refuses before the upgrade.
+    let (_hub, addr, _dir, _) = tls_hub().await;
+    let algorithms = provider.signature_verification_algorithms;
+    let mut client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .expect("versions")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AnyCertificate(algorithms)))
+        .with_no_client_auth();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(client))
+        .connect(rustls::pki_types::ServerName::from(addr.ip()), tcp)
+        .await
+        .expect("TLS 1.2 to the hub");
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
+    match tokio_tungstenite::client_async(format!("ws://{addr}/api/v1/pair/spake2"), tls).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status().as_u16(), 426);
+            let body: Value =
+                serde_json::from_slice(r.body().as_deref().unwrap_or_default()).expect("json");
+            assert_eq!(body["error"]["code"], "tls-version", "{body}");
+        }
+        Ok(_) => panic!("the hub paired over TLS 1.2"),
+        Err(e) => panic!("upgrade: {e}"),
+    }
+}
