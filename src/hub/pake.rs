@@ -133,13 +133,13 @@ fn transcript(name: &str, a: &[u8], b: &[u8], binding: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn mac(key: &[u8], side: &[u8], t: &[u8; 32]) -> Hmac<Sha256> {
-    // HMAC takes a key of any length.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+/// HMAC-SHA256 under `key` of `side ‖ t` (HMAC takes a key of any length: the error is the
+/// crate's type, never met).
+fn mac(key: &[u8], side: &[u8], t: &[u8; 32]) -> Result<Hmac<Sha256>, PakeError> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| PakeError::Malformed)?;
     m.update(side);
     m.update(t);
-    m
+    Ok(m)
 }
 
 /// The device's side: message A from the PIN, made again for each offer from the same seed
@@ -185,10 +185,10 @@ impl Device {
                 continue;
             };
             let t = transcript(name, &a, &b, binding);
-            if mac(&key, b"hub", &t).verify_slice(&confirm).is_ok() {
+            if mac(&key, b"hub", &t)?.verify_slice(&confirm).is_ok() {
                 return Ok(Proof {
                     offer: i,
-                    confirm: hex(&mac(&key, b"device", &t).finalize().into_bytes()),
+                    confirm: hex(&mac(&key, b"device", &t)?.finalize().into_bytes()),
                 });
             }
         }
@@ -230,7 +230,7 @@ impl Hub {
             let t = transcript(&hello.name, &a, &b, binding);
             offers.push(Offer {
                 spake2: hex(&b),
-                confirm: hex(&mac(&key, b"hub", &t).finalize().into_bytes()),
+                confirm: hex(&mac(&key, b"hub", &t)?.finalize().into_bytes()),
             });
             slots.push((t, key, real));
         }
@@ -241,7 +241,7 @@ impl Hub {
     pub fn verify(&self, proof: &Proof) -> Option<&str> {
         let (t, key, real) = self.slots.get(proof.offer)?;
         let confirm = unhex(&proof.confirm)?;
-        mac(key, b"device", t).verify_slice(&confirm).ok()?;
+        mac(key, b"device", t).ok()?.verify_slice(&confirm).ok()?;
         real.as_deref()
     }
 }
