@@ -130,7 +130,7 @@ fn bad_message(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid-message",
-        format!("{e}: see /api/v1/openapi.json, POST /api/v1/pair/spake2"),
+        format!("{e}: see /api/v1/openapi.json, GET /api/v1/pair/spake2"),
     )
 }
 
