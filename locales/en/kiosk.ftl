@@ -71,7 +71,6 @@ kiosk-confirm-waitlist = You are number { $position } on the waitlist
 kiosk-confirm-attended = You are checked in. Welcome!
 kiosk-status-open-plain = Open now
 kiosk-ticket-discreet = A staff member will come for you.
-kiosk-ticket-discreet-wait = Please stay nearby: we will call your number.
 kiosk-too-many = One moment, please. Try again in a minute or ask at reception.
 kiosk-follow = Follow your turn on your phone
 kiosk-follow-booking = See or cancel it on your phone

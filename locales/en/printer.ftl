@@ -26,6 +26,5 @@ weekday-thu = Thursday
 weekday-fri = Friday
 weekday-sat = Saturday
 weekday-sun = Sunday
-print-discreet = A staff member will come for you. Please stay nearby: we will call your number.
 print-discreet-appointment = A staff member will see you.
 print-follow = Follow your turn on your phone:

@@ -71,7 +71,6 @@ kiosk-confirm-waitlist = Usted es el número { $position } en la lista de espera
 kiosk-confirm-attended = Ya está registrada su llegada. ¡Bienvenida, bienvenido!
 kiosk-status-open-plain = Abierto ahora
 kiosk-ticket-discreet = Un miembro del equipo vendrá a buscarle.
-kiosk-ticket-discreet-wait = Quédese cerca: le llamaremos por su número.
 kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.
 kiosk-follow = Siga su turno en su teléfono
 kiosk-follow-booking = Véala o cancélela en su teléfono

@@ -26,6 +26,5 @@ weekday-thu = jueves
 weekday-fri = viernes
 weekday-sat = sábado
 weekday-sun = domingo
-print-discreet = Un miembro del equipo vendrá a buscarle. Quédese cerca: le llamaremos por su número.
 print-discreet-appointment = Un miembro del equipo le recibirá.
 print-follow = Siga su turno en su teléfono:

@@ -71,7 +71,6 @@ kiosk-confirm-waitlist = Vous êtes le numéro { $position } sur la liste d'atte
 kiosk-confirm-attended = Votre arrivée est enregistrée. Bienvenue !
 kiosk-status-open-plain = Ouvert maintenant
 kiosk-ticket-discreet = Un membre de l’équipe viendra vous chercher.
-kiosk-ticket-discreet-wait = Restez à proximité : nous appellerons votre numéro.
 kiosk-too-many = Un instant, s’il vous plaît. Réessayez dans une minute ou demandez à l’accueil.
 kiosk-follow = Suivez votre tour sur votre téléphone
 kiosk-follow-booking = Voir ou annuler sur votre téléphone

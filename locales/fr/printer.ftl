@@ -26,6 +26,5 @@ weekday-thu = jeudi
 weekday-fri = vendredi
 weekday-sat = samedi
 weekday-sun = dimanche
-print-discreet = Un membre de l'équipe viendra vous chercher. Restez à proximité : nous appellerons votre numéro.
 print-discreet-appointment = Un membre de l'équipe vous recevra.
 print-follow = Suivez votre tour sur votre téléphone :

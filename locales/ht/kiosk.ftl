@@ -71,7 +71,6 @@ kiosk-confirm-waitlist = Ou se nimewo { $position } sou lis datant lan
 kiosk-confirm-attended = Nou anrejistre ou prezan. Byenveni!
 kiosk-status-open-plain = Louvri kounye a
 kiosk-ticket-discreet = Yon moun nan ekip la ap vin chèche ou.
-kiosk-ticket-discreet-wait = Rete toupre: n ap rele nimewo ou.
 kiosk-too-many = Tann yon ti moman, tanpri. Eseye ankò nan yon minit oswa mande nan resepsyon an.
 kiosk-follow = Swiv tou pa w sou telefòn ou
 kiosk-follow-booking = Gade l oswa anile l sou telefòn ou

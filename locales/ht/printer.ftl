@@ -26,6 +26,5 @@ weekday-thu = jedi
 weekday-fri = vandredi
 weekday-sat = samdi
 weekday-sun = dimanch
-print-discreet = Yon moun nan ekip la ap vin chèche ou. Rete toupre: n ap rele nimewo ou.
 print-discreet-appointment = Yon moun nan ekip la ap resevwa ou.
 print-follow = Swiv tou pa w sou telefòn ou:

@@ -71,7 +71,6 @@ kiosk-confirm-waitlist = Você é o número { $position } na lista de espera
 kiosk-confirm-attended = A sua chegada está registada. Bem-vindo!
 kiosk-status-open-plain = Aberto agora
 kiosk-ticket-discreet = Uma pessoa da equipe virá buscar você.
-kiosk-ticket-discreet-wait = Fique por perto: vamos chamar o seu número.
 kiosk-too-many = Um momento, por favor. Tente de novo em um minuto ou pergunte na recepção.
 kiosk-follow = Acompanhe a sua vez no telefone
 kiosk-follow-booking = Veja ou cancele no telefone

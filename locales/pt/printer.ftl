@@ -26,6 +26,5 @@ weekday-thu = quinta-feira
 weekday-fri = sexta-feira
 weekday-sat = sábado
 weekday-sun = domingo
-print-discreet = Uma pessoa da equipe virá buscar você. Fique por perto: vamos chamar o seu número.
 print-discreet-appointment = Uma pessoa da equipe vai atender você.
 print-follow = Acompanhe a sua vez no telefone:

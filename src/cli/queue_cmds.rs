@@ -262,12 +262,9 @@ pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
         let t = q
             .ticket(id)
             .ok_or_else(|| CliError::new(exit::REFUSED, format!("no ticket {} today", a.number)))?;
-        let ahead = q
-            .waiting(&t.service)
-            .iter()
-            .take_while(|w| w.id != t.id)
-            .count() as u32;
-        let slip = Slip::for_ticket(q.catalog(), t, ahead, q.estimate_minutes(&t.service, ahead));
+        // The figures the kiosk gave: its place in the public queue (none once called).
+        let at = q.position(t.id).unwrap_or_default();
+        let slip = Slip::for_ticket(q.catalog(), t, at.ahead, at.wait_minutes);
         let uri = super::print_cmd::printer_or_preview(ctx)?;
         println!(
             "{}",

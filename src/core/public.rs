@@ -7,18 +7,34 @@
 //! counter with the same public name; appointment and sign-up codes, names and phones are
 //! removed; figures that differ between a discreet ticket and its cover (people ahead, the wait
 //! when issued, who could have been called) are removed for every ticket alike, so that nothing
-//! marks the discreet ones out.
+//! marks the discreet ones out. A visitor's own figures are those of their place in this
+//! public queue (see [`crate::core::queue::Position`]).
+//!
+//! Whether something is discreet is decided once: for a service or a class by
+//! [`Catalog::is_discreet`], and for a ticket when it is issued or transferred (its `cover`,
+//! see [`Ticket::is_discreet`]); what the public sees of it, here.
 
 use super::catalog::Catalog;
 use super::model::{Appointment, Event, SignUp, Stamped, Ticket};
-use super::types::Contact;
+use super::types::{Contact, PriorityClass, ServiceCode};
 
-/// A ticket as the public may see it.
-pub fn ticket(t: &mut Ticket, catalog: &Catalog) {
-    if let Some(cover) = t.cover.take() {
-        t.service = cover;
-        t.priority = None;
+/// The service and priority class a ticket is shown under in public: a discreet ticket is an
+/// ordinary ticket (no class) of its cover service.
+pub fn shown_as(t: &Ticket) -> (&ServiceCode, Option<&PriorityClass>) {
+    match &t.cover {
+        Some(cover) => (cover, None),
+        None => (&t.service, t.priority.as_ref()),
     }
+}
+
+/// A ticket as the public may see it: under the service and class it is shown as, by its
+/// counter's public name.
+pub fn ticket(t: &mut Ticket, catalog: &Catalog) {
+    let (service, class) = shown_as(t);
+    let (service, class) = (service.clone(), class.cloned());
+    t.service = service;
+    t.priority = class;
+    t.cover = None;
     if let Some(c) = &t.counter {
         t.counter = Some(catalog.public_counter(c));
     }
@@ -31,7 +47,9 @@ pub fn ticket(t: &mut Ticket, catalog: &Catalog) {
 pub fn appointment(a: &mut Appointment, catalog: &Catalog) {
     a.code.clear();
     a.contact = Contact::default();
-    if let Some(s) = catalog.service(&a.service).filter(|s| s.discreet) {
+    if catalog.is_discreet(&a.service, None)
+        && let Some(s) = catalog.service(&a.service)
+    {
         a.service = catalog.cover_of(&s.code, s.prefix);
     }
 }
@@ -87,6 +105,38 @@ pub fn event(stamped: &Stamped, catalog: &Catalog) -> Stamped {
         | Event::WaitlistPromoted { .. }
         | Event::SignUpAttended { .. } => {}
         Event::ContactErased { by, .. } | Event::CatalogChanged { by, .. } => by.clear(),
+    }
+    e
+}
+
+/// An event of a lobby device's own command, as the device is answered: its visitor's ticket
+/// as the public sees it (a discreet one as an ordinary ticket of its cover service, with the
+/// figures of its place in the public queue, which the event already carries), and the codes
+/// its visitor must be given kept (they are that visitor's own). Every kind of event is named,
+/// as in [`event`].
+pub fn own_event(stamped: &Stamped, catalog: &Catalog) -> Stamped {
+    let mut e = stamped.clone();
+    match &mut e.event {
+        Event::TicketIssued { ticket: t, .. } => ticket(t, catalog),
+        Event::TicketTransferred { .. }
+        | Event::TicketCalled { .. }
+        | Event::TicketRecalled { .. }
+        | Event::ServingStarted { .. }
+        | Event::TicketFinished { .. }
+        | Event::TicketNoShow { .. }
+        | Event::TicketReopened { .. }
+        | Event::TicketCancelled { .. }
+        | Event::ContactErased { .. }
+        | Event::CatalogChanged { .. } => return event(stamped, catalog),
+        Event::DayStarted { .. }
+        | Event::AppointmentBooked { .. }
+        | Event::AppointmentCancelled { .. }
+        | Event::AppointmentCheckedIn { .. }
+        | Event::AppointmentMissed { .. }
+        | Event::SignedUp { .. }
+        | Event::SignUpCancelled { .. }
+        | Event::WaitlistPromoted { .. }
+        | Event::SignUpAttended { .. } => {}
     }
     e
 }

@@ -279,7 +279,15 @@ impl Refusal {
 
 /// What a screen needs from a hub, here or on another device: read the queue, run commands.
 pub trait QueueAccess {
+    /// The queue as this device's role may see it: all of it for staff; for a lobby device,
+    /// read [`QueueAccess::public_queue`] instead.
     fn queue(&self) -> &Queue;
+    /// The queue as the lobby may see it ([`Queue::for_public`]): the one door through which a
+    /// kiosk reads the queue, whether the hub runs in its process (the full queue, redacted
+    /// here) or on another device (its mirror of the public view, unchanged by redacting again).
+    fn public_queue(&self) -> Queue {
+        self.queue().for_public()
+    }
     /// Run one command; `lang` is the language refusals are worded in.
     fn run(
         &mut self,

@@ -25,6 +25,16 @@ pub fn redact_event(stamped: &Stamped, role: Role, catalog: &Catalog) -> Stamped
     }
 }
 
+/// The events of a device's own command, as it is answered: all of them for staff; for a
+/// lobby device, its visitor's ticket as the public sees it, codes kept
+/// ([`crate::core::public::own_event`]).
+pub fn redact_own_event(stamped: &Stamped, role: Role, catalog: &Catalog) -> Stamped {
+    match role.audience() {
+        Audience::Staff => stamped.clone(),
+        Audience::Public => crate::core::public::own_event(stamped, catalog),
+    }
+}
+
 /// The same for one ticket.
 pub fn redact_ticket(t: &Ticket, role: Role, catalog: &Catalog) -> Ticket {
     let mut t = t.clone();
@@ -114,14 +124,7 @@ fn ticket_view(q: &Queue, t: &crate::core::Ticket, role: Role, now: DateTime<Utc
 pub fn queue_view(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
     match role.audience() {
         Audience::Staff => view_of(q, role, now),
-        Audience::Public => {
-            let public = Queue::resume(
-                q.catalog().clone(),
-                q.state().for_public(q.catalog()),
-                std::iter::empty(),
-            );
-            view_of(&public, role, now)
-        }
+        Audience::Public => view_of(&q.for_public(), role, now),
     }
 }
 
@@ -132,7 +135,7 @@ fn view_of(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
         .services
         .iter()
         // The lobby does not learn that a discreet service has a queue at all.
-        .filter(|s| !(public && s.discreet))
+        .filter(|s| !(public && catalog.is_discreet(&s.code, None)))
         .map(|s| {
             let status = q.service_status(&s.code, now);
             ServiceView {
@@ -164,7 +167,7 @@ fn view_of(q: &Queue, role: Role, now: DateTime<Utc>) -> QueueView {
             services: c
                 .services
                 .iter()
-                .filter(|s| !public || catalog.service(s).is_none_or(|x| !x.discreet))
+                .filter(|s| !public || !catalog.is_discreet(s, None))
                 .map(|s| s.to_string())
                 .collect(),
             current: q.current_at(&c.id).map(|t| ticket_view(q, t, role, now)),

@@ -95,9 +95,6 @@ pub struct TicketSlip {
     pub issued: NaiveDateTime,
     pub ahead: u32,
     pub wait_minutes: u32,
-    /// A discreet ticket: the slip names no service and no queue figures, and tells the
-    /// visitor that a staff member will come for them.
-    pub discreet: bool,
     /// The visitor's follow link, printed as a QR code (see `hub::follow`).
     pub follow: Option<String>,
 }
@@ -165,13 +162,17 @@ impl Slip {
         self
     }
 
-    /// Build the walk-in ticket slip for an issued ticket.
+    /// Build the walk-in ticket slip for an issued ticket, with the visitor's place (see
+    /// [`crate::core::queue::Position`]). A slip is public: it shows the ticket as the lobby
+    /// sees it, so a discreet ticket's slip is an ordinary slip of its cover service.
     pub fn for_ticket(
         catalog: &crate::core::Catalog,
         ticket: &crate::core::Ticket,
         ahead: u32,
         wait_minutes: u32,
     ) -> Slip {
+        let mut ticket = ticket.clone();
+        crate::core::public::ticket(&mut ticket, catalog);
         let default = catalog.center.default_language;
         let name = |l| {
             catalog
@@ -183,21 +184,15 @@ impl Slip {
             .issued_at
             .with_timezone(&catalog.center.timezone)
             .naive_local();
-        let discreet = ticket.is_discreet();
         Slip::Ticket(TicketSlip {
             center: catalog.center.name.clone(),
             lang: ticket.lang,
-            service: if discreet {
-                String::new()
-            } else {
-                name(ticket.lang)
-            },
-            service_default: (ticket.lang != default && !discreet).then(|| name(default)),
+            service: name(ticket.lang),
+            service_default: (ticket.lang != default).then(|| name(default)),
             label: ticket.label(),
             issued,
-            ahead: if discreet { 0 } else { ahead },
-            wait_minutes: if discreet { 0 } else { wait_minutes },
-            discreet,
+            ahead,
+            wait_minutes,
             follow: None,
         })
     }
@@ -206,7 +201,7 @@ impl Slip {
     pub fn for_appointment(catalog: &crate::core::Catalog, a: &crate::core::Appointment) -> Slip {
         let default = catalog.center.default_language;
         let service = catalog.service(&a.service);
-        let discreet = service.is_some_and(|s| s.discreet);
+        let discreet = catalog.is_discreet(&a.service, None);
         let service = service.filter(|_| !discreet);
         Slip::Appointment(AppointmentSlip {
             center: catalog.center.name.clone(),
@@ -420,29 +415,22 @@ pub fn render(slip: &Slip, format: &Format) -> Result<Vec<u8>, LocaleError> {
                 .text(&t.label)
                 .bold(false)
                 .size(1, 1);
-            if t.discreet {
-                p.feed(1);
-                p.bold(true)
-                    .text(&l.text("print-discreet", None))
-                    .bold(false);
-            } else {
-                p.size(1, 2)
-                    .bold(true)
-                    .text(&t.service)
-                    .bold(false)
-                    .size(1, 1);
-                if let Some(d) = &t.service_default {
-                    p.text(d);
-                }
-                p.feed(1);
+            p.size(1, 2)
+                .bold(true)
+                .text(&t.service)
+                .bold(false)
+                .size(1, 1);
+            if let Some(d) = &t.service_default {
+                p.text(d);
+            }
+            p.feed(1);
+            let mut args = FluentArgs::new();
+            args.set("count", FluentValue::from(t.ahead));
+            p.text(&l.text("print-people-ahead", Some(&args)));
+            if t.ahead > 0 {
                 let mut args = FluentArgs::new();
-                args.set("count", FluentValue::from(t.ahead));
-                p.text(&l.text("print-people-ahead", Some(&args)));
-                if t.ahead > 0 {
-                    let mut args = FluentArgs::new();
-                    args.set("minutes", FluentValue::from(t.wait_minutes));
-                    p.text(&l.text("print-wait", Some(&args)));
-                }
+                args.set("minutes", FluentValue::from(t.wait_minutes));
+                p.text(&l.text("print-wait", Some(&args)));
             }
             p.text(&when(&l, t.issued.date(), t.issued.time()));
             p.rule();

@@ -217,7 +217,6 @@ fn ticket(lang: Lang) -> Slip {
             .expect("time"),
         ahead: 4,
         wait_minutes: 25,
-        discreet: false,
         follow: None,
     })
 }
@@ -227,6 +226,11 @@ const FOLLOW: &str = "http://192.168.1.10:7878/f/dAAAAAAAAAAHxq3vYp0q2mWn8ZbXc1a
 
 /// A discreet ticket (the protection space), issued by the real queue, as the kiosk prints it.
 fn discreet(lang: Lang) -> Slip {
+    issued_slip("protection", lang)
+}
+
+/// The slip of the first ticket of the day in `service`, issued by the real queue.
+fn issued_slip(service: &str, lang: Lang) -> Slip {
     let c = std::sync::Arc::new(demo());
     let mut q = integra::core::Queue::new(c.clone());
     let at = NaiveDate::from_ymd_opt(2026, 1, 5)
@@ -236,7 +240,7 @@ fn discreet(lang: Lang) -> Slip {
     let events = q
         .apply(
             &integra::core::Command::IssueTicket {
-                service: "protection".into(),
+                service: service.into(),
                 lang,
                 priority: None,
             },
@@ -294,14 +298,6 @@ fn fragments(slip: &Slip) -> Vec<String> {
     let l = Localizer::new(slip.lang()).expect("locale");
     let mut out = vec!["Centro Integra La Parada - Cúcuta".to_string()];
     match slip {
-        Slip::Ticket(t) if t.discreet => {
-            out.extend([
-                t.label.clone(),
-                l.text("print-discreet", None),
-                l.text("print-keep", None),
-                "05/01/2026, 09:41".into(),
-            ]);
-        }
         Slip::Ticket(t) => {
             out.extend([
                 t.label.clone(),
@@ -937,6 +933,30 @@ fn a_discreet_appointment_slip_names_no_service() {
         }
         for word in ["protec", "Protec", "pwotek", "protetiva"] {
             assert!(!flat.contains(word), "{lang}: {word} in '{flat}'");
+        }
+    }
+}
+
+/// A discreet ticket's slip is, byte for byte, the slip of an ordinary ticket of its cover
+/// service in the same place (Information, whose letter it carries): the same service lines,
+/// people ahead and wait, and length, on both papers and in every language.
+#[test]
+fn a_discreet_slip_is_the_slip_of_an_ordinary_ticket_of_its_cover() {
+    for lang in Lang::ALL {
+        for paper in [Paper::Mm58, Paper::Mm80] {
+            let format = Format {
+                paper,
+                ..Format::default()
+            };
+            let discreet = render(&issued_slip("protection", lang), &format).expect("render");
+            let ordinary = render(&issued_slip("info", lang), &format).expect("render");
+            assert!(
+                discreet == ordinary,
+                "{lang} {}: the discreet slip reads\n{}\nwhere an ordinary one reads\n{}",
+                paper.mm(),
+                decode(&discreet, paper.columns()).lines.join("\n"),
+                decode(&ordinary, paper.columns()).lines.join("\n"),
+            );
         }
     }
 }

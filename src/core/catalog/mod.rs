@@ -427,7 +427,8 @@ impl Catalog {
         self.priority.classes.iter().find(|c| &c.code == code)
     }
 
-    /// Whether a ticket of this service and class must look ordinary in public.
+    /// Whether a ticket of this service and class must look ordinary in public (with no class:
+    /// whether the service is discreet). The one decision: every place that must know asks it.
     pub fn is_discreet(&self, service: &ServiceCode, class: Option<&PriorityClass>) -> bool {
         self.service(service).is_some_and(|s| s.discreet)
             || class

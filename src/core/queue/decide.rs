@@ -445,39 +445,34 @@ impl<'a> Decide<'a> {
         appointment: Option<FromAppointment>,
     ) -> Event {
         let number = self.state.numbers.get(&prefix).copied().unwrap_or(0) + 1;
-        let ahead = self.state.waiting.get(service).map_or(0, |w| {
-            if priority.is_some() {
-                w.priority.len()
-            } else {
-                w.fifo.len()
-            }
-        }) as u32;
-        let view = self.queue_view();
         let cover = self
             .catalog
             .is_discreet(service, priority.as_ref())
             .then(|| self.catalog.cover_of(service, prefix));
+        let ticket = Ticket {
+            id: TicketId(self.state.next_ticket),
+            day: self.today(),
+            prefix,
+            number,
+            service: service.clone(),
+            lang,
+            priority,
+            issued_at: self.now,
+            appointment,
+            state: TicketState::Waiting,
+            counter: None,
+            called_at: None,
+            serving_at: None,
+            ended_at: None,
+            overtaken: 0,
+            cover,
+        };
+        // What the visitor is told: their place in the queue the lobby sees.
+        let at = self.queue_view().position(&ticket);
         Event::TicketIssued {
-            ticket: Ticket {
-                id: TicketId(self.state.next_ticket),
-                day: self.today(),
-                prefix,
-                number,
-                service: service.clone(),
-                lang,
-                priority,
-                issued_at: self.now,
-                appointment,
-                state: TicketState::Waiting,
-                counter: None,
-                called_at: None,
-                serving_at: None,
-                ended_at: None,
-                overtaken: 0,
-                cover,
-            },
-            ahead,
-            wait_minutes: view.estimate(service, ahead),
+            ticket,
+            ahead: at.ahead,
+            wait_minutes: at.wait_minutes,
         }
     }
 }

@@ -22,12 +22,14 @@ use std::sync::Arc;
 mod booking;
 mod decide;
 mod fairness;
+mod position;
 mod state;
 mod view;
 
 use booking::clean_contact;
 use decide::Decide;
 use view::QueueView;
+pub use position::Position;
 pub use view::local_to_utc;
 
 /// How many recent service times feed the wait estimate, per service.
@@ -214,25 +216,22 @@ impl Queue {
             .map_or(0, |w| w.fifo.len() as u32)
     }
 
-    /// People a waiting ticket has ahead of it now: in its service, the tickets issued before
-    /// it, and the priority tickets issued after it (they go first); for a priority ticket, the
-    /// priority tickets before it. `None` when the ticket is not waiting.
-    pub fn ahead_of(&self, id: TicketId) -> Option<u32> {
+    /// Where a waiting ticket stands as the lobby sees the queue (see [`Position`]): the one
+    /// figure of people ahead and wait that every visitor-facing place shows. `None` when the
+    /// ticket is not waiting.
+    pub fn position(&self, id: TicketId) -> Option<Position> {
         let t = self.state.tickets.get(&id)?;
-        if t.state != TicketState::Waiting {
-            return None;
-        }
-        let w = self.state.waiting.get(&t.service)?;
-        let key = (t.issued_at, id);
-        let n = if t.priority.is_some() {
-            w.priority.range(..key).count()
-        } else {
-            w.fifo.range(..key).count()
-                + w.priority
-                    .range((std::ops::Bound::Excluded(key), std::ops::Bound::Unbounded))
-                    .count()
-        };
-        Some(n as u32)
+        (t.state == TicketState::Waiting).then(|| self.view().position(t))
+    }
+
+    /// The queue as the lobby may see it (see [`State::for_public`]): the one door through
+    /// which every lobby reader — the hub's own kiosk, network kiosks, the display — reads it.
+    pub fn for_public(&self) -> Queue {
+        Queue::resume(
+            self.catalog.clone(),
+            self.state.for_public(&self.catalog),
+            std::iter::empty(),
+        )
     }
 
     fn view(&self) -> QueueView<'_> {

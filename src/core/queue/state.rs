@@ -33,7 +33,7 @@ impl State {
             crate::core::public::signup(x);
         }
         s.durations
-            .retain(|code, _| catalog.service(code).is_none_or(|x| !x.discreet));
+            .retain(|code, _| !catalog.is_discreet(code, None));
         s
     }
 

@@ -143,8 +143,10 @@ pub(super) async fn check_in(
     };
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
-        let t = events.issued().map(|(t, _, _)| t.clone());
-        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "follow_url": hub.follow_url(&events), "events": events_json(&events)})))
+        let t = events
+            .issued()
+            .map(|(t, _, _)| redact_ticket(t, c.role, &hub.catalog()));
+        Ok(Json(json!({"label": t.as_ref().map(|t| t.label()), "ticket": t, "follow_url": hub.follow_url(&events), "events": events_json(&events, &c, &hub.catalog())})))
     })
     .await
 }
@@ -157,7 +159,7 @@ pub(super) async fn cancel_appointment(
     let cmd = Command::CancelAppointment { code };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
-        Ok(Json(json!({"events": events_json(&events)})))
+        Ok(Json(json!({"events": events_json(&events, &c, &hub.catalog())})))
     })
     .await
 }
@@ -241,7 +243,7 @@ pub(super) async fn erase_personal(
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
         Ok(Json(
-            json!({"erased": true, "events": events_json(&events)}),
+            json!({"erased": true, "events": events_json(&events, &c, &hub.catalog())}),
         ))
     })
     .await

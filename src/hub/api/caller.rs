@@ -96,9 +96,14 @@ pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<V
     })
 }
 
-/// The events of the caller's own command. They are not redacted: they say what the caller
-/// asked for (its visitor's ticket, the code it must print) and nothing about anyone else.
-pub(super) fn events_json(events: &[Stamped]) -> Value {
+/// The events of the caller's own command. They say what the caller asked for (its visitor's
+/// ticket, the code it must print) and nothing about anyone else; a lobby device gets its
+/// visitor's ticket as the public sees it (see [`crate::hub::view::redact_own_event`]).
+pub(super) fn events_json(events: &[Stamped], c: &Caller, catalog: &crate::core::Catalog) -> Value {
+    let events: Vec<Stamped> = events
+        .iter()
+        .map(|e| crate::hub::view::redact_own_event(e, c.role, catalog))
+        .collect();
     json!(events)
 }
 

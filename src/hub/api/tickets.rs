@@ -65,7 +65,7 @@ pub(super) async fn command(
             execute(hub, &cmd, c.lang)?
         };
         Ok(Json(
-            json!({"events": events_json(&events), "follow_url": hub.follow_url(&events)}),
+            json!({"events": events_json(&events, &c, &hub.catalog()), "follow_url": hub.follow_url(&events)}),
         ))
     })
     .await
@@ -93,11 +93,12 @@ pub(super) async fn issue(
     blocking(&hub, move |hub| {
         let events = execute_visit(hub, &c, &cmd)?;
         let issued = events.issued().map(|(ticket, ahead, wait_minutes)| {
+            let ticket = redact_ticket(ticket, c.role, &hub.catalog());
             json!({"label": ticket.label(), "ticket": ticket, "ahead": ahead, "wait_minutes": wait_minutes})
         });
         let mut body = issued.unwrap_or_else(|| json!({}));
         body["follow_url"] = json!(hub.follow_url(&events));
-        body["events"] = events_json(&events);
+        body["events"] = events_json(&events, &c, &hub.catalog());
         Ok((StatusCode::CREATED, Json(body)))
     })
     .await
@@ -209,7 +210,7 @@ pub(super) async fn ticket_action(
         };
         let events = execute(hub, &cmd, c.lang)?;
         let s = hub.session();
-        Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events)})))
+        Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events, &c, &hub.catalog())})))
     })
     .await
 }
@@ -241,13 +242,12 @@ pub(super) fn reprint(hub: &Hub, id: TicketId) -> ApiResult<Json<Value>> {
         let t = q.ticket(id).ok_or_else(|| {
             ApiError::new(StatusCode::NOT_FOUND, "unknown-ticket", "no such ticket")
         })?;
-        let ahead = q
-            .waiting(&t.service)
-            .iter()
-            .take_while(|w| w.id != t.id)
-            .count() as u32;
-        let wait = q.estimate_minutes(&t.service, ahead);
-        (Slip::for_ticket(q.catalog(), t, ahead, wait), t.label())
+        // The figures the kiosk gave: its place in the public queue (none once called).
+        let at = q.position(t.id).unwrap_or_default();
+        (
+            Slip::for_ticket(q.catalog(), t, at.ahead, at.wait_minutes),
+            t.label(),
+        )
     };
     let printer = hub.printer().ok_or_else(|| {
         ApiError::new(
@@ -281,7 +281,7 @@ pub(super) async fn call_next(
         Ok(Json(json!({
             "label": t.as_ref().map(|t| t.label()),
             "ticket": t,
-            "events": events_json(&events),
+            "events": events_json(&events, &c, &hub.catalog()),
         })))
     })
     .await

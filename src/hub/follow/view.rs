@@ -97,20 +97,22 @@ pub(super) fn view(hub: &Hub, found: &Found, lang: Lang, feedback_given: bool) -
     let mut v = match found {
         Found::Ticket(t) => {
             let t = q.ticket(t.id).unwrap_or(t);
-            let ahead = q.ahead_of(t.id);
-            let wait = ahead.map(|a| q.estimate_minutes(&t.service, a + 1));
+            // The visitor's page is public: the ticket as the lobby sees it (a discreet one as
+            // an ordinary ticket of its cover service), its place in the public queue.
+            let at = q.position(t.id);
+            let mut t = t.clone();
+            crate::core::public::ticket(&mut t, &catalog);
+            let ahead = at.map(|p| p.ahead);
+            let wait = at.map(|p| p.wait_minutes);
             let counter = t.counter.as_ref().map(|c| {
-                let public = catalog.public_counter(c);
                 catalog
-                    .counter(&public)
-                    .map_or_else(|| public.to_string(), |c| c.public().to_string())
+                    .counter(c)
+                    .map_or_else(|| c.to_string(), |c| c.public().to_string())
             });
-            let service = (!t.is_discreet()).then(|| {
-                catalog
-                    .service_name(&t.service, lang)
-                    .unwrap_or_default()
-                    .to_string()
-            });
+            let service = catalog
+                .service_name(&t.service, lang)
+                .unwrap_or_default()
+                .to_string();
             let headline = match t.state {
                 TicketState::Waiting => match ahead {
                     Some(0) | None => w.t("follow-next"),
@@ -158,7 +160,7 @@ pub(super) fn view(hub: &Hub, found: &Found, lang: Lang, feedback_given: bool) -
         Found::Appointment(a) => {
             let a = q.state().appointments.get(&a.id).unwrap_or(a);
             let service = catalog.service(&a.service);
-            let discreet = service.is_some_and(|s| s.discreet);
+            let discreet = catalog.is_discreet(&a.service, None);
             let name = (!discreet)
                 .then(|| service.map(|s| pick(&s.name, lang, fallback).to_string()))
                 .flatten();

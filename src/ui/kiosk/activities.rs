@@ -6,7 +6,7 @@ impl Kiosk {
         let catalog = self.catalog();
         let now = self.now();
         self.hub.run(Box::new(move |engine| {
-            let q = engine.queue();
+            let q = engine.public_queue();
             let local = now.with_timezone(&catalog.center.timezone).naive_local();
             let mut sessions: Vec<SessionData> = Vec::new();
             for a in &catalog.activities {

@@ -29,7 +29,7 @@ impl Kiosk {
             (f.booking.service.clone(), f.booking.date)
         };
         self.hub.run(Box::new(move |engine| {
-            let q = engine.queue();
+            let q = engine.public_queue();
             let tz = catalog.center.timezone;
             let local = now.with_timezone(&tz).naive_local();
             let today = local.date();
@@ -332,7 +332,9 @@ impl Kiosk {
         let catalog = self.catalog();
         // A discreet service is not named on the screen either.
         let service = match catalog.service(&a.service) {
-            Some(s) if s.discreet => self.l().text("kiosk-ticket-discreet", None),
+            Some(s) if catalog.is_discreet(&s.code, None) => {
+                self.l().text("kiosk-ticket-discreet", None)
+            }
             Some(s) => pick(&s.name, lang, fallback).to_string(),
             None => String::new(),
         };

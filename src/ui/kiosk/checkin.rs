@@ -52,7 +52,7 @@ impl Kiosk {
             let attended = result.as_ref().ok().and_then(|events| {
                 events
                     .attended()
-                    .and_then(|id| engine.queue().state().signups.get(&id).cloned())
+                    .and_then(|id| engine.public_queue().state().signups.get(&id).cloned())
             });
             let follow = result.as_ref().ok().and_then(|e| engine.follow_url(e));
             to_ui(Box::new(move || {

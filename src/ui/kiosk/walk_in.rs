@@ -50,7 +50,8 @@ impl Kiosk {
     pub(super) fn show_services(&self) {
         let now = self.now();
         self.hub.run(Box::new(move |engine| {
-            let q = engine.queue();
+            // The tiles count what the lobby display counts: a discreet ticket under its cover.
+            let q = engine.public_queue();
             let catalog = q.catalog().clone();
             let fresh = catalog.clone();
             let tiles: Vec<TileData> = catalog
@@ -98,7 +99,7 @@ impl Kiosk {
                 let (status, short) = if !t.open {
                     let line = self.opens_line(t.opens);
                     (line.clone(), line)
-                } else if s.discreet {
+                } else if catalog.is_discreet(&s.code, None) {
                     // Nobody in the lobby learns how many wait for a discreet service.
                     let line = self.t("kiosk-status-open-plain");
                     (line.clone(), line)
@@ -336,27 +337,23 @@ impl Kiosk {
         let t = ui.global::<TicketAdapter>();
         t.set_title(self.t("kiosk-ticket-title"));
         t.set_number(label.clone().into());
-        if ticket.is_discreet() {
-            // Nothing a person looking over the visitor's shoulder could read as "protection":
-            // no service, no class, no queue figures; the visitor learns someone will come.
-            t.set_service(self.t("kiosk-ticket-discreet"));
-            t.set_ahead(self.t("kiosk-ticket-discreet-wait"));
-            t.set_wait(SharedString::new());
+        // The ticket as the lobby sees it: a discreet one as an ordinary ticket of its cover
+        // service, with the same figures (its place in the public queue).
+        let mut shown = ticket.clone();
+        crate::core::public::ticket(&mut shown, &self.catalog());
+        t.set_service(
+            self.catalog()
+                .service_name(&shown.service, lang)
+                .unwrap_or_default()
+                .into(),
+        );
+        t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
+        // Nobody ahead: no "about 0 min".
+        t.set_wait(if ahead == 0 {
+            SharedString::new()
         } else {
-            t.set_service(
-                self.catalog()
-                    .service_name(&ticket.service, lang)
-                    .unwrap_or_default()
-                    .into(),
-            );
-            t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
-            // Nobody ahead: no "about 0 min".
-            t.set_wait(if ahead == 0 {
-                SharedString::new()
-            } else {
-                self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))])
-            });
-        }
+            self.t_args("kiosk-ticket-wait", &[("minutes", FluentValue::from(wait))])
+        });
         t.set_print_line(self.t("kiosk-ticket-take"));
         t.set_remember_line(self.t_args(
             "kiosk-ticket-remember",
