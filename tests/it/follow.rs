@@ -308,11 +308,11 @@ async fn links_cannot_be_guessed_altered_or_used_for_another_visitor() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(html.contains("Este enlace ya no abre"), "{html}");
 
-    // A discreet ticket's page names no service, in any language.
+    // A discreet ticket's page names no service but its cover's, in any language.
     let d = link(&issue(&h, &kiosk, "protection", "es").await);
     let (s, v) = view(&h, &d).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(v["service"].is_null(), "{v}");
+    assert_eq!(v["service"], "Información y orientación", "{v}");
     let protection = catalog()
         .service(&"protection".into())
         .cloned()
@@ -711,4 +711,175 @@ async fn a_phone_without_script_answers_with_the_form_itself() {
     assert!(facts[0].feedback.waited_too_long && !facts[0].feedback.got_what_needed);
     let (_, html) = page(&h, &url).await;
     assert!(html.contains("Obrigado pela sua resposta."), "{html}");
+}
+
+// ---------------------------------------------------------------- a discreet visit, in public
+
+/// Issue through a kiosk with an optional priority class; the kiosk's answer.
+async fn issue_as(h: &TestHub, kiosk: &str, service: &str, priority: Option<&str>) -> Value {
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(kiosk),
+            Some(json!({"service": service, "lang": "pt", "priority": priority})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+/// The labels the lobby display lists as waiting for `service`, in its order.
+async fn display_lists(h: &TestHub, display: &str, service: &str) -> Vec<String> {
+    let (s, v) = h.call("GET", "/api/v1/queue", Some(display), None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let services = v["services"].as_array().expect("services");
+    let listed = services
+        .iter()
+        .find(|x| x["code"] == service)
+        .expect("the service on the display");
+    listed["waiting"]
+        .as_array()
+        .expect("waiting")
+        .iter()
+        .map(|t| t["label"].as_str().expect("label").to_string())
+        .collect()
+}
+
+/// Two centers, the same morning: in one, the second visitor came for protection (a discreet
+/// service with Information's letter); in the other, for Information. Every visitor's phone
+/// page (JSON, and HTML in every language) and the kiosk's answer are the same in both but for
+/// the link's token: the protection visitor's are those of an Information ticket in their
+/// place (the service's name, people ahead, wait), and so are the ones behind them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discreet_ticket_looks_to_its_phone_and_kiosk_like_an_ordinary_one_in_its_place() {
+    let with = start_hub(catalog()).await;
+    let without = start_hub(catalog()).await;
+    let (k1, k2) = (with.token(Role::Kiosk).await, without.token(Role::Kiosk).await);
+    for (service_with, label) in [("info", "A-001"), ("protection", "A-002"), ("info", "A-003")] {
+        let mut a1 = issue_as(&with, &k1, service_with, None).await;
+        let mut a2 = issue_as(&without, &k2, "info", None).await;
+        assert_eq!(a1["label"], label);
+        let (l1, l2) = (link(&a1), link(&a2));
+        a1["follow_url"] = Value::Null;
+        a2["follow_url"] = Value::Null;
+        assert_eq!(a1, a2, "{label}: the kiosk's answer");
+        let ((s1, v1), (s2, v2)) = (view(&with, &l1).await, view(&without, &l2).await);
+        assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(v1, v2, "{label}: the phone's JSON");
+        for lang in Lang::ALL {
+            let q = format!("?lang={}", lang.code());
+            let (_, p1) = page(&with, &format!("{l1}{q}")).await;
+            let (_, p2) = page(&without, &format!("{l2}{q}")).await;
+            assert_eq!(
+                p1.replace(token_of(&l1), "TOKEN"),
+                p2.replace(token_of(&l2), "TOKEN"),
+                "{label} {lang}: the phone's page"
+            );
+        }
+    }
+    // Still so once the first is called: the protection visitor is next, as A-002 would be.
+    let (counter, _) = counter_for("info");
+    let staff = with.token(Role::Counter).await;
+    let staff2 = without.token(Role::Counter).await;
+    staff_does(&with, &staff, &format!("/api/v1/counters/{counter}/next")).await;
+    staff_does(&without, &staff2, &format!("/api/v1/counters/{counter}/next")).await;
+    let (_, v1) = view(&with, &link(&issue_as(&with, &k1, "info", None).await)).await;
+    let (_, v2) = view(&without, &link(&issue_as(&without, &k2, "info", None).await)).await;
+    assert_eq!(v1, v2, "A-004 behind the protection visitor");
+    assert_eq!(v1["ahead"], 2, "{v1}");
+}
+
+/// An ordinary visitor can compare their own "people ahead" — on the kiosk's answer and on
+/// their phone — with the tickets the lobby display lists before theirs: the two agree, the
+/// protection visitor (listed as one of Information's) included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordinary_tickets_ahead_is_what_the_display_lists_before_it() {
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let display = h.token(Role::Display).await;
+    let mut answers = Vec::new();
+    for service in ["info", "protection", "info", "protection", "info"] {
+        let a = issue_as(&h, &kiosk, service, None).await;
+        let listed = display_lists(&h, &display, "info").await;
+        let label = a["label"].as_str().expect("label").to_string();
+        let before = listed
+            .iter()
+            .position(|l| *l == label)
+            .expect("the display lists the ticket");
+        assert_eq!(a["ahead"], before, "{label}: the kiosk's answer; display: {listed:?}");
+        answers.push((label, link(&a)));
+    }
+    let listed = display_lists(&h, &display, "info").await;
+    assert_eq!(listed, ["A-001", "A-002", "A-003", "A-004", "A-005"]);
+    for (label, url) in &answers {
+        let (_, v) = view(&h, url).await;
+        let before = listed.iter().position(|l| l == label).expect("listed");
+        assert_eq!(v["ahead"], before, "{label}: the phone; display: {listed:?}");
+    }
+}
+
+/// A reprint (at the hub, for staff) and the phone give the figures the kiosk gave when the
+/// ticket was issued — people ahead and wait — for an ordinary ticket, a priority one, a
+/// protection visitor and an urgent-protection class, each checked while nothing has changed
+/// since it was issued. (They were computed four ways: the reprint ignored priorities, the
+/// phone added one to the people ahead for its wait.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reprint_and_the_phone_give_the_kiosks_figures() {
+    use integra::printer::fake::{FakePrinter, FakeState};
+    use integra::printer::{Format, Slip, render};
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let counter = h.token(Role::Counter).await;
+    let printer = FakePrinter::start(FakeState::Ready).expect("fake printer");
+    let uri: integra::printer::PrinterUri = printer.uri().parse().expect("uri");
+    h.hub.set_printer(Some(Arc::new(integra::hub::HubPrinter {
+        spooler: Arc::new(integra::printer::Spooler::start(uri, |_| {})),
+        format: Format::default(),
+    })));
+    let c = catalog();
+    let rows = [
+        ("info", None),
+        ("info", None),
+        ("info", Some("older")),
+        ("protection", None),
+        ("info", Some("older")),
+        ("legal", None),
+        ("legal", Some("protection")),
+        ("info", None),
+    ];
+    for (service, class) in rows {
+        let a = issue_as(&h, &kiosk, service, class).await;
+        let label = a["label"].as_str().expect("label").to_string();
+        let (ahead, wait) = (&a["ahead"], &a["wait_minutes"]);
+        let (_, v) = view(&h, &link(&a)).await;
+        assert_eq!(
+            (&v["ahead"], &v["estimated_wait_minutes"]),
+            (ahead, wait),
+            "{label} ({service}, {class:?}): the phone"
+        );
+        let before = printer.received().len();
+        let (s, r) = h
+            .call(
+                "POST",
+                &format!("/api/v1/tickets/{label}/reprint"),
+                Some(&counter),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{r}");
+        let ticket: integra::core::Ticket =
+            serde_json::from_value(a["ticket"].clone()).expect("the answer's ticket");
+        let figures = |x: &Value| u32::try_from(x.as_u64().expect("a figure")).expect("small");
+        let expected = render(
+            &Slip::for_ticket(&c, &ticket, figures(ahead), figures(wait)),
+            &Format::default(),
+        )
+        .expect("render");
+        let printed = printer.received()[before..].to_vec();
+        assert!(
+            printed.windows(expected.len()).any(|w| w == expected),
+            "{label} ({service}, {class:?}): the reprint is not the slip of the kiosk's figures {ahead}, {wait}"
+        );
+    }
 }

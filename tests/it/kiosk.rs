@@ -1715,6 +1715,7 @@ scenarios!(
     a_failed_print_keeps_the_number_and_says_remember_it,
     screenshots_of_every_screen_in_every_language,
     a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip,
+    the_hubs_kiosk_counts_a_cover_service_as_the_display_does,
     wrong_codes_at_the_kiosk_are_limited_and_tell_nothing,
     the_keypad_does_not_move_on_a_wrong_code,
     a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary,
@@ -1757,9 +1758,10 @@ fn protection_words(demo: &Catalog) -> Vec<String> {
     out
 }
 
-/// A visitor who needs protection, in each language: an ordinary-looking number (Information's
-/// letter), "a staff member will come for you", and nothing on the screen or the slip that names
-/// the service or the class. Then the class "urgent protection" on another service.
+/// A visitor who needs protection, in each language: an ordinary-looking ticket of Information
+/// (its letter, its name, the people ahead and wait of its place in the queue the lobby sees),
+/// and nothing on the screen or the slip that names the service or the class. Then the class
+/// "urgent protection" on another service: an ordinary ticket of that service.
 fn a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip() {
     let demo = Arc::new(Catalog::demo().expect("demo"));
     let s = start(demo.clone(), monday_9(), None, |_| {});
@@ -1787,14 +1789,19 @@ fn a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip() {
         assert_eq!(screen(&s.ui), Screen::Ticket, "{lang}");
         let t = s.ui.global::<TicketAdapter>();
         assert_eq!(t.get_number().as_str(), format!("A-{:03}", i + 1));
-        assert_eq!(
-            t.get_service().as_str(),
-            text_in(lang, "kiosk-ticket-discreet")
-        );
+        // An ordinary Information ticket in its place: the cover's name, the people ahead in
+        // the queue the lobby sees (the protection visitors before it), the wait.
+        let info = demo.service(&"info".into()).expect("info");
+        assert_eq!(t.get_service().as_str(), info.name[&lang]);
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("count", i);
         assert_eq!(
             t.get_ahead().as_str(),
-            text_in(lang, "kiosk-ticket-discreet-wait")
+            integra::i18n::Localizer::new(lang)
+                .expect("locale")
+                .text("kiosk-ticket-ahead", Some(&args))
         );
+        assert_eq!(t.get_wait().is_empty(), i == 0, "a wait once someone is ahead");
         for w in &words {
             assert!(!kiosk_shows(&s.ui, w), "{lang}: '{w}' on the ticket screen");
         }
@@ -1822,16 +1829,51 @@ fn a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip() {
     assert_eq!(screen(&s.ui), Screen::Ticket);
     let t = s.ui.global::<TicketAdapter>();
     assert_eq!(t.get_number().as_str(), "B-001");
-    assert_eq!(
-        t.get_service().as_str(),
-        text_in(Lang::Es, "kiosk-ticket-discreet")
-    );
+    assert_eq!(t.get_service().as_str(), "Asesoría legal y regularización");
     for w in &words {
         assert!(!kiosk_shows(&s.ui, w), "'{w}' on the ticket screen");
     }
     // The hub knows, and tells staff at once.
     assert_eq!(s.hub.protection_alerts().len(), 1);
     assert_eq!(s.hub.protection_alerts()[0].label, "B-001");
+    kiosk::stop();
+}
+
+/// The hub's own kiosk reads the queue the lobby sees: with a protection visitor waiting (shown
+/// in public as one of Information's), its Information tile counts what the lobby display
+/// counts — people and wait — where it used to count one fewer ("3 waiting" beside the
+/// display's "4" told that a protection visitor was waiting).
+fn the_hubs_kiosk_counts_a_cover_service_as_the_display_does() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let s = start(demo.clone(), monday_9(), None, |e| {
+        for service in ["info", "protection", "info"] {
+            e.execute(&issue(service, None), monday_9() - mins(20))
+                .expect("issue");
+        }
+    });
+    let display = {
+        let session = s.hub.session();
+        integra::hub::view::queue_view(session.queue(), integra::hub::Role::Display, monday_9())
+    };
+    let info = display
+        .services
+        .iter()
+        .find(|v| v.code == "info")
+        .expect("Information on the display");
+    assert_eq!(info.waiting.len(), 3, "the display counts the discreet ticket");
+    tap(&s.ui, "Español");
+    let tiles = s.ui.global::<integra::ui::ServicesAdapter>().get_services();
+    let tile = (0..slint::Model::row_count(&tiles))
+        .filter_map(|i| slint::Model::row_data(&tiles, i))
+        .find(|t| t.code == "info")
+        .expect("the Information tile");
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("count", info.waiting.len());
+    args.set("minutes", info.wait_minutes);
+    let expected = integra::i18n::Localizer::new(Lang::Es)
+        .expect("locale")
+        .text("kiosk-status-open", Some(&args));
+    assert_eq!(tile.status.as_str(), expected);
     kiosk::stop();
 }
 
