@@ -103,6 +103,104 @@ fn a_transfer_to_a_discreet_service_makes_the_ticket_discreet() {
     assert_eq!(replayed.state(), q.state());
 }
 
+/// A visitor's figures (people ahead, wait) are those of their place in the queue the lobby
+/// sees, counted on `Queue::for_public` as the display lists it: for ordinary, priority,
+/// discreet-service, discreet-class and transferred tickets alike. The kiosk is told the same
+/// when the ticket is issued, and a ticket no longer waiting has no place.
+#[test]
+fn a_visitors_figures_are_their_place_in_the_public_queue() {
+    let mut q = Queue::new(demo());
+    let at = monday_9();
+    let rows = [
+        ("info", None),
+        ("protection", None),
+        ("info", Some("older")),
+        ("legal", Some("protection")),
+        ("health", None),
+        ("legal", None),
+        ("protection", Some("pregnant")),
+        ("info", None),
+        ("legal", Some("older")),
+        ("health", None),
+    ];
+    let mut health = None;
+    for (i, (service, class)) in rows.into_iter().enumerate() {
+        let events = ok(&mut q, issue_in(service, class, Lang::Fr), at + mins(i as i64));
+        let (t, ahead, wait) = events
+            .iter()
+            .find_map(|e| match &e.event {
+                Event::TicketIssued {
+                    ticket,
+                    ahead,
+                    wait_minutes,
+                } => Some((ticket.clone(), *ahead, *wait_minutes)),
+                _ => None,
+            })
+            .expect("issued");
+        let at_issue = q.position(t.id).expect("waiting");
+        assert_eq!((ahead, wait), (at_issue.ahead, at_issue.wait_minutes), "{}", t.label());
+        if service == "health" {
+            health = Some(t.id);
+        }
+    }
+    // A health visitor sent on to protection: discreet from now on, shown as health's.
+    let moved = health.expect("a health ticket");
+    ok(
+        &mut q,
+        Command::Transfer {
+            ticket: moved,
+            to: "protection".into(),
+        },
+        at + mins(20),
+    );
+    let public = q.for_public();
+    let mut checked = 0;
+    for t in q.state().tickets.values() {
+        let shown = public.ticket(t.id).expect("in public");
+        let listed = public.waiting(&shown.service);
+        let i = listed
+            .iter()
+            .position(|x| x.id == t.id)
+            .expect("listed under its public service");
+        let priority = |x: &&&integra::core::Ticket| x.priority.is_some();
+        let ahead = if shown.priority.is_some() {
+            listed[..i].iter().filter(priority).count()
+        } else {
+            i + listed[i + 1..].iter().filter(priority).count()
+        } as u32;
+        let p = q.position(t.id).expect("waiting");
+        assert_eq!(p.ahead, ahead, "{}: {listed:?}", t.label());
+        assert_eq!(
+            p.wait_minutes,
+            public.estimate_minutes(&shown.service, ahead),
+            "{}",
+            t.label()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 10);
+    assert!(q.ticket(moved).expect("moved").is_discreet());
+    assert_eq!(
+        public.ticket(moved).map(|t| t.service.as_str()),
+        Some("health")
+    );
+    let called = ok(
+        &mut q,
+        Command::CallNext {
+            counter: "1".into(),
+        },
+        at + mins(21),
+    );
+    let id = called
+        .iter()
+        .find_map(|e| match &e.event {
+            Event::TicketCalled { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .expect("called");
+    assert_eq!(q.position(id), None, "a called ticket has no place in the queue");
+}
+
 /// The catalog refuses what would give a discreet visitor away, naming the field and the fix.
 #[test]
 fn the_catalog_refuses_what_would_reveal_a_discreet_visitor() {
@@ -742,8 +840,9 @@ async fn a_kiosk_cannot_probe_codes_or_flood_the_queue() {
     assert_ne!(codes, chosen, "a caller's nonce does not choose the codes");
 }
 
-/// The kiosk's reply names its own visitor's ticket (it must show it); the stream to every
-/// lobby device does not.
+/// The kiosk's reply gives its own visitor's ticket (it must show it) as every lobby device
+/// sees it: a protection visitor's as an ordinary ticket of Information, the service whose
+/// letter it carries, on the reply as on the stream — nothing in the reply says protection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kiosk_learns_only_its_own_visitors_ticket() {
     let h = start_hub(demo()).await;
@@ -760,8 +859,8 @@ async fn a_kiosk_learns_only_its_own_visitors_ticket() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    assert_eq!(v["ticket"]["service"], "protection", "its own visitor");
-    assert_eq!(v["ticket"]["cover"], "info");
+    assert_eq!(v["label"], "A-001", "its own visitor");
+    assert!(!v.to_string().contains("protection"), "{v}");
     let m = loop {
         let m = next_msg(&mut ws).await;
         if m["event"]["type"] == "ticket_issued" {
@@ -770,4 +869,5 @@ async fn a_kiosk_learns_only_its_own_visitors_ticket() {
     };
     assert_eq!(m["event"]["ticket"]["service"], "info", "{m}");
     assert!(m["event"]["ticket"].get("cover").is_none());
+    assert_eq!(v["ticket"], m["event"]["ticket"], "the reply's ticket is the lobby's");
 }
