@@ -755,8 +755,15 @@ async fn display_lists(h: &TestHub, display: &str, service: &str) -> Vec<String>
 async fn a_discreet_ticket_looks_to_its_phone_and_kiosk_like_an_ordinary_one_in_its_place() {
     let with = start_hub(catalog()).await;
     let without = start_hub(catalog()).await;
-    let (k1, k2) = (with.token(Role::Kiosk).await, without.token(Role::Kiosk).await);
-    for (service_with, label) in [("info", "A-001"), ("protection", "A-002"), ("info", "A-003")] {
+    let (k1, k2) = (
+        with.token(Role::Kiosk).await,
+        without.token(Role::Kiosk).await,
+    );
+    for (service_with, label) in [
+        ("info", "A-001"),
+        ("protection", "A-002"),
+        ("info", "A-003"),
+    ] {
         let mut a1 = issue_as(&with, &k1, service_with, None).await;
         let mut a2 = issue_as(&without, &k2, "info", None).await;
         assert_eq!(a1["label"], label);
@@ -783,9 +790,18 @@ async fn a_discreet_ticket_looks_to_its_phone_and_kiosk_like_an_ordinary_one_in_
     let staff = with.token(Role::Counter).await;
     let staff2 = without.token(Role::Counter).await;
     staff_does(&with, &staff, &format!("/api/v1/counters/{counter}/next")).await;
-    staff_does(&without, &staff2, &format!("/api/v1/counters/{counter}/next")).await;
+    staff_does(
+        &without,
+        &staff2,
+        &format!("/api/v1/counters/{counter}/next"),
+    )
+    .await;
     let (_, v1) = view(&with, &link(&issue_as(&with, &k1, "info", None).await)).await;
-    let (_, v2) = view(&without, &link(&issue_as(&without, &k2, "info", None).await)).await;
+    let (_, v2) = view(
+        &without,
+        &link(&issue_as(&without, &k2, "info", None).await),
+    )
+    .await;
     assert_eq!(v1, v2, "A-004 behind the protection visitor");
     assert_eq!(v1["ahead"], 2, "{v1}");
 }
@@ -807,7 +823,10 @@ async fn an_ordinary_tickets_ahead_is_what_the_display_lists_before_it() {
             .iter()
             .position(|l| *l == label)
             .expect("the display lists the ticket");
-        assert_eq!(a["ahead"], before, "{label}: the kiosk's answer; display: {listed:?}");
+        assert_eq!(
+            a["ahead"], before,
+            "{label}: the kiosk's answer; display: {listed:?}"
+        );
         answers.push((label, link(&a)));
     }
     let listed = display_lists(&h, &display, "info").await;
@@ -815,7 +834,10 @@ async fn an_ordinary_tickets_ahead_is_what_the_display_lists_before_it() {
     for (label, url) in &answers {
         let (_, v) = view(&h, url).await;
         let before = listed.iter().position(|l| l == label).expect("listed");
-        assert_eq!(v["ahead"], before, "{label}: the phone; display: {listed:?}");
+        assert_eq!(
+            v["ahead"], before,
+            "{label}: the phone; display: {listed:?}"
+        );
     }
 }
 

@@ -1801,7 +1801,11 @@ fn a_discreet_ticket_looks_ordinary_on_the_kiosk_and_the_slip() {
                 .expect("locale")
                 .text("kiosk-ticket-ahead", Some(&args))
         );
-        assert_eq!(t.get_wait().is_empty(), i == 0, "a wait once someone is ahead");
+        assert_eq!(
+            t.get_wait().is_empty(),
+            i == 0,
+            "a wait once someone is ahead"
+        );
         for w in &words {
             assert!(!kiosk_shows(&s.ui, w), "{lang}: '{w}' on the ticket screen");
         }
@@ -1860,7 +1864,11 @@ fn the_hubs_kiosk_counts_a_cover_service_as_the_display_does() {
         .iter()
         .find(|v| v.code == "info")
         .expect("Information on the display");
-    assert_eq!(info.waiting.len(), 3, "the display counts the discreet ticket");
+    assert_eq!(
+        info.waiting.len(),
+        3,
+        "the display counts the discreet ticket"
+    );
     tap(&s.ui, "Español");
     let tiles = s.ui.global::<integra::ui::ServicesAdapter>().get_services();
     let tile = (0..slint::Model::row_count(&tiles))

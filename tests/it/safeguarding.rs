@@ -125,7 +125,11 @@ fn a_visitors_figures_are_their_place_in_the_public_queue() {
     ];
     let mut health = None;
     for (i, (service, class)) in rows.into_iter().enumerate() {
-        let events = ok(&mut q, issue_in(service, class, Lang::Fr), at + mins(i as i64));
+        let events = ok(
+            &mut q,
+            issue_in(service, class, Lang::Fr),
+            at + mins(i as i64),
+        );
         let (t, ahead, wait) = events
             .iter()
             .find_map(|e| match &e.event {
@@ -138,7 +142,12 @@ fn a_visitors_figures_are_their_place_in_the_public_queue() {
             })
             .expect("issued");
         let at_issue = q.position(t.id).expect("waiting");
-        assert_eq!((ahead, wait), (at_issue.ahead, at_issue.wait_minutes), "{}", t.label());
+        assert_eq!(
+            (ahead, wait),
+            (at_issue.ahead, at_issue.wait_minutes),
+            "{}",
+            t.label()
+        );
         if service == "health" {
             health = Some(t.id);
         }
@@ -198,7 +207,11 @@ fn a_visitors_figures_are_their_place_in_the_public_queue() {
             _ => None,
         })
         .expect("called");
-    assert_eq!(q.position(id), None, "a called ticket has no place in the queue");
+    assert_eq!(
+        q.position(id),
+        None,
+        "a called ticket has no place in the queue"
+    );
 }
 
 /// The catalog refuses what would give a discreet visitor away, naming the field and the fix.
@@ -869,5 +882,8 @@ async fn a_kiosk_learns_only_its_own_visitors_ticket() {
     };
     assert_eq!(m["event"]["ticket"]["service"], "info", "{m}");
     assert!(m["event"]["ticket"].get("cover").is_none());
-    assert_eq!(v["ticket"], m["event"]["ticket"], "the reply's ticket is the lobby's");
+    assert_eq!(
+        v["ticket"], m["event"]["ticket"],
+        "the reply's ticket is the lobby's"
+    );
 }

@@ -28,8 +28,8 @@ mod view;
 
 use booking::clean_contact;
 use decide::Decide;
-use view::QueueView;
 pub use position::Position;
+use view::QueueView;
 pub use view::local_to_utc;
 
 /// How many recent service times feed the wait estimate, per service.

@@ -31,7 +31,11 @@ impl<'a> QueueView<'a> {
         let key: Key = (t.issued_at, t.id);
         let mut ahead = 0u32;
         for w in self.state.waiting.values() {
-            for other in w.fifo.iter().filter_map(|(_, id)| self.state.tickets.get(id)) {
+            for other in w
+                .fifo
+                .iter()
+                .filter_map(|(_, id)| self.state.tickets.get(id))
+            {
                 if other.id == t.id {
                     continue;
                 }

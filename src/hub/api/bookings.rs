@@ -159,7 +159,9 @@ pub(super) async fn cancel_appointment(
     let cmd = Command::CancelAppointment { code };
     blocking(&hub, move |hub| {
         let events = execute(hub, &cmd, c.lang)?;
-        Ok(Json(json!({"events": events_json(&events, &c, &hub.catalog())})))
+        Ok(Json(
+            json!({"events": events_json(&events, &c, &hub.catalog())}),
+        ))
     })
     .await
 }
