@@ -100,6 +100,51 @@ fn issue_queue_next_on_the_demo_center() {
     assert!(stdout(&o).contains("1 waiting in all"), "{}", stdout(&o));
 }
 
+/// A slip reprinted from the command line is, byte for byte, the slip printed when the ticket
+/// was issued (the same people ahead and wait) while nothing has changed since: for ordinary
+/// tickets, a priority ticket issued after them (the reprint used to count every ticket
+/// before it, where the priority goes first) and a protection visitor's.
+#[test]
+fn a_reprint_from_the_command_line_is_the_slip_printed_at_issue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let at = monday_9().to_rfc3339();
+    let rows = [
+        ("info", None, "A-001"),
+        ("info", None, "A-002"),
+        ("info", Some("older"), "A-003"),
+        ("protection", None, "A-004"),
+    ];
+    for (service, priority, label) in rows {
+        let issued = d.join(format!("issued-{label}.bin"));
+        let again = d.join(format!("reprint-{label}.bin"));
+        let mut args = vec!["--at", &at, "issue", "--service", service];
+        args.extend(priority.map(|p| ["--priority", p]).into_iter().flatten());
+        let printer = format!("file:{}", issued.display());
+        args.extend(["--printer", &printer]);
+        let o = integra(d, &args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(last_line(&o), label);
+        let printer = format!("file:{}", again.display());
+        let o = integra(
+            d,
+            &["--at", &at, "ticket", label, "reprint", "--printer", &printer],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (first, second) = (
+            std::fs::read(&issued).expect("the slip at issue"),
+            std::fs::read(&again).expect("the reprint"),
+        );
+        assert!(!first.is_empty());
+        assert!(
+            first == second,
+            "{label}: the reprint differs from the slip at issue\n{}\n{}",
+            String::from_utf8_lossy(&first),
+            String::from_utf8_lossy(&second)
+        );
+    }
+}
+
 #[test]
 fn appointments_and_sign_ups_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
