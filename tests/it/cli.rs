@@ -128,7 +128,15 @@ fn a_reprint_from_the_command_line_is_the_slip_printed_at_issue() {
         let printer = format!("file:{}", again.display());
         let o = integra(
             d,
-            &["--at", &at, "ticket", label, "reprint", "--printer", &printer],
+            &[
+                "--at",
+                &at,
+                "ticket",
+                label,
+                "reprint",
+                "--printer",
+                &printer,
+            ],
         );
         assert!(o.status.success(), "{}", stderr(&o));
         let (first, second) = (
