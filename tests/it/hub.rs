@@ -220,6 +220,13 @@ async fn every_endpoint_for_every_role() {
             body: Some(json!({"pin": "000000", "name": "x"})),
             expect: [401, 401, 401, 401, 401],
         },
+        // Device pairing is a WebSocket on TLS 1.3: a plain request is told to upgrade, whoever asks.
+        Case {
+            method: "GET",
+            path: "/api/v1/pair/spake2",
+            body: None,
+            expect: [426, 426, 426, 426, 426],
+        },
         Case {
             method: "GET",
             path: "/api/v1/me",
