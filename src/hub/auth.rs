@@ -449,8 +449,12 @@ impl Hub {
             .collect();
         for (id, e) in entries {
             let source = super::AlertSource::device(id, &e.name);
+            // The token's role decides: a kiosk or a display is a device whatever headers its
+            // stream carries (an `Origin` cannot hide its going away); only a counter's stream
+            // may be a receptionist's browser, whose closing is not a device going offline.
             let watched = match e.role {
-                Some(Role::Kiosk | Role::Counter | Role::Display) => !e.revoked && !e.browser,
+                Some(Role::Kiosk | Role::Display) => !e.revoked,
+                Some(Role::Counter) => !e.revoked && !e.browser,
                 Some(Role::Admin) | None => false,
             };
             let offline = watched
