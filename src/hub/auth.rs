@@ -253,8 +253,9 @@ pub struct Presence {
     pub last_closed: Option<DateTime<Utc>>,
     /// Unpaired since: no longer watched.
     pub revoked: bool,
-    /// Its last stream came from a browser (a receptionist's console): closing it is someone
-    /// going home, not a device going offline.
+    /// Its last stream's handshake carried an `Origin`: for a counter, a receptionist's
+    /// browser, whose closing is someone going home, not a device going offline (a kiosk's or
+    /// display's is ignored: the role decides).
     pub browser: bool,
 }
 
@@ -407,8 +408,9 @@ impl Hub {
         }
     }
 
-    /// A stream from a paired device opened (`true`) or closed; `browser`: it came from a
-    /// staff browser (never reported offline).
+    /// A stream from a paired device opened (`true`) or closed; `browser`: its handshake
+    /// carried an `Origin` (a counter's is then a receptionist's browser, never reported
+    /// offline; a kiosk or display is watched whatever it carried).
     pub(crate) fn stream_presence(
         &self,
         device: &crate::store::devices::Device,
