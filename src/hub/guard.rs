@@ -191,10 +191,14 @@ fn kind_of(cmd: &Command) -> Option<Kind> {
 /// commands at once from one kiosk cannot all pass the check before any is counted.
 #[derive(Debug, Default)]
 pub struct KioskLimits {
-    seen: BTreeMap<(String, Kind), VecDeque<(DateTime<Utc>, u64)>>,
+    seen: BTreeMap<(String, Kind), Window>,
     /// The number of the next reservation.
     next: u64,
 }
+
+/// One kiosk's places of one kind, oldest first: when each was taken, and its reservation's
+/// number.
+type Window = VecDeque<(DateTime<Utc>, u64)>;
 
 /// A place a command holds in its kiosk's window while it runs; [`KioskLimits::settle`] keeps
 /// it or gives it back.
