@@ -196,7 +196,7 @@ pub trait Sink: Send {
 }
 
 /// The staff alert kind for a lobby display that cannot be heard.
-pub const AUDIO_ALERT: &str = "audio-failed";
+pub const AUDIO_ALERT: crate::hub::AlertKind = crate::hub::AlertKind::AudioFailed;
 
 /// `aplay` reading a WAV from its standard input, on `device` (else the default).
 fn aplay(device: Option<&str>, stderr: Stdio) -> Result<std::process::Child, AudioError> {

@@ -33,9 +33,13 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
                 device: audio.device.clone(),
             }),
             Box::new(move |problem| {
+                // The reason stays in this device's log; the hub hears only the kind.
+                if let Some(why) = &problem {
+                    log::warn!("the lobby cannot hear the calls: {why}");
+                }
                 alerts.report_alerts(
                     problem
-                        .map(|m| (crate::audio::AUDIO_ALERT.to_string(), m))
+                        .map(|_| crate::audio::AUDIO_ALERT)
                         .into_iter()
                         .collect(),
                 )

@@ -24,9 +24,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             if let SpoolEvent::Alerts(a) = e {
                 alerts.set_device_alerts(
                     &crate::hub::AlertSource::local("hub"),
-                    a.iter()
-                        .map(|a| (a.kind().to_string(), a.describe()))
-                        .collect(),
+                    a.iter().map(|a| a.kind()).collect(),
                 );
             }
         });

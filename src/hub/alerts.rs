@@ -30,6 +30,136 @@ impl AlertSource {
     }
 }
 
+/// What an alert is about: a fixed list, decided here. The console words each kind in the
+/// receptionist's language (`console-alert-<code>` in `locales/*/console.ftl`, served by the
+/// hub); a device names only the kind, never the words staff read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlertKind {
+    /// A printer's (a kiosk's, or the hub's own).
+    PaperOut,
+    PaperNearEnd,
+    CoverOpen,
+    PrinterOffline,
+    PrinterUnreachable,
+    /// A lobby display that cannot be heard.
+    AudioFailed,
+    /// The hub's own findings: a device without a stream for a while, …
+    DeviceOffline,
+    /// … the hub cannot write its database, …
+    StorageFailed,
+    /// … the city's figures have not been sent for a day.
+    CityLinkDown,
+}
+
+/// Who raises alerts of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RaisedBy {
+    /// A device about its printer.
+    Printer,
+    /// A device about its speakers.
+    Speakers,
+    /// The hub, about the center; no device may raise or clear these.
+    Hub,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 9] = [
+        AlertKind::PaperOut,
+        AlertKind::PaperNearEnd,
+        AlertKind::CoverOpen,
+        AlertKind::PrinterOffline,
+        AlertKind::PrinterUnreachable,
+        AlertKind::AudioFailed,
+        AlertKind::DeviceOffline,
+        AlertKind::StorageFailed,
+        AlertKind::CityLinkDown,
+    ];
+
+    /// The stable code in the API and on the stream.
+    pub fn code(self) -> &'static str {
+        match self {
+            AlertKind::PaperOut => "paper-out",
+            AlertKind::PaperNearEnd => "paper-near-end",
+            AlertKind::CoverOpen => "cover-open",
+            AlertKind::PrinterOffline => "printer-offline",
+            AlertKind::PrinterUnreachable => "printer-unreachable",
+            AlertKind::AudioFailed => "audio-failed",
+            AlertKind::DeviceOffline => "device-offline",
+            AlertKind::StorageFailed => "storage-failed",
+            AlertKind::CityLinkDown => "city-link-down",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<AlertKind> {
+        AlertKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The words staff read (`locales/*/console.ftl`).
+    pub fn fluent_id(self) -> &'static str {
+        match self {
+            AlertKind::PaperOut => "console-alert-paper-out",
+            AlertKind::PaperNearEnd => "console-alert-paper-near-end",
+            AlertKind::CoverOpen => "console-alert-cover-open",
+            AlertKind::PrinterOffline => "console-alert-printer-offline",
+            AlertKind::PrinterUnreachable => "console-alert-printer-unreachable",
+            AlertKind::AudioFailed => "console-alert-audio-failed",
+            AlertKind::DeviceOffline => "console-alert-device-offline",
+            AlertKind::StorageFailed => "console-alert-storage-failed",
+            AlertKind::CityLinkDown => "console-alert-city-link-down",
+        }
+    }
+
+    pub fn raised_by(self) -> RaisedBy {
+        match self {
+            AlertKind::PaperOut
+            | AlertKind::PaperNearEnd
+            | AlertKind::CoverOpen
+            | AlertKind::PrinterOffline
+            | AlertKind::PrinterUnreachable => RaisedBy::Printer,
+            AlertKind::AudioFailed => RaisedBy::Speakers,
+            AlertKind::DeviceOffline | AlertKind::StorageFailed | AlertKind::CityLinkDown => {
+                RaisedBy::Hub
+            }
+        }
+    }
+
+    /// Whether a paired device of `role` may report this kind about itself: a kiosk its
+    /// printer's, a display its speakers'; no device the hub's own findings, and staff devices
+    /// nothing (they have no printer or speakers the hub hears of).
+    pub fn reported_by(self, role: Role) -> bool {
+        match (self.raised_by(), role) {
+            (RaisedBy::Printer, Role::Kiosk) | (RaisedBy::Speakers, Role::Display) => true,
+            (RaisedBy::Printer, Role::Display | Role::Counter | Role::Admin)
+            | (RaisedBy::Speakers, Role::Kiosk | Role::Counter | Role::Admin)
+            | (RaisedBy::Hub, Role::Kiosk | Role::Display | Role::Counter | Role::Admin) => false,
+        }
+    }
+
+    /// The kinds a device of `role` may report (for its error message and the API document).
+    pub fn reported_by_role(role: Role) -> Vec<AlertKind> {
+        AlertKind::ALL
+            .into_iter()
+            .filter(|k| k.reported_by(role))
+            .collect()
+    }
+
+    /// The words of a kind in English, for the API's `message` and logs (the console shows its
+    /// own translation of the kind).
+    fn words(self) -> String {
+        match crate::i18n::Localizer::new(crate::core::Lang::En) {
+            Ok(l) => l.text(self.fluent_id(), None),
+            Err(_) => self.code().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// A problem with a device that staff should act on (printer out of paper, kiosk offline).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceAlert {
@@ -38,10 +168,10 @@ pub struct DeviceAlert {
     /// The paired device's id (none for this process's own kiosk or printer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_id: Option<u64>,
-    /// Stable code: paper-out, paper-near-end, cover-open, printer-offline, printer-unreachable,
-    /// device-offline.
-    pub kind: String,
-    /// Plain words for staff (the console shows its own translation of `kind`).
+    pub kind: AlertKind,
+    /// The hub's words (English; the console shows its own translation of `kind`): for a
+    /// device's alert, the kind's; for the hub's own findings, what it found. Never text a
+    /// device sent.
     pub message: String,
     pub since: DateTime<Utc>,
 }
@@ -49,45 +179,50 @@ pub struct DeviceAlert {
 impl Hub {
     /// Replace the alerts a device reports about itself (empty = all clear) and tell subscribers
     /// when they changed. Alerts are kept by the device's identity (`source.key`), never by its
-    /// name, and "device-offline" — the hub's own finding — is left alone.
-    pub fn set_device_alerts(&self, source: &AlertSource, alerts: Vec<(String, String)>) {
-        let alerts: Vec<(String, String)> = alerts
+    /// name; the hub's own findings ("device-offline", …) are left alone, whatever is passed.
+    pub fn set_device_alerts(&self, source: &AlertSource, kinds: Vec<AlertKind>) {
+        let device_kind = |k: AlertKind| match k.raised_by() {
+            RaisedBy::Printer | RaisedBy::Speakers => true,
+            RaisedBy::Hub => false,
+        };
+        let alerts: Vec<(AlertKind, String)> = kinds
             .into_iter()
-            .filter(|(kind, _)| kind != OFFLINE)
+            .filter(|k| device_kind(*k))
+            .map(|k| (k, k.words()))
             .collect();
-        self.replace_alerts(source, alerts, |k| k != OFFLINE);
+        self.replace_alerts(source, alerts, device_kind);
     }
 
     /// Raise (Some) or clear (None) the hub's "device-offline" alert of one device; nothing else
     /// of that device's alerts changes.
     pub(crate) fn set_offline(&self, source: &AlertSource, message: Option<String>) {
         let alerts = message
-            .map(|m| (OFFLINE.to_string(), m))
+            .map(|m| (AlertKind::DeviceOffline, m))
             .into_iter()
             .collect();
-        self.replace_alerts(source, alerts, |k| k == OFFLINE);
+        self.replace_alerts(source, alerts, |k| k == AlertKind::DeviceOffline);
     }
 
     /// Replace the alerts of `source` whose kind `owned` says are being set.
     pub(super) fn replace_alerts(
         &self,
         source: &AlertSource,
-        alerts: Vec<(String, String)>,
-        owned: impl Fn(&str) -> bool,
+        alerts: Vec<(AlertKind, String)>,
+        owned: impl Fn(AlertKind) -> bool,
     ) {
         let now = self.now();
         let key = source.key.as_str();
         let changed = {
             let mut all = lock(&self.inner.alerts);
-            let before: Vec<String> = all
+            let before: Vec<AlertKind> = all
                 .keys()
-                .filter(|(d, k)| d == key && owned(k))
-                .map(|(_, k)| k.clone())
+                .filter(|(d, k)| d == key && owned(*k))
+                .map(|(_, k)| *k)
                 .collect();
-            let wanted: Vec<String> = alerts.iter().map(|(kind, _)| kind.clone()).collect();
-            all.retain(|(d, k), _| d != key || !owned(k) || wanted.contains(k));
+            let wanted: Vec<AlertKind> = alerts.iter().map(|(kind, _)| *kind).collect();
+            all.retain(|(d, k), _| d != key || !owned(*k) || wanted.contains(k));
             for (kind, message) in alerts {
-                all.entry((key.to_string(), kind.clone()))
+                all.entry((key.to_string(), kind))
                     .and_modify(|a| {
                         a.message = message.clone();
                         a.device = source.name.clone();

@@ -253,8 +253,9 @@ pub struct Presence {
     pub last_closed: Option<DateTime<Utc>>,
     /// Unpaired since: no longer watched.
     pub revoked: bool,
-    /// Its last stream came from a browser (a receptionist's console): closing it is someone
-    /// going home, not a device going offline.
+    /// Its last stream's handshake carried an `Origin`: for a counter, a receptionist's
+    /// browser, whose closing is someone going home, not a device going offline (a kiosk's or
+    /// display's is ignored: the role decides).
     pub browser: bool,
 }
 
@@ -407,8 +408,9 @@ impl Hub {
         }
     }
 
-    /// A stream from a paired device opened (`true`) or closed; `browser`: it came from a
-    /// staff browser (never reported offline).
+    /// A stream from a paired device opened (`true`) or closed; `browser`: its handshake
+    /// carried an `Origin` (a counter's is then a receptionist's browser, never reported
+    /// offline; a kiosk or display is watched whatever it carried).
     pub(crate) fn stream_presence(
         &self,
         device: &crate::store::devices::Device,
@@ -449,8 +451,12 @@ impl Hub {
             .collect();
         for (id, e) in entries {
             let source = super::AlertSource::device(id, &e.name);
+            // The token's role decides: a kiosk or a display is a device whatever headers its
+            // stream carries (an `Origin` cannot hide its going away); only a counter's stream
+            // may be a receptionist's browser, whose closing is not a device going offline.
             let watched = match e.role {
-                Some(Role::Kiosk | Role::Counter | Role::Display) => !e.revoked && !e.browser,
+                Some(Role::Kiosk | Role::Display) => !e.revoked,
+                Some(Role::Counter) => !e.revoked && !e.browser,
                 Some(Role::Admin) | None => false,
             };
             let offline = watched

@@ -2,7 +2,7 @@
 //! acknowledges them, and the per-kiosk limits (a kiosk is the device a stranger can reach).
 
 use super::{Hub, Inner, Push, lock};
-use crate::core::{Catalog, Command, CommandClass, Queue, QueueError, Stamped, TicketId};
+use crate::core::{Catalog, Command, CommandClass, Queue, QueueError, TicketId};
 use crate::store::safeguarding::Acknowledgement;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -185,10 +185,40 @@ fn kind_of(cmd: &Command) -> Option<Kind> {
     }
 }
 
-/// Sliding windows per kiosk: what each kiosk did recently.
+/// Sliding windows per kiosk: what each kiosk did recently, and what it is doing now. A
+/// command takes its place in the window *before* it runs and gives it back when it turns out
+/// not to count (a refused ticket or booking, a right check-in code, a failed disk), so forty
+/// commands at once from one kiosk cannot all pass the check before any is counted.
 #[derive(Debug, Default)]
 pub struct KioskLimits {
-    seen: BTreeMap<(String, Kind), VecDeque<DateTime<Utc>>>,
+    seen: BTreeMap<(String, Kind), Window>,
+    /// The number of the next reservation.
+    next: u64,
+}
+
+/// One kiosk's places of one kind, oldest first: when each was taken, and its reservation's
+/// number.
+type Window = VecDeque<(DateTime<Utc>, u64)>;
+
+/// A place a command holds in its kiosk's window while it runs; [`KioskLimits::settle`] keeps
+/// it or gives it back.
+#[derive(Debug)]
+#[must_use = "settle the reservation with the command's outcome"]
+pub struct Reservation {
+    key: String,
+    kind: Kind,
+    id: u64,
+}
+
+/// What a kiosk's command came to, as far as its limits are concerned.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// Carried out.
+    Done,
+    /// The queue rules refused it.
+    Refused(&'a QueueError),
+    /// Nothing was done (the disk failed): it does not count.
+    Failed,
 }
 
 impl KioskLimits {
@@ -201,52 +231,52 @@ impl KioskLimits {
         }
     }
 
-    /// `Err(seconds)` when kiosk `key` must wait before `cmd`.
-    pub fn check(
+    /// Take a place for `cmd` in kiosk `key`'s window (`Ok(None)`: the command is not limited),
+    /// or `Err(seconds)` when the kiosk must wait. A check-in holds a place among the wrong
+    /// codes until its code is known to be right.
+    pub fn reserve(
         &mut self,
         key: &str,
         cmd: &Command,
         catalog: &Catalog,
         now: DateTime<Utc>,
-    ) -> Result<(), i64> {
+    ) -> Result<Option<Reservation>, i64> {
         let Some(kind) = kind_of(cmd) else {
-            return Ok(());
+            return Ok(None);
         };
         let (max, window) = Self::rule(kind, catalog);
-        let Some(q) = self.seen.get_mut(&(key.to_string(), kind)) else {
-            return Ok(());
-        };
-        while q.front().is_some_and(|t| *t + window <= now) {
+        let q = self.seen.entry((key.to_string(), kind)).or_default();
+        while q.front().is_some_and(|(t, _)| *t + window <= now) {
             q.pop_front();
         }
-        if q.len() < max.max(1) {
-            return Ok(());
+        if q.len() >= max.max(1) {
+            let oldest = q.front().map(|(t, _)| *t).unwrap_or(now);
+            return Err((oldest + window - now).num_seconds().max(1));
         }
-        let oldest = q.front().copied().unwrap_or(now);
-        Err((oldest + window - now).num_seconds().max(1))
+        self.next += 1;
+        let id = self.next;
+        q.push_back((now, id));
+        Ok(Some(Reservation {
+            key: key.to_string(),
+            kind,
+            id,
+        }))
     }
 
-    /// Count what happened: a ticket issued, a booking made, a wrong code.
-    pub fn record(
-        &mut self,
-        key: &str,
-        cmd: &Command,
-        outcome: Result<&[Stamped], &QueueError>,
-        now: DateTime<Utc>,
-    ) {
-        let counted = match (kind_of(cmd), outcome) {
-            (Some(Kind::Ticket), Ok(_)) => Some(Kind::Ticket),
-            (Some(Kind::Booking), Ok(_)) => Some(Kind::Booking),
-            (Some(Kind::WrongCode), Err(e)) if e.is_wrong_code() => Some(Kind::WrongCode),
-            _ => None,
+    /// Keep the place of a command that counts (a ticket issued, a booking made, a wrong
+    /// code), give back the place of one that does not.
+    pub fn settle(&mut self, r: Reservation, outcome: Outcome<'_>) {
+        let counts = match (r.kind, outcome) {
+            (Kind::Ticket | Kind::Booking, Outcome::Done) => true,
+            (Kind::Ticket | Kind::Booking, Outcome::Refused(_) | Outcome::Failed) => false,
+            (Kind::WrongCode, Outcome::Refused(e)) => e.is_wrong_code(),
+            (Kind::WrongCode, Outcome::Done | Outcome::Failed) => false,
         };
-        if let Some(kind) = counted {
-            let q = self.seen.entry((key.to_string(), kind)).or_default();
-            q.push_back(now);
-            // Bounded: never more than a day's worth of one kiosk's actions.
-            while q.len() > 100_000 {
-                q.pop_front();
-            }
+        if counts {
+            return;
+        }
+        if let Some(q) = self.seen.get_mut(&(r.key, r.kind)) {
+            q.retain(|(_, id)| *id != r.id);
         }
     }
 }

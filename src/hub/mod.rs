@@ -9,7 +9,7 @@
 mod alerts;
 mod session;
 
-pub use alerts::{AlertSource, DeviceAlert};
+pub use alerts::{AlertKind, AlertSource, DeviceAlert, RaisedBy};
 pub use session::{KioskError, QueueAccess, Refusal, Session};
 use session::{needs_queue, publish, push};
 
@@ -56,10 +56,6 @@ pub enum Push {
     Alerts(Arc<Vec<DeviceAlert>>),
 }
 
-/// The kind of alert the hub raises itself when a device has no stream.
-pub const OFFLINE: &str = "device-offline";
-/// The kind of alert the hub raises when it cannot write its database.
-pub const STORAGE: &str = "storage-failed";
 /// Prints slips on the hub's own printer (the kiosk's, when the hub runs inside a kiosk).
 pub struct HubPrinter {
     pub spooler: Arc<Spooler>,
@@ -73,7 +69,7 @@ pub(crate) struct Inner {
     /// The catalog in use (changes when the coordinator edits it); read without the engine lock.
     catalog: std::sync::RwLock<Arc<Catalog>>,
     pushes: broadcast::Sender<Push>,
-    alerts: Mutex<BTreeMap<(String, String), DeviceAlert>>,
+    alerts: Mutex<BTreeMap<(String, AlertKind), DeviceAlert>>,
     clock: Option<DateTime<Utc>>,
     printer: Mutex<Option<Arc<HubPrinter>>>,
     pub(crate) limiter: Mutex<auth::PairLimiter>,
@@ -129,12 +125,12 @@ impl Inner {
         let now = self.clock.unwrap_or_else(Utc::now);
         let raised = {
             let mut all = lock(&self.alerts);
-            let key = ("local-hub".to_string(), STORAGE.to_string());
+            let key = ("local-hub".to_string(), AlertKind::StorageFailed);
             let new = !all.contains_key(&key);
             all.entry(key).or_insert(DeviceAlert {
                 device: "hub".into(),
                 device_id: None,
-                kind: STORAGE.into(),
+                kind: AlertKind::StorageFailed,
                 message: format!(
                     "the hub cannot save (disk full, read-only or failing: {why}); visitors are sent to reception until it can"
                 ),
@@ -151,7 +147,7 @@ impl Inner {
     /// A commit went through: clear the storage alert if it was up.
     fn storage_ok(&self) {
         let cleared = lock(&self.alerts)
-            .remove(&("local-hub".to_string(), STORAGE.to_string()))
+            .remove(&("local-hub".to_string(), AlertKind::StorageFailed))
             .is_some();
         if cleared {
             log::info!("storage works again");
@@ -161,9 +157,9 @@ impl Inner {
 
     /// Raise (`Some(message)`) or clear (`None`) one of the hub's own alerts of `kind` (the
     /// city link); staff streams hear of a change at once.
-    fn hub_alert(&self, kind: &str, message: Option<String>) {
+    fn hub_alert(&self, kind: AlertKind, message: Option<String>) {
         let now = self.clock.unwrap_or_else(Utc::now);
-        let key = ("local-hub".to_string(), kind.to_string());
+        let key = ("local-hub".to_string(), kind);
         let changed = {
             let mut all = lock(&self.alerts);
             match message {
@@ -178,7 +174,7 @@ impl Inner {
                             DeviceAlert {
                                 device: "hub".into(),
                                 device_id: None,
-                                kind: kind.into(),
+                                kind,
                                 message,
                                 since: now,
                             },
@@ -195,7 +191,7 @@ impl Inner {
     }
 
     fn storage_degraded(&self) -> bool {
-        lock(&self.alerts).contains_key(&("local-hub".to_string(), STORAGE.to_string()))
+        lock(&self.alerts).contains_key(&("local-hub".to_string(), AlertKind::StorageFailed))
     }
 }
 

@@ -200,17 +200,19 @@ impl Session<'_> {
     ) -> Result<Vec<Stamped>, KioskError> {
         let real_now = Utc::now();
         let catalog = self.engine().queue().catalog().clone();
-        lock(&self.inner.kiosk_limits)
-            .check(key, cmd, &catalog, real_now)
+        // The place is taken before the command runs and given back if it does not count, so
+        // concurrent commands from one kiosk never pass its limit.
+        let reserved = lock(&self.inner.kiosk_limits)
+            .reserve(key, cmd, &catalog, real_now)
             .map_err(KioskError::Limited)?;
         let result = self.execute(cmd, now);
-        let outcome = match &result {
-            Ok(events) => Some(Ok(events.as_slice())),
-            Err(EngineError::Queue(q)) => Some(Err(q)),
-            Err(EngineError::Store(_)) => None,
-        };
-        if let Some(outcome) = outcome {
-            lock(&self.inner.kiosk_limits).record(key, cmd, outcome, real_now);
+        if let Some(r) = reserved {
+            let outcome = match &result {
+                Ok(_) => guard::Outcome::Done,
+                Err(EngineError::Queue(q)) => guard::Outcome::Refused(q),
+                Err(EngineError::Store(_)) => guard::Outcome::Failed,
+            };
+            lock(&self.inner.kiosk_limits).settle(r, outcome);
         }
         result.map_err(|e| {
             KioskError::Engine(match (e, cmd) {

@@ -84,7 +84,8 @@ pub async fn events(
     })?;
     let after = q.after;
     // A browser always sends Origin on a WebSocket handshake; the devices' own client does
-    // not. A staff browser that closes is not a device going offline.
+    // not. A staff browser that closes is not a device going offline — but only a counter's
+    // stream may be one: the presence check lets the token's role decide (`check_presence_at`).
     let browser = headers.contains_key(axum::http::header::ORIGIN);
     Ok(ws.on_upgrade(move |mut socket| async move {
         let c = match known {

@@ -83,14 +83,16 @@ pub enum Alert {
 }
 
 impl Alert {
-    /// The alert's code, which the staff console words in the receptionist's language.
-    pub fn kind(&self) -> &'static str {
+    /// The alert's kind, which the staff console words in the receptionist's language (the
+    /// details of `describe` stay in this device's log).
+    pub fn kind(&self) -> crate::hub::AlertKind {
+        use crate::hub::AlertKind;
         match self {
-            Alert::PaperOut => "paper-out",
-            Alert::PaperNearEnd => "paper-near-end",
-            Alert::CoverOpen => "cover-open",
-            Alert::Offline => "printer-offline",
-            Alert::Unreachable(_) => "printer-unreachable",
+            Alert::PaperOut => AlertKind::PaperOut,
+            Alert::PaperNearEnd => AlertKind::PaperNearEnd,
+            Alert::CoverOpen => AlertKind::CoverOpen,
+            Alert::Offline => AlertKind::PrinterOffline,
+            Alert::Unreachable(_) => AlertKind::PrinterUnreachable,
         }
     }
 

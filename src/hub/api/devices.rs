@@ -16,19 +16,20 @@ pub(super) async fn catalog(State(hub): State<Hub>, _c: Who<ToRead>) -> ApiResul
     Ok(Json(json!(hub.catalog().as_ref())))
 }
 
-/// Device alerts for every paired device; the unacknowledged urgent protection requests for
-/// staff only.
-pub(super) async fn alerts(State(hub): State<Hub>, c: Who<ToRead>) -> ApiResult<Json<Value>> {
-    Ok(Json(match c.role.audience() {
-        Audience::Staff => json!({"alerts": hub.alerts(), "protection": hub.protection_alerts()}),
-        Audience::Public => json!({"alerts": hub.alerts()}),
-    }))
+/// Device alerts and the unacknowledged urgent protection requests: for staff only (a lobby
+/// device learns nothing of either, not even their timing).
+pub(super) async fn alerts(State(hub): State<Hub>, _c: Who<ToServe>) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({"alerts": hub.alerts(), "protection": hub.protection_alerts()}),
+    ))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AlertIn {
     kind: String,
+    /// Free text older devices sent with each alert: accepted (bounded) so they still report
+    /// during an update, and dropped — staff never read a device's words, only the hub's.
     #[serde(default)]
     message: String,
 }
@@ -40,38 +41,73 @@ pub(super) struct AlertsReq {
     alerts: Vec<AlertIn>,
 }
 
+/// A device reports its own alerts (its printer's for a kiosk, its speakers' for a display),
+/// as kinds from the fixed list; they replace its previous ones and are kept under its id.
 pub(super) async fn report_alerts(
     State(hub): State<Hub>,
     c: Who<ToRead>,
     Body(req): Body<AlertsReq>,
 ) -> ApiResult<Json<Value>> {
-    if req.alerts.len() > 16
-        || req
-            .alerts
-            .iter()
-            .any(|a| a.kind.is_empty() || a.kind.len() > 40 || a.message.len() > 300)
-    {
+    let own = AlertKind::reported_by_role(c.role);
+    let own_codes = own.iter().map(|k| k.code()).collect::<Vec<_>>().join(", ");
+    if req.alerts.len() > 16 || req.alerts.iter().any(|a| a.message.chars().count() > 300) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid-field",
-            "at most 16 alerts, each with a `kind` of 1 to 40 characters and a `message` of at most 300",
+            "at most 16 alerts, each a `kind` (and an ignored `message` of at most 300 characters)",
         ));
     }
-    if req.alerts.iter().any(|a| a.kind == crate::hub::OFFLINE) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-field",
-            "\"device-offline\" is the hub's own finding: a device reports its own problems (paper-out, cover-open, …)",
-        ));
+    let mut kinds = Vec::new();
+    for a in &req.alerts {
+        let Some(kind) = AlertKind::parse(&a.kind) else {
+            let known = AlertKind::ALL.map(AlertKind::code).join(", ");
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+                format!(
+                    "`kind` must be one of {known}; a {} device reports {}",
+                    c.role.as_str(),
+                    if own.is_empty() {
+                        "none"
+                    } else {
+                        own_codes.as_str()
+                    }
+                ),
+            ));
+        };
+        if !kind.reported_by(c.role) {
+            let whose = match kind.raised_by() {
+                RaisedBy::Hub => "the hub's own finding",
+                RaisedBy::Printer => "a kiosk's printer's",
+                RaisedBy::Speakers => "a lobby display's speakers'",
+            };
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not-your-alert",
+                format!(
+                    "\"{kind}\" is {whose}: a {} device reports only its own ({})",
+                    c.role.as_str(),
+                    if own.is_empty() {
+                        "none"
+                    } else {
+                        own_codes.as_str()
+                    }
+                ),
+            ));
+        }
+        kinds.push(kind);
     }
     hub.set_device_alerts(
         &crate::hub::AlertSource::device(c.device.id, &c.device.name),
-        req.alerts
-            .into_iter()
-            .map(|a| (a.kind, a.message))
-            .collect(),
+        kinds,
     );
-    Ok(Json(json!({"alerts": hub.alerts()})))
+    // The device learns back its own alerts only, never another device's.
+    let own: Vec<crate::hub::DeviceAlert> = hub
+        .alerts()
+        .into_iter()
+        .filter(|a| a.device_id == Some(c.device.id))
+        .collect();
+    Ok(Json(json!({"alerts": own})))
 }
 
 pub(super) async fn devices(State(hub): State<Hub>, _c: Who<ToAdmin>) -> ApiResult<Json<Value>> {

@@ -2,9 +2,9 @@
 //! staff console's files. Every error is JSON `{"error": {"code", "message"}}` with a 4xx/5xx
 //! status; a refused request changes nothing.
 
-use super::auth::{self, Action, Audience, Role};
+use super::auth::{self, Action, Role};
 use super::view::{queue_view, redact_state, redact_ticket};
-use super::{Hub, console, stream};
+use super::{AlertKind, Hub, RaisedBy, console, stream};
 use crate::core::Outcome;
 use crate::core::{
     ActivityCode, CatalogEdit, Command, CommandClass, Contact, CounterId, Event, Lang,

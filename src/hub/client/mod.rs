@@ -46,7 +46,7 @@ struct Inner {
     protection: Mutex<Vec<super::guard::ProtectionAlert>>,
     /// This device's alerts as last reported: sent again at every (re)connection, so a hub
     /// that restarted (alerts live in its memory) or was unreachable still hears of them.
-    alerts: Mutex<Option<Vec<(String, String)>>>,
+    alerts: Mutex<Option<Vec<super::AlertKind>>>,
 }
 /// A connection to a remote hub. Cheap to clone.
 #[derive(Clone)]
@@ -192,7 +192,7 @@ impl Remote {
 
     /// Tell the hub this device's alerts (its printer's, its speakers'), in the background;
     /// they are told again whenever the link comes back.
-    pub fn report_alerts(&self, alerts: Vec<(String, String)>) {
+    pub fn report_alerts(&self, alerts: Vec<super::AlertKind>) {
         if let Ok(mut a) = self.inner.alerts.lock() {
             *a = Some(alerts.clone());
         }

@@ -95,11 +95,12 @@ pub(super) async fn follow(inner: Arc<Inner>) {
 
 /// Send a device's alerts to its hub, in the background (a failure is logged; the next
 /// connection sends them again).
-pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<(String, String)>) {
+pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<crate::hub::AlertKind>) {
     let runtime = inner.rt.handle().clone();
     runtime.spawn(async move {
-
-        let body = json!({"alerts": alerts.iter().map(|(k, m)| json!({"kind": k, "message": m})).collect::<Vec<_>>()});
+        // Only the kinds: the hub words them for staff.
+        let body =
+            json!({"alerts": alerts.iter().map(|k| json!({"kind": k.code()})).collect::<Vec<_>>()});
         let r = inner
             .http
             .post(format!("{}/api/v1/alerts", inner.base))
@@ -107,10 +108,18 @@ pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<(String, String)>) {
             .json(&body)
             .send()
             .await;
-        if let Err(e) = r {
-            log::warn!("cannot tell the hub this device's alerts (sent again when the link is back): {e}");
+        match r {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => log::warn!(
+                "the hub refused this device's alerts ({}): {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
+            Err(e) => log::warn!(
+                "cannot tell the hub this device's alerts (sent again when the link is back): {e}"
+            ),
         }
-        });
+    });
 }
 
 pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {

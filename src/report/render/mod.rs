@@ -168,12 +168,31 @@ pub(crate) fn csv_percent(r: Option<f64>) -> String {
     r.map(|r| format!("{:.1}", r * 100.0)).unwrap_or_default()
 }
 
+/// One CSV cell. A cell a spreadsheet would run as a formula — it starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (a service named `=HYPERLINK(…)`, a center's name) — gets a
+/// leading `'` (OWASP, CSV injection), so it is shown as text; a plain number (`-1.5`) is left
+/// as it is. Every CSV the hub and the city write goes through here.
 fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
     }
+}
+
+/// `-12` or `-0.5`: a number, which no spreadsheet takes for a formula.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    !whole.is_empty()
+        && !frac.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
 }
 
 pub(crate) fn csv_row(out: &mut String, fields: &[String]) {

@@ -173,10 +173,7 @@ impl Kiosk {
             }
             // Printer alerts reach staff through the hub (console, alerts stream).
             SpoolEvent::Alerts(alerts) => {
-                let list = alerts
-                    .iter()
-                    .map(|a| (a.kind().to_string(), a.describe()))
-                    .collect();
+                let list = alerts.iter().map(|a| a.kind()).collect();
                 match &alerts_to {
                     Backend::Local(hub) => {
                         hub.set_device_alerts(&crate::hub::AlertSource::local(KIOSK_DEVICE), list)
