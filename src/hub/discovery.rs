@@ -62,7 +62,7 @@ impl Drop for Announcement {
 }
 
 /// This machine's host name (its mDNS name is this + `.local`).
-pub(crate) fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())

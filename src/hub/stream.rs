@@ -45,7 +45,7 @@ pub struct StreamQuery {
 }
 
 /// How long a browser has to send its token (the first message) after the stream opens.
-const AUTH_WAIT: Duration = Duration::from_secs(5);
+pub const AUTH_WAIT: Duration = Duration::from_secs(5);
 
 /// The event stream. A device gives its token in the `Authorization` header; a browser (which
 /// cannot set headers on a WebSocket) sends `{"type":"auth","token":"…"}` as its first message.
