@@ -85,7 +85,7 @@ pub fn own_host(host: &str, reached: Option<&Reached>) -> bool {
             ip.is_loopback() || reached.is_some_and(|r| r.local == Some(ip.to_canonical()))
         }
         Some(HostName::Name(n)) => {
-            n == "localhost" || reached.is_some_and(|r| r.names.iter().any(|own| *own == n))
+            n == "localhost" || reached.is_some_and(|r| r.names.contains(&n))
         }
         None => false,
     }

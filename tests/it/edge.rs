@@ -184,6 +184,7 @@ async fn websocket_floods_stay_inside_the_caps() {
     );
     let h = limited_hub("ulimit -n 1024").await;
     let mut slowest = Duration::ZERO;
+    let started = Instant::now();
 
     // One address: 160 upgrades in waves of 16 (each wave upgraded before the next starts).
     let mut upgraded: Vec<Wss> = Vec::new();
@@ -293,11 +294,16 @@ async fn websocket_floods_stay_inside_the_caps() {
     println!("a display token opened {opened} streams: {open} still open");
     slowest = slowest.max(served(&h, "at the end").await);
     println!("/health at most {slowest:?} after every wave");
-    let lines = log_lines(&h, "refused a connection") + log_lines(&h, "accept:");
-    assert!(
-        lines <= 2,
-        "the hub logged {lines} lines about refusals within a minute"
-    );
+    // One line at the first refusal (and the first accept error, if any), then one a minute.
+    let minutes = started.elapsed().as_secs() / 60;
+    for what in ["refused a connection", "accept:"] {
+        let lines = log_lines(&h, what) as u64;
+        assert!(
+            lines <= 1 + minutes,
+            "the hub logged {lines} lines of \"{what}\" in {:?}",
+            started.elapsed()
+        );
+    }
 }
 
 /// 1,105 TCP connections from 68 addresses (16 or 17 each) that start a TLS handshake and never finish it, on
@@ -344,7 +350,7 @@ async fn half_open_tls_handshakes_do_not_stop_the_hub() {
         held.len(),
         started.elapsed()
     );
-    tokio::time::sleep(HANDSHAKE_TIMEOUT + Duration::from_secs(1)).await;
+    tokio::time::sleep(HANDSHAKE_TIMEOUT + Duration::from_secs(2)).await;
     let mut still = 0;
     for s in &held {
         let mut buf = [0u8; 64];
