@@ -298,6 +298,7 @@ async fn websocket_floods_stay_inside_the_caps() {
     let minutes = started.elapsed().as_secs() / 60;
     for what in ["refused a connection", "accept:"] {
         let lines = log_lines(&h, what) as u64;
+        println!("log lines of \"{what}\": {lines}");
         assert!(
             lines <= 1 + minutes,
             "the hub logged {lines} lines of \"{what}\" in {:?}",

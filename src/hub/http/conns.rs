@@ -21,8 +21,9 @@ pub const FILES_KEPT: u64 = 128;
 /// Connections admitted beyond the total while the unfinished ones they replace are closing.
 pub const SHED_SLACK: usize = 32;
 /// Event streams one device (one token) may hold open; the oldest is closed for a newer one
-/// (a display has one or two; a device that lost its link comes back at once).
-pub const STREAMS_PER_DEVICE: usize = 4;
+/// (a display or a counter terminal has one or two; a staff browser one per open console tab;
+/// a device that lost its link comes back at once, its dead stream closed for it).
+pub const STREAMS_PER_DEVICE: usize = 8;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
