@@ -336,7 +336,16 @@ impl Hub {
         });
         self.inner.follow.set_listen(local);
         let public = follow::routes().with_state(self.clone());
-        let task = tokio::spawn(http::serve(listener, app, public, tls));
+        // The hub's own names besides its addresses: its mDNS name, and the technician's
+        // `follow_url` name.
+        let names = [
+            Some(format!("{}.local", super::discovery::host_name()).to_ascii_lowercase()),
+            self.inner.follow.base_name(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let task = tokio::spawn(http::serve(listener, app, public, tls, names));
         Ok((local, task))
     }
 }

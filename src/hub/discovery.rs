@@ -61,7 +61,8 @@ impl Drop for Announcement {
     }
 }
 
-fn host_name() -> String {
+/// This machine's host name (its mDNS name is this + `.local`).
+pub fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())

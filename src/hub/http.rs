@@ -22,40 +22,88 @@ const OPEN: &[&str] = &[
 /// (Inline styles are allowed: the report's HTML carries its own CSS; scripts are not.)
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/// Whether a Host header names the hub in a way a device on the LAN would: an IP address, a
-/// `.local` (mDNS) name, or `localhost` — with or without a port.
-pub fn host_ok(host: &str) -> bool {
+/// What a Host header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostName {
+    Ip(std::net::IpAddr),
+    /// A name, lower case, without a trailing dot.
+    Name(String),
+}
+
+/// Read a Host header strictly: `IPv4[:port]`, `[IPv6][:port]` or `name[:port]`, with a port of
+/// digits only and a name of letters, digits, `-` and `.` — nothing else (no userinfo, no
+/// path, no second colon).
+pub fn parse_host(host: &str) -> Option<HostName> {
+    let port_ok = |p: &str| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit());
     let host = host.trim();
-    // [v6]:port, [v6], v4:port, name:port.
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        match rest.split_once(']') {
-            Some((v6, _)) => return v6.parse::<std::net::Ipv6Addr>().is_ok(),
-            None => return false,
-        }
-    } else {
-        match host.rsplit_once(':') {
-            Some((n, port)) if port.chars().all(|c| c.is_ascii_digit()) => n,
-            _ => host,
-        }
+    if let Some(rest) = host.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']')?;
+        let ok = after.is_empty() || after.strip_prefix(':').is_some_and(port_ok);
+        return ok
+            .then(|| v6.parse::<std::net::Ipv6Addr>().ok())
+            .flatten()
+            .map(|ip| HostName::Ip(std::net::IpAddr::V6(ip)));
+    }
+    let name = match host.split_once(':') {
+        Some((n, port)) if port_ok(port) => n,
+        Some(_) => return None,
+        None => host,
     };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name.parse::<std::net::IpAddr>().is_ok()
-        || name == "localhost"
-        || (name.ends_with(".local")
-            && name.len() > ".local".len()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    let well_formed = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    if !well_formed {
+        return None;
+    }
+    Some(match name.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) => HostName::Ip(std::net::IpAddr::V4(ip)),
+        Err(_) => HostName::Name(name),
+    })
+}
+
+/// Whether a Host header names a hub the way a device on the LAN would: an IP address, a
+/// `.local` (mDNS) name, or `localhost` — with or without a port (the form of a `follow_url`).
+pub fn host_ok(host: &str) -> bool {
+    match parse_host(host) {
+        Some(HostName::Ip(_)) => true,
+        Some(HostName::Name(n)) => {
+            n == "localhost" || (n.ends_with(".local") && n.len() > ".local".len())
+        }
+        None => false,
+    }
+}
+
+/// Whether a Host header names this hub: one of its own addresses (the one the request
+/// reached, or loopback), `localhost`, or one of its own `.local` names.
+pub fn own_host(host: &str, reached: Option<&Reached>) -> bool {
+    match parse_host(host) {
+        Some(HostName::Ip(ip)) => {
+            ip.is_loopback() || reached.is_some_and(|r| r.local == Some(ip.to_canonical()))
+        }
+        Some(HostName::Name(n)) => {
+            n == "localhost" || reached.is_some_and(|r| r.names.contains(&n))
+        }
+        None => false,
+    }
+}
+
+/// The Host of a request, if it names this hub.
+fn own_host_of(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| own_host(h, request.extensions().get::<Reached>()))
+        .map(|h| h.trim().to_string())
 }
 
 /// Refuse requests whose Host does not name the hub (DNS rebinding from a web page).
 pub async fn check_host(request: Request, next: Next) -> Response {
-    let ok = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(host_ok);
-    if !ok {
+    if own_host_of(&request).is_none() {
         return ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
             "wrong-host",
@@ -142,103 +190,40 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 // ---------------------------------------------------------------- connections
 
+mod conns;
+pub use conns::{
+    CONNECTIONS_MAX, CONNECTIONS_PER_ADDRESS, Connections, FILES_KEPT, Held, Refused,
+    STREAMS_PER_DEVICE, Slot, Stream, Tally, raise_file_limit, total_for_files,
+};
+
 /// A connection that has not sent a whole request head within this long is closed (this is
 /// also how long an idle keep-alive connection stays open).
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// From accept to a finished TLS handshake (or a plain connection's first byte): a connection
+/// slower than this is closed.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 /// A plain HTTP connection lives at most this long (browsers simply reconnect); a WebSocket,
-/// once upgraded, is not bound by it.
+/// once upgraded, is not bound by it (it keeps its connection's slot until it closes).
 pub const CONNECTION_LIFETIME: std::time::Duration = std::time::Duration::from_secs(120);
-/// Open connections allowed from one address (the hub's own machine is not limited).
-pub const CONNECTIONS_PER_ADDRESS: usize = 16;
-/// Open connections allowed in all (far below the unit's LimitNOFILE).
-pub const CONNECTIONS_TOTAL: usize = 8192;
 /// Requests handled at once; more wait their turn.
 pub const REQUESTS_IN_FLIGHT: usize = 256;
 
-/// Open connections, per address and in all.
-#[derive(Debug, Default)]
-pub struct Connections {
-    per_address: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
-    total: std::sync::atomic::AtomicUsize,
-}
-
-/// Held while a connection is open.
-pub struct Admitted {
-    conns: std::sync::Arc<Connections>,
-    ip: Option<std::net::IpAddr>,
-}
-
-impl Drop for Admitted {
-    fn drop(&mut self) {
-        self.conns
-            .total
-            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        if let Some(ip) = self.ip {
-            let mut m = self
-                .conns
-                .per_address
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if let Some(n) = m.get_mut(&ip) {
-                *n -= 1;
-                if *n == 0 {
-                    m.remove(&ip);
-                }
-            }
-        }
-    }
-}
-
-impl Connections {
-    /// Admit a connection from `ip`, or `None` when its address or the hub is full (the
-    /// connection is then closed at once).
-    pub fn admit(self: &std::sync::Arc<Self>, ip: std::net::IpAddr) -> Option<Admitted> {
-        use std::sync::atomic::Ordering;
-        if self.total.fetch_add(1, Ordering::SeqCst) >= CONNECTIONS_TOTAL {
-            self.total.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        // The hub's own machine (its kiosk, the command line) is never shut out.
-        let own = matches!(ip, std::net::IpAddr::V4(v4) if v4 == std::net::Ipv4Addr::LOCALHOST)
-            || ip == std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST);
-        if own {
-            return Some(Admitted {
-                conns: self.clone(),
-                ip: None,
-            });
-        }
-        let key = super::auth::address_bucket(ip);
-        let mut m = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
-        let n = m.entry(key).or_insert(0);
-        if *n >= CONNECTIONS_PER_ADDRESS {
-            drop(m);
-            self.total.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        *n += 1;
-        Some(Admitted {
-            conns: self.clone(),
-            ip: Some(key),
-        })
-    }
-
-    pub fn open(&self) -> usize {
-        self.total.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
 /// Serve `app` on `listener`: hyper's HTTP/1 with a header-read timeout and upgrades
-/// (WebSockets), the connection caps above, tower's concurrency limit, and the peer's address
-/// for handlers (`ConnectInfo`). With `tls`, the hub speaks HTTPS: a connection that does not
-/// start a TLS handshake gets only the visitors' follow pages (`follow`, `/f/…`: no token, name,
-/// phone or code on them) or else a redirect to the same address over HTTPS (so a technician
-/// typing `http://hub:7878` lands on the console, and no token or name ever travels in clear).
-/// Without `tls` (tests, and a hub that listens on loopback only) it speaks plain HTTP.
+/// (WebSockets), the connection caps of [`Connections`] (the total derived from the process's
+/// open-file limit, raised to its hard limit first), tower's concurrency limit, and the peer's
+/// address for handlers (`ConnectInfo`). With `tls`, the hub speaks HTTPS: a connection that
+/// does not start a TLS handshake gets only the visitors' follow pages (`follow`, `/f/…`: no
+/// token, name, phone or code on them) or else a redirect to the same address over HTTPS (so a
+/// technician typing `http://hub:7878` lands on the console, and no token or name ever travels
+/// in clear). Without `tls` (tests, and a hub that listens on loopback only) it speaks plain
+/// HTTP. `names`: the hub's own host names (its `.local` names) besides its addresses and
+/// `localhost`.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     follow: axum::Router,
     tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    names: Vec<String>,
 ) {
     let app = app.layer(tower::limit::ConcurrencyLimitLayer::new(REQUESTS_IN_FLIGHT));
     // The follow pages (`/f/…`) are served beside the API, not under its concurrency limit: a
@@ -253,31 +238,51 @@ pub async fn serve(
         .fallback(to_https)
         .layer(axum::middleware::from_fn(headers));
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-    let conns = std::sync::Arc::new(Connections::default());
-    let mut refused: u64 = 0;
+    let files = raise_file_limit().unwrap_or(1024);
+    let conns = Connections::for_files(files);
+    log::info!(
+        "open files allowed: {files}; connections: {} in all, {CONNECTIONS_PER_ADDRESS} per address",
+        conns.total_cap()
+    );
+    let names: std::sync::Arc<[String]> = names.into();
+    let mut accept_errors = Tally::per_minute();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
             Err(e) => {
-                // Out of files or memory: wait a moment rather than spin.
-                log::warn!("accept: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                // Out of files or memory: one line a minute, and a pause rather than a spin.
+                if let Some(n) = accept_errors.note(std::time::Instant::now()) {
+                    log::warn!("accept: {e} ({n} since the last line)");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 continue;
             }
         };
-        let Some(admitted) = conns.admit(peer.ip()) else {
-            refused += 1;
-            if refused.is_power_of_two() {
-                log::warn!(
-                    "refused a connection from {} (too many open: {} in all); {refused} refused so far",
-                    peer.ip(),
-                    conns.open()
-                );
+        let slot = match conns.admit(peer.ip()) {
+            Ok(slot) => slot,
+            Err(why) => {
+                drop(stream);
+                if let Some(n) = conns.note_refused() {
+                    let why = match why {
+                        Refused::Address => "its address holds the most allowed",
+                        Refused::Full => "the hub holds the most allowed",
+                    };
+                    log::warn!(
+                        "refused a connection from {} ({why}; {} open of {}); {n} refused since the last line",
+                        peer.ip(),
+                        conns.open(),
+                        conns.total_cap()
+                    );
+                }
+                continue;
             }
-            drop(stream);
-            continue;
         };
         let _ = stream.set_nodelay(true);
+        let local = stream.local_addr().map(|a| a.ip().to_canonical()).ok();
+        let reached = Reached {
+            local,
+            names: names.clone(),
+        };
         let (app, redirect, follow, acceptor) = (
             app.clone(),
             redirect.clone(),
@@ -285,32 +290,74 @@ pub async fn serve(
             acceptor.clone(),
         );
         tokio::spawn(async move {
-            let _admitted = admitted;
-            let Some(acceptor) = acceptor else {
-                serve_connection(stream, app, follow, peer, None).await;
-                return;
-            };
-            // A TLS connection starts with a handshake record (0x16); anything else is plain
-            // HTTP: the follow pages, or a redirect. A silent connection is dropped like a slow
-            // header.
-            let mut first = [0u8; 1];
-            match tokio::time::timeout(HEADER_READ_TIMEOUT, stream.peek(&mut first)).await {
-                Ok(Ok(1)) if first[0] == 0x16 => {
-                    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
+            let held = Held(slot);
+            // Until its handshake is done (or, in plain HTTP, its first byte came), the
+            // connection may be shed for a newer one when the hub is full.
+            let shed = held.0.opening();
+            let opened = async {
+                // A TLS connection starts with a handshake record (0x16); anything else is
+                // plain HTTP: the follow pages, or a redirect.
+                let mut first = [0u8; 1];
+                match stream.peek(&mut first).await {
+                    Ok(1) => {}
+                    _ => return None,
+                }
+                match acceptor {
+                    Some(acceptor) if first[0] == 0x16 => match acceptor.accept(stream).await {
+                        Ok(tls) => {
                             // What a pairing on this connection binds (its TLS exporter).
                             let channel = super::pake::Channel::of(tls.get_ref().1);
-                            serve_connection(tls, app, follow, peer, Some(channel)).await
+                            Some(Opened::Tls(Box::new(tls), channel))
                         }
-                        Ok(Err(e)) => log::debug!("TLS handshake with {peer}: {e}"),
-                        Err(_) => log::debug!("TLS handshake with {peer}: too slow"),
-                    }
+                        Err(e) => {
+                            log::debug!("TLS handshake with {peer}: {e}");
+                            None
+                        }
+                    },
+                    Some(_) => Some(Opened::Redirect(stream)),
+                    None => Some(Opened::Plain(stream)),
                 }
-                Ok(Ok(1)) => serve_connection(stream, redirect, follow, peer, None).await,
-                _ => {}
+            };
+            let opened = tokio::select! {
+                o = tokio::time::timeout(HANDSHAKE_TIMEOUT, opened) => o.ok().flatten(),
+                () = shed.notified() => None,
+            };
+            held.0.finished();
+            match opened {
+                Some(Opened::Tls(tls, channel)) => {
+                    serve_connection(*tls, app, follow, peer, held, reached, Some(channel)).await
+                }
+                Some(Opened::Plain(s)) => {
+                    serve_connection(s, app, follow, peer, held, reached, None).await
+                }
+                Some(Opened::Redirect(s)) => {
+                    serve_connection(s, redirect, follow, peer, held, reached, None).await
+                }
+                None => {}
             }
         });
     }
+}
+
+/// A connection once opened.
+enum Opened {
+    /// With what a pairing on it binds.
+    Tls(
+        Box<tokio_rustls::server::TlsStream<tokio::net::TcpStream>>,
+        super::pake::Channel,
+    ),
+    /// Plain HTTP on a hub without TLS.
+    Plain(tokio::net::TcpStream),
+    /// Plain HTTP on a hub speaking HTTPS.
+    Redirect(tokio::net::TcpStream),
+}
+
+/// Where a request reached the hub: the connection's local address and the hub's own names
+/// (a request extension, for the Host check).
+#[derive(Debug, Clone)]
+pub struct Reached {
+    pub local: Option<std::net::IpAddr>,
+    pub names: std::sync::Arc<[String]>,
 }
 
 /// Serve one connection: `/f/…` to the follow pages, everything else to `app`. Over TLS, its
@@ -320,6 +367,8 @@ async fn serve_connection<IO>(
     app: axum::Router,
     follow: axum::Router,
     peer: std::net::SocketAddr,
+    held: Held,
+    reached: Reached,
     channel: Option<super::pake::Channel>,
 ) where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -327,10 +376,12 @@ async fn serve_connection<IO>(
     use tower::ServiceExt as _;
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut()
-                .insert(axum::extract::ConnectInfo(peer));
+            let ext = req.extensions_mut();
+            ext.insert(axum::extract::ConnectInfo(peer));
+            ext.insert(held.clone());
+            ext.insert(reached.clone());
             if let Some(channel) = channel {
-                req.extensions_mut().insert(channel);
+                ext.insert(channel);
             }
             if req.uri().path().starts_with("/f/") {
                 follow.clone().oneshot(req)
@@ -352,12 +403,9 @@ async fn serve_connection<IO>(
 /// Plain HTTP on a hub that speaks HTTPS: the same address over HTTPS (308 keeps the method),
 /// nothing else — not even /health.
 async fn to_https(request: Request) -> Response {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| host_ok(h))
-        .map(str::to_string);
+    // Never redirected to a name that is not the hub's own (a Host with `@` once sent the
+    // browser to another site).
+    let host = own_host_of(&request);
     let Some(host) = host else {
         return ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,

@@ -45,13 +45,14 @@ pub struct StreamQuery {
 }
 
 /// How long a browser has to send its token (the first message) after the stream opens.
-const AUTH_WAIT: Duration = Duration::from_secs(5);
+pub const AUTH_WAIT: Duration = Duration::from_secs(5);
 
 /// The event stream. A device gives its token in the `Authorization` header; a browser (which
 /// cannot set headers on a WebSocket) sends `{"type":"auth","token":"…"}` as its first message.
 /// Never in the URL: addresses end up in logs and histories.
 pub async fn events(
     State(hub): State<Hub>,
+    held: Option<axum::Extension<super::http::Held>>,
     headers: HeaderMap,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
@@ -87,23 +88,51 @@ pub async fn events(
     // not. A staff browser that closes is not a device going offline — but only a counter's
     // stream may be one: the presence check lets the token's role decide (`check_presence_at`).
     let browser = headers.contains_key(axum::http::header::ORIGIN);
+    // The upgraded connection keeps its slot (per address and in all) until it closes.
+    let held = held.map(|axum::Extension(h)| h);
     Ok(ws.on_upgrade(move |mut socket| async move {
         let c = match known {
             Some(c) => c,
-            None => match first_message_auth(&hub, &mut socket).await {
-                Some(c) => c,
-                None => return,
-            },
+            None => {
+                // Not yet authenticated: shed first when the hub is full.
+                let shed = held.as_ref().map(|h| h.0.opening());
+                let c = tokio::select! {
+                    c = first_message_auth(&hub, &mut socket) => c,
+                    () = fired(shed.as_ref()) => None,
+                };
+                if let Some(h) = &held {
+                    h.0.finished();
+                }
+                match c {
+                    Some(c) => c,
+                    None => return,
+                }
+            }
         };
         let device = c.device;
+        // At most STREAMS_PER_DEVICE streams per device: a newer one replaces the oldest.
+        let stream = held.as_ref().map(|h| h.0.stream(device.id));
         hub.stream_presence(&device, true, browser);
-        run(socket, &hub, c.role, after, device.id).await;
+        let replaced = stream.as_ref().map(|s| s.replaced.clone());
+        run(socket, &hub, c.role, after, device.id, replaced).await;
         hub.stream_presence(&device, false, browser);
+        drop(stream);
+        drop(held);
     }))
 }
 
 /// Close code for "no valid token in the first message".
 pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+/// Close code for "a newer stream of this device took this one's place".
+pub const CLOSE_REPLACED: u16 = 4002;
+
+/// Wait for `signal`, or forever without one.
+async fn fired(signal: Option<&std::sync::Arc<tokio::sync::Notify>>) {
+    match signal {
+        Some(s) => s.notified().await,
+        None => std::future::pending().await,
+    }
+}
 
 /// Wait for `{"type":"auth","token":"…"}`; a wrong, missing or late token closes the stream.
 async fn first_message_auth(hub: &Hub, socket: &mut WebSocket) -> Option<crate::hub::api::Caller> {
@@ -131,14 +160,13 @@ async fn first_message_auth(hub: &Hub, socket: &mut WebSocket) -> Option<crate::
         None => None,
     };
     if c.is_none() {
-        let _ = socket
-            .send(Message::Close(Some(CloseFrame {
-                code: CLOSE_UNAUTHORIZED,
-                reason:
-                    "send {\"type\":\"auth\",\"token\":\"…\"} first, with a paired device's token"
-                        .into(),
-            })))
-            .await;
+        // A client that does not read is not waited for.
+        let close = socket.send(Message::Close(Some(CloseFrame {
+            code: CLOSE_UNAUTHORIZED,
+            reason: "send {\"type\":\"auth\",\"token\":\"…\"} first, with a paired device's token"
+                .into(),
+        })));
+        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
     }
     c
 }
@@ -224,7 +252,14 @@ fn gets_alerts(role: Role) -> bool {
     }
 }
 
-async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, device: u64) {
+async fn run(
+    mut socket: WebSocket,
+    hub: &Hub,
+    role: Role,
+    after: Option<u64>,
+    device: u64,
+    replaced: Option<std::sync::Arc<tokio::sync::Notify>>,
+) {
     let mut rx = hub.subscribe();
     let mut revoked = hub.inner.revoked.subscribe();
     let first = {
@@ -301,6 +336,14 @@ async fn run(mut socket: WebSocket, hub: &Hub, role: Role, after: Option<u64>, d
                     let _ = socket.send(revoked_close()).await;
                     return;
                 }
+            }
+            () = fired(replaced.as_ref()) => {
+                let close = socket.send(Message::Close(Some(CloseFrame {
+                    code: CLOSE_REPLACED,
+                    reason: "a newer stream of this device took this one's place".into(),
+                })));
+                let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+                return;
             }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {

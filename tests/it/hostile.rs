@@ -615,10 +615,13 @@ async fn the_edge_refuses_strangers_and_tells_them_nothing() {
             );
         }
     }
-    // Host names a LAN device would use pass; anything else is refused.
+    // The hub's own names and addresses pass; anything else is refused.
+    let own = integra::hub::discovery::host_name();
     for (host, ok) in [
         (format!("127.0.0.1:{}", h.addr.port()), true),
-        ("integra-hub.local:7878".to_string(), true),
+        (format!("{own}.local:7878"), true),
+        ("integra-elsewhere.local:7878".to_string(), false),
+        ("[::1]@evil.example".to_string(), false),
         ("[::1]:7878".to_string(), true),
         ("localhost".to_string(), true),
         ("evil.example".to_string(), false),
@@ -697,6 +700,10 @@ fn host_names_a_lan_device_would_use() {
         "192.168.1.10.nip.io",
         ".local",
         "a b.local",
+        "[::1]@evil.example",
+        "[::1]:7878@evil.example",
+        "hub.local@evil.example",
+        "192.168.1.10:7878:1",
         "[::1",
         "hub.local:port",
     ] {

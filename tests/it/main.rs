@@ -12,6 +12,7 @@ mod counter;
 mod deploy;
 mod doctor;
 mod drills;
+mod edge;
 mod follow;
 mod fuzz;
 mod hostile;

@@ -43,6 +43,7 @@ pub(super) async fn pair_spake2(
     State(hub): State<Hub>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     channel: Option<Extension<pake::Channel>>,
+    held: Option<Extension<crate::hub::http::Held>>,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
     let ws = ws.map_err(|e| {
@@ -65,6 +66,8 @@ pub(super) async fn pair_spake2(
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| async move {
+            // The upgraded connection keeps its slot (per address and in all) until it closes.
+            let _held = held;
             if tokio::time::timeout(PAIRING_WAIT, exchange(&hub, socket, ip, &binding))
                 .await
                 .is_err()

@@ -103,6 +103,23 @@ impl Links {
         Some(format!("http://{}", SocketAddr::new(ip, listen.port())))
     }
 
+    /// The host name of the technician's `follow_url`, when it names the hub by a name (not an
+    /// address): one of the hub's own names.
+    pub(crate) fn base_name(&self) -> Option<String> {
+        let base = self
+            .base
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let host = base
+            .strip_prefix("http://")
+            .or_else(|| base.strip_prefix("https://"))?;
+        match crate::hub::http::parse_host(host)? {
+            crate::hub::http::HostName::Name(n) => Some(n),
+            crate::hub::http::HostName::Ip(_) => None,
+        }
+    }
+
     /// The link of `subject` (of local day `day`).
     pub fn url(&self, subject: Subject, day: NaiveDate) -> Option<String> {
         let key = self.key.get()?;
