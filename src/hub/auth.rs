@@ -19,6 +19,10 @@ pub const LIMIT_WINDOW_SECONDS: i64 = 600;
 pub const PIN_DIGITS: u32 = 8;
 /// A kiosk, counter or display without a stream for this long is reported offline.
 pub const OFFLINE_AFTER_SECONDS: i64 = 30;
+/// A device paired before the hub (re)started and not back this long after the start is
+/// reported offline: a device whose hub lost power needs up to the stream's silence limit
+/// (31 s) and a few seconds of backoff to notice and come back.
+pub const EXPECTED_BACK_SECONDS: i64 = 60;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
@@ -257,6 +261,9 @@ pub struct Presence {
     /// browser, whose closing is someone going home, not a device going offline (a kiosk's or
     /// display's is ignored: the role decides).
     pub browser: bool,
+    /// Paired before this hub started and not back since: reported offline
+    /// [`EXPECTED_BACK_SECONDS`] after the start.
+    pub expected: bool,
 }
 
 /// How many paired devices' tokens are kept in memory (a center has tens).
@@ -425,6 +432,7 @@ impl Hub {
             e.name = device.name.clone();
             e.role = Role::parse(&device.role);
             if open {
+                e.expected = false;
                 e.browser = browser;
                 e.open_streams += 1;
             } else {
@@ -433,6 +441,26 @@ impl Hub {
             }
         }
         self.check_presence();
+    }
+
+    /// At the start: every paired, non-revoked device is expected back (a hub that restarted
+    /// after a power cut must notice the device that does not return, not only those it sees).
+    pub(crate) fn expect_paired_devices(
+        &self,
+        started: DateTime<Utc>,
+    ) -> Result<(), crate::store::StoreError> {
+        let devices = self.auth_store().devices()?;
+        let mut p = super::lock(&self.inner.presence);
+        for d in devices.into_iter().filter(|d| d.revoked_at.is_none()) {
+            p.entry(d.id).or_insert_with(|| Presence {
+                name: d.name.clone(),
+                role: Role::parse(&d.role),
+                last_closed: Some(started),
+                expected: true,
+                ..Presence::default()
+            });
+        }
+        Ok(())
     }
 
     /// Raise "device-offline" for kiosks, counters and displays whose stream has been closed
@@ -459,11 +487,15 @@ impl Hub {
                 Some(Role::Counter) => !e.revoked && !e.browser,
                 Some(Role::Admin) | None => false,
             };
+            let after = if e.expected {
+                EXPECTED_BACK_SECONDS
+            } else {
+                OFFLINE_AFTER_SECONDS
+            };
             let offline = watched
                 && e.open_streams == 0
-                && e.last_closed.is_some_and(|t| {
-                    now.signed_duration_since(t).num_seconds() >= OFFLINE_AFTER_SECONDS
-                });
+                && e.last_closed
+                    .is_some_and(|t| now.signed_duration_since(t).num_seconds() >= after);
             self.set_offline(
                 &source,
                 offline.then(|| {

@@ -243,6 +243,8 @@ impl Hub {
         hub.inner.follow.set_key(key);
         let revoked = hub.auth_store().revoked_ids()?;
         hub.inner.revoked.send_replace(revoked);
+        // Real time, even when the queue runs on a fixed training clock.
+        hub.expect_paired_devices(Utc::now())?;
         let acks = hub.auth_store().acknowledgements(100_000)?;
         lock(&hub.inner.acknowledged).extend(acks.iter().map(|a| a.ticket));
         hub.adopt_changed_catalog_file()?;

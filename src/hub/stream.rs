@@ -36,6 +36,13 @@ pub const MAX_REPLAY: u64 = 20_000;
 pub const CLOSE_LAGGED: u16 = 4000;
 /// Close code for "this device was unpaired": pair again.
 pub const CLOSE_REVOKED: u16 = 4001;
+/// How often the hub pings each stream (so both ends can tell a live link from a dead one).
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+/// A stream that has carried nothing (no message, no ping, no pong) for this long is dead —
+/// a hub or device that lost power sends no FIN — and is dropped: the device reconnects, the
+/// hub counts the device as gone. More than two pings, so one lost ping is not a cut.
+pub const STALE_AFTER: Duration = Duration::from_secs(PING_EVERY.as_secs() * 2 + 1);
+const _: () = assert!(STALE_AFTER.as_secs() > 2 * PING_EVERY.as_secs());
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -289,8 +296,10 @@ async fn run(
             return;
         }
     }
-    let mut ping = tokio::time::interval(Duration::from_secs(15));
+    let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    // The device answers every ping: silence for STALE_AFTER is a device that lost power.
+    let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             push = rx.recv() => match push {
@@ -329,7 +338,7 @@ async fn run(
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
-                Some(Ok(_)) => {}
+                Some(Ok(_)) => heard = tokio::time::Instant::now(),
             },
             changed = revoked.changed() => {
                 if changed.is_err() || hub.is_revoked(device) {
@@ -346,6 +355,10 @@ async fn run(
                 return;
             }
             _ = ping.tick() => {
+                if heard.elapsed() >= STALE_AFTER {
+                    log::warn!("stream of device {device}: silent for {} s, dropped", heard.elapsed().as_secs());
+                    return;
+                }
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     return;
                 }

@@ -9,6 +9,7 @@ mod city;
 mod cli;
 mod common;
 mod counter;
+mod deadhub;
 mod deploy;
 mod doctor;
 mod drills;

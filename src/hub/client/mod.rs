@@ -25,6 +25,10 @@ pub use probe::{Probe, probe};
 use stream::*;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// The hub's stream is dropped and reopened after this long without a word from it.
+pub use crate::hub::stream::STALE_AFTER;
+/// Idle time before the kernel probes a device's TCP connection to the hub, and between probes.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
 
 /// Told of each live event, with the mirror after it.
 type EventHook = Box<dyn Fn(&Queue, &Stamped) + Send + Sync>;
@@ -83,6 +87,7 @@ impl Remote {
             .map_err(|e| ClientError::Setup(format!("cannot start the network runtime: {e}")))?;
         let http = http_builder(base, pin.as_ref())?
             .connect_timeout(Duration::from_secs(3))
+            .tcp_keepalive(KEEPALIVE_IDLE)
             .timeout(COMMAND_TIMEOUT)
             .build()
             .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;

@@ -44,6 +44,7 @@ pub(super) async fn open_stream(
     })?
     .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {e}", inner.base)))?;
     let _ = tcp.set_nodelay(true);
+    keepalive(&tcp);
     let stream = if parsed.scheme() == "https" {
         let pin = inner.pin.as_ref().ok_or_else(|| {
             ClientError::Address(
@@ -67,6 +68,17 @@ pub(super) async fn open_stream(
         .await
         .map_err(|e| ClientError::Unreachable(format!("cannot open the event stream: {e}")))?;
     Ok(ws)
+}
+
+/// TCP keepalive on a device's socket: the kernel probes an idle link and fails it when the
+/// hub is gone (a power cut sends no FIN), as a second net under the stream's own silence check.
+fn keepalive(tcp: &tokio::net::TcpStream) {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_IDLE);
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&probes) {
+        log::warn!("cannot set TCP keepalive on the stream to the hub: {e}");
+    }
 }
 
 pub(super) fn changed(inner: &Inner) {
@@ -146,7 +158,17 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     if let Some(alerts) = alerts {
         send_alerts(inner.clone(), alerts);
     }
-    while let Some(msg) = ws.next().await {
+    loop {
+        // Any frame (an event, the hub's ping every 15 s) proves the hub is there; silence
+        // for STALE_AFTER is a hub that lost power: drop the stream and reconnect.
+        let next = tokio::time::timeout(STALE_AFTER, ws.next()).await;
+        let Ok(next) = next else {
+            return Err(ClientError::Stream(format!(
+                "no word from the hub for {} s (not even its ping): the link is dead",
+                STALE_AFTER.as_secs()
+            )));
+        };
+        let Some(msg) = next else { break };
         let msg = msg.map_err(|e| ClientError::Stream(format!("stream broke: {e}")))?;
         let Message::Text(text) = msg else { continue };
         let v: Value = serde_json::from_str(text.as_str())
