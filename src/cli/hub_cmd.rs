@@ -432,8 +432,19 @@ pub fn follow_hub(
     ctx: &Context,
     settings: Option<&crate::device::settings::Settings>,
 ) -> Result<(crate::hub::client::Remote, crate::core::Lang), CliError> {
+    use crate::device::settings::HubAddress;
     let fingerprint = read_fingerprint(ctx);
-    let url = hub_url_pinned(None, settings, fingerprint.as_deref())?;
+    let auto = match settings.map(|s| s.hub()) {
+        Some(HubAddress::At(_)) => false,
+        Some(HubAddress::Auto | HubAddress::Local) | None => true,
+    };
+    let url = if auto {
+        // An unpaired device is told so at once, not after looking for a hub forever.
+        read_token(ctx, "found on the network (hub = \"auto\")")?;
+        find_hub_forever(ctx, fingerprint.as_deref())
+    } else {
+        hub_url_pinned(None, settings, fingerprint.as_deref())?
+    };
     let token = read_token(ctx, &url)?;
     let catalog = ctx.load_catalog()?;
     let lang = settings
@@ -443,5 +454,67 @@ pub fn follow_hub(
     let remote =
         crate::hub::client::Remote::start_pinned(&url, &token, fingerprint.as_deref(), catalog)
             .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    if auto {
+        let pinned = fingerprint.clone();
+        remote.keep_looking(move || look_for_hub(pinned.as_deref()));
+        let last = last_hub_path(ctx);
+        remote.on_connected(move |url| {
+            if std::fs::read_to_string(&last).ok().as_deref() != Some(url)
+                && let Err(e) = std::fs::write(&last, url)
+            {
+                log::warn!(
+                    "cannot remember the hub's address in {}: {e}",
+                    last.display()
+                );
+            }
+        });
+    }
     Ok((remote, lang))
+}
+
+/// Where a device with `hub = "auto"` keeps the hub's address that worked last.
+fn last_hub_path(ctx: &Context) -> std::path::PathBuf {
+    ctx.data_dir().join("hub-last-address")
+}
+
+/// One mDNS look for this device's hub (its pinned one first): its address, if one answered.
+fn look_for_hub(pinned: Option<&str>) -> Option<String> {
+    let found = crate::hub::discovery::discover(
+        std::time::Duration::from_secs(3),
+        pinned.is_none(),
+        crate::hub::discovery::Scope::Lan,
+    );
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            log::warn!("{e}");
+            return None;
+        }
+    };
+    let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
+    own.or_else(|| found.into_iter().next()).map(|f| f.url)
+}
+
+/// The hub for a device with `hub = "auto"`, never giving up (a device that exits stays dark
+/// once systemd stops restarting it): the one that answers over mDNS, else the address that
+/// worked last (the stream keeps looking while it reconnects), else look again.
+fn find_hub_forever(ctx: &Context, pinned: Option<&str>) -> String {
+    loop {
+        if let Some(url) = look_for_hub(pinned) {
+            return url;
+        }
+        let last = std::fs::read_to_string(last_hub_path(ctx))
+            .ok()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = last {
+            log::warn!(
+                "no hub answered over mDNS: trying {url}, where it was last, and looking again"
+            );
+            return url;
+        }
+        log::warn!(
+            "no hub answered over mDNS and none was ever reached from here: looking again (is the hub on, on the same network?)"
+        );
+    }
 }

@@ -189,3 +189,40 @@ fn a_restarted_hub_raises_device_offline_for_a_paired_device_that_does_not_come_
     hub2.check_presence_at(started + chrono::Duration::seconds(auth::EXPECTED_BACK_SECONDS + 1));
     assert_eq!(offline(&hub2), ["lobby tv"]);
 }
+
+#[test]
+fn a_device_that_looks_again_follows_its_hub_to_a_new_address_and_remembers_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_rt, hub, addr) = serve(dir.path());
+    let token = pair(addr, dir.path(), Role::Kiosk, "kiosk 2");
+    // The address the device knew answers no more (the hub came back with a new DHCP lease).
+    let old = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let old_addr = old.local_addr().expect("address");
+    drop(old);
+    let remote = Remote::start(&format!("http://{old_addr}"), &token, catalog()).expect("remote");
+    let now_at = format!("http://{addr}");
+    let found = now_at.clone();
+    remote.keep_looking(move || Some(found.clone()));
+    let remembered = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let told = remembered.clone();
+    remote.on_connected(move |url| {
+        if let Ok(mut t) = told.lock() {
+            t.push(url.to_string());
+        }
+    });
+    wait_for(
+        "online at the new address",
+        Duration::from_secs(15),
+        &|| remote.online(),
+    );
+    assert_eq!(remote.base(), now_at);
+    let told = remembered.lock().map(|t| t.clone()).unwrap_or_default();
+    assert_eq!(told, [now_at.clone()], "the address that worked, to save");
+    // Commands go to the new address too.
+    let events = remote
+        .session()
+        .run(&issue("info", None), monday_9(), Lang::Es)
+        .expect("issue at the new address");
+    assert_eq!(issued_label(&events), "A-001");
+    assert_eq!(hub.session().queue().seq(), remote.seq());
+}

@@ -33,8 +33,17 @@ const KEEPALIVE_IDLE: Duration = Duration::from_secs(10);
 /// Told of each live event, with the mirror after it.
 type EventHook = Box<dyn Fn(&Queue, &Stamped) + Send + Sync>;
 
+/// Looks for the hub again (over mDNS): its address now, if it answered.
+type Finder = Box<dyn Fn() -> Option<String> + Send + Sync>;
+/// Told the hub's address at each successful connection (to remember the last that worked).
+type ConnectedHook = Box<dyn Fn(&str) + Send + Sync>;
+
 struct Inner {
-    base: String,
+    /// The hub's address now; changes when the hub is found again elsewhere (a new DHCP lease).
+    base: Mutex<String>,
+    /// Called on each reconnect round after a failure, when the address was not set by hand.
+    finder: Mutex<Option<Arc<Finder>>>,
+    on_connected: Mutex<Option<ConnectedHook>>,
     token: String,
     /// For an `https://` hub: the certificate fingerprint this device pinned at `join`.
     pin: Option<super::tls::Pin>,
@@ -60,6 +69,12 @@ pub struct Remote {
 
 fn lock(m: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Inner {
+    fn base(&self) -> String {
+        self.base.lock().map(|b| b.clone()).unwrap_or_default()
+    }
 }
 
 impl Remote {
@@ -92,7 +107,9 @@ impl Remote {
             .build()
             .map_err(|e| ClientError::Setup(format!("cannot make an HTTP client: {e}")))?;
         let inner = Arc::new(Inner {
-            base: base.trim_end_matches('/').to_string(),
+            base: Mutex::new(base.trim_end_matches('/').to_string()),
+            finder: Mutex::new(None),
+            on_connected: Mutex::new(None),
             token: token.to_string(),
             pin,
             http,
@@ -147,9 +164,24 @@ impl Remote {
         lock(&self.inner.mirror).seq()
     }
 
-    /// The hub's address, e.g. `http://192.168.1.10:7878`.
-    pub fn base(&self) -> &str {
-        &self.inner.base
+    /// The hub's address now, e.g. `http://192.168.1.10:7878`.
+    pub fn base(&self) -> String {
+        self.inner.base()
+    }
+
+    /// Look for the hub again on each reconnect round after a failure (`find` blocks, e.g. an
+    /// mDNS browse): a hub that came back on another address is followed there.
+    pub fn keep_looking(&self, find: impl Fn() -> Option<String> + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.inner.finder.lock() {
+            *slot = Some(Arc::new(Box::new(find)));
+        }
+    }
+
+    /// Be told the hub's address at each successful connection (to save the last that worked).
+    pub fn on_connected(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        if let Ok(mut slot) = self.inner.on_connected.lock() {
+            *slot = Some(Box::new(f));
+        }
     }
 
     /// The mirror's catalog (the hub's, once connected).
@@ -174,7 +206,7 @@ impl Remote {
         inner.rt.block_on(async {
             let r = inner
                 .http
-                .post(format!("{}{path}", inner.base))
+                .post(format!("{}{path}", inner.base()))
                 .bearer_auth(&inner.token)
                 .header("accept-language", lang.code())
                 .send()
@@ -272,7 +304,7 @@ impl QueueAccess for RemoteSession<'_> {
         let result = inner.rt.block_on(async {
             let r = inner
                 .http
-                .post(format!("{}/api/v1/commands", inner.base))
+                .post(format!("{}/api/v1/commands", inner.base()))
                 .bearer_auth(&inner.token)
                 .header("accept-language", lang.code())
                 .json(cmd)

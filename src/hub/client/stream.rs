@@ -10,7 +10,8 @@ pub(super) async fn open_stream(
     after: Option<u64>,
 ) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, ClientError> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let ws_base = inner.base.replacen("http", "ws", 1);
+    let base = inner.base();
+    let ws_base = base.replacen("http", "ws", 1);
     let mut url = format!("{ws_base}/api/v1/events");
     if let Some(after) = after {
         url.push_str(&format!("?after={after}"));
@@ -18,16 +19,16 @@ pub(super) async fn open_stream(
     let mut request = url
         .as_str()
         .into_client_request()
-        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", base)))?;
     let auth = format!("Bearer {}", inner.token).parse().map_err(|_| {
         ClientError::Address("the device token is not valid in a header: pair again".to_string())
     })?;
     request.headers_mut().insert("authorization", auth);
-    let parsed = reqwest::Url::parse(&inner.base)
-        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", inner.base)))?;
+    let parsed = reqwest::Url::parse(&base)
+        .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", base)))?;
     let host = parsed
         .host_str()
-        .ok_or_else(|| ClientError::Address(format!("no host in the hub address {}", inner.base)))?
+        .ok_or_else(|| ClientError::Address(format!("no host in the hub address {}", base)))?
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
@@ -39,10 +40,8 @@ pub(super) async fn open_stream(
         tokio::net::TcpStream::connect((host.as_str(), port)),
     )
     .await
-    .map_err(|_| {
-        ClientError::Unreachable(format!("cannot reach {}: no answer in 3 s", inner.base))
-    })?
-    .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {e}", inner.base)))?;
+    .map_err(|_| ClientError::Unreachable(format!("cannot reach {}: no answer in 3 s", base)))?
+    .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {e}", base)))?;
     let _ = tcp.set_nodelay(true);
     keepalive(&tcp);
     let stream = if parsed.scheme() == "https" {
@@ -58,7 +57,7 @@ pub(super) async fn open_stream(
             .connect(name, tcp)
             .await
             .map_err(|e| {
-                ClientError::Unreachable(format!("cannot talk safely to {}: {e}", inner.base))
+                ClientError::Unreachable(format!("cannot talk safely to {}: {e}", base))
             })?;
         Box::new(tls) as Box<dyn Io>
     } else {
@@ -96,12 +95,33 @@ pub(super) async fn follow(inner: Arc<Inner>) {
     loop {
         match stream_once(&inner).await {
             Ok(()) => wait = Duration::from_millis(250),
-            Err(e) => log::warn!("hub stream: {e}; retrying in {} ms", wait.as_millis()),
+            Err(e) => {
+                log::warn!("hub stream: {e}; retrying in {} ms", wait.as_millis());
+                look_again(&inner).await;
+            }
         }
         inner.online.store(false, Ordering::SeqCst);
         changed(&inner);
         tokio::time::sleep(wait).await;
         wait = (wait * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Where the address was not set by hand: look for the hub again, and follow it to a new
+/// address (a hub that came back with another DHCP lease). Never gives up: no answer keeps the
+/// address that worked last.
+async fn look_again(inner: &Arc<Inner>) {
+    let finder = inner.finder.lock().ok().and_then(|f| f.clone());
+    let Some(finder) = finder else { return };
+    let found = tokio::task::spawn_blocking(move || finder()).await;
+    if let Ok(Some(url)) = found {
+        let url = url.trim_end_matches('/').to_string();
+        if let Ok(mut base) = inner.base.lock()
+            && *base != url
+        {
+            log::warn!("the hub answers at {url} now (was {base}): following it there");
+            *base = url;
+        }
     }
 }
 
@@ -115,7 +135,7 @@ pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<crate::hub::AlertKind>)
             json!({"alerts": alerts.iter().map(|k| json!({"kind": k.code()})).collect::<Vec<_>>()});
         let r = inner
             .http
-            .post(format!("{}/api/v1/alerts", inner.base))
+            .post(format!("{}/api/v1/alerts", inner.base()))
             .bearer_auth(&inner.token)
             .json(&body)
             .send()
@@ -135,13 +155,14 @@ pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<crate::hub::AlertKind>)
 }
 
 pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
+    let base = inner.base();
     let catalog: Catalog = inner
         .http
-        .get(format!("{}/api/v1/catalog", inner.base))
+        .get(format!("{base}/api/v1/catalog"))
         .bearer_auth(&inner.token)
         .send()
         .await
-        .map_err(|e| ClientError::Unreachable(format!("cannot reach {}: {}", inner.base, why(&e))))?
+        .map_err(|e| ClientError::Unreachable(format!("cannot reach {base}: {}", why(&e))))?
         .error_for_status()
         .map_err(|e| ClientError::Refused(format!("the hub refused: {e}")))?
         .json()
@@ -153,6 +174,11 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     let mut ws = open_stream(inner, (same_catalog && seq > 0).then_some(seq)).await?;
     inner.online.store(true, Ordering::SeqCst);
     changed(inner);
+    if let Ok(f) = inner.on_connected.lock()
+        && let Some(f) = f.as_ref()
+    {
+        f(&base);
+    }
     // Connected (again): the hub hears this device's alerts as they are now.
     let alerts = inner.alerts.lock().ok().and_then(|a| a.clone());
     if let Some(alerts) = alerts {
