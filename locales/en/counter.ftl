@@ -13,6 +13,7 @@ counter-waiting = { $count ->
    *[other] { $count } people waiting.
 }
 counter-offline = No link to the hub: reconnecting…
+counter-stale = The list on this screen may be out of date: nothing was done. Wait until the link is back.
 counter-state-called = called
 counter-state-serving = being served
 counter-keys = Keyboard: N = call next

@@ -2,4 +2,5 @@ display-now-calling = Now calling
 display-recent = Last calls
 display-waiting = Waiting:
 display-reconnecting = Reconnecting…
+display-calls-paused = Calls are paused
 announce-call = Ticket { $letter } { $number }, { $counter }.

@@ -13,6 +13,7 @@ counter-waiting = { $count ->
    *[other] { $count } personas esperando.
 }
 counter-offline = Sin conexión con el servidor: reconectando…
+counter-stale = La lista de esta pantalla puede estar desactualizada: no se hizo nada. Espere a que vuelva la conexión.
 counter-state-called = llamado
 counter-state-serving = en atención
 counter-keys = Teclado: N = llamar al siguiente

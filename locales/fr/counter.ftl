@@ -13,6 +13,7 @@ counter-waiting = { $count ->
    *[other] { $count } personnes attendent.
 }
 counter-offline = Pas de lien avec le serveur : reconnexion…
+counter-stale = La liste sur cet écran n’est peut-être plus à jour : rien n’a été fait. Attendez le retour de la connexion.
 counter-state-called = appelé
 counter-state-serving = en cours
 counter-keys = Clavier : N = appeler le suivant

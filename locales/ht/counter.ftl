@@ -13,6 +13,7 @@ counter-waiting = { $count ->
    *[other] { $count } moun ap tann.
 }
 counter-offline = Pa gen koneksyon ak sèvè a: n ap rekonekte…
+counter-stale = Lis ki sou ekran sa a ka pa ajou: anyen pa fèt. Tann koneksyon an tounen.
 counter-state-called = yo rele l
 counter-state-serving = y ap sèvi l
 counter-keys = Klavye: N = rele pwochen moun nan

@@ -13,6 +13,7 @@ counter-waiting = { $count ->
    *[other] { $count } pessoas aguardando.
 }
 counter-offline = Sem conexão com o servidor: reconectando…
+counter-stale = A lista nesta tela pode estar desatualizada: nada foi feito. Espere a conexão voltar.
 counter-state-called = chamada
 counter-state-serving = em atendimento
 counter-keys = Teclado: N = chamar o próximo

@@ -277,6 +277,16 @@ impl Counter {
     }
 
     fn command(&self, cmd: Command) {
+        // A stale mirror (no link to the hub's stream) must not be acted on: "call next" or
+        // "finish" would change the hub while this screen shows an old queue.
+        if !self.remote.online() {
+            if let Some(ui) = self.ui.upgrade() {
+                let text = self.l.text("counter-stale", None);
+                ui.global::<CounterAdapter>().set_notice(text.into());
+            }
+            self.refresh();
+            return;
+        }
         let remote = self.remote.clone();
         let (now, lang) = (self.now(), self.l.lang());
         self.run(Box::new(move || {

@@ -64,6 +64,7 @@ pub fn fill(
     a.set_recent_title(l.text("display-recent", None).into());
     a.set_waiting_title(l.text("display-waiting", None).into());
     a.set_reconnecting_label(l.text("display-reconnecting", None).into());
+    a.set_paused_label(l.text("display-calls-paused", None).into());
     a.set_online(online);
     let mut calls = view.recent_calls.iter();
     match calls.next() {

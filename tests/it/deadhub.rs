@@ -19,13 +19,13 @@ use std::time::{Duration, Instant};
 
 /// A TCP forwarder to `upstream`; `cut()` makes it a dead hub: connections stay open (and new
 /// ones are accepted) but nothing goes through in either direction, and nobody is told.
-struct Relay {
-    addr: SocketAddr,
+pub struct Relay {
+    pub addr: SocketAddr,
     forwarding: Arc<AtomicBool>,
 }
 
 impl Relay {
-    fn start(upstream: SocketAddr) -> Relay {
+    pub fn start(upstream: SocketAddr) -> Relay {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
         let addr = listener.local_addr().expect("relay address");
         let forwarding = Arc::new(AtomicBool::new(true));
@@ -48,11 +48,11 @@ impl Relay {
         Relay { addr, forwarding }
     }
 
-    fn cut(&self) {
+    pub fn cut(&self) {
         self.forwarding.store(false, Ordering::SeqCst);
     }
 
-    fn resume(&self) {
+    pub fn resume(&self) {
         self.forwarding.store(true, Ordering::SeqCst);
     }
 }
@@ -60,17 +60,18 @@ impl Relay {
 /// Copy `from` to `to` while forwarding; during a cut, read and drop (a close is not passed
 /// on either: a hub without power says nothing).
 fn pump(mut from: TcpStream, mut to: TcpStream, on: &AtomicBool) {
+    let through = || on.load(Ordering::SeqCst);
     let mut buf = [0u8; 16 * 1024];
     loop {
         match from.read(&mut buf) {
             Ok(0) | Err(_) => {
-                if on.load(Ordering::SeqCst) {
+                if through() {
                     let _ = to.shutdown(Shutdown::Write);
                 }
                 return;
             }
             Ok(n) => {
-                if on.load(Ordering::SeqCst) && to.write_all(&buf[..n]).is_err() {
+                if through() && to.write_all(&buf[..n]).is_err() {
                     return;
                 }
             }

@@ -868,6 +868,8 @@ fn lobby_display_follows_the_hub() {
     d.refresh();
     assert!(!a.get_online());
     assert!(has_display(&ui, "Reconectando…"));
+    // The last call stays, dimmed, under "calls are paused" instead of "now calling".
+    assert!(has_display(&ui, "Llamadas en pausa"));
     assert_eq!(a.get_current_label().as_str(), label);
     display_snapshot(&ui, "display-1280x720-es-reconnecting");
     integra::ui::display::stop();
@@ -1721,6 +1723,7 @@ scenarios!(
     a_discreet_call_looks_ordinary_on_the_display_and_sounds_ordinary,
     the_counter_shows_class_language_and_protection_requests,
     the_counter_never_freezes_while_the_hub_stalls,
+    a_counter_with_a_frozen_stream_refuses_to_act_and_says_so,
 );
 
 // ---------------------------------------------------------------- safeguarding
@@ -2234,5 +2237,88 @@ fn the_counter_never_freezes_while_the_hub_stalls() {
         tap.as_micros(),
         worst.as_millis()
     );
+    integra::ui::counter::stop();
+}
+
+/// A counter whose hub lost power (no FIN: its stream just goes silent): once the stream is
+/// found silent the counter says its list may be out of date and "call next" sends nothing;
+/// back online, it calls again.
+fn a_counter_with_a_frozen_stream_refuses_to_act_and_says_so() {
+    use super::deadhub::Relay;
+    use integra::hub::{Hub, Role, auth, client::Remote};
+    use integra::ui::{CounterAdapter, counter::Counter};
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = Hub::new(
+        Engine::open(dir.path(), demo.clone()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let store = Store::open(dir.path()).expect("store");
+    let pin = auth::new_pin(&store, Role::Counter, chrono::Utc::now())
+        .expect("pin")
+        .0;
+    let (token, _) = Remote::pair(&format!("http://{addr}"), &pin, "Desk 4").expect("pair");
+    let relay = Relay::start(addr);
+    let remote =
+        Remote::start(&format!("http://{}", relay.addr), &token, catalog()).expect("remote");
+    wait_for("the hub's stream", || {
+        remote.online() && remote.catalog() == demo
+    });
+    let counter = demo.counters[0].clone();
+    let ui = counter_desk(&hub, &remote, &counter, 2);
+    let c = Counter::start(
+        &ui,
+        remote.clone(),
+        counter.id.clone(),
+        Lang::Es,
+        Some(monday_9()),
+        None,
+        true,
+    )
+    .expect("counter");
+    let a = ui.global::<CounterAdapter>();
+    let tap = |label: &str| {
+        let found: Vec<ElementHandle> =
+            ElementHandle::find_by_accessible_label(&ui, label).collect();
+        assert!(!found.is_empty(), "no '{label}' on the counter");
+        found[0].invoke_accessible_default_action();
+    };
+    let called = || {
+        hub.session()
+            .queue()
+            .current_at(&counter.id)
+            .map(|t| t.label())
+    };
+    relay.cut();
+    let limit = integra::hub::client::STALE_AFTER + Duration::from_secs(10);
+    let t = Instant::now();
+    while remote.online() {
+        assert!(
+            t.elapsed() < limit,
+            "the frozen stream still counts as online"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    c.refresh();
+    tap("Llamar al siguiente");
+    assert_eq!(called(), None, "nothing done on a stale list");
+    // Refused here at once, not sent into the cut (which answers "no link" after 5 s).
+    assert_eq!(a.get_notice().as_str(), text_in(Lang::Es, "counter-stale"));
+    snapshot_counter(&ui, "counter-stale-800x480-es");
+    // Power is back: the stream comes back by itself, and so does "call next".
+    relay.resume();
+    let t = Instant::now();
+    while !remote.online() {
+        assert!(t.elapsed() < Duration::from_secs(15), "not back online");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    c.refresh();
+    tap("Llamar al siguiente");
+    assert!(called().is_some(), "called once the link is back");
     integra::ui::counter::stop();
 }
