@@ -218,7 +218,7 @@ fn a_device_that_looks_again_follows_its_hub_to_a_new_address_and_remembers_it()
     );
     assert_eq!(remote.base(), now_at);
     let told = remembered.lock().map(|t| t.clone()).unwrap_or_default();
-    assert_eq!(told, [now_at.clone()], "the address that worked, to save");
+    assert_eq!(told, vec![now_at], "the address that worked, to save");
     // Commands go to the new address too.
     let events = remote
         .session()
