@@ -477,7 +477,7 @@ fn last_hub_path(ctx: &Context) -> std::path::PathBuf {
     ctx.data_dir().join("hub-last-address")
 }
 
-/// One mDNS look for this device's hub (its pinned one first): its address, if one answered.
+/// One mDNS look for this device's hub (the one whose certificate it pinned): its address.
 fn look_for_hub(pinned: Option<&str>) -> Option<String> {
     let found = crate::hub::discovery::discover(
         std::time::Duration::from_secs(3),
@@ -491,8 +491,11 @@ fn look_for_hub(pinned: Option<&str>) -> Option<String> {
             return None;
         }
     };
-    let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
-    own.or_else(|| found.into_iter().next()).map(|f| f.url)
+    // A paired device follows only its own hub (another answer could be anyone's laptop).
+    match pinned {
+        Some(p) => found.into_iter().find(|f| f.fingerprint == p).map(|f| f.url),
+        None => found.into_iter().next().map(|f| f.url),
+    }
 }
 
 /// The hub for a device with `hub = "auto"`, never giving up (a device that exits stays dark
