@@ -493,7 +493,10 @@ fn look_for_hub(pinned: Option<&str>) -> Option<String> {
     };
     // A paired device follows only its own hub (another answer could be anyone's laptop).
     match pinned {
-        Some(p) => found.into_iter().find(|f| f.fingerprint == p).map(|f| f.url),
+        Some(p) => found
+            .into_iter()
+            .find(|f| f.fingerprint == p)
+            .map(|f| f.url),
         None => found.into_iter().next().map(|f| f.url),
     }
 }

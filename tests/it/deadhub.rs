@@ -176,7 +176,7 @@ fn a_restarted_hub_raises_device_offline_for_a_paired_device_that_does_not_come_
         let mut names: Vec<String> = h
             .alerts()
             .into_iter()
-            .filter(|a| a.kind == "device-offline")
+            .filter(|a| a.kind == integra::hub::AlertKind::DeviceOffline)
             .map(|a| a.device)
             .collect();
         names.sort();
