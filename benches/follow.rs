@@ -1,17 +1,37 @@
-//! Visitors following their turn on their phones (`cargo bench --bench follow`): 200 phones
-//! (each its own loopback address, as on the Wi-Fi) long-poll their ticket's follow link while a
-//! counter calls; how long until every phone has the change (call → page data), the hub's
-//! resident memory with them connected, and the page's weight (HTML + script).
+//! Visitors following their turn on their phones (`cargo bench --bench follow`), as on a busy
+//! center's Wi-Fi: 2,000 long polls on 250 follow links (8 phones a link) from 125 loopback
+//! addresses (16 polls each), while 8 staff clients work: one counter calls the followed
+//! service every half second, seven others issue and call on the other counters without pause.
+//! Measured: the staff commands' latency, how long until every phone has a call (call → page
+//! data), whether the hub's loop heartbeat kept beating (the watchdog would fire after
+//! 8 s without one), the hub's resident memory with the phones connected, and the page's
+//! weight (HTML + script).
 
 use integra::core::{Catalog, Command, Lang};
 use integra::engine::Engine;
-use integra::hub::Hub;
-use serde_json::Value;
+use integra::hub::{Hub, Role, auth};
+use integra::store::Store;
+use serde_json::{Value, json};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-const PHONES: usize = 200;
+const LINKS: usize = 250;
+const PHONES_PER_LINK: usize = 8;
+const PHONES: usize = LINKS * PHONES_PER_LINK;
+const ADDRESSES: usize = 125;
 const CALLS: usize = 20;
+/// The counters of the demo center that serve neither `info` nor a service the followed
+/// tickets wait for, each with the service its staff client issues.
+const OTHER_WORK: [(&str, &str); 7] = [
+    ("3", "health"),
+    ("3", "education"),
+    ("4", "jobs"),
+    ("4", "housing"),
+    ("5", "protection"),
+    ("3", "health"),
+    ("4", "jobs"),
+];
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -31,17 +51,54 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// 2,000 sockets of phones plus the hub's own: raise the soft file limit to the hard one.
+fn raise_file_limit() -> u64 {
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+    l.rlim_cur
+}
+
+async fn pair(http: &reqwest::Client, base: &str, dir: &std::path::Path, role: Role) -> String {
+    let store = Store::open(dir).expect("store");
+    let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
+    let v: Value = http
+        .post(format!("{base}/api/v1/pair"))
+        .json(&json!({"pin": pin, "name": format!("bench {}", role.as_str())}))
+        .send()
+        .await
+        .expect("pair")
+        .json()
+        .await
+        .expect("json");
+    v["token"].as_str().expect("token").to_string()
+}
+
+/// One staff command over HTTP; its latency in ms, or `None` if it failed.
+async fn command(http: &reqwest::Client, url: String, token: &str, body: Option<Value>) -> f64 {
+    let t = Instant::now();
+    let mut r = http.post(url).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let ok = matches!(r.send().await, Ok(r) if r.status().is_success());
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    if ok { ms } else { -ms }
+}
+
 fn main() {
     integra::hub::tls::provider();
+    let files = raise_file_limit();
     let dir = tempfile::tempdir().expect("tempdir");
     let catalog = Arc::new(Catalog::demo().expect("demo"));
-    let counter = catalog
-        .counters
-        .iter()
-        .find(|c| c.services.iter().any(|s| s.as_str() == "info"))
-        .expect("a counter for info")
-        .id
-        .clone();
     let engine = Engine::open(dir.path(), catalog).expect("engine");
     let hub = Hub::new(engine, Some("2026-01-05T14:00:00Z".parse().expect("time"))).expect("hub");
     let addr = hub
@@ -51,7 +108,7 @@ fn main() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let mut links = Vec::new();
-    for _ in 0..PHONES + CALLS + 5 {
+    for _ in 0..LINKS + CALLS + 5 {
         let now = hub.now();
         let events = hub
             .session()
@@ -66,7 +123,7 @@ fn main() {
             .expect("issue");
         links.push(hub.follow_url(&events).expect("a link"));
     }
-    // The last PHONES tickets are followed (the first ones are called during the run).
+    // The last LINKS tickets are followed (the first ones are called during the run).
     let followed: Vec<String> = links.split_off(CALLS + 5);
     let rss_before = rss_kib();
 
@@ -76,8 +133,11 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        // Page weight, as a phone loads it.
+        let base = format!("http://{addr}");
         let http = reqwest::Client::new();
+        let admin = pair(&http, &base, dir.path(), Role::Admin).await;
+        let staff = pair(&http, &base, dir.path(), Role::Counter).await;
+        // Page weight, as a phone loads it.
         let html = http
             .get(&followed[0])
             .header("accept", "text/html")
@@ -88,7 +148,7 @@ fn main() {
             .await
             .expect("page");
         let js = http
-            .get(format!("http://{addr}/f/follow.js"))
+            .get(format!("{base}/f/follow.js"))
             .send()
             .await
             .expect("js")
@@ -102,18 +162,24 @@ fn main() {
             html.len() + js.len()
         );
 
+        // The phones: 8 on each link, 16 on each address.
+        let clients: Vec<reqwest::Client> = (0..ADDRESSES)
+            .map(|a| {
+                let ip: std::net::IpAddr = format!("127.0.{}.{}", a / 100, 2 + a % 100)
+                    .parse()
+                    .expect("ip");
+                reqwest::Client::builder()
+                    .local_address(Some(ip))
+                    .timeout(Duration::from_secs(60))
+                    .build()
+                    .expect("client")
+            })
+            .collect();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
         let mut phones = Vec::new();
-        for (i, url) in followed.iter().enumerate() {
-            let ip: std::net::IpAddr = format!("127.0.{}.{}", 1 + i / 250, 2 + i % 250)
-                .parse()
-                .expect("ip");
-            let client = reqwest::Client::builder()
-                .local_address(Some(ip))
-                .timeout(Duration::from_secs(60))
-                .build()
-                .expect("client");
-            let (url, tx) = (url.clone(), tx.clone());
+        for i in 0..PHONES {
+            let client = clients[i % ADDRESSES].clone();
+            let (url, tx) = (followed[i % LINKS].clone(), tx.clone());
             phones.push(tokio::spawn(async move {
                 let mut version = String::new();
                 loop {
@@ -122,11 +188,13 @@ fn main() {
                         .header("accept", "application/json")
                         .send()
                         .await;
-                    let Ok(r) = r else {
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        continue;
+                    let v: Value = match r {
+                        Ok(r) if r.status().is_success() => r.json().await.unwrap_or(Value::Null),
+                        _ => {
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            continue;
+                        }
                     };
-                    let v: Value = r.json().await.unwrap_or(Value::Null);
                     let new = v["version"].as_str().unwrap_or_default().to_string();
                     if !version.is_empty() && new != version {
                         let _ = tx.send((i, Instant::now()));
@@ -135,23 +203,64 @@ fn main() {
                 }
             }));
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
         let rss_polling = rss_kib();
+
+        // The watchdog's view of the hub loop, sampled while everything runs.
+        let running = Arc::new(AtomicBool::new(true));
+        let watching = {
+            let running = running.clone();
+            tokio::spawn(async move {
+                let (mut late, mut fired, mut samples) = (0, 0, 0);
+                while running.load(Ordering::SeqCst) {
+                    let beats = integra::device::watchdog::heartbeats();
+                    let now = Instant::now();
+                    samples += 1;
+                    if !beats.stale(now, Duration::from_secs(4)).is_empty() {
+                        late += 1;
+                    }
+                    if !beats
+                        .stale(now, integra::device::watchdog::STALE_AFTER)
+                        .is_empty()
+                    {
+                        fired += 1;
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                (samples, late, fired)
+            })
+        };
+
+        // Seven staff clients issuing and calling on the other counters, without pause.
+        let mut workers = Vec::new();
+        for (counter, service) in OTHER_WORK {
+            let (http, base, admin, staff) =
+                (http.clone(), base.clone(), admin.clone(), staff.clone());
+            let running = running.clone();
+            workers.push(tokio::spawn(async move {
+                let mut took = Vec::new();
+                while running.load(Ordering::SeqCst) {
+                    let body = json!({"service": service, "lang": "es"});
+                    took.push(command(&http, format!("{base}/api/v1/tickets"), &admin, Some(body)).await);
+                    let next = format!("{base}/api/v1/counters/{counter}/next");
+                    took.push(command(&http, next, &staff, None).await);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                took
+            }));
+        }
+
+        // The eighth: counter 1 calls the followed service every half second.
+        let mut took = Vec::new();
         let mut delays = Vec::new();
-        let mut worst_call = Vec::new();
+        let mut last_phone = Vec::new();
+        let mut missed = 0;
         for _ in 0..CALLS {
             while rx.try_recv().is_ok() {}
-            let h = hub.clone();
-            let c = counter.clone();
             let t0 = Instant::now();
-            tokio::task::spawn_blocking(move || {
-                let now = h.now();
-                h.session().execute(&Command::CallNext { counter: c }, now)
-            })
-            .await
-            .expect("join")
-            .expect("call next");
-            let mut got = [false; PHONES];
+            let ms = command(&http, format!("{base}/api/v1/counters/1/next"), &staff, None).await;
+            took.push(ms);
+            let mut got = vec![false; PHONES];
             let mut n = 0;
             let mut last = 0.0f64;
             while n < PHONES {
@@ -167,22 +276,44 @@ fn main() {
                     _ => break,
                 }
             }
-            if n < PHONES {
-                println!("only {n} of {PHONES} phones saw the call within 10 s");
-            }
-            worst_call.push(last);
-            tokio::time::sleep(Duration::from_millis(300)).await;
+            missed += PHONES - n;
+            last_phone.push(last);
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
+        running.store(false, Ordering::SeqCst);
+        for w in workers {
+            took.extend(w.await.expect("worker"));
+        }
+        let (samples, late, fired) = watching.await.expect("watchdog");
+        let failed = took.iter().filter(|ms| **ms < 0.0).count();
+        let mut took: Vec<f64> = took.iter().map(|ms| ms.abs()).collect();
+        took.sort_by(f64::total_cmp);
         delays.sort_by(f64::total_cmp);
-        worst_call.sort_by(f64::total_cmp);
+        last_phone.sort_by(f64::total_cmp);
         println!(
-            "call next → {PHONES} phones updated ({CALLS} calls, {} updates): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; last phone per call p50 {:.1} ms",
+            "{PHONES} polls on {LINKS} links from {ADDRESSES} addresses (soft file limit {files}) + 8 staff clients:"
+        );
+        println!(
+            "  staff commands ({} issues and calls, {failed} refused or failed): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            took.len(),
+            pct(&took, 0.5),
+            pct(&took, 0.99),
+            took.last().copied().unwrap_or(f64::NAN)
+        );
+        println!(
+            "  call → every phone updated ({CALLS} calls, {} updates, {missed} not seen within 10 s): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; last phone per call p50 {:.1} ms",
             delays.len(),
             pct(&delays, 0.5),
             pct(&delays, 0.99),
             delays.last().copied().unwrap_or(f64::NAN),
-            pct(&worst_call, 0.5)
+            pct(&last_phone, 0.5)
         );
+        println!(
+            "  hub loop heartbeat over {samples} samples: {late} with no beat for 4 s, {fired} with none for 8 s (the watchdog fires)"
+        );
+        if let Some(computed) = views_computed(&hub) {
+            println!("  follow views computed: {computed}");
+        }
         println!(
             "process resident memory (hub + the bench's {PHONES} clients): {} MiB before, {} MiB with {PHONES} phones long-polling (+{} KiB)",
             rss_before / 1024,
@@ -193,4 +324,8 @@ fn main() {
             p.abort();
         }
     });
+}
+
+fn views_computed(hub: &Hub) -> Option<u64> {
+    Some(hub.follow_views().computed())
 }

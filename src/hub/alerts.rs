@@ -334,6 +334,8 @@ impl Hub {
                 }
             }
         });
+        // The follow views, computed again once after each commit for every phone waiting.
+        tokio::spawn(follow::refresh_after_commits(self.clone()));
         self.inner.follow.set_listen(local);
         let public = follow::routes().with_state(self.clone());
         // The hub's own names besides its addresses: its mDNS name, and the technician's

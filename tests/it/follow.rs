@@ -614,65 +614,164 @@ fn issue_cmd(service: &str) -> integra::core::Command {
     }
 }
 
+/// A held poll's outcome: its status, `Retry-After` and body.
+type Polled = Result<(StatusCode, Option<String>, Value), reqwest::Error>;
+
+async fn poll(client: reqwest::Client, url: String) -> Polled {
+    let r = client
+        .get(url)
+        .header("accept", "application/json")
+        .send()
+        .await?;
+    let status = r.status();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok((status, retry, r.json().await.unwrap_or(Value::Null)))
+}
+
+/// Wait until at most `expected` of `polls` are still held (the others answered), then a second
+/// more; how many are still held.
+async fn settle(polls: &[tokio::task::JoinHandle<Polled>], expected: usize) -> usize {
+    let held = || polls.iter().filter(|p| !p.is_finished()).count();
+    for _ in 0..600 {
+        if held() <= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    held()
+}
+
+/// Wait until the hub's follow views are no longer being computed; how many were.
+async fn views_computed(h: &TestHub) -> u64 {
+    let mut last = h.hub.follow_views().computed();
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = h.hub.follow_views().computed();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn phones_waiting_on_their_page_never_hold_up_kiosks_or_counters() {
+async fn two_thousand_polls_on_few_links_share_one_view_per_change_within_caps() {
+    use integra::hub::follow::{POLLS_PER_ADDRESS, POLLS_PER_LINK};
+    const LINKS: usize = 4;
+    const ADDRESSES: usize = 125;
     let h = start_hub(catalog()).await;
     let kiosk = h.token(Role::Kiosk).await;
-    let url = link(&issue(&h, &kiosk, "info", "es").await);
-    let (_, v) = view(&h, &url).await;
-    let version = v["version"].as_str().expect("version").to_string();
-    // More phones waiting than the API's requests in flight (256), from 30 addresses.
-    let phones = integra::hub::http::REQUESTS_IN_FLIGHT + 44;
-    let mut polls = Vec::new();
-    for i in 0..phones {
-        let client = reqwest::Client::builder()
-            .local_address(Some(format!("127.0.1.{}", 1 + i % 30).parse().expect("ip")))
-            .build()
-            .expect("client");
-        let url = format!("{url}?wait={version}");
-        polls.push(tokio::spawn(async move {
-            client
-                .get(url)
-                .header("accept", "application/json")
-                .send()
-                .await
-                .map(|r| r.status())
-        }));
+    let mut urls = Vec::new();
+    for _ in 0..LINKS {
+        urls.push(link(&issue(&h, &kiosk, "info", "es").await));
     }
-    tokio::time::sleep(Duration::from_millis(800)).await;
-    assert!(
-        polls.iter().filter(|p| !p.is_finished()).count() >= phones - 1,
-        "the phones are waiting"
+    let version = |v: &Value| v["version"].as_str().expect("version").to_string();
+    let mut versions = Vec::new();
+    for url in &urls {
+        versions.push(version(&view(&h, url).await.1));
+    }
+    // 2,000 polls, 500 on each link, from 125 addresses (16 each: all the connections an
+    // address may open).
+    let clients: Vec<reqwest::Client> = (0..ADDRESSES)
+        .map(|a| {
+            reqwest::Client::builder()
+                .local_address(Some(
+                    format!("127.0.{}.{}", 2 + a / 100, 2 + a % 100)
+                        .parse()
+                        .expect("ip"),
+                ))
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let polls: Vec<_> = (0..2000)
+        .map(|i| {
+            let url = format!("{}?wait={}", urls[i % LINKS], versions[i % LINKS]);
+            tokio::spawn(poll(clients[i % ADDRESSES].clone(), url))
+        })
+        .collect();
+    // Each link holds its cap; every other poll is told at once, calmly and in the visitor's
+    // language, to come back later.
+    assert_eq!(
+        settle(&polls, LINKS * POLLS_PER_LINK).await,
+        LINKS * POLLS_PER_LINK,
+        "polls held"
     );
-    // A kiosk still issues and staff still read, at once (a long poll holds up to 25 s).
-    let t = std::time::Instant::now();
-    let issued = tokio::time::timeout(Duration::from_secs(10), async {
-        h.call(
+    let words = integra::i18n::Localizer::new(Lang::Es).expect("es");
+    let (mut held, mut refused) = (Vec::new(), 0);
+    for p in polls {
+        if !p.is_finished() {
+            held.push(p);
+            continue;
+        }
+        let (status, retry, body) = p.await.expect("join").expect("request");
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+        assert!(retry.is_some_and(|s| s.parse::<u64>().is_ok_and(|s| s > 0)));
+        assert_eq!(body["error"]["code"], "too-many-requests");
+        assert_eq!(
+            body["error"]["message"],
+            words.text("follow-too-many", None)
+        );
+        refused += 1;
+    }
+    assert_eq!(refused, 2000 - LINKS * POLLS_PER_LINK);
+    // A kiosk and a counter still answer; another ticket changes nothing on their pages.
+    let issued = h
+        .call(
             "POST",
             "/api/v1/tickets",
             Some(&kiosk),
             Some(json!({"service": "info", "lang": "es"})),
         )
-        .await
-    })
-    .await
-    .expect("a ticket while phones wait");
+        .await;
     assert_eq!(issued.0, StatusCode::CREATED);
-    assert!(t.elapsed() < Duration::from_secs(10));
-    // The new ticket changes nothing on the first one's page; a call does, and they all return.
+    let before = views_computed(&h).await;
+    assert!(held.iter().all(|p| !p.is_finished()), "no view changed");
+    // A call changes every link's view: each is computed once, not once per waiting phone.
     let (counter, _) = counter_for("info");
     let staff = h.token(Role::Counter).await;
     staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
-    for p in polls {
-        let status = tokio::time::timeout(Duration::from_secs(10), p)
+    for p in held {
+        let (status, _, body) = tokio::time::timeout(Duration::from_secs(20), p)
             .await
             .expect("answered after the call")
             .expect("join")
             .expect("request");
-        assert!(
-            status == StatusCode::OK || status == StatusCode::TOO_MANY_REQUESTS,
-            "{status}"
-        );
+        assert_eq!(status, StatusCode::OK);
+        assert!(!versions.contains(&version(&body)), "a new view: {body}");
+    }
+    let computed = views_computed(&h).await - before;
+    assert!(
+        (LINKS as u64..=2 * LINKS as u64).contains(&computed),
+        "{computed} views computed for {} phones on {LINKS} links",
+        LINKS * POLLS_PER_LINK
+    );
+    // One address (the hub's own machine, whose connections are not capped) holds at most
+    // its cap, on every link together; another address is still held.
+    let mut versions = Vec::new();
+    for url in &urls {
+        versions.push(version(&view(&h, url).await.1));
+    }
+    let polls: Vec<_> = (0..POLLS_PER_ADDRESS + 4)
+        .map(|i| {
+            let url = format!("{}?wait={}", urls[i % LINKS], versions[i % LINKS]);
+            tokio::spawn(poll(h.http.clone(), url))
+        })
+        .collect();
+    assert_eq!(settle(&polls, POLLS_PER_ADDRESS).await, POLLS_PER_ADDRESS);
+    let other = tokio::spawn(poll(
+        clients[0].clone(),
+        format!("{}?wait={}", urls[1], versions[1]),
+    ));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(!other.is_finished(), "another address is held");
+    for p in polls.into_iter().chain([other]) {
+        p.abort();
     }
 }
 

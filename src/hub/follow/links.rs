@@ -61,6 +61,8 @@ pub struct Links {
     /// The address the hub listens on (set when it starts serving).
     listen: std::sync::OnceLock<SocketAddr>,
     limits: std::sync::Mutex<HashMap<IpAddr, Seen>>,
+    /// The views of the links being followed, shared by every phone waiting on them.
+    pub(crate) views: Views,
 }
 
 #[derive(Default)]
@@ -150,6 +152,15 @@ impl Links {
         Ok(())
     }
 
+    /// A request from `ip` turned into a held long poll: it is not counted (the held polls'
+    /// caps bound those).
+    pub(super) fn refund(&self, ip: IpAddr) {
+        let mut all = lock(&self.limits);
+        if let Some(s) = all.get_mut(&crate::hub::auth::address_bucket(ip)) {
+            s.requests.pop_back();
+        }
+    }
+
     /// A link that opens nothing was asked for from `ip`.
     pub(super) fn unknown(&self, ip: IpAddr) {
         let mut all = lock(&self.limits);
@@ -191,5 +202,10 @@ impl Hub {
     /// sign-up), when the hub serves links.
     pub fn follow_url(&self, events: &[Stamped]) -> Option<String> {
         self.inner.follow_url_for(events)
+    }
+
+    /// The follow views being shared (how many were computed: for tests and benches).
+    pub fn follow_views(&self) -> &Views {
+        &self.inner.follow.views
     }
 }

@@ -19,8 +19,8 @@
 
 use super::{Hub, Inner, Push, lock};
 use crate::core::{
-    Appointment, AppointmentId, AppointmentState, Command, Event, Lang, SignUp, SignUpId, Stamped,
-    Ticket, TicketId, TicketState, pick,
+    Appointment, AppointmentId, AppointmentState, Catalog, Command, Event, Lang, Queue, SignUp,
+    SignUpId, Stamped, Ticket, TicketId, TicketState, pick,
 };
 use crate::hub::api::ApiError;
 use crate::i18n::{Localizer, weekday_id};
@@ -37,15 +37,20 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod links;
 mod page;
+mod shared;
 mod token;
 mod view;
 
 pub use links::*;
 use page::*;
+pub(crate) use shared::refresh_after_commits;
+use shared::{Full, Shown};
+pub use shared::{POLL_RETRY_SECS, POLLS_PER_ADDRESS, POLLS_PER_LINK, Views};
 pub use token::*;
 use view::*;
 
@@ -61,8 +66,8 @@ pub fn routes() -> Router<Hub> {
         .layer(axum::extract::DefaultBodyLimit::max(4096))
 }
 
-/// Long polls held at once; past this a poll is answered at once (the phone asks again), so
-/// waiting phones can never hold more than this many tasks.
+/// Long polls held at once, on every link together; past this a poll is answered 429 (the
+/// phone asks again later), so waiting phones can never hold more than this many tasks.
 pub const LONG_POLLS_MAX: usize = 4096;
 static LONG_POLLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -105,15 +110,15 @@ fn wants_json(headers: &HeaderMap) -> bool {
 }
 
 fn too_many(secs: u64, lang: Lang, json: bool) -> Response {
-    let w = Words::new(lang);
     let mut r = if json {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too-many-requests",
-            format!("too many requests from this address: wait {secs} s"),
+            shared::too_many_words(lang),
         )
         .into_response()
     } else {
+        let w = Words::new(lang);
         (
             StatusCode::TOO_MANY_REQUESTS,
             Html(shell(&w, lang, &w.t("follow-too-many"), "")),
@@ -168,18 +173,12 @@ async fn open(
     token: &str,
     lang: Option<Lang>,
     json: bool,
-) -> Result<Found, Response> {
+) -> Result<(Subject, Found), Response> {
     let fallback = lang.unwrap_or(hub.catalog().center.default_language);
     if let Err(secs) = hub.inner.follow.admit(ip) {
         return Err(too_many(secs, fallback, json));
     }
-    let h = hub.clone();
-    let t = token.to_string();
-    let found = tokio::task::spawn_blocking(move || resolve(&h, &t))
-        .await
-        .ok()
-        .flatten();
-    match found {
+    match hub.inner.follow.views.resolve(hub, token).await {
         Some(f) => Ok(f),
         None => {
             hub.inner.follow.unknown(ip);
@@ -188,21 +187,12 @@ async fn open(
     }
 }
 
-async fn current(hub: &Hub, found: &Found, lang: Lang) -> Value {
-    let h = hub.clone();
-    let f = found.clone();
-    tokio::task::spawn_blocking(move || {
-        let given = match &f {
-            Found::Ticket(t) => h
-                .auth_store()
-                .feedback_given(t.day, t.id.0)
-                .unwrap_or(false),
-            _ => false,
-        };
-        view(&h, &f, lang, given)
-    })
-    .await
-    .unwrap_or(Value::Null)
+/// The view a poll answers with (`null` should its computation have failed).
+fn shown(shared: &tokio::sync::watch::Receiver<Option<Shown>>) -> Arc<Value> {
+    shared
+        .borrow()
+        .as_ref()
+        .map_or_else(|| Arc::new(Value::Null), |s| s.value.clone())
 }
 
 /// Longest a long poll is held.
@@ -216,34 +206,34 @@ async fn page(
     headers: HeaderMap,
 ) -> Response {
     let json = wants_json(&headers);
-    let found = match open(&hub, peer.ip(), &token, lang_param(&q), json).await {
+    let (subject, found) = match open(&hub, peer.ip(), &token, lang_param(&q), json).await {
         Ok(f) => f,
         Err(r) => return r,
     };
     let lang = lang_param(&q).unwrap_or_else(|| lang_of(&found));
-    // Subscribe before reading, so a change between the two is not missed.
-    let mut pushes = hub.subscribe();
-    let mut v = current(&hub, &found, lang).await;
+    // The view every phone on this link shares: no engine lock here.
+    let views = &hub.inner.follow.views;
+    let mut shared = views.watch(&hub, subject, &found, lang).await;
+    let mut v = shown(&shared);
     if json {
         if let Some(wait) = q.wait.as_deref()
-            && let Some(_held) = Held::take()
+            && v.as_ref()["version"].as_str() == Some(wait)
         {
-            let deadline = tokio::time::Instant::now() + LONG_POLL;
-            while v["version"].as_str() == Some(wait) {
-                match tokio::time::timeout_at(deadline, pushes.recv()).await {
-                    Err(_) => break,
-                    Ok(
-                        Ok(Push::Event(_))
-                        | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)),
-                    ) => {
-                        v = current(&hub, &found, lang).await;
-                    }
-                    Ok(Ok(_)) => {}
-                    Ok(Err(_)) => break,
+            let _held = match views.hold(&hub, (subject, lang), peer.ip()) {
+                Ok(h) => h,
+                Err(Full::Link | Full::Address | Full::Hub) => {
+                    return too_many(POLL_RETRY_SECS, lang, json);
                 }
-            }
+            };
+            // A held poll costs the hub nothing until its view changes: it is not counted
+            // against the address's requests per minute (the caps above bound it).
+            hub.inner.follow.refund(peer.ip());
+            let changed = shared.wait_for(|s| s.as_ref().and_then(Shown::version) != Some(wait));
+            let deadline = tokio::time::Instant::now() + LONG_POLL;
+            let _ = tokio::time::timeout_at(deadline, async { changed.await.map(|_| ()) }).await;
+            v = shown(&shared);
         }
-        return no_store(axum::Json(v).into_response());
+        return no_store(axum::Json(v.as_ref()).into_response());
     }
     let w = Words::new(lang);
     let body = render(&w, &token, &v, lang, q.ask.as_deref() == Some("cancel"));
@@ -306,7 +296,7 @@ async fn feedback(
 ) -> Response {
     let is_form = is_form(&headers);
     let json = !is_form;
-    let found = match open(&hub, peer.ip(), &token, None, json).await {
+    let (subject, found) = match open(&hub, peer.ip(), &token, None, json).await {
         Ok(f) => f,
         Err(r) => return r,
     };
@@ -358,7 +348,10 @@ async fn feedback(
             )
         });
         match fresh {
-            Ok(true) => Answer::Saved,
+            Ok(true) => {
+                h.inner.follow.views.feedback_given(&h, subject);
+                Answer::Saved
+            }
             Ok(false) => Answer::AlreadyGiven,
             Err(e) => Answer::Storage(e),
         }
@@ -420,7 +413,7 @@ async fn cancel(
     headers: HeaderMap,
 ) -> Response {
     let is_form = is_form(&headers);
-    let found = match open(&hub, peer.ip(), &token, None, !is_form).await {
+    let (_, found) = match open(&hub, peer.ip(), &token, None, !is_form).await {
         Ok(f) => f,
         Err(r) => return r,
     };

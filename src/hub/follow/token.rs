@@ -1,7 +1,7 @@
 use super::*;
 
 /// What a link follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Subject {
     Ticket(TicketId),
     Appointment(AppointmentId),

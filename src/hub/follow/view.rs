@@ -87,13 +87,17 @@ pub(super) fn lang_param(q: &PageQuery) -> Option<Lang> {
     q.lang.as_deref().and_then(|l| l.parse().ok())
 }
 
-/// The view of a link: the JSON phones poll, and what the page shows.
-pub(super) fn view(hub: &Hub, found: &Found, lang: Lang, feedback_given: bool) -> Value {
-    let catalog = hub.catalog();
+/// The view of a link: the JSON phones poll, and what the page shows, from the queue `q`
+/// (the engine's, under its lock) in the words `w` of `lang`.
+pub(super) fn view(
+    catalog: &Catalog,
+    q: &Queue,
+    w: &Words,
+    found: &Found,
+    lang: Lang,
+    feedback_given: bool,
+) -> Value {
     let fallback = catalog.center.default_language;
-    let w = Words::new(lang);
-    let s = hub.session();
-    let q = s.queue();
     let mut v = match found {
         Found::Ticket(t) => {
             let t = q.ticket(t.id).unwrap_or(t);
