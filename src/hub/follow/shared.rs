@@ -17,6 +17,8 @@ pub const POLL_RETRY_SECS: u64 = 10;
 const FORGET_AFTER: Duration = Duration::from_secs(120);
 /// Views computed under one hold of the engine's lock (commands wait at most that long).
 const PER_LOCK: usize = 64;
+/// The shortest time between two refreshes of the followed views.
+pub const REFRESH_EVERY: Duration = Duration::from_millis(25);
 /// How long a request waits for the views to catch up with a commit before computing its own.
 const CATCH_UP: Duration = Duration::from_secs(2);
 
@@ -395,22 +397,22 @@ struct Job {
 }
 
 /// The task that refreshes the followed views after commits: one refresh for all the events
-/// that arrived while the last one ran.
+/// that arrived while the last one ran, at most one every [`REFRESH_EVERY`] (a busy hub's
+/// commits then share a refresh instead of keeping a core busy with views).
 pub(crate) async fn refresh_after_commits(hub: Hub) {
     use tokio::sync::broadcast::error::{RecvError, TryRecvError};
     let mut pushes = hub.subscribe();
+    let mut last = tokio::time::Instant::now();
     loop {
         match pushes.recv().await {
             Ok(Push::Event(_)) | Err(RecvError::Lagged(_)) => {}
             Ok(Push::Alerts(_)) => continue,
             Err(RecvError::Closed) => return,
         }
-        loop {
-            match pushes.try_recv() {
-                Ok(_) | Err(TryRecvError::Lagged(_)) => {}
-                Err(TryRecvError::Empty | TryRecvError::Closed) => break,
-            }
-        }
+        tokio::time::sleep_until(last + REFRESH_EVERY).await;
+        last = tokio::time::Instant::now();
+        // Every event that came meanwhile is in this refresh.
+        while let Ok(_) | Err(TryRecvError::Lagged(_)) = pushes.try_recv() {}
         let h = hub.clone();
         let _ = tokio::task::spawn_blocking(move || h.inner.follow.views.refresh(&h)).await;
     }
