@@ -105,7 +105,7 @@ pub(super) fn view(
             // an ordinary ticket of its cover service), its place in the public queue.
             let at = q.position(t.id);
             let mut t = t.clone();
-            crate::core::public::ticket(&mut t, &catalog);
+            crate::core::public::ticket(&mut t, catalog);
             let ahead = at.map(|p| p.ahead);
             let wait = at.map(|p| p.wait_minutes);
             let counter = t.counter.as_ref().map(|c| {
