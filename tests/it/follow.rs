@@ -5,7 +5,7 @@
 
 use super::common::*;
 use super::hub::{TestHub, start_hub};
-use integra::core::{Catalog, Lang};
+use integra::core::{Catalog, Lang, ServiceCode};
 use integra::engine::Engine;
 use integra::hub::{Hub, Role};
 use reqwest::StatusCode;
@@ -903,6 +903,63 @@ async fn a_discreet_ticket_looks_to_its_phone_and_kiosk_like_an_ordinary_one_in_
     .await;
     assert_eq!(v1, v2, "A-004 behind the protection visitor");
     assert_eq!(v1["ahead"], 2, "{v1}");
+}
+
+/// A protection visitor's appointment (a discreet service that takes appointments) has the
+/// phone page of an appointment of its cover service: the cover's name where an ordinary
+/// appointment names its service (not a blank), the same fields, and nothing — in any language —
+/// that names protection or says what to bring for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discreet_appointments_page_is_that_of_its_cover_service() {
+    let text = integra::core::catalog::DEMO_CATALOG.replacen(
+        "modes = [\"walk-in\"]\ndiscreet = true",
+        "modes = [\"walk-in\", \"appointment\"]\ndiscreet = true\nappointments = { slot_minutes = 30, capacity = 1 }\nbring = { es = \"Traiga la orden de protección\", en = \"Bring the protection order\", pt = \"Traga a medida protetiva\", fr = \"Apportez l'ordonnance de protection\", ht = \"Pote lòd pwoteksyon an\" }",
+        1,
+    );
+    let c = Arc::new(
+        Catalog::parse(&text, "center.toml").expect("a discreet service with appointments"),
+    );
+    let h = start_hub(c.clone()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let book = |service: &'static str| {
+        let (h, kiosk) = (&h, kiosk.clone());
+        async move {
+            let (s, v) = h
+                .call(
+                    "POST",
+                    "/api/v1/appointments",
+                    Some(&kiosk),
+                    Some(json!({"service": service, "date": "2026-01-06", "time": "10:00:00", "lang": "es"})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{service}: {v}");
+            link(&v)
+        }
+    };
+    let (ordinary, discreet) = (book("legal").await, book("protection").await);
+    let (_, o) = view(&h, &ordinary).await;
+    let (_, d) = view(&h, &discreet).await;
+    let info = c.service(&ServiceCode::from("info")).expect("info");
+    assert_eq!(d["service"], info.name[&Lang::Es].as_str(), "{d}");
+    assert_eq!(d["bring"], Value::Null, "{d}");
+    let keys = |v: &Value| v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(&o), keys(&d), "{o} / {d}");
+    for lang in Lang::ALL {
+        let (_, html) = page(&h, &format!("{discreet}?lang={}", lang.code())).await;
+        let (_, json) = view(&h, &format!("{discreet}?lang={}", lang.code())).await;
+        for both in [html.to_lowercase(), json.to_string().to_lowercase()] {
+            for word in [
+                "protec",
+                "pwoteksyon",
+                "orden de",
+                "the protection order",
+                "medida protetiva",
+                "lòd pwoteksyon",
+            ] {
+                assert!(!both.contains(word), "{lang}: {word} in {both}");
+            }
+        }
+    }
 }
 
 /// An ordinary visitor can compare their own "people ahead" — on the kiosk's answer and on

@@ -162,15 +162,14 @@ pub(super) fn view(
             })
         }
         Found::Appointment(a) => {
-            let a = q.state().appointments.get(&a.id).unwrap_or(a);
+            // The visitor's page is public: the appointment as the lobby sees it (a discreet
+            // one as an appointment of its cover service: its name, what it says to bring).
+            let mut a = q.state().appointments.get(&a.id).unwrap_or(a).clone();
+            crate::core::public::appointment(&mut a, catalog);
             let service = catalog.service(&a.service);
-            let discreet = catalog.is_discreet(&a.service, None);
-            let name = (!discreet)
-                .then(|| service.map(|s| pick(&s.name, lang, fallback).to_string()))
-                .flatten();
-            let bring = (!discreet)
-                .then(|| service.map(|s| pick(&s.bring, lang, fallback).to_string()))
-                .flatten()
+            let name = service.map(|s| pick(&s.name, lang, fallback).to_string());
+            let bring = service
+                .map(|s| pick(&s.bring, lang, fallback).to_string())
                 .filter(|b| !b.is_empty());
             let state = match a.state {
                 AppointmentState::Booked => "booked",
