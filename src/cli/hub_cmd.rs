@@ -349,17 +349,9 @@ fn join_candidates(
         (Some(u), _) | (None, Some(HubAddress::At(u))) => Ok(vec![u]),
         // A device that runs the hub itself does not join one; without settings, look.
         (None, Some(HubAddress::Auto | HubAddress::Local) | None) => {
-            let found = crate::hub::discovery::discover(
-                std::time::Duration::from_secs(3),
-                false,
-                crate::hub::discovery::Scope::Lan,
-            )
-            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            let found = lan_hubs(3, false)?;
             if found.is_empty() {
-                return Err(CliError::new(
-                    exit::FAILURE,
-                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
-                ));
+                return Err(no_hub_found());
             }
             Ok(found.into_iter().map(|f| f.url).collect())
         }
@@ -380,30 +372,35 @@ pub fn hub_url_pinned(
         (None, Some(HubAddress::At(u))) => Ok(u),
         (None, _) => {
             // A paired device listens a little longer, to hear its own hub among several.
-            let found = crate::hub::discovery::discover(
-                std::time::Duration::from_secs(if pinned.is_some() { 3 } else { 5 }),
-                pinned.is_none(),
-                crate::hub::discovery::Scope::Lan,
-            )
-            .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            let found = lan_hubs(if pinned.is_some() { 3 } else { 5 }, pinned.is_none())?;
             let own = pinned.and_then(|p| found.iter().find(|f| f.fingerprint == p).cloned());
-            own.or_else(|| found.into_iter().next()).map(|f| f.url).ok_or_else(|| {
-                CliError::new(
-                    exit::FAILURE,
-                    "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
-                )
-            })
+            own.or_else(|| found.into_iter().next())
+                .map(|f| f.url)
+                .ok_or_else(no_hub_found)
         }
     }
 }
 
-pub fn discover() -> Result<(), CliError> {
-    let found = crate::hub::discovery::discover(
-        std::time::Duration::from_secs(3),
-        false,
+/// The hubs that answer over mDNS on the LAN within `secs` seconds (the first one only, if
+/// `first`).
+fn lan_hubs(secs: u64, first: bool) -> Result<Vec<crate::hub::discovery::Found>, CliError> {
+    crate::hub::discovery::discover(
+        std::time::Duration::from_secs(secs),
+        first,
         crate::hub::discovery::Scope::Lan,
     )
-    .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    .map_err(|e| CliError::new(exit::FAILURE, e))
+}
+
+fn no_hub_found() -> CliError {
+    CliError::new(
+        exit::FAILURE,
+        "no hub found on the network (mDNS): check that the hub is on and on the same network, or set `hub = \"https://ADDRESS:7878\"` in the settings",
+    )
+}
+
+pub fn discover() -> Result<(), CliError> {
+    let found = lan_hubs(3, false)?;
     if found.is_empty() {
         return Err(CliError::new(
             exit::FAILURE,
