@@ -199,6 +199,24 @@ pub use conns::{
 /// A connection that has not sent a whole request head within this long is closed (this is
 /// also how long an idle keep-alive connection stays open).
 pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// [`Connections::admit`], waiting (at most ~0.2 s) while connections told to close for earlier
+/// newcomers are still closing: under a flood the accept loop would otherwise run ahead of
+/// their tasks, fill the slack and refuse a real client that came after the flood.
+async fn admit_when_shed(
+    conns: &std::sync::Arc<Connections>,
+    ip: std::net::IpAddr,
+) -> Result<std::sync::Arc<conns::Slot>, Refused> {
+    for _ in 0..100 {
+        match conns.admit(ip) {
+            Err(Refused::Shedding) => {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            done @ (Ok(_) | Err(Refused::Address | Refused::Full)) => return done,
+        }
+    }
+    conns.admit(ip)
+}
+
 /// From accept to a finished TLS handshake (or a plain connection's first byte): a connection
 /// slower than this is closed.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -258,14 +276,14 @@ pub async fn serve(
                 continue;
             }
         };
-        let slot = match conns.admit(peer.ip()) {
+        let slot = match admit_when_shed(&conns, peer.ip()).await {
             Ok(slot) => slot,
             Err(why) => {
                 drop(stream);
                 if let Some(n) = conns.note_refused() {
                     let why = match why {
                         Refused::Address => "its address holds the most allowed",
-                        Refused::Full => "the hub holds the most allowed",
+                        Refused::Full | Refused::Shedding => "the hub holds the most allowed",
                     };
                     log::warn!(
                         "refused a connection from {} ({why}; {} open of {}); {n} refused since the last line",

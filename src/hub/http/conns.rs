@@ -150,6 +150,9 @@ pub enum Refused {
     Address,
     /// The hub holds its total and nothing unfinished could make room.
     Full,
+    /// The hub holds its total and the slack: the unfinished connections told to close for
+    /// earlier newcomers have not closed yet (the accept loop waits for them, then asks again).
+    Shedding,
 }
 
 impl Connections {
@@ -206,7 +209,7 @@ impl Connections {
             Some((id, shed)) => {
                 // Past the slack: the shed ones have not closed yet; keep it for later.
                 lock(&self.unfinished).insert(id, shed);
-                Err(Refused::Full)
+                Err(Refused::Shedding)
             }
             None => Err(Refused::Full),
         }
