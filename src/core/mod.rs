@@ -2,6 +2,7 @@
 //! No IO, no clock, no threads: time comes in as `now`, randomness as a `nonce`.
 
 pub mod catalog;
+pub mod clock;
 pub mod edit;
 pub mod error;
 pub mod model;
@@ -11,6 +12,7 @@ pub mod tomlpath;
 pub mod types;
 
 pub use catalog::{Catalog, CatalogError, CatalogIssue, Mode};
+pub use clock::ClockTrust;
 pub use edit::{CatalogEdit, EditError};
 pub use error::{InvariantError, QueueError};
 pub use model::{
