@@ -26,6 +26,7 @@ const OPS = {
   paired: "admin-op-paired",
   revoked: "admin-op-revoked",
   "visitor-cancel": "admin-op-visitor-cancel",
+  "backup-downloaded": "admin-op-backup-downloaded",
 };
 let icons = [];
 let editing = null;
@@ -430,6 +431,44 @@ async function erasePersonal() {
   }
 }
 
+// The automatic backups: the last one (when, where, how big), what is wrong, a restore.
+async function loadBackup() {
+  const b = await api("GET", "/api/v1/admin/backup");
+  const when = (at) => new Date(at).toLocaleString(lang() || "es", { timeZone: centerZone() });
+  if (!b.dir) $("b-last").textContent = t("admin-backup-off");
+  else if (!b.last) $("b-last").textContent = t("admin-backup-none");
+  else {
+    const mb = (b.last.bytes / 1048576).toFixed(1) + " MB";
+    $("b-last").textContent = t("admin-backup-last")
+      .replace("%1", when(b.last.at)).replace("%2", b.last.file).replace("%3", mb);
+  }
+  $("b-problem").hidden = !b.problem;
+  $("b-problem").textContent = b.problem ? t("admin-backup-problem").replace("%1", b.problem) : "";
+  $("b-restored").hidden = !b.restored;
+  if (b.restored) {
+    $("b-restored").textContent = t("admin-backup-restored")
+      .replace("%1", b.restored.file).replace("%2", when(b.restored.at));
+  }
+}
+
+async function downloadBackup() {
+  const res = await call("GET", "/api/v1/admin/backup/file");
+  if (!res.ok) {
+    const data = await res.json().catch(() => ({}));
+    return say("", new Error((data.error && data.error.message) || res.statusText));
+  }
+  const name = (res.headers.get("content-disposition") || "").split("filename=\"")[1];
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name ? name.replace(/"$/, "") : "integra-backup.sqlite3";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
+  await loadAudit();
+}
+
 async function loadAudit() {
   const r = await api("GET", "/api/v1/admin/audit?limit=200");
   const body = $("audit").tBodies[0];
@@ -460,6 +499,7 @@ async function start() {
   render();
   period(7);
   await loadAudit();
+  await loadBackup();
 }
 
 $("lang").onchange = async () => {
@@ -468,6 +508,7 @@ $("lang").onchange = async () => {
   if (catalog) {
     render();
     await loadAudit();
+    await loadBackup();
   }
 };
 $("center-form").onsubmit = (ev) => {
@@ -509,4 +550,5 @@ $("r-month").onclick = () => period(30);
 $("r-csv").onclick = downloadCsv;
 $("personal-form").onsubmit = showPersonal;
 $("p-erase").onclick = erasePersonal;
+$("b-download").onclick = downloadBackup;
 start();

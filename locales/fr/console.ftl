@@ -67,6 +67,7 @@ console-acknowledge = Vu, je m’en occupe
 console-discreet = discret : ne pas annoncer le service
 console-alert-storage-failed = Le serveur ne peut pas enregistrer (disque plein ?) : aucun ticket n’est enregistré ; envoyez les personnes à l’accueil
 console-alert-city-link-down = Les chiffres pour la ville ne sont plus envoyés depuis plus d’un jour (réseau ou base de données de la ville) : le centre fonctionne normalement ; prévenez le technicien
+console-alert-backup-missing = Aucune sauvegarde n’a été faite depuis un jour (la clé USB INTEGRA-BAK manque-t-elle ?) : le centre fonctionne normalement ; prévenez le technicien
 console-alert-audio-failed = L’écran de la salle ne s’entend pas (pas de sortie son) : les appels s’affichent seulement — appelez aussi à voix haute
 console-undo = Annuler
 console-ended-done = terminé

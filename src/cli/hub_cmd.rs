@@ -7,13 +7,33 @@ use crate::printer::{SpoolEvent, Spooler};
 use crate::store::Store;
 use std::sync::Arc;
 
-/// Open the engine and make the hub (with the printer, when one is set, for reprints).
+/// Open the engine and make the hub (with the printer, when one is set, for reprints). A new
+/// card whose settings name a backup to restore gets it first (`backups::restore_at_start`).
 pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
+    let restored = match &ctx.backup {
+        Some(b) => crate::hub::backups::restore_at_start(&ctx.data_dir(), b, ctx.now())
+            .map_err(|e| CliError::new(exit::FAILURE, e))?,
+        None => None,
+    };
     let catalog = ctx.load_catalog()?;
     let engine = Engine::open(&ctx.data_dir(), catalog)?;
     let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
     hub.set_follow_base(ctx.follow_url.clone());
+    if let Some(b) = &ctx.backup {
+        hub.backups_found(b, restored);
+    }
     Ok(hub)
+}
+
+/// Start the automatic backups when the hub has `[backup]` (by default on the image).
+pub fn start_backups(ctx: &Context, hub: &Hub) -> Option<crate::hub::backups::Runner> {
+    let b = ctx.backup.clone()?;
+    println!(
+        "backups: every day to the stick mounted at {} (keeping {} days)",
+        b.dir.display(),
+        b.keep
+    );
+    Some(hub.start_backups(b))
 }
 
 pub fn serve(ctx: &Context) -> Result<(), CliError> {
@@ -74,6 +94,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
         }
         let _announced = announce_on_lan(&hub, addr, &fingerprint);
         let _city = start_city_link(ctx, &hub);
+        let _backups = start_backups(ctx, &hub);
         crate::device::watchdog::beat("hub");
         // READY only once a ticket can be issued (the first privacy purge is done).
         if !hub.wait_ready(std::time::Duration::from_secs(60)).await {

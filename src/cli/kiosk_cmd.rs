@@ -19,6 +19,7 @@ pub fn run(
     let languages: Option<Vec<Lang>> = settings.and_then(|s| s.languages.clone());
     let mut announced = None;
     let mut city = None;
+    let mut backups = None;
     let backend = match settings.map(Settings::hub) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
@@ -56,6 +57,7 @@ pub fn run(
                 Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
             }
             city = super::hub_cmd::start_city_link(ctx, &hub);
+            backups = super::hub_cmd::start_backups(ctx, &hub);
             Backend::Local(hub)
         }
     };
@@ -108,6 +110,7 @@ pub fn run(
     crate::ui::kiosk::stop();
     drop(announced);
     drop(city);
+    drop(backups);
     Ok(())
 }
 

@@ -323,6 +323,15 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             qr: cli.qr.clone().or(base.qr),
         },
         city: settings.as_ref().and_then(|s| s.city.clone()),
+        // On by default for the device that runs the hub; off without a settings file (a
+        // laptop trying the program).
+        backup: settings.as_ref().and_then(|s| match s.role {
+            crate::device::settings::DeviceRole::Kiosk | crate::device::settings::DeviceRole::Hub => {
+                Some(s.backup.clone().unwrap_or_default())
+            }
+            crate::device::settings::DeviceRole::Counter
+            | crate::device::settings::DeviceRole::Display => None,
+        }),
     };
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
@@ -417,6 +426,8 @@ pub struct Context {
     pub format: Format,
     /// Where the hub sends the city's figures (`[city]` in the settings).
     pub city: Option<crate::device::settings::CitySettings>,
+    /// Automatic backups and the restore of a new card (`[backup]`; None: off).
+    pub backup: Option<crate::device::settings::BackupSettings>,
 }
 
 impl Context {
@@ -470,11 +481,16 @@ fn backup_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
     let store = crate::store::Store::open(&ctx.data_dir())?;
     let info = store.backup_to(file)?;
     println!(
-        "backup written to {}: {} events (up to seq {}), {} tickets",
+        "backup written to {}: {} events (up to seq {}), {} tickets, {}; it holds names and phones: keep it locked away",
         file.display(),
         info.events,
         info.last_seq,
-        info.tickets
+        info.tickets,
+        if info.identity {
+            "with the hub's key and certificate"
+        } else {
+            "without a hub identity (none in the data directory)"
+        }
     );
     Ok(())
 }
@@ -483,11 +499,16 @@ fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
     let stamp = ctx.now().format("%Y%m%dT%H%M%SZ").to_string();
     let (info, kept) = crate::store::backup::restore(&ctx.data_dir(), file, &stamp)?;
     println!(
-        "restored {}: {} events (up to seq {}), {} tickets",
+        "restored {}: {} events (up to seq {}), {} tickets; {}",
         file.display(),
         info.events,
         info.last_seq,
-        info.tickets
+        info.tickets,
+        if info.identity {
+            "the hub's key and certificate too: paired devices and browsers carry on"
+        } else {
+            "the backup holds no hub identity (an older backup): pair every device again"
+        }
     );
     if let Some(k) = kept {
         println!("the previous data is kept in {}", k.display());

@@ -200,6 +200,59 @@ pub struct Settings {
     /// roles — whichever runs the hub).
     #[serde(default)]
     pub city: Option<CitySettings>,
+    /// Automatic backups to a USB stick, and the restore of a new card (hub and kiosk roles —
+    /// whichever runs the hub); on by default there (`BackupSettings::default`).
+    #[serde(default)]
+    pub backup: Option<BackupSettings>,
+}
+
+/// `[backup]`: where the hub writes its backups, how many it keeps, and what a new card
+/// restores at its first start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    /// Where the stick is mounted (the image mounts a stick labelled INTEGRA-BAK here).
+    #[serde(default = "default_backup_dir")]
+    pub dir: PathBuf,
+    /// How many days of backups are kept (one file per day, the newest state of that day).
+    #[serde(default = "default_backup_keep")]
+    pub keep: u32,
+    /// Minutes between backups while the log moves (one more is made when the day turns).
+    #[serde(default = "default_backup_every")]
+    pub every_minutes: u32,
+    /// Write only when `dir` is a mount point (a stick is in): without it the backup would land
+    /// on the hub's own card. `false` only for a directory on another disk on purpose.
+    #[serde(default = "default_true")]
+    pub require_mount: bool,
+    /// On a new card (no data yet): restore this backup at the first start — `"latest"` (the
+    /// newest in `dir`) or a file's path. Never over existing data.
+    #[serde(default)]
+    pub restore: Option<String>,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            dir: default_backup_dir(),
+            keep: default_backup_keep(),
+            every_minutes: default_backup_every(),
+            require_mount: true,
+            restore: None,
+        }
+    }
+}
+
+fn default_backup_dir() -> PathBuf {
+    PathBuf::from("/media/integra-backup")
+}
+fn default_backup_keep() -> u32 {
+    14
+}
+fn default_backup_every() -> u32 {
+    60
+}
+fn default_true() -> bool {
+    true
 }
 
 /// `[city]`: where the city's figures are gathered.
@@ -331,6 +384,24 @@ impl Settings {
                 out.push((
                     vec![Seg::Key("city")],
                     "only the hub sends the city's figures: move [city] to the settings of the device that runs the hub (role hub or kiosk)".into(),
+                ));
+            }
+        }
+        if let Some(b) = &self.backup {
+            let bk = |k: &'static str| vec![Seg::Key("backup"), Seg::Key(k)];
+            if b.keep == 0 {
+                out.push((bk("keep"), "0 days keeps no backup: give 1 or more (14 is the default)".into()));
+            }
+            if b.every_minutes < 5 {
+                out.push((bk("every_minutes"), format!("{} minutes is too often: give 5 or more (60 is the default)", b.every_minutes)));
+            }
+            if !b.dir.is_absolute() {
+                out.push((bk("dir"), format!("{} is not an absolute path: give where the stick is mounted, e.g. /media/integra-backup", b.dir.display())));
+            }
+            if matches!(self.role, DeviceRole::Counter | DeviceRole::Display) {
+                out.push((
+                    vec![Seg::Key("backup")],
+                    "only the hub makes backups: move [backup] to the settings of the device that runs the hub (role hub or kiosk)".into(),
                 ));
             }
         }

@@ -48,8 +48,10 @@ pub enum AlertKind {
     DeviceOffline,
     /// … the hub cannot write its database, …
     StorageFailed,
-    /// … the city's figures have not been sent for a day.
+    /// … the city's figures have not been sent for a day, …
     CityLinkDown,
+    /// … no backup has succeeded for a day.
+    BackupMissing,
 }
 
 /// Who raises alerts of a kind.
@@ -64,7 +66,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 9] = [
+    pub const ALL: [AlertKind; 10] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -74,6 +76,7 @@ impl AlertKind {
         AlertKind::DeviceOffline,
         AlertKind::StorageFailed,
         AlertKind::CityLinkDown,
+        AlertKind::BackupMissing,
     ];
 
     /// The stable code in the API and on the stream.
@@ -88,6 +91,7 @@ impl AlertKind {
             AlertKind::DeviceOffline => "device-offline",
             AlertKind::StorageFailed => "storage-failed",
             AlertKind::CityLinkDown => "city-link-down",
+            AlertKind::BackupMissing => "backup-missing",
         }
     }
 
@@ -107,6 +111,7 @@ impl AlertKind {
             AlertKind::DeviceOffline => "console-alert-device-offline",
             AlertKind::StorageFailed => "console-alert-storage-failed",
             AlertKind::CityLinkDown => "console-alert-city-link-down",
+            AlertKind::BackupMissing => "console-alert-backup-missing",
         }
     }
 
@@ -118,9 +123,10 @@ impl AlertKind {
             | AlertKind::PrinterOffline
             | AlertKind::PrinterUnreachable => RaisedBy::Printer,
             AlertKind::AudioFailed => RaisedBy::Speakers,
-            AlertKind::DeviceOffline | AlertKind::StorageFailed | AlertKind::CityLinkDown => {
-                RaisedBy::Hub
-            }
+            AlertKind::DeviceOffline
+            | AlertKind::StorageFailed
+            | AlertKind::CityLinkDown
+            | AlertKind::BackupMissing => RaisedBy::Hub,
         }
     }
 

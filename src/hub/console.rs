@@ -69,6 +69,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-device-offline",
     "console-alert-storage-failed",
     "console-alert-city-link-down",
+    "console-alert-backup-missing",
     "console-alert-audio-failed",
     "console-admin",
     "console-make-pin",
@@ -186,6 +187,15 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-op-put_priority_class",
     "admin-op-set_limits",
     "admin-op-acknowledged",
+    "admin-backup",
+    "admin-backup-help",
+    "admin-backup-last",
+    "admin-backup-none",
+    "admin-backup-off",
+    "admin-backup-problem",
+    "admin-backup-restored",
+    "admin-backup-download",
+    "admin-op-backup-downloaded",
 ];
 
 pub async fn admin() -> Html<&'static str> {

@@ -7,6 +7,7 @@
 //! which is why a client resuming from sequence N misses nothing and gets nothing twice.
 
 mod alerts;
+pub mod backups;
 mod session;
 
 pub use alerts::{AlertKind, AlertSource, DeviceAlert, RaisedBy};
@@ -106,6 +107,11 @@ pub(crate) struct Inner {
     pub(crate) applied_seq: std::sync::atomic::AtomicU64,
     /// Follow links: their key, where they point, the limits of their pages.
     pub(crate) follow: follow::Links,
+    /// The id of the history in the database (a restore starts a new one): devices resume
+    /// only within it.
+    history: String,
+    /// Automatic backups: where the last went, or why it did not.
+    pub(crate) backups: Mutex<backups::Status>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -213,6 +219,10 @@ impl Hub {
         let durable_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let applied_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
+        let history = match db_path.parent() {
+            Some(dir) => crate::store::identity::history_id(dir)?,
+            None => String::new(),
+        };
         let hub = Hub {
             inner: Arc::new(Inner {
                 engine: Mutex::new(engine),
@@ -237,6 +247,8 @@ impl Hub {
                 durable_seq,
                 applied_seq,
                 follow: Default::default(),
+                history,
+                backups: Mutex::new(backups::Status::default()),
             }),
         };
         let key = hub.auth_store().follow_key()?;
@@ -296,6 +308,11 @@ impl Hub {
     /// the center's time: a fixed training clock and the system clock are both believed.)
     pub fn clock_trust(&self) -> crate::core::ClockTrust {
         crate::core::ClockTrust::Synced
+    }
+
+    /// The id of the history this hub's database holds (see `store::identity`).
+    pub fn history_id(&self) -> &str {
+        &self.inner.history
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Push> {

@@ -1,9 +1,10 @@
 //! The event stream: `GET /api/v1/events?after=N` upgraded to a WebSocket.
 //!
 //! Messages (JSON text frames, server → client):
-//! - `{"type":"snapshot","seq":M,"state":{…}}` — the whole state at M, when the client has no
-//!   position (`after` absent or 0), is ahead of the hub (a restored database) or too far behind;
-//!   the client replaces what it had.
+//! - `{"type":"snapshot","seq":M,"history":H,"state":{…}}` — the whole state at M, when the
+//!   client has no position (`after` absent or 0), is ahead of the hub, too far behind, or
+//!   resumes another history than the hub's (`history=H'`: the hub was restored from a backup);
+//!   the client replaces what it had and keeps H to resume with.
 //! - `{"type":"event","seq":…,"at":…,"event":{…}}` — each event after N (or M), in order, once.
 //! - `{"type":"alerts","alerts":[…],"protection":[…]}` — to staff devices only (counter,
 //!   admin): the current device alerts and the unacknowledged urgent protection requests, after
@@ -49,6 +50,9 @@ const _: () = assert!(STALE_AFTER.as_secs() > 2 * PING_EVERY.as_secs());
 pub struct StreamQuery {
     #[serde(default)]
     after: Option<u64>,
+    /// The history the client's position belongs to (from its last snapshot).
+    #[serde(default)]
+    history: Option<String>,
 }
 
 /// How long a browser has to send its token (the first message) after the stream opens.
@@ -90,7 +94,11 @@ pub async fn events(
             format!("this address is a WebSocket: connect with a WebSocket client ({e})"),
         )
     })?;
-    let after = q.after;
+    // A position in another history (the hub was restored since) is no position at all.
+    let after = match &q.history {
+        Some(h) if *h != hub.history_id() => None,
+        Some(_) | None => q.after,
+    };
     // A browser always sends Origin on a WebSocket handshake; the devices' own client does
     // not. A staff browser that closes is not a device going offline — but only a counter's
     // stream may be one: the presence check lets the token's role decide (`check_presence_at`).
@@ -222,7 +230,7 @@ fn catch_up(
         )),
         Err(state) => {
             let state = redact_state(&state, role, &catalog);
-            let msg = json!({"type": "snapshot", "seq": seq, "state": state});
+            let msg = json!({"type": "snapshot", "seq": seq, "history": hub.history_id(), "state": state});
             Ok((vec![msg.to_string()], seq))
         }
     }

@@ -1,6 +1,8 @@
 //! Backup and restore. A backup is a consistent copy taken with SQLite's online backup while the
-//! hub keeps running; a restore checks the file first, refuses another program's file or a newer
-//! version's, and keeps the previous data aside.
+//! hub keeps running, with the hub's key and certificate inside (`identity`): one file that
+//! gives back the same hub, as secret as the data (mode 0600). A restore checks the file first,
+//! refuses another program's file or a newer version's, keeps the previous data aside, and
+//! starts a new history id so that devices reload from the restored hub.
 
 use super::{APPLICATION_ID, DB_FILE, Store, StoreError, schema_version};
 use rusqlite::backup::{Backup, StepResult};
@@ -14,6 +16,9 @@ pub struct BackupInfo {
     pub events: u64,
     pub last_seq: u64,
     pub tickets: u64,
+    /// Whether the file holds the hub's key and certificate (a backup made before they were
+    /// included does not: restored, devices must be paired again).
+    pub identity: bool,
 }
 
 fn busy(path: &Path) -> StoreError {
@@ -28,6 +33,7 @@ impl Store {
     pub fn backup_to(&self, dest: &Path) -> Result<BackupInfo, StoreError> {
         let tmp = with_suffix(dest, ".partial");
         let _ = std::fs::remove_file(&tmp);
+        private_file(&tmp)?;
         {
             let mut out = Connection::open(&tmp).map_err(|source| StoreError::Open {
                 path: tmp.clone(),
@@ -48,6 +54,9 @@ impl Store {
             }
             drop(backup);
             out.pragma_update(None, "journal_mode", "DELETE")?;
+            if let Some(dir) = self.path().parent() {
+                super::identity::put(&out, dir)?;
+            }
         }
         let info = verify(&tmp)?;
         let f = std::fs::File::open(&tmp).map_err(|source| StoreError::Dir {
@@ -64,6 +73,21 @@ impl Store {
         })?;
         Ok(info)
     }
+}
+
+/// Make `path` an empty file only its owner may read (before the data goes in).
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|source| StoreError::Dir {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
@@ -184,16 +208,20 @@ pub fn verify(path: &Path) -> Result<BackupInfo, StoreError> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let tickets: i64 = conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+    let identity = super::identity::read(&conn)?.is_some();
     Ok(BackupInfo {
         schema,
         events: events as u64,
         last_seq: last_seq as u64,
         tickets: tickets as u64,
+        identity,
     })
 }
 
 /// Replace the data in `data_dir` with a backup. The current database is moved aside (its path
-/// is returned) after checking that nothing is using it. Migrations run on the restored copy.
+/// is returned) after checking that nothing is using it; so is an identity that differs from
+/// the backup's. The backup's key and certificate are written beside the database, and a new
+/// history id starts (devices reload). Migrations run on the restored copy.
 pub fn restore(
     data_dir: &Path,
     file: &Path,
@@ -236,10 +264,13 @@ pub fn restore(
         kept = Some(aside);
     }
     let tmp = with_suffix(&db, ".restoring");
+    let _ = std::fs::remove_file(&tmp);
+    private_file(&tmp)?;
     std::fs::copy(file, &tmp).map_err(|source| StoreError::Dir {
         path: tmp.clone(),
         source,
     })?;
+    let identity = super::identity::take(&tmp)?;
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(|source| StoreError::Dir {
@@ -250,6 +281,15 @@ pub fn restore(
         path: db.clone(),
         source,
     })?;
+    if let Some(files) = &identity {
+        for aside in super::identity::write(data_dir, files, stamp)? {
+            log::warn!(
+                "the hub's previous identity is kept in {} (the restored one replaces it)",
+                aside.display()
+            );
+        }
+    }
+    super::identity::new_history(data_dir)?;
     // Opening runs the migrations of an older backup.
     drop(Store::open(data_dir)?);
     Ok((info, kept))

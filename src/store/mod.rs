@@ -9,6 +9,7 @@ pub mod city;
 pub mod devices;
 pub mod facts;
 pub mod feedback;
+pub mod identity;
 pub mod purge;
 pub mod safeguarding;
 mod schema;

@@ -260,3 +260,65 @@ pub(super) async fn report(
     })
     .await
 }
+
+/// The automatic backups: where the last went and when, what is wrong, a restore made at this
+/// start (admin only: the path and times say where the center's data is kept).
+pub(super) async fn backup_status(
+    State(hub): State<Hub>,
+    _c: Who<ToAdmin>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(hub.backup_status())))
+}
+
+/// "Download backup": a fresh backup (the data and the hub's key and certificate, as the
+/// automatic ones), streamed as a file to an admin, and recorded in the audit log.
+pub(super) async fn backup_download(State(hub): State<Hub>, c: Who<ToAdmin>) -> ApiResult<Response> {
+    let by = c.device.name.clone();
+    let (file, name, size) = blocking(&hub, move |hub| {
+        let now = hub.now();
+        let name = format!(
+            "{}{}{}",
+            super::super::backups::PREFIX,
+            now.with_timezone(&hub.catalog().center.timezone)
+                .format("%Y-%m-%dT%H%M%S"),
+            super::super::backups::SUFFIX
+        );
+        let (file, size) = hub.backup_for_download().map_err(ApiError::internal)?;
+        hub.auth_store()
+            .log_security(now, "backup-downloaded", &name, &by)
+            .map_err(ApiError::internal)?;
+        log::warn!("backup downloaded by {by} ({size} bytes)");
+        Ok((file, name, size))
+    })
+    .await?;
+    let chunks = futures_util::stream::unfold(Some(file), |file| async move {
+        let mut f = file?;
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = f.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((buf, f))
+        })
+        .await
+        .map_err(std::io::Error::other);
+        match read {
+            Ok(Ok((buf, _))) if buf.is_empty() => None,
+            Ok(Ok((buf, f))) => Some((Ok(buf), Some(f))),
+            Ok(Err(e)) | Err(e) => Some((Err(e), None)),
+        }
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.sqlite3".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
+}

@@ -80,6 +80,8 @@ pub const ROUTES: &[&str] = &[
     "POST /api/v1/admin/catalog",
     "GET /api/v1/admin/audit",
     "GET /api/v1/admin/icons",
+    "GET /api/v1/admin/backup",
+    "GET /api/v1/admin/backup/file",
     "GET /api/v1/reports",
     "GET /f/{token}",
     "POST /f/{token}/feedback",
@@ -121,6 +123,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/admin/catalog", post(edit_catalog))
         .route("/api/v1/admin/audit", get(audit))
         .route("/api/v1/admin/icons", get(icons))
+        .route("/api/v1/admin/backup", get(backup_status))
+        .route("/api/v1/admin/backup/file", get(backup_download))
         .route("/api/v1/reports", get(report))
         .route("/", get(console::index))
         .route("/common.js", get(console::common_script))

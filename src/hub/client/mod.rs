@@ -50,6 +50,9 @@ struct Inner {
     http: reqwest::Client,
     rt: tokio::runtime::Runtime,
     mirror: Mutex<Queue>,
+    /// The id of the hub's history the mirror is a copy of (from the last snapshot): a hub
+    /// restored from a backup has another, and sends a fresh snapshot instead of events.
+    history: Mutex<Option<String>>,
     online: AtomicBool,
     /// Called (from the network thread) after the mirror or the link changed.
     on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
@@ -115,6 +118,7 @@ impl Remote {
             http,
             rt,
             mirror: Mutex::new(Queue::new(catalog)),
+            history: Mutex::new(None),
             online: AtomicBool::new(false),
             on_change: Mutex::new(None),
             on_event: Mutex::new(None),

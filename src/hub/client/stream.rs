@@ -15,6 +15,10 @@ pub(super) async fn open_stream(
     let mut url = format!("{ws_base}/api/v1/events");
     if let Some(after) = after {
         url.push_str(&format!("?after={after}"));
+        // Resuming is only right within the same history (not after the hub was restored).
+        if let Some(h) = inner.history.lock().ok().and_then(|h| h.clone()) {
+            url.push_str(&format!("&history={h}"));
+        }
     }
     let mut request = url
         .as_str()
@@ -206,6 +210,9 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
                     let state: State = serde_json::from_value(v["state"].clone())
                         .map_err(|e| ClientError::Stream(format!("snapshot does not read: {e}")))?;
                     *q = Queue::resume(catalog.clone(), state, []);
+                    if let Ok(mut h) = inner.history.lock() {
+                        *h = v["history"].as_str().map(str::to_string);
+                    }
                 }
                 Some("event") => {
                     let e: Stamped = serde_json::from_value(v)
