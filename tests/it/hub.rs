@@ -405,6 +405,18 @@ async fn every_endpoint_for_every_role() {
         },
         Case {
             method: "GET",
+            path: "/api/v1/admin/backup",
+            body: None,
+            expect: [401, 403, 403, 403, 200],
+        },
+        Case {
+            method: "GET",
+            path: "/api/v1/admin/backup/file",
+            body: None,
+            expect: [401, 403, 403, 403, 200],
+        },
+        Case {
+            method: "GET",
             path: "/api/v1/reports?from=2026-01-01&to=2026-01-07&format=json",
             body: None,
             expect: [401, 403, 403, 403, 200],

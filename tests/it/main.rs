@@ -27,6 +27,7 @@ mod privacy;
 mod props;
 mod queue;
 mod report;
+mod restore;
 mod safeguarding;
 mod settings;
 mod store;
