@@ -20,6 +20,7 @@ const ALERT_IDS = {
   "device-offline": "console-alert-device-offline",
   "storage-failed": "console-alert-storage-failed",
   "city-link-down": "console-alert-city-link-down",
+  "backup-missing": "console-alert-backup-missing",
   "audio-failed": "console-alert-audio-failed",
 };
 
