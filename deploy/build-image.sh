@@ -106,7 +106,11 @@ tmpfs               /var/tmp          tmpfs  nosuid,nodev,mode=1777          0 0
 tmpfs               /var/log          tmpfs  nosuid,nodev,mode=0755          0 0
 tmpfs               /var/lib/systemd  tmpfs  nosuid,nodev,mode=0755          0 0
 tmpfs               /var/lib/private  tmpfs  nosuid,nodev,mode=0700          0 0
+LABEL=INTEGRA-BAK   /media/integra-backup vfat nofail,noatime,flush,x-systemd.automount,x-systemd.idle-timeout=60,x-systemd.device-timeout=2s,uid=integra,gid=integra,umask=0077 0 0
 FSTAB
+  # The backup stick (issue #32): any FAT stick labelled INTEGRA-BAK, mounted when the hub
+  # writes (automount; unmounted after a minute idle), readable by the integra user only.
+  mkdir -p "$root/media/integra-backup"
   mkdir -p "$root/etc/systemd/journald.conf.d" "$root/var/lib/integra"
   printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n' \
     > "$root/etc/systemd/journald.conf.d/integra.conf"
