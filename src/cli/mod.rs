@@ -326,7 +326,8 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         // On by default for the device that runs the hub; off without a settings file (a
         // laptop trying the program).
         backup: settings.as_ref().and_then(|s| match s.role {
-            crate::device::settings::DeviceRole::Kiosk | crate::device::settings::DeviceRole::Hub => {
+            crate::device::settings::DeviceRole::Kiosk
+            | crate::device::settings::DeviceRole::Hub => {
                 Some(s.backup.clone().unwrap_or_default())
             }
             crate::device::settings::DeviceRole::Counter

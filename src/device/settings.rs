@@ -390,10 +390,19 @@ impl Settings {
         if let Some(b) = &self.backup {
             let bk = |k: &'static str| vec![Seg::Key("backup"), Seg::Key(k)];
             if b.keep == 0 {
-                out.push((bk("keep"), "0 days keeps no backup: give 1 or more (14 is the default)".into()));
+                out.push((
+                    bk("keep"),
+                    "0 days keeps no backup: give 1 or more (14 is the default)".into(),
+                ));
             }
             if b.every_minutes < 5 {
-                out.push((bk("every_minutes"), format!("{} minutes is too often: give 5 or more (60 is the default)", b.every_minutes)));
+                out.push((
+                    bk("every_minutes"),
+                    format!(
+                        "{} minutes is too often: give 5 or more (60 is the default)",
+                        b.every_minutes
+                    ),
+                ));
             }
             if !b.dir.is_absolute() {
                 out.push((bk("dir"), format!("{} is not an absolute path: give where the stick is mounted, e.g. /media/integra-backup", b.dir.display())));

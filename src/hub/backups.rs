@@ -146,19 +146,20 @@ impl Hub {
         settings: &BackupSettings,
         now: DateTime<Utc>,
     ) -> Result<Done, BackupError> {
-        let dir = match check_dir(settings)? {
-            Destination::Stick(dir) => dir,
-        };
+        // One destination today (the standby's joins the enum with point 3).
+        let Destination::Stick(dir) = check_dir(settings)?;
         let day = now
             .with_timezone(&self.catalog().center.timezone)
             .date_naive();
         let file = dir.join(format!("{PREFIX}{day}{SUFFIX}"));
         let started = std::time::Instant::now();
         let store = self.side_store().map_err(BackupError::Read)?;
-        let info: BackupInfo = store.backup_to(&file).map_err(|source| BackupError::Write {
-            dir: dir.clone(),
-            source,
-        })?;
+        let info: BackupInfo = store
+            .backup_to(&file)
+            .map_err(|source| BackupError::Write {
+                dir: dir.clone(),
+                source,
+            })?;
         let millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         prune(&dir, settings.keep, &file);
@@ -237,7 +238,10 @@ impl Hub {
     fn check_backup_alert(&self, now: DateTime<Utc>) {
         let (reference, problem) = {
             let st = lock(&self.inner.backups);
-            (st.last.as_ref().map(|d| d.at).or(st.since), st.problem.clone())
+            (
+                st.last.as_ref().map(|d| d.at).or(st.since),
+                st.problem.clone(),
+            )
         };
         let overdue = reference.is_some_and(|r| now - r >= MISSING_AFTER);
         let message = overdue.then(|| {

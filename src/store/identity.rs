@@ -22,6 +22,9 @@ pub const FILES: [(&str, u32); 2] = [
 /// The file beside the database that names the hub's current history.
 pub const HISTORY_FILE: &str = "history-id";
 
+/// The identity files of a backup: (file name, bytes).
+pub type Files = Vec<(String, Vec<u8>)>;
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Dir {
         path: path.to_path_buf(),
@@ -55,7 +58,7 @@ pub(super) fn put(out: &Connection, data_dir: &Path) -> Result<bool, StoreError>
 }
 
 /// The identity files a backup holds (both, or None for a backup without them).
-pub(super) fn read(conn: &Connection) -> Result<Option<Vec<(String, Vec<u8>)>>, StoreError> {
+pub(super) fn read(conn: &Connection) -> Result<Option<Files>, StoreError> {
     let exists: Option<String> = conn
         .query_row(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -85,7 +88,7 @@ pub(super) fn read(conn: &Connection) -> Result<Option<Vec<(String, Vec<u8>)>>, 
 
 /// Take the identity out of a restored copy (`db`, not yet in place): its files, and the
 /// table dropped so the live database never holds the key.
-pub(super) fn take(db: &Path) -> Result<Option<Vec<(String, Vec<u8>)>>, StoreError> {
+pub(super) fn take(db: &Path) -> Result<Option<Files>, StoreError> {
     let conn = Connection::open(db).map_err(|source| StoreError::Open {
         path: db.to_path_buf(),
         source,

@@ -392,6 +392,14 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
         "{fstab}"
     );
     assert!(fstab.contains("/var/lib/integra  ext4   rw"), "{fstab}");
+    // The backup stick: mounted by itself when plugged in, readable by the hub's user only.
+    assert!(
+        fstab.contains("LABEL=INTEGRA-BAK   /media/integra-backup vfat nofail,")
+            && fstab.contains("x-systemd.automount")
+            && fstab.contains("uid=integra,gid=integra,umask=0077"),
+        "{fstab}"
+    );
+    assert!(debugfs(&rootfs, "stat /media/integra-backup").contains("Type: directory"));
     assert!(debugfs(&rootfs, "stat /usr/bin/integra").contains("Mode:  0755"));
     assert!(
         debugfs(&rootfs, "ls /etc/systemd/system/multi-user.target.wants")

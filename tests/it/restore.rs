@@ -75,8 +75,8 @@ fn a_new_card_restored_from_the_stick_is_the_same_hub_to_a_device_paired_before(
     let url = format!("https://{addr}");
     let paired = Remote::pair_pinned(&url, &pin, "kiosk 2", None).expect("pair over TLS");
     let fingerprint = paired.fingerprint.clone().expect("the hub's fingerprint");
-    let remote = Remote::start_pinned(&url, &paired.token, Some(&fingerprint), catalog())
-        .expect("remote");
+    let remote =
+        Remote::start_pinned(&url, &paired.token, Some(&fingerprint), catalog()).expect("remote");
     wait("online", &|| remote.online());
     let run = |service: &str| {
         remote
@@ -110,8 +110,13 @@ fn a_new_card_restored_from_the_stick_is_the_same_hub_to_a_device_paired_before(
     // The restored hub on the same address: the device carries on with no new pairing.
     let (_rt2, hub2, _) = serve(new.path(), addr.port(), true);
     wait("online again", &|| remote.online());
-    wait("caught up", &|| remote.seq() == hub2.session().queue().seq());
-    assert_eq!(labels(&run("info").expect("issue after restore")), ["A-002"]);
+    wait("caught up", &|| {
+        remote.seq() == hub2.session().queue().seq()
+    });
+    assert_eq!(
+        labels(&run("info").expect("issue after restore")),
+        ["A-002"]
+    );
     // A second start finds data: the restore line does nothing more.
     drop(hub2);
     assert!(
@@ -140,14 +145,20 @@ fn automatic_backups_land_on_the_stick_keep_n_days_and_alert_after_a_day_without
         ..stick(usb.path())
     };
     let t0 = monday_9();
-    let first = hub.backup_tick(&s, t0).expect("tick").expect("first backup");
+    let first = hub
+        .backup_tick(&s, t0)
+        .expect("tick")
+        .expect("first backup");
     assert!(first.file.starts_with(usb.path()));
-    assert!(
-        first
-            .file
-            .ends_with(format!("integra-backup-{}.sqlite3", t0.with_timezone(&tz()).date_naive()))
-    );
-    let mode = std::fs::metadata(&first.file).expect("file").permissions().mode() & 0o777;
+    assert!(first.file.ends_with(format!(
+        "integra-backup-{}.sqlite3",
+        t0.with_timezone(&tz()).date_naive()
+    )));
+    let mode = std::fs::metadata(&first.file)
+        .expect("file")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "as secret as the data");
     // The identity inside: restored elsewhere, the same certificate.
     let elsewhere = tempfile::tempdir().expect("elsewhere");
@@ -160,8 +171,13 @@ fn automatic_backups_land_on_the_stick_keep_n_days_and_alert_after_a_day_without
     );
     // Not due again a minute later; due an hour later once the log moved.
     assert!(hub.backup_tick(&s, t0 + mins(1)).expect("tick").is_none());
-    hub.session().execute(&issue("info", None), t0).expect("issue");
-    let later = hub.backup_tick(&s, t0 + mins(61)).expect("tick").expect("due");
+    hub.session()
+        .execute(&issue("info", None), t0)
+        .expect("issue");
+    let later = hub
+        .backup_tick(&s, t0 + mins(61))
+        .expect("tick")
+        .expect("due");
     assert_eq!(later.file, first.file, "one file per day");
     assert_eq!(later.seq, hub.session().queue().seq());
     // Three more days: only the newest two files are kept.
@@ -183,7 +199,9 @@ fn automatic_backups_land_on_the_stick_keep_n_days_and_alert_after_a_day_without
     };
     let before = integra::hub::backups::files_in(usb.path());
     let t4 = t0 + chrono::Duration::days(3) + chrono::Duration::hours(2);
-    hub.session().execute(&issue("info", None), t4).expect("issue");
+    hub.session()
+        .execute(&issue("info", None), t4)
+        .expect("issue");
     let refused = hub.backup_tick(&unplugged, t4);
     assert!(matches!(
         refused,
@@ -326,9 +344,35 @@ fn a_device_ahead_of_a_restored_hub_reloads_instead_of_keeping_tickets_the_hub_l
     wait("the mirror is exactly the restored hub's state", &|| {
         remote.seq() == hub2.session().queue().seq() && mirror() == truth()
     });
-    let waiting = remote
-        .session()
-        .queue()
-        .waiting_count(&"info".into());
+    let waiting = remote.session().queue().waiting_count(&"info".into());
     assert_eq!(waiting, 1, "only the ticket the restored hub has");
+}
+
+#[test]
+fn backup_settings_are_checked_with_the_fix() {
+    use integra::device::settings::Settings;
+    let bad = "role = \"hub\"\n[backup]\ndir = \"backups\"\nkeep = 0\nevery_minutes = 1\n";
+    let err = Settings::parse(bad, "integra.toml")
+        .expect_err("refused")
+        .to_string();
+    for fix in [
+        "integra.toml:3",
+        "not an absolute path",
+        "integra.toml:4",
+        "give 1 or more",
+        "integra.toml:5",
+        "give 5 or more",
+    ] {
+        assert!(err.contains(fix), "{fix} in: {err}");
+    }
+    let counter = "role = \"counter\"\n[backup]\n";
+    let err = Settings::parse(counter, "integra.toml")
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("only the hub makes backups"), "{err}");
+    let ok =
+        Settings::parse("role = \"kiosk\"\n[backup]\nrestore = \"latest\"\n", "x").expect("valid");
+    let b = ok.backup.expect("[backup]");
+    assert_eq!(b.keep, 14);
+    assert!(b.require_mount);
 }

@@ -272,7 +272,10 @@ pub(super) async fn backup_status(
 
 /// "Download backup": a fresh backup (the data and the hub's key and certificate, as the
 /// automatic ones), streamed as a file to an admin, and recorded in the audit log.
-pub(super) async fn backup_download(State(hub): State<Hub>, c: Who<ToAdmin>) -> ApiResult<Response> {
+pub(super) async fn backup_download(
+    State(hub): State<Hub>,
+    c: Who<ToAdmin>,
+) -> ApiResult<Response> {
     let by = c.device.name.clone();
     let (file, name, size) = blocking(&hub, move |hub| {
         let now = hub.now();
