@@ -156,6 +156,14 @@ try {
   await adm.waitForFunction(() => document.querySelectorAll("#audit tbody tr").length >= 2);
   const audit = await adm.textContent("#audit tbody");
   if (!audit.includes("Coordinación") || !audit.includes("45")) throw new Error("audit: " + audit);
+  // Backups: the panel says what it knows (this hub runs without settings: backups off), and
+  // "Download backup" saves a backup file, recorded in the audit log.
+  await adm.waitForFunction(() => document.querySelector("#b-last").textContent.length > 5);
+  const [download] = await Promise.all([adm.waitForEvent("download"), adm.click("#b-download")]);
+  if (!/^integra-backup-.*\.sqlite3$/.test(download.suggestedFilename())) {
+    throw new Error("backup file named " + download.suggestedFilename());
+  }
+  await adm.waitForFunction(() => document.querySelector("#audit tbody").textContent.includes("Copia de seguridad descargada"));
   // An unknown code asked for: a clear message, nothing shown.
   await adm.fill("#p-code", "000000");
   await adm.click("#personal-form button[type=submit]");
