@@ -4,7 +4,8 @@
 # run `configure` and `assemble` on a Raspberry Pi OS Lite root instead of `rootfs`), with
 # the integra binary, fonts with every glyph of es/en/pt/fr/ht, espeak-ng, a dedicated `integra`
 # user, udev rules for printers/serial/GPIO, the systemd unit, a read-only root and a writable
-# data partition for /var/lib/integra. The role is set later in integra.toml on the boot partition.
+# data partition for /var/lib/integra, chrony (the hub's time for every device, no internet) and
+# the center's time zone. The role is set later in integra.toml on the boot partition.
 #
 # Each step runs alone (and is tested alone by `cargo test`, on a small stand-in root):
 #   deploy/build-image.sh rootfs    ROOTFS_DIR            # mmdebstrap arm64 (+ kernel, firmware)
@@ -56,7 +57,7 @@ rootfs() {
   mmdebstrap --architectures=arm64 --variant=minbase \
     --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
     --essential-hook='printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"' \
-    --include=systemd,systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,systemd-timesyncd,\
+    --include=systemd,systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,chrony,tzdata,\
 fonts-dejavu-core,fonts-noto-core,espeak-ng,alsa-utils,libinput10,libgbm1,libxkbcommon0,libfontconfig1,libseat1,\
 linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools,e2fsprogs,dosfstools \
     --customize-hook='echo integra > "$1/etc/hostname"' \
@@ -95,6 +96,17 @@ configure() {
   printf '[Match]\nName=e*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-wired.network"
   ln -sf /lib/systemd/system/systemd-networkd.service \
     "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+  # Time: chrony serves the hub's clock to the LAN and sets every other device's from the hub
+  # (deploy/time/chrony.conf: no internet source); the system time zone is the catalog's, kept
+  # by integra in /run/integra-time (made at boot) where /etc/localtime points.
+  install -D -m 0644 deploy/time/chrony.conf "$root/etc/chrony/chrony.conf"
+  install -D -m 0644 deploy/time/integra-time.path "$root/etc/systemd/system/integra-time.path"
+  install -D -m 0644 deploy/time/integra-time.service "$root/etc/systemd/system/integra-time.service"
+  install -D -m 0644 deploy/time/integra-time.tmpfiles "$root/etc/tmpfiles.d/integra-time.conf"
+  ln -sf /etc/systemd/system/integra-time.path \
+    "$root/etc/systemd/system/multi-user.target.wants/integra-time.path"
+  ln -sfn /run/integra-time/localtime "$root/etc/localtime"
+  rm -f "$root/etc/timezone"
   # Read-only root; the queue's data on its own partition; logs, temp and systemd's own state
 # (time sync, timers) in memory.
   cat > "$root/etc/fstab" <<'FSTAB'

@@ -121,7 +121,6 @@ listen = "0.0.0.0:7878"
 data_dir = "/var/lib/integra"
 catalog = "/boot/firmware/center.toml"
 languages = ["es", "ht", "pt", "en", "fr"]
-timezone = "UTC"
 idle_timeout_seconds = 600
 
 [printer]

@@ -38,6 +38,8 @@ pub fn start_backups(ctx: &Context, hub: &Hub) -> Option<crate::hub::backups::Ru
 
 pub fn serve(ctx: &Context) -> Result<(), CliError> {
     let hub = open_hub(ctx)?;
+    // The device's system time zone is the catalog's (chrony serves the clock to the LAN).
+    crate::device::systime::serve(hub.catalog().center.timezone);
     if let Some(uri) = ctx.printer.clone() {
         let alerts = hub.clone();
         let spooler = Spooler::start(uri, move |e| {
@@ -475,18 +477,21 @@ pub fn follow_hub(
     if auto {
         let pinned = fingerprint.clone();
         remote.keep_looking(move || look_for_hub(pinned.as_deref()));
-        let last = last_hub_path(ctx);
-        remote.on_connected(move |url| {
-            if std::fs::read_to_string(&last).ok().as_deref() != Some(url)
-                && let Err(e) = std::fs::write(&last, url)
-            {
-                log::warn!(
-                    "cannot remember the hub's address in {}: {e}",
-                    last.display()
-                );
-            }
-        });
     }
+    let last = auto.then(|| last_hub_path(ctx));
+    remote.on_connected(move |url, catalog| {
+        if let Some(last) = &last
+            && std::fs::read_to_string(last).ok().as_deref() != Some(url)
+            && let Err(e) = std::fs::write(last, url)
+        {
+            log::warn!(
+                "cannot remember the hub's address in {}: {e}",
+                last.display()
+            );
+        }
+        // The system clock from the hub, the system time zone from its catalog.
+        crate::device::systime::follow(url, catalog.center.timezone);
+    });
     Ok((remote, lang))
 }
 

@@ -29,6 +29,10 @@ pub fn run(
             let remote =
                 Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
                     .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            // The system clock from the hub, the system time zone from its catalog.
+            remote.on_connected(|url, catalog| {
+                crate::device::systime::follow(url, catalog.center.timezone)
+            });
             // Give the hub a moment to send its catalog before the first screen.
             let t = std::time::Instant::now();
             while !remote.online() && t.elapsed() < Duration::from_secs(3) {
@@ -43,6 +47,7 @@ pub fn run(
         }
         _ => {
             let hub = super::hub_cmd::open_hub(ctx)?;
+            crate::device::systime::serve(hub.catalog().center.timezone);
             // The hub runs in-process: staff consoles, displays and other kiosks reach it on the
             // LAN. The kiosk works on without it when the port is taken.
             let (tls, fingerprint) = super::hub_cmd::hub_identity(ctx)?;

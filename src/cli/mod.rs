@@ -544,8 +544,14 @@ pub fn load_settings_file(path: &Path) -> Result<Settings, CliError> {
             ),
         )
     })?;
-    Settings::parse(&text, &path.display().to_string())
-        .map_err(|e| CliError::new(exit::INVALID_CONFIG, e.to_string()))
+    let origin = path.display().to_string();
+    let settings = Settings::parse(&text, &origin)
+        .map_err(|e| CliError::new(exit::INVALID_CONFIG, e.to_string()))?;
+    for notice in settings.notices(&text, &origin) {
+        // To the journal on a device; to the technician's terminal for a check.
+        eprintln!("warning: {notice}");
+    }
+    Ok(settings)
 }
 
 pub fn load_catalog_file(path: &Path) -> Result<Catalog, CliError> {

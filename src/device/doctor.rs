@@ -294,13 +294,16 @@ pub fn hub_check(
             "check the network cable and that the hub device is on and its address is right",
         ),
         Ok(p) => match (p.paired, p.token_refused) {
-            (Some((role, name)), _) => Check::pass(
-                "hub",
-                format!(
+            (Some((role, name)), _) => {
+                let line = format!(
                     "{url} ({}) answers; this device is paired as {role} \"{name}\"",
                     p.center
-                ),
-            ),
+                );
+                match super::systime::off_the_hub(p.hub_time, Utc::now()) {
+                    Some(off) => Check::warn("hub", format!("{line}; {off}"), super::systime::OFF_FIX),
+                    None => Check::pass("hub", line),
+                }
+            }
             (None, true) => Check::fail(
                 "hub",
                 format!("{url} answers but refuses this device's token (revoked, or another hub)"),

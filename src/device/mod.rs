@@ -3,6 +3,7 @@
 pub mod doctor;
 pub mod gpio;
 pub mod settings;
+pub mod systime;
 
 pub use settings::{DeviceRole, HubAddress, Settings, SettingsError};
 pub mod watchdog;

@@ -5,7 +5,6 @@ use crate::core::catalog::CatalogIssue;
 use crate::core::tomlpath::{Seg, from_toml, locate_all};
 use crate::core::{CounterId, Lang};
 use crate::printer::{CodePage, Format, Paper, PrinterUri};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -180,8 +179,10 @@ pub struct Settings {
     /// Languages offered on this device, in order; all five when absent.
     #[serde(default)]
     pub languages: Option<Vec<Lang>>,
-    #[serde(default)]
-    pub timezone: Option<Tz>,
+    /// Retired: the time zone is the center catalog's `[center] timezone`, the one source for
+    /// every device. A file that still sets it works on, with a notice (`notices`).
+    #[serde(default, rename = "timezone", skip_serializing)]
+    retired_timezone: Option<toml::Value>,
     /// Seconds without a touch before the kiosk returns to the welcome screen.
     #[serde(default = "default_idle")]
     pub idle_timeout_seconds: u32,
@@ -310,6 +311,21 @@ impl Settings {
         } else {
             Err(SettingsError(locate_all(text, origin, problems)))
         }
+    }
+
+    /// What in a valid file is read no more, with its line and the fix: shown by `integra
+    /// settings check`, the doctor and the device's log at start. A notice, not a refusal: a
+    /// device in the field whose file was written for an older version must not stay dark
+    /// for a line that changes nothing.
+    pub fn notices(&self, text: &str, origin: &str) -> Vec<CatalogIssue> {
+        let mut out = Vec::new();
+        if self.retired_timezone.is_some() {
+            out.push((
+                vec![Seg::Key("timezone")],
+                "is no longer read: every device uses the center catalog's `[center] timezone` (the device works on meanwhile) — delete this line, and set the zone in the catalog".to_string(),
+            ));
+        }
+        locate_all(text, origin, out)
     }
 
     /// Where this device finds the hub.

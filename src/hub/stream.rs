@@ -9,6 +9,9 @@
 //! - `{"type":"alerts","alerts":[…],"protection":[…]}` — to staff devices only (counter,
 //!   admin): the current device alerts and the unacknowledged urgent protection requests, after
 //!   the start and on change. Lobby devices never receive alerts (not even their timing).
+//! - `{"type":"clock","id":N,"hub":"RFC 3339"}` — the hub's time, only in answer to a device's
+//!   `{"type":"clock","id":N,"device":"RFC 3339"}` (at connection and at each ping): devices
+//!   decide with the hub's clock (`hub::client::clock`).
 //!
 //! Everything a stream sends goes through the hub's one redaction (`view::redact_event`,
 //! `view::redact_state`) for the stream's role, in every phase: snapshot, replay and live.
@@ -18,6 +21,7 @@
 //! falls too far behind is closed with code 4000 and resumes from its last sequence number.
 
 use super::api::{ApiError, caller};
+use super::client::clock;
 use super::auth::{Action, Audience};
 use super::view::{redact_event, redact_state};
 use super::{Hub, Push, Role};
@@ -308,6 +312,8 @@ async fn run(
     ping.tick().await;
     // The device answers every ping: silence for STALE_AFTER is a device that lost power.
     let mut heard = tokio::time::Instant::now();
+    // A device whose own clock is off is logged once per stream, not at every ping.
+    let mut told_apart = false;
     loop {
         tokio::select! {
             push = rx.recv() => match push {
@@ -346,6 +352,22 @@ async fn run(
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(Message::Text(t))) => {
+                    heard = tokio::time::Instant::now();
+                    if let Some((answer, apart)) = clock_answer(hub, t.as_str()) {
+                        if socket.send(Message::Text(answer.into())).await.is_err() {
+                            return;
+                        }
+                        let tolerated = chrono::Duration::from_std(clock::TOLERATED).unwrap_or_default();
+                        if !told_apart && apart.is_some_and(|a| a.abs() > tolerated) {
+                            told_apart = true;
+                            log::warn!(
+                                "device {device}'s own clock is {} the hub's: it uses the hub's time for every decision",
+                                apart.map(clock::describe).unwrap_or_default()
+                            );
+                        }
+                    }
+                }
                 Some(Ok(_)) => heard = tokio::time::Instant::now(),
             },
             changed = revoked.changed() => {
@@ -373,6 +395,25 @@ async fn run(
             }
         }
     }
+}
+
+/// A device asks the hub's time (`{"type":"clock","id":N,"device":T}`): the answer
+/// `{"type":"clock","id":N,"hub":H}` with the hub's clock — the one every decision of the center
+/// uses (`hub::client::clock`). Anything else a client sends is not a question.
+fn clock_answer(hub: &Hub, text: &str) -> Option<(String, Option<chrono::Duration>)> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v["type"] != "clock" {
+        return None;
+    }
+    let id = v["id"].as_u64()?;
+    let now = hub.now();
+    // How far the device's own clock is from the hub's (within the one-way trip).
+    let apart = v["device"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|theirs| theirs.signed_duration_since(now));
+    let answer = json!({"type": "clock", "id": id, "hub": now.to_rfc3339()});
+    Some((answer.to_string(), apart))
 }
 
 /// Parse one stream message (for Rust clients: displays, counters, tests).

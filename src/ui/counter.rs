@@ -128,8 +128,9 @@ impl Counter {
         Ok(c)
     }
 
+    /// The hub's time: one clock for the center.
     fn now(&self) -> DateTime<Utc> {
-        self.clock.unwrap_or_else(Utc::now)
+        self.clock.unwrap_or_else(|| self.remote.now())
     }
 
     /// Show the hub's queue as this counter sees it, and light the LED while calling.

@@ -143,7 +143,8 @@ impl Display {
     ) -> Result<Rc<Display>, LocaleError> {
         if let Some(a) = announcer {
             // Live calls and recalls are announced; calls replayed after a reconnect (older
-            // than a minute) are not.
+            // than a minute) are not — a minute of the hub's clock, whatever this one says.
+            let hub_clock = remote.clock();
             remote.on_event(move |q, e| {
                 let (crate::core::Event::TicketCalled {
                     ticket, counter, ..
@@ -152,7 +153,7 @@ impl Display {
                 else {
                     return;
                 };
-                let now = clock.unwrap_or_else(Utc::now);
+                let now = clock.unwrap_or_else(|| hub_clock.now());
                 if now.signed_duration_since(e.at) > chrono::Duration::seconds(60) {
                     return;
                 }
@@ -201,8 +202,9 @@ impl Display {
         Ok(d)
     }
 
+    /// The hub's time (the clock on screen, the waits shown): one clock for the center.
     fn now(&self) -> DateTime<Utc> {
-        self.clock.unwrap_or_else(Utc::now)
+        self.clock.unwrap_or_else(|| self.remote.now())
     }
 
     pub fn refresh(&self) {

@@ -206,7 +206,7 @@ fn a_device_that_looks_again_follows_its_hub_to_a_new_address_and_remembers_it()
     remote.keep_looking(move || Some(found.clone()));
     let remembered = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let told = remembered.clone();
-    remote.on_connected(move |url| {
+    remote.on_connected(move |url, _catalog| {
         if let Ok(mut t) = told.lock() {
             t.push(url.to_string());
         }

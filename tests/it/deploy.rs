@@ -412,6 +412,52 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
         "getty@tty1 is not masked"
     );
     assert!(debugfs(&rootfs, "cat /etc/systemd/network/20-wired.network").contains("DHCP=yes"));
+    // Time: chrony with no internet source (the hub serves the LAN; every other device's source
+    // is the file integra writes), reloaded when integra writes it; the zone link.
+    let chrony = debugfs(&rootfs, "cat /etc/chrony/chrony.conf");
+    for line in [
+        "sourcedir /run/integra-time",
+        "makestep 1 -1",
+        "local stratum 10",
+        "allow 192.168.0.0/16",
+        "allow 10.0.0.0/8",
+    ] {
+        assert!(chrony.lines().any(|l| l == line), "no '{line}' in {chrony}");
+    }
+    assert!(
+        !chrony
+            .lines()
+            .any(|l| ["pool", "server", "peer"].contains(&l.split(' ').next().unwrap_or(""))),
+        "a source that needs the internet: {chrony}"
+    );
+    assert!(
+        debugfs(&rootfs, "cat /etc/tmpfiles.d/integra-time.conf")
+            .contains("d /run/integra-time 0755 integra integra")
+    );
+    assert!(
+        debugfs(&rootfs, "ls /etc/systemd/system/multi-user.target.wants")
+            .contains("integra-time.path")
+    );
+    assert!(
+        debugfs(&rootfs, "cat /etc/systemd/system/integra-time.path")
+            .contains("PathChanged=/run/integra-time/integra.sources")
+    );
+    assert!(
+        debugfs(&rootfs, "cat /etc/systemd/system/integra-time.service")
+            .contains("ExecStart=/usr/bin/chronyc reload sources")
+    );
+    let localtime = debugfs(&rootfs, "stat /etc/localtime");
+    assert!(
+        localtime.contains("/run/integra-time/localtime"),
+        "/etc/localtime: {localtime}"
+    );
+    // The root file system step brings chrony and the zone files (not systemd-timesyncd,
+    // which chrony replaces).
+    let script = std::fs::read_to_string(&script).expect("script");
+    assert!(
+        script.contains(",chrony,tzdata,") && !script.contains("systemd-timesyncd"),
+        "rootfs packages"
+    );
     let passwd = debugfs(&rootfs, "cat /etc/passwd");
     let user = passwd
         .lines()

@@ -91,7 +91,7 @@ fn printed_qr(bytes: &[u8]) -> Vec<String> {
     out
 }
 
-fn tap(ui: &KioskWindow, label: &str) {
+pub(super) fn tap(ui: &KioskWindow, label: &str) {
     // Buttons first: a Text with the same words is not something to press.
     let mut found: Vec<ElementHandle> =
         ElementHandle::find_by_accessible_label(ui, label).collect();
@@ -112,11 +112,11 @@ fn has(ui: &KioskWindow, label: &str) -> bool {
         .is_some()
 }
 
-fn screen(ui: &KioskWindow) -> Screen {
+pub(super) fn screen(ui: &KioskWindow) -> Screen {
     ui.global::<KioskAdapter>().get_screen()
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+pub(super) fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     for _ in 0..500 {
         if f() {
             return;
@@ -1656,7 +1656,7 @@ fn screenshots_of_every_screen_in_every_language() {
 /// One kiosk scenario: on its own test thread with its own Slint testing platform (the platform
 /// belongs to a thread), one at a time (the kiosk's jobs from other threads wait in one
 /// process-wide queue that the test pumps). A failing scenario does not hide the others.
-fn scenario(f: fn()) {
+pub(super) fn scenario(f: fn()) {
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {

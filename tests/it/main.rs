@@ -11,6 +11,7 @@ mod common;
 mod counter;
 mod deadhub;
 mod deploy;
+mod devclock;
 mod doctor;
 mod drills;
 mod edge;

@@ -89,14 +89,6 @@ const BROKEN: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
     (
         "kiosk",
-        "timezone = \"America/Bogota\"",
-        "timezone = \"Bogota\"",
-        "",
-        "Bogota",
-        "",
-    ),
-    (
-        "kiosk",
         "hub = \"local\" ",
         "hub = \"192.168.1.10\" ",
         "",
@@ -182,4 +174,55 @@ fn broken_settings_name_line_field_and_fix() {
             "{from}: expected line {line} in '{shown}'"
         );
     }
+}
+
+/// `timezone` left in an older settings file: the device works on (one source of the zone: the
+/// catalog), and the technician is told which line to delete and where the zone is set now.
+#[test]
+fn a_settings_file_with_a_timezone_is_told_to_drop_it_and_works_on() {
+    let good = example("kiosk");
+    let anchor = "idle_timeout_seconds = 45";
+    assert!(good.contains(anchor));
+    let line = good[..good.find(anchor).expect("found")].matches('\n').count() + 1;
+    let old = good.replacen(anchor, &format!("timezone = \"America/Bogota\"\n{anchor}"), 1);
+    let s = Settings::parse(&old, "integra.toml").expect("still a valid file");
+    let notices = s.notices(&old, "integra.toml");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let shown = notices[0].to_string();
+    assert_eq!(notices[0].line, Some(line), "{shown}");
+    assert!(shown.starts_with(&format!("integra.toml:{line}")), "{shown}");
+    for words in ["timezone", "no longer read", "[center] timezone", "delete this line"] {
+        assert!(shown.contains(words), "'{shown}' lacks '{words}'");
+    }
+    let json = |s: &Settings| serde_json::to_value(s).expect("settings as JSON");
+    assert_eq!(
+        json(&s),
+        json(&Settings::parse(&good, "integra.toml").expect("valid")),
+        "the line changes nothing"
+    );
+    assert!(Settings::parse(&good, "integra.toml")
+        .expect("valid")
+        .notices(&good, "integra.toml")
+        .is_empty());
+    // The technician's check: valid (the unit's ExecStartPre passes), with the warning.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("integra.toml");
+    std::fs::write(&file, &old).expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(["settings", "check"])
+        .arg(&file)
+        .env_remove("INTEGRA_SETTINGS")
+        .output()
+        .expect("integra");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("valid"), "{stdout}");
+    assert!(
+        stderr.contains(&format!("warning: {}:{line}", file.display()))
+            && stderr.contains("delete this line"),
+        "{stderr}"
+    );
 }

@@ -192,7 +192,7 @@ async fn not_found() -> ApiError {
 
 /// Whether the hub is up: `{"status":"starting"}` (503, Retry-After) until a ticket can be
 /// issued, then `{"status":"ok"}`. Without a token it says only that; a paired device also gets
-/// the program, version, center and position in the log.
+/// the program, version, center, position in the log and the hub's clock (`now`).
 async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
     if !hub.is_ready() {
         return (
@@ -226,6 +226,8 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "center": hub.catalog().center.name,
         "seq": s.queue().seq(),
+        // The hub's clock: a device's doctor compares its own.
+        "now": hub.now().to_rfc3339(),
     }))
     .into_response()
 }

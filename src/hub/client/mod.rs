@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
 /// How long a command may take before the visitor is sent to reception.
+pub mod clock;
 mod error;
 mod pair;
 mod probe;
@@ -35,8 +36,9 @@ type EventHook = Box<dyn Fn(&Queue, &Stamped) + Send + Sync>;
 
 /// Looks for the hub again (over mDNS): its address now, if it answered.
 type Finder = Box<dyn Fn() -> Option<String> + Send + Sync>;
-/// Told the hub's address at each successful connection (to remember the last that worked).
-type ConnectedHook = Box<dyn Fn(&str) + Send + Sync>;
+/// Told the hub's address and catalog at each successful connection (to remember the address
+/// that worked last, to take the system clock and time zone from it).
+type ConnectedHook = Box<dyn Fn(&str, &Catalog) + Send + Sync>;
 
 struct Inner {
     /// The hub's address now; changes when the hub is found again elsewhere (a new DHCP lease).
@@ -63,6 +65,8 @@ struct Inner {
     /// This device's alerts as last reported: sent again at every (re)connection, so a hub
     /// that restarted (alerts live in its memory) or was unreachable still hears of them.
     alerts: Mutex<Option<Vec<super::AlertKind>>>,
+    /// The hub's time, from its answers on the stream.
+    clock: Arc<clock::HubClock>,
 }
 /// A connection to a remote hub. Cheap to clone.
 #[derive(Clone)]
@@ -124,6 +128,7 @@ impl Remote {
             on_event: Mutex::new(None),
             protection: Mutex::new(Vec::new()),
             alerts: Mutex::new(None),
+            clock: Arc::default(),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -158,6 +163,24 @@ impl Remote {
             .unwrap_or_default()
     }
 
+    /// The time every decision of this device uses: the hub's (its own clock corrected by what
+    /// the hub last said, carried on while the link is down), or this device's own until the
+    /// hub has answered once.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The hub's clock as this device knows it, to read without holding the connection (a
+    /// hook kept by the connection itself must not keep it alive).
+    pub fn clock(&self) -> Arc<clock::HubClock> {
+        self.inner.clock.clone()
+    }
+
+    /// How far this device's own clock is ahead of the hub's (negative: behind), once known.
+    pub fn own_clock_ahead(&self) -> Option<chrono::Duration> {
+        self.inner.clock.own_ahead()
+    }
+
     /// Whether the event stream is connected now.
     pub fn online(&self) -> bool {
         self.inner.online.load(Ordering::SeqCst)
@@ -181,8 +204,9 @@ impl Remote {
         }
     }
 
-    /// Be told the hub's address at each successful connection (to save the last that worked).
-    pub fn on_connected(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+    /// Be told the hub's address and catalog at each successful connection (to save the address
+    /// that worked last; to follow the hub's clock and time zone).
+    pub fn on_connected(&self, f: impl Fn(&str, &Catalog) + Send + Sync + 'static) {
         if let Ok(mut slot) = self.inner.on_connected.lock() {
             *slot = Some(Box::new(f));
         }

@@ -8,6 +8,9 @@ pub struct Probe {
     pub paired: Option<(String, String)>,
     /// The hub refused the token (revoked or from another hub).
     pub token_refused: bool,
+    /// The hub's clock when it answered (corrected by half the round trip), told to a paired
+    /// device: the doctor compares this device's own.
+    pub hub_time: Option<DateTime<Utc>>,
 }
 
 /// Ask the hub at `base` whether it is an Integra hub and whether `token` is paired; an
@@ -42,6 +45,7 @@ pub fn probe(
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        let sent = std::time::Instant::now();
         let health: Value = req
             .send()
             .await
@@ -51,6 +55,11 @@ pub fn probe(
             .map_err(|_| {
                 ClientError::Refused(format!("{base} answers, but it is not an Integra hub"))
             })?;
+        let half_trip = chrono::Duration::from_std(sent.elapsed() / 2).unwrap_or_default();
+        let hub_time = health["now"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc) + half_trip);
         if !matches!(health["status"].as_str(), Some("ok" | "starting")) {
             return Err(ClientError::Refused(format!(
                 "{base} answers, but it is not an Integra hub"
@@ -62,6 +71,7 @@ pub fn probe(
                 center,
                 paired: None,
                 token_refused: false,
+                hub_time,
             });
         };
         let r = http
@@ -75,6 +85,7 @@ pub fn probe(
                 center,
                 paired: None,
                 token_refused: true,
+                hub_time,
             });
         }
         let me: Value = r.json().await.map_err(|e| {
@@ -90,6 +101,7 @@ pub fn probe(
                     .to_string(),
             )),
             token_refused: false,
+            hub_time,
         })
     })
 }

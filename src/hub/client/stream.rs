@@ -73,6 +73,21 @@ pub(super) async fn open_stream(
     Ok(ws)
 }
 
+/// Ask the hub its time (question `id`, with this device's own time for the hub to compare):
+/// the question's number and when it left.
+async fn ask_time(
+    ws: &mut tokio_tungstenite::WebSocketStream<Box<dyn Io>>,
+    id: u64,
+) -> Result<(u64, std::time::Instant), ClientError> {
+    use futures_util::SinkExt;
+    let question = json!({"type": "clock", "id": id, "device": Utc::now().to_rfc3339()});
+    let sent = std::time::Instant::now();
+    ws.send(Message::Text(question.to_string().into()))
+        .await
+        .map_err(|e| ClientError::Stream(format!("stream broke: {e}")))?;
+    Ok((id, sent))
+}
+
 /// TCP keepalive on a device's socket: the kernel probes an idle link and fails it when the
 /// hub is gone (a power cut sends no FIN), as a second net under the stream's own silence check.
 fn keepalive(tcp: &tokio::net::TcpStream) {
@@ -181,13 +196,15 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     if let Ok(f) = inner.on_connected.lock()
         && let Some(f) = f.as_ref()
     {
-        f(&base);
+        f(&base, &catalog);
     }
     // Connected (again): the hub hears this device's alerts as they are now.
     let alerts = inner.alerts.lock().ok().and_then(|a| a.clone());
     if let Some(alerts) = alerts {
         send_alerts(inner.clone(), alerts);
     }
+    // The hub's time: asked now and at each of its pings (one question out at a time).
+    let mut asked = ask_time(&mut ws, 0).await?;
     loop {
         // Any frame (an event, the hub's ping every 15 s) proves the hub is there; silence
         // for STALE_AFTER is a hub that lost power: drop the stream and reconnect.
@@ -200,9 +217,31 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
         };
         let Some(msg) = next else { break };
         let msg = msg.map_err(|e| ClientError::Stream(format!("stream broke: {e}")))?;
-        let Message::Text(text) = msg else { continue };
+        let text = match msg {
+            Message::Text(text) => text,
+            Message::Ping(_) => {
+                asked = ask_time(&mut ws, asked.0 + 1).await?;
+                continue;
+            }
+            Message::Binary(_) | Message::Pong(_) | Message::Close(_) | Message::Frame(_) => {
+                continue;
+            }
+        };
         let v: Value = serde_json::from_str(text.as_str())
             .map_err(|e| ClientError::Stream(format!("the stream's message does not read: {e}")))?;
+        if v["type"] == "clock" {
+            let hub = v["hub"]
+                .as_str()
+                .and_then(|h| DateTime::parse_from_rfc3339(h).ok());
+            if let Some(hub) = hub
+                && v["id"].as_u64() == Some(asked.0)
+            {
+                inner
+                    .clock
+                    .add(hub.with_timezone(&Utc), asked.1, std::time::Instant::now());
+            }
+            continue;
+        }
         let applied = tokio::task::block_in_place(|| -> Result<(), ClientError> {
             let mut q = lock(&inner.mirror);
             match v["type"].as_str() {

@@ -139,6 +139,8 @@ pub struct Kiosk {
     ui: slint::Weak<KioskWindow>,
     cfg: KioskConfig,
     hub: Worker,
+    /// Whose clock the kiosk decides with (`Backend::now`).
+    clock: Backend,
     spooler: Arc<Spooler>,
     flow: RefCell<Flow>,
     locales: BTreeMap<Lang, Localizer>,
@@ -192,6 +194,7 @@ impl Kiosk {
             })));
         }
         watch_catalog(&backend);
+        let clock = backend.clone();
         let reader = cfg.speech.clone().map(|speech| {
             let (sink, cut): (Box<dyn crate::audio::Sink>, Box<dyn Fn() + Send + Sync>) =
                 match speech {
@@ -217,6 +220,7 @@ impl Kiosk {
             ui: ui.as_weak(),
             catalog: RefCell::new(cfg.catalog.clone()),
             hub: Worker::start(backend, cfg.inline),
+            clock,
             cfg,
             spooler,
             flow: RefCell::new(Flow::default()),
@@ -231,8 +235,10 @@ impl Kiosk {
         Ok(kiosk)
     }
 
+    /// The time the kiosk decides with (opening hours, booking days): the hub's — this
+    /// process's own when it runs the hub, the hub's answers on the stream when it is elsewhere.
     fn now(&self) -> DateTime<Utc> {
-        self.cfg.clock.unwrap_or_else(Utc::now)
+        self.cfg.clock.unwrap_or_else(|| self.clock.now())
     }
 
     /// The catalog in use now.

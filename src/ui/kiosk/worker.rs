@@ -17,6 +17,14 @@ impl Backend {
             Backend::Remote(r) => job(&mut r.session()),
         }
     }
+
+    /// The center's time: this process's hub's, or what the hub elsewhere last said.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        match self {
+            Backend::Local(hub) => hub.now(),
+            Backend::Remote(r) => r.now(),
+        }
+    }
 }
 
 /// Runs work against the queue on its own thread (or inline for tests).
