@@ -53,6 +53,10 @@ fn in_a_child_at(test: &str, own: DateTime<Utc>) -> bool {
         out.status.success() && stdout.contains("1 passed"),
         "{test} under faketime at {own}:\n{stdout}\n{stderr}"
     );
+    // What the child measured (`--nocapture`).
+    for line in stdout.lines().filter(|l| l.contains("own clock")) {
+        println!("{line}");
+    }
     true
 }
 
@@ -119,6 +123,7 @@ fn display_ahead() {
     let hub_at = monday(9, 0);
     let c = center(hub_at, Role::Display, "Lobby TV");
     let ahead = c.remote.own_clock_ahead().expect("known");
+    println!("display: own clock {ahead} ahead of the hub's");
     assert!(
         (ahead - chrono::Duration::minutes(2)).num_seconds().abs() <= 5,
         "this display's own clock is 2 min ahead of the hub's: {ahead}"
@@ -227,6 +232,7 @@ fn a_network_kiosk_3_hours_behind_the_hub_still_issues_and_offers_the_hubs_times
 fn kiosk_behind_issues() {
     let c = center(monday(9, 0), Role::Kiosk, "kiosk 2");
     let behind = c.remote.own_clock_ahead().expect("known");
+    println!("kiosk: own clock {behind} ahead of the hub's");
     assert!(
         (behind + chrono::Duration::hours(3)).num_seconds().abs() <= 5,
         "this kiosk's own clock is 3 h behind the hub's: {behind}"
