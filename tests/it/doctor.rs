@@ -210,6 +210,31 @@ fn doctor_says_whether_this_device_is_paired_with_the_hub() {
         h.starts_with('✔') && h.contains("paired as kiosk \"Kiosk 2\""),
         "{h}\n{code:?}"
     );
+    // The device's own clock 3 h behind the hub's (libfaketime on the doctor only): said, with
+    // what to do; the hub itself still answers and the device is paired.
+    let o = Command::new("faketime")
+        .args(["-f", "-3h"])
+        .arg(env!("CARGO_BIN_EXE_integra"))
+        .arg("--settings")
+        .arg(&file)
+        .arg("--data")
+        .arg(device.join("data"))
+        .arg("doctor")
+        .env("DONT_FAKE_MONOTONIC", "1")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("faketime (apt-get install faketime)");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    let h = line(&out, "hub");
+    assert!(
+        h.starts_with('!')
+            && h.contains("paired as kiosk \"Kiosk 2\"")
+            && h.contains("own clock is 3 h")
+            && h.contains("behind the hub's")
+            && h.contains("chrony"),
+        "{h}"
+    );
     // The same PIN again is refused, in plain words.
     let (ok, out) = integra(&["--settings", &file_s, "join", "--pin", pin]);
     assert!(

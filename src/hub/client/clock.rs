@@ -135,7 +135,11 @@ impl HubClock {
 /// "3 h 0 min 5 s ahead of" / "2 min behind": how a clock difference reads in the doctor and
 /// the log.
 pub fn describe(own_ahead: chrono::Duration) -> String {
-    let secs = own_ahead.num_seconds().unsigned_abs();
+    // To the nearest second; past an hour, to the nearest minute (seconds are noise there).
+    let mut secs = (own_ahead.num_milliseconds().unsigned_abs() + 500) / 1000;
+    if secs >= 3_600 {
+        secs = (secs + 30) / 60 * 60;
+    }
     let (d, h, m, s) = (
         secs / 86_400,
         secs / 3_600 % 24,
@@ -215,5 +219,10 @@ mod tests {
         assert_eq!(describe(chrono::Duration::seconds(3 * 3600)), "3 h ahead of");
         assert_eq!(describe(chrono::Duration::seconds(-125)), "2 min 5 s behind");
         assert_eq!(describe(chrono::Duration::zero()), "0 s ahead of");
+        assert_eq!(
+            describe(-chrono::Duration::milliseconds(3 * 3_600_000 - 1_200)),
+            "3 h behind"
+        );
+        assert_eq!(describe(chrono::Duration::milliseconds(119_600)), "2 min ahead of");
     }
 }
