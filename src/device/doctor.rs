@@ -300,7 +300,9 @@ pub fn hub_check(
                     p.center
                 );
                 match super::systime::off_the_hub(p.hub_time, Utc::now()) {
-                    Some(off) => Check::warn("hub", format!("{line}; {off}"), super::systime::OFF_FIX),
+                    Some(off) => {
+                        Check::warn("hub", format!("{line}; {off}"), super::systime::OFF_FIX)
+                    }
                     None => Check::pass("hub", line),
                 }
             }

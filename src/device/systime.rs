@@ -22,9 +22,13 @@ pub const ZONEINFO: &str = "/usr/share/zoneinfo";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SysTimeError {
-    #[error("cannot write {path}: {why} (the device keeps its own clock source or time zone meanwhile)")]
+    #[error(
+        "cannot write {path}: {why} (the device keeps its own clock source or time zone meanwhile)"
+    )]
     Write { path: PathBuf, why: std::io::Error },
-    #[error("the time zone {zone} is not in {dir}: install the package tzdata on the image (the device keeps its time zone meanwhile)")]
+    #[error(
+        "the time zone {zone} is not in {dir}: install the package tzdata on the image (the device keeps its time zone meanwhile)"
+    )]
     NoZone { zone: String, dir: PathBuf },
     #[error("{0} is not a host name or address a time source can be")]
     BadHost(String),
@@ -177,7 +181,10 @@ mod tests {
     fn a_clock_off_the_hubs_by_more_than_a_minute_is_told() {
         let hub = DateTime::from_timestamp(1_800_000_000, 0).expect("time");
         assert_eq!(off_the_hub(None, hub), None);
-        assert_eq!(off_the_hub(Some(hub), hub + chrono::Duration::seconds(59)), None);
+        assert_eq!(
+            off_the_hub(Some(hub), hub + chrono::Duration::seconds(59)),
+            None
+        );
         let off = off_the_hub(Some(hub), hub - chrono::Duration::hours(3)).expect("off");
         assert!(off.contains("3 h behind the hub's"), "{off}");
     }
@@ -208,17 +215,28 @@ mod tests {
         assert!(sys.follow_hub("https://10.0.0.7:7878").expect("write"));
         assert!(!sys.follow_hub("https://10.0.0.7:7878").expect("same"));
         let text = std::fs::read_to_string(sys.sources_file()).expect("sources");
-        assert!(text.lines().any(|l| l == "server 10.0.0.7 iburst"), "{text}");
+        assert!(
+            text.lines().any(|l| l == "server 10.0.0.7 iburst"),
+            "{text}"
+        );
         assert!(!text.contains("pool"), "{text}");
         assert!(sys.keep_zone(chrono_tz::America::Bogota).expect("zone"));
         assert!(!sys.keep_zone(chrono_tz::America::Bogota).expect("same"));
-        assert_eq!(std::fs::read(sys.zone_file()).expect("zone"), b"TZif bogota");
+        assert_eq!(
+            std::fs::read(sys.zone_file()).expect("zone"),
+            b"TZif bogota"
+        );
         for f in [sys.sources_file(), sys.zone_file()] {
             let mode = std::fs::metadata(&f).expect("meta").permissions().mode();
             assert_eq!(mode & 0o777, 0o644, "{}", f.display());
         }
-        let missing = sys.keep_zone(chrono_tz::America::Lima).expect_err("no such file");
+        let missing = sys
+            .keep_zone(chrono_tz::America::Lima)
+            .expect_err("no such file");
         assert!(missing.to_string().contains("tzdata"), "{missing}");
-        assert_eq!(std::fs::read(sys.zone_file()).expect("zone"), b"TZif bogota");
+        assert_eq!(
+            std::fs::read(sys.zone_file()).expect("zone"),
+            b"TZif bogota"
+        );
     }
 }

@@ -21,8 +21,8 @@
 //! falls too far behind is closed with code 4000 and resumes from its last sequence number.
 
 use super::api::{ApiError, caller};
-use super::client::clock;
 use super::auth::{Action, Audience};
+use super::client::clock;
 use super::view::{redact_event, redact_state};
 use super::{Hub, Push, Role};
 use crate::core::{Catalog, Stamped};

@@ -146,8 +146,8 @@ fn display_ahead() {
         }),
     );
     // The display's real clock: no fixed instant.
-    let d = Display::start(&ui, c.remote.clone(), Lang::Es, None, Some(announcer))
-        .expect("display");
+    let d =
+        Display::start(&ui, c.remote.clone(), Lang::Es, None, Some(announcer)).expect("display");
     // The hub calls a visitor now (its now: 09:00).
     let run = |cmd: Command| c.hub.session().execute(&cmd, c.hub.now()).expect("command");
     run(issue("info", None));
@@ -177,8 +177,14 @@ fn display_ahead() {
     // Its clock on screen is the hub's (09:00 in Bogotá), not its own (09:02).
     d.refresh();
     let clock = ui.global::<DisplayAdapter>().get_clock().to_string();
-    assert!(clock == "09:00" || clock == "09:01", "the display shows {clock}");
-    assert_eq!(ui.global::<DisplayAdapter>().get_current_label().as_str(), label);
+    assert!(
+        clock == "09:00" || clock == "09:01",
+        "the display shows {clock}"
+    );
+    assert_eq!(
+        ui.global::<DisplayAdapter>().get_current_label().as_str(),
+        label
+    );
     integra::ui::display::stop();
 }
 
@@ -258,11 +264,7 @@ fn kiosk_behind_issues() {
     let today = days[0].1.clone();
     tap(&ui, &today);
     let times = choices(&ui);
-    let offered: Vec<&str> = times
-        .iter()
-        .filter(|t| t.2)
-        .map(|t| t.0.as_str())
-        .collect();
+    let offered: Vec<&str> = times.iter().filter(|t| t.2).map(|t| t.0.as_str()).collect();
     assert_eq!(offered.first(), Some(&"09:30"), "{offered:?}");
     kiosk::stop();
 }
@@ -290,7 +292,15 @@ fn kiosk_behind_days() {
     tap(&ui, "Book a new appointment");
     tap(&ui, &legal);
     let days: Vec<String> = choices(&ui).into_iter().map(|d| d.0).collect();
-    assert_eq!(days.first().map(String::as_str), Some("2026-01-06"), "{days:?}");
-    assert_eq!(days.last().map(String::as_str), Some("2026-01-20"), "{days:?}");
+    assert_eq!(
+        days.first().map(String::as_str),
+        Some("2026-01-06"),
+        "{days:?}"
+    );
+    assert_eq!(
+        days.last().map(String::as_str),
+        Some("2026-01-20"),
+        "{days:?}"
+    );
     kiosk::stop();
 }

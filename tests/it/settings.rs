@@ -183,15 +183,30 @@ fn a_settings_file_with_a_timezone_is_told_to_drop_it_and_works_on() {
     let good = example("kiosk");
     let anchor = "idle_timeout_seconds = 45";
     assert!(good.contains(anchor));
-    let line = good[..good.find(anchor).expect("found")].matches('\n').count() + 1;
-    let old = good.replacen(anchor, &format!("timezone = \"America/Bogota\"\n{anchor}"), 1);
+    let line = good[..good.find(anchor).expect("found")]
+        .matches('\n')
+        .count()
+        + 1;
+    let old = good.replacen(
+        anchor,
+        &format!("timezone = \"America/Bogota\"\n{anchor}"),
+        1,
+    );
     let s = Settings::parse(&old, "integra.toml").expect("still a valid file");
     let notices = s.notices(&old, "integra.toml");
     assert_eq!(notices.len(), 1, "{notices:?}");
     let shown = notices[0].to_string();
     assert_eq!(notices[0].line, Some(line), "{shown}");
-    assert!(shown.starts_with(&format!("integra.toml:{line}")), "{shown}");
-    for words in ["timezone", "no longer read", "[center] timezone", "delete this line"] {
+    assert!(
+        shown.starts_with(&format!("integra.toml:{line}")),
+        "{shown}"
+    );
+    for words in [
+        "timezone",
+        "no longer read",
+        "[center] timezone",
+        "delete this line",
+    ] {
         assert!(shown.contains(words), "'{shown}' lacks '{words}'");
     }
     let json = |s: &Settings| serde_json::to_value(s).expect("settings as JSON");
@@ -200,10 +215,12 @@ fn a_settings_file_with_a_timezone_is_told_to_drop_it_and_works_on() {
         json(&Settings::parse(&good, "integra.toml").expect("valid")),
         "the line changes nothing"
     );
-    assert!(Settings::parse(&good, "integra.toml")
-        .expect("valid")
-        .notices(&good, "integra.toml")
-        .is_empty());
+    assert!(
+        Settings::parse(&good, "integra.toml")
+            .expect("valid")
+            .notices(&good, "integra.toml")
+            .is_empty()
+    );
     // The technician's check: valid (the unit's ExecStartPre passes), with the warning.
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("integra.toml");

@@ -140,12 +140,7 @@ pub fn describe(own_ahead: chrono::Duration) -> String {
     if secs >= 3_600 {
         secs = (secs + 30) / 60 * 60;
     }
-    let (d, h, m, s) = (
-        secs / 86_400,
-        secs / 3_600 % 24,
-        secs / 60 % 60,
-        secs % 60,
-    );
+    let (d, h, m, s) = (secs / 86_400, secs / 3_600 % 24, secs / 60 % 60, secs % 60);
     let mut parts = Vec::new();
     if d > 0 {
         parts.push(format!("{d} d"));
@@ -197,32 +192,45 @@ mod tests {
         f.add(t(0), o, o + Duration::from_millis(10));
         // A late answer (800 ms round trip, the hub's word 300 ms old): noise, not followed.
         let s = o + Duration::from_secs(15);
-        f.add(t(15) - chrono::Duration::milliseconds(300), s, s + Duration::from_millis(800));
+        f.add(
+            t(15) - chrono::Duration::milliseconds(300),
+            s,
+            s + Duration::from_millis(800),
+        );
         let at = o + Duration::from_secs(20);
         let got = f.hub_time(at).expect("estimate");
         assert!(
-            (got - (t(20) - chrono::Duration::milliseconds(5))).num_milliseconds().abs() <= 1,
+            (got - (t(20) - chrono::Duration::milliseconds(5)))
+                .num_milliseconds()
+                .abs()
+                <= 1,
             "{got}"
         );
         // The hub's clock set 2 h forward: followed at once.
         let s = o + Duration::from_secs(30);
         f.add(t(30 + 7200), s, s + Duration::from_millis(20));
         let got = f.hub_time(o + Duration::from_secs(40)).expect("estimate");
-        assert!(
-            (got - t(40 + 7200)).num_milliseconds().abs() <= 15,
-            "{got}"
-        );
+        assert!((got - t(40 + 7200)).num_milliseconds().abs() <= 15, "{got}");
     }
 
     #[test]
     fn a_difference_reads_plainly() {
-        assert_eq!(describe(chrono::Duration::seconds(3 * 3600)), "3 h ahead of");
-        assert_eq!(describe(chrono::Duration::seconds(-125)), "2 min 5 s behind");
+        assert_eq!(
+            describe(chrono::Duration::seconds(3 * 3600)),
+            "3 h ahead of"
+        );
+        assert_eq!(
+            describe(chrono::Duration::seconds(-125)),
+            "2 min 5 s behind"
+        );
         assert_eq!(describe(chrono::Duration::zero()), "0 s ahead of");
         assert_eq!(
             describe(-chrono::Duration::milliseconds(3 * 3_600_000 - 1_200)),
             "3 h behind"
         );
-        assert_eq!(describe(chrono::Duration::milliseconds(119_600)), "2 min ahead of");
+        assert_eq!(
+            describe(chrono::Duration::milliseconds(119_600)),
+            "2 min ahead of"
+        );
     }
 }
