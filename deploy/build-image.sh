@@ -103,6 +103,7 @@ configure() {
   install -D -m 0644 deploy/time/integra-time.path "$root/etc/systemd/system/integra-time.path"
   install -D -m 0644 deploy/time/integra-time.service "$root/etc/systemd/system/integra-time.service"
   install -D -m 0644 deploy/time/integra-time.tmpfiles "$root/etc/tmpfiles.d/integra-time.conf"
+  install -D -m 0644 deploy/time/apparmor-chronyd "$root/etc/apparmor.d/local/usr.sbin.chronyd"
   ln -sf /etc/systemd/system/integra-time.path \
     "$root/etc/systemd/system/multi-user.target.wants/integra-time.path"
   ln -sfn /run/integra-time/localtime "$root/etc/localtime"

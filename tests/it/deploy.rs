@@ -446,6 +446,10 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
         debugfs(&rootfs, "cat /etc/systemd/system/integra-time.service")
             .contains("ExecStart=/usr/bin/chronyc reload sources")
     );
+    assert!(
+        debugfs(&rootfs, "cat /etc/apparmor.d/local/usr.sbin.chronyd")
+            .contains("/run/integra-time/*.sources r,")
+    );
     let localtime = debugfs(&rootfs, "stat /etc/localtime");
     assert!(
         localtime.contains("/run/integra-time/localtime"),
