@@ -397,10 +397,17 @@ async fn run(
     }
 }
 
+/// The longest clock question the hub reads (a real one is under 100 bytes).
+const CLOCK_QUESTION_MAX: usize = 256;
+
 /// A device asks the hub's time (`{"type":"clock","id":N,"device":T}`): the answer
 /// `{"type":"clock","id":N,"hub":H}` with the hub's clock — the one every decision of the center
 /// uses (`hub::client::clock`). Anything else a client sends is not a question.
 fn clock_answer(hub: &Hub, text: &str) -> Option<(String, Option<chrono::Duration>)> {
+    // A question is a few dozen bytes: anything long is not read at all.
+    if text.len() > CLOCK_QUESTION_MAX {
+        return None;
+    }
     let v: Value = serde_json::from_str(text).ok()?;
     if v["type"] != "clock" {
         return None;
