@@ -21,6 +21,7 @@ const ALERT_IDS = {
   "storage-failed": "console-alert-storage-failed",
   "city-link-down": "console-alert-city-link-down",
   "backup-missing": "console-alert-backup-missing",
+  "device-clock": "console-alert-device-clock",
   "audio-failed": "console-alert-audio-failed",
 };
 

@@ -68,6 +68,7 @@ console-discreet = discreet: do not say the service aloud
 console-alert-storage-failed = The hub cannot save (disk full?): no tickets are being recorded; send visitors to reception
 console-alert-city-link-down = The city's figures have not been sent for more than a day (network or city database): the center works as usual; tell the technician
 console-alert-backup-missing = No backup has been made for a day (is the INTEGRA-BAK USB stick missing?): the center works as usual; tell the technician
+console-alert-device-clock = A device's own clock is more than a minute off the hub's: it uses the hub's time; if this stays, tell the technician
 console-alert-audio-failed = The lobby display cannot be heard (no sound device): calls are only shown — call visitors by voice too
 console-undo = Undo
 console-ended-done = finished

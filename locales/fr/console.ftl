@@ -68,6 +68,7 @@ console-discreet = discret : ne pas annoncer le service
 console-alert-storage-failed = Le serveur ne peut pas enregistrer (disque plein ?) : aucun ticket n’est enregistré ; envoyez les personnes à l’accueil
 console-alert-city-link-down = Les chiffres pour la ville ne sont plus envoyés depuis plus d’un jour (réseau ou base de données de la ville) : le centre fonctionne normalement ; prévenez le technicien
 console-alert-backup-missing = Aucune sauvegarde n’a été faite depuis un jour (la clé USB INTEGRA-BAK manque-t-elle ?) : le centre fonctionne normalement ; prévenez le technicien
+console-alert-device-clock = L’horloge d’un appareil s’écarte de plus d’une minute de celle du serveur : l’appareil utilise l’heure du serveur ; si cela dure, prévenez le technicien
 console-alert-audio-failed = L’écran de la salle ne s’entend pas (pas de sortie son) : les appels s’affichent seulement — appelez aussi à voix haute
 console-undo = Annuler
 console-ended-done = terminé

@@ -52,6 +52,8 @@ pub enum AlertKind {
     CityLinkDown,
     /// … no backup has succeeded for a day.
     BackupMissing,
+    /// … a device's own clock is more than a minute off the hub's (it decides with the hub's).
+    DeviceClock,
 }
 
 /// Who raises alerts of a kind.
@@ -66,7 +68,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 10] = [
+    pub const ALL: [AlertKind; 11] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -77,6 +79,7 @@ impl AlertKind {
         AlertKind::StorageFailed,
         AlertKind::CityLinkDown,
         AlertKind::BackupMissing,
+        AlertKind::DeviceClock,
     ];
 
     /// The stable code in the API and on the stream.
@@ -92,6 +95,7 @@ impl AlertKind {
             AlertKind::StorageFailed => "storage-failed",
             AlertKind::CityLinkDown => "city-link-down",
             AlertKind::BackupMissing => "backup-missing",
+            AlertKind::DeviceClock => "device-clock",
         }
     }
 
@@ -112,6 +116,7 @@ impl AlertKind {
             AlertKind::StorageFailed => "console-alert-storage-failed",
             AlertKind::CityLinkDown => "console-alert-city-link-down",
             AlertKind::BackupMissing => "console-alert-backup-missing",
+            AlertKind::DeviceClock => "console-alert-device-clock",
         }
     }
 
@@ -126,7 +131,8 @@ impl AlertKind {
             AlertKind::DeviceOffline
             | AlertKind::StorageFailed
             | AlertKind::CityLinkDown
-            | AlertKind::BackupMissing => RaisedBy::Hub,
+            | AlertKind::BackupMissing
+            | AlertKind::DeviceClock => RaisedBy::Hub,
         }
     }
 
@@ -207,6 +213,21 @@ impl Hub {
             .into_iter()
             .collect();
         self.replace_alerts(source, alerts, |k| k == AlertKind::DeviceOffline);
+    }
+
+    /// Raise (Some: what the hub found) or clear (None) the hub's "device-clock" alert of one
+    /// device; nothing else of that device's alerts changes.
+    /// A hub on a fixed clock (training, tests: `--at`) judges no device's clock: every real
+    /// one would look off.
+    pub(crate) fn set_clock_off(&self, source: &AlertSource, message: Option<String>) {
+        if self.inner.clock.is_some() {
+            return;
+        }
+        let alerts = message
+            .map(|m| (AlertKind::DeviceClock, m))
+            .into_iter()
+            .collect();
+        self.replace_alerts(source, alerts, |k| k == AlertKind::DeviceClock);
     }
 
     /// Replace the alerts of `source` whose kind `owned` says are being set.

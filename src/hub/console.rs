@@ -70,6 +70,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-storage-failed",
     "console-alert-city-link-down",
     "console-alert-backup-missing",
+    "console-alert-device-clock",
     "console-alert-audio-failed",
     "console-admin",
     "console-make-pin",

@@ -133,7 +133,8 @@ pub async fn events(
         let stream = held.as_ref().map(|h| h.0.stream(device.id));
         hub.stream_presence(&device, true, browser);
         let replaced = stream.as_ref().map(|s| s.replaced.clone());
-        run(socket, &hub, c.role, after, device.id, replaced).await;
+        let source = super::AlertSource::device(device.id, &device.name);
+        run(socket, &hub, c.role, after, &source, replaced).await;
         hub.stream_presence(&device, false, browser);
         drop(stream);
         drop(held);
@@ -276,9 +277,10 @@ async fn run(
     hub: &Hub,
     role: Role,
     after: Option<u64>,
-    device: u64,
+    source: &super::AlertSource,
     replaced: Option<std::sync::Arc<tokio::sync::Notify>>,
 ) {
+    let device = source.id.unwrap_or_default();
     let mut rx = hub.subscribe();
     let mut revoked = hub.inner.revoked.subscribe();
     let first = {
@@ -312,8 +314,8 @@ async fn run(
     ping.tick().await;
     // The device answers every ping: silence for STALE_AFTER is a device that lost power.
     let mut heard = tokio::time::Instant::now();
-    // A device whose own clock is off is logged once per stream, not at every ping.
-    let mut told_apart = false;
+    // Whether this device's own clock is off the hub's, as last told to staff.
+    let mut clock_off: Option<bool> = None;
     loop {
         tokio::select! {
             push = rx.recv() => match push {
@@ -355,16 +357,9 @@ async fn run(
                 Some(Ok(Message::Text(t))) => {
                     heard = tokio::time::Instant::now();
                     if let Some((answer, apart)) = clock_answer(hub, t.as_str()) {
+                        judge_clock(hub, source, apart, &mut clock_off);
                         if socket.send(Message::Text(answer.into())).await.is_err() {
                             return;
-                        }
-                        let tolerated = chrono::Duration::from_std(clock::TOLERATED).unwrap_or_default();
-                        if !told_apart && apart.is_some_and(|a| a.abs() > tolerated) {
-                            told_apart = true;
-                            log::warn!(
-                                "device {device}'s own clock is {} the hub's: it uses the hub's time for every decision",
-                                apart.map(clock::describe).unwrap_or_default()
-                            );
                         }
                     }
                 }
@@ -395,6 +390,38 @@ async fn run(
             }
         }
     }
+}
+
+/// Staff are told when a device's own clock is more than `clock::TOLERATED` off the hub's
+/// (a "device-clock" alert, logged once), and the alert clears when it is back; `told` is what
+/// this stream last said (unknown at first: an alert left from its previous stream is cleared
+/// by a good answer).
+fn judge_clock(
+    hub: &Hub,
+    source: &super::AlertSource,
+    apart: Option<chrono::Duration>,
+    told: &mut Option<bool>,
+) {
+    let tolerated = chrono::Duration::from_std(clock::TOLERATED).unwrap_or_default();
+    let off = apart.filter(|a| a.abs() > tolerated);
+    if *told == Some(off.is_some()) {
+        return;
+    }
+    *told = Some(off.is_some());
+    let words = off.map(|a| {
+        format!(
+            "its own clock is {} the hub's (it uses the hub's time for every decision)",
+            clock::describe(a)
+        )
+    });
+    if let Some(w) = &words {
+        log::warn!(
+            "device {} ({}): {w}",
+            source.id.unwrap_or_default(),
+            source.name
+        );
+    }
+    hub.set_clock_off(source, words);
 }
 
 /// The longest clock question the hub reads (a real one is under 100 bytes).

@@ -304,3 +304,74 @@ fn kiosk_behind_days() {
     );
     kiosk::stop();
 }
+
+// ---------------------------------------------------------------- staff are told
+
+/// Where the child finds the hub the parent runs (on the real clock).
+const HUB_BASE: &str = "INTEGRA_TEST_HUB_BASE";
+const HUB_TOKEN: &str = "INTEGRA_TEST_HUB_TOKEN";
+
+/// A device whose own clock is 3 h behind a hub on the real clock: staff get a "device-clock"
+/// alert naming it, and the hub's log says it once.
+#[test]
+fn a_device_3_hours_behind_the_hub_raises_a_staff_alert() {
+    if std::env::var_os(FAKED).is_some() {
+        // The device (this child, its clock 3 h behind): follow the hub until it answered.
+        let base = std::env::var(HUB_BASE).expect("the hub's address");
+        let token = std::env::var(HUB_TOKEN).expect("the device's token");
+        let remote = Remote::start(&base, &token, catalog()).expect("remote");
+        wait_for("the hub's time", || remote.own_clock_ahead().is_some());
+        return;
+    }
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // The hub's own clock: the real one.
+    let hub = Hub::new(Engine::open(dir.path(), demo).expect("engine"), None).expect("hub");
+    let (addr, _task) = rt
+        .block_on(hub.serve("127.0.0.1:0".parse().expect("addr")))
+        .expect("serve");
+    let base = format!("http://{addr}");
+    let store = Store::open(dir.path()).expect("store");
+    let pin = auth::new_pin(&store, Role::Display, Utc::now())
+        .expect("pin")
+        .0;
+    let (token, _) = Remote::pair(&base, &pin, "Lobby TV").expect("pair");
+    let out = std::process::Command::new("faketime")
+        .args(["-m", "-f", "-3h"])
+        .arg(std::env::current_exe().expect("this test binary"))
+        .args([
+            "devclock::a_device_3_hours_behind_the_hub_raises_a_staff_alert",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("DONT_FAKE_MONOTONIC", "1")
+        .env(FAKED, "1")
+        .env(HUB_BASE, &base)
+        .env(HUB_TOKEN, &token)
+        .output()
+        .expect("faketime (apt-get install faketime; tests/run installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for("the device-clock alert", || {
+        hub.alerts()
+            .iter()
+            .any(|a| a.kind == integra::hub::AlertKind::DeviceClock)
+    });
+    let alerts = hub.alerts();
+    let alert = alerts
+        .iter()
+        .find(|a| a.kind == integra::hub::AlertKind::DeviceClock)
+        .unwrap_or_else(|| panic!("no device-clock alert in {alerts:?}"));
+    assert_eq!(alert.device, "Lobby TV");
+    assert!(
+        alert.message.contains("own clock is 3 h behind the hub's"),
+        "{}",
+        alert.message
+    );
+}
