@@ -22,6 +22,7 @@ const ALERT_IDS = {
   "city-link-down": "console-alert-city-link-down",
   "backup-missing": "console-alert-backup-missing",
   "device-clock": "console-alert-device-clock",
+  "clock-unsure": "console-alert-clock-unsure",
   "audio-failed": "console-alert-audio-failed",
 };
 

@@ -69,6 +69,7 @@ console-alert-storage-failed = The hub cannot save (disk full?): no tickets are 
 console-alert-city-link-down = The city's figures have not been sent for more than a day (network or city database): the center works as usual; tell the technician
 console-alert-backup-missing = No backup has been made for a day (is the INTEGRA-BAK USB stick missing?): the center works as usual; tell the technician
 console-alert-device-clock = A device's own clock is more than a minute off the hub's: it uses the hub's time; if this stays, tell the technician
+console-alert-clock-unsure = The hub is not sure of the time (no time source, or its clock jumped): check it on the admin page (“Clock”) and set it or confirm it
 console-alert-audio-failed = The lobby display cannot be heard (no sound device): calls are only shown — call visitors by voice too
 console-undo = Undo
 console-ended-done = finished

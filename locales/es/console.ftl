@@ -69,6 +69,7 @@ console-alert-storage-failed = El servidor no puede guardar (¿disco lleno?): lo
 console-alert-city-link-down = Las cifras para la ciudad no se envían desde hace más de un día (red o base de datos de la ciudad): el centro funciona con normalidad; avise al técnico
 console-alert-backup-missing = No se ha hecho ninguna copia de seguridad desde hace un día (¿falta la memoria USB INTEGRA-BAK?): el centro funciona con normalidad; avise al técnico
 console-alert-device-clock = El reloj de un equipo difiere en más de un minuto del reloj del servidor: el equipo usa la hora del servidor; si sigue así, avise al técnico
+console-alert-clock-unsure = El hub no está seguro de la hora (sin fuente de hora, o su reloj saltó): revísela en la página de administración («Reloj») y ajústela o confírmela
 console-alert-audio-failed = La pantalla de la sala no se oye (sin dispositivo de sonido): los llamados solo se ven — llame también de viva voz
 console-undo = Deshacer
 console-ended-done = terminado

@@ -69,6 +69,7 @@ console-alert-storage-failed = Le serveur ne peut pas enregistrer (disque plein 
 console-alert-city-link-down = Les chiffres pour la ville ne sont plus envoyés depuis plus d’un jour (réseau ou base de données de la ville) : le centre fonctionne normalement ; prévenez le technicien
 console-alert-backup-missing = Aucune sauvegarde n’a été faite depuis un jour (la clé USB INTEGRA-BAK manque-t-elle ?) : le centre fonctionne normalement ; prévenez le technicien
 console-alert-device-clock = L’horloge d’un appareil s’écarte de plus d’une minute de celle du serveur : l’appareil utilise l’heure du serveur ; si cela dure, prévenez le technicien
+console-alert-clock-unsure = Le hub n’est pas sûr de l’heure (pas de source d’heure, ou son horloge a sauté) : vérifiez-la sur la page d’administration (« Horloge ») et réglez-la ou confirmez-la
 console-alert-audio-failed = L’écran de la salle ne s’entend pas (pas de sortie son) : les appels s’affichent seulement — appelez aussi à voix haute
 console-undo = Annuler
 console-ended-done = terminé

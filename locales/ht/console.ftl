@@ -69,6 +69,7 @@ console-alert-storage-failed = Sèvè a pa ka anrejistre (disk la plen?): okenn 
 console-alert-city-link-down = Chif pou vil la pa voye depi plis pase yon jou (rezo a oswa baz done vil la): sant lan ap mache nòmal; avèti teknisyen an
 console-alert-backup-missing = Pa gen okenn kopi sekirite depi yon jou (kle USB INTEGRA-BAK la pa la?): sant lan ap mache nòmal; avèti teknisyen an
 console-alert-device-clock = Lè yon aparèy diferan ak lè sèvè a pou plis pase yon minit: aparèy la sèvi ak lè sèvè a; si sa kontinye, avèti teknisyen an
+console-alert-clock-unsure = Hub la pa sèten de lè a (pa gen sous lè, oswa revèy li sote): tcheke l nan paj administrasyon an (“Revèy”) epi mete l oswa konfime l
 console-alert-audio-failed = Ekran sal la pa fè son (pa gen aparèy son): apèl yo parèt sèlman — rele moun yo ak vwa ou tou
 console-undo = Defè
 console-ended-done = fini

@@ -69,6 +69,7 @@ console-alert-storage-failed = O servidor não consegue salvar (disco cheio?): a
 console-alert-city-link-down = Os números para a cidade não são enviados há mais de um dia (rede ou base de dados da cidade): o centro funciona normalmente; avise o técnico
 console-alert-backup-missing = Nenhuma cópia de segurança foi feita há um dia (falta o pendrive INTEGRA-BAK?): o centro funciona normalmente; avise o técnico
 console-alert-device-clock = O relógio de um aparelho difere mais de um minuto do relógio do servidor: o aparelho usa a hora do servidor; se continuar, avise o técnico
+console-alert-clock-unsure = O hub não tem certeza da hora (sem fonte de hora, ou o relógio saltou): verifique-a na página de administração («Relógio») e acerte-a ou confirme-a
 console-alert-audio-failed = A tela da sala não se ouve (sem dispositivo de som): as chamadas só aparecem — chame também em voz alta
 console-undo = Desfazer
 console-ended-done = terminado

@@ -108,6 +108,8 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             _ = task => {}
             _ = shutdown() => println!("hub stopped"),
         }
+        // The next boot starts from here, even without a time source.
+        hub.save_clock();
         Ok::<(), CliError>(())
     })
 }

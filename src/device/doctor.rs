@@ -92,10 +92,7 @@ pub struct Options {
 
 /// The instant this program was built (a clock before it is certainly wrong).
 pub fn build_time() -> DateTime<Utc> {
-    let secs: i64 = option_env!("INTEGRA_BUILD_EPOCH")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+    crate::hub::clock::build_time()
 }
 
 pub fn settings_check(settings: &Result<Settings, impl std::fmt::Display>, origin: &str) -> Check {

@@ -50,10 +50,13 @@ pub enum AlertKind {
     StorageFailed,
     /// … the city's figures have not been sent for a day, …
     CityLinkDown,
-    /// … no backup has succeeded for a day.
+    /// … no backup has succeeded for a day, …
     BackupMissing,
-    /// … a device's own clock is more than a minute off the hub's (it decides with the hub's).
+    /// … a device's own clock is more than a minute off the hub's (it decides with the hub's), …
     DeviceClock,
+    /// … the hub is not sure of its clock (no time source, a jump, a boot behind its saved
+    /// time): a coordinator sets or confirms it on the admin page.
+    ClockUnsure,
 }
 
 /// Who raises alerts of a kind.
@@ -68,7 +71,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 11] = [
+    pub const ALL: [AlertKind; 12] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -80,6 +83,7 @@ impl AlertKind {
         AlertKind::CityLinkDown,
         AlertKind::BackupMissing,
         AlertKind::DeviceClock,
+        AlertKind::ClockUnsure,
     ];
 
     /// The stable code in the API and on the stream.
@@ -96,6 +100,7 @@ impl AlertKind {
             AlertKind::CityLinkDown => "city-link-down",
             AlertKind::BackupMissing => "backup-missing",
             AlertKind::DeviceClock => "device-clock",
+            AlertKind::ClockUnsure => "clock-unsure",
         }
     }
 
@@ -117,6 +122,7 @@ impl AlertKind {
             AlertKind::CityLinkDown => "console-alert-city-link-down",
             AlertKind::BackupMissing => "console-alert-backup-missing",
             AlertKind::DeviceClock => "console-alert-device-clock",
+            AlertKind::ClockUnsure => "console-alert-clock-unsure",
         }
     }
 
@@ -132,7 +138,8 @@ impl AlertKind {
             | AlertKind::StorageFailed
             | AlertKind::CityLinkDown
             | AlertKind::BackupMissing
-            | AlertKind::DeviceClock => RaisedBy::Hub,
+            | AlertKind::DeviceClock
+            | AlertKind::ClockUnsure => RaisedBy::Hub,
         }
     }
 
@@ -220,7 +227,7 @@ impl Hub {
     /// A hub on a fixed clock (training, tests: `--at`) judges no device's clock: every real
     /// one would look off.
     pub(crate) fn set_clock_off(&self, source: &AlertSource, message: Option<String>) {
-        if self.inner.clock.is_some() {
+        if self.inner.keeper.is_fixed() {
             return;
         }
         let alerts = message
@@ -345,6 +352,8 @@ impl Hub {
         // old day are closed and every screen shows the new day.
         let turning = self.clone();
         tokio::spawn(async move { turning.turn_days().await });
+        // The hub keeps the center's time: saved every minute, jumps caught, doubts said.
+        tokio::spawn(super::clock_watch::watch(self.clone()));
         // The hub loop's heartbeat for systemd's watchdog: it beats only when the engine can
         // be taken, so a stuck engine stops the pings.
         let beating = self.clone();

@@ -71,6 +71,7 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-city-link-down",
     "console-alert-backup-missing",
     "console-alert-device-clock",
+    "console-alert-clock-unsure",
     "console-alert-audio-failed",
     "console-admin",
     "console-make-pin",

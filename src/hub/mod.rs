@@ -8,10 +8,14 @@
 
 mod alerts;
 pub mod backups;
+pub mod clock;
+mod clock_watch;
 mod session;
 
 pub use alerts::{AlertKind, AlertSource, DeviceAlert, RaisedBy};
 pub use session::{KioskError, QueueAccess, Refusal, Session};
+pub use clock_watch::{ClockError, ClockStatus};
+use clock_watch::newest_event;
 use session::{needs_queue, publish, push};
 
 pub mod api;
@@ -71,7 +75,8 @@ pub(crate) struct Inner {
     catalog: std::sync::RwLock<Arc<Catalog>>,
     pushes: broadcast::Sender<Push>,
     alerts: Mutex<BTreeMap<(String, AlertKind), DeviceAlert>>,
-    clock: Option<DateTime<Utc>>,
+    /// The hub's time: a fixed training clock, or the system clock with its corrections.
+    pub(crate) keeper: clock::Keeper,
     printer: Mutex<Option<Arc<HubPrinter>>>,
     pub(crate) limiter: Mutex<auth::PairLimiter>,
     /// Paired devices with a stream open now, and when the last one of each closed.
@@ -128,7 +133,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Inner {
     /// The database refused a write: raise the storage alert (once) and push it to staff.
     fn storage_failed(&self, why: &str) {
-        let now = self.clock.unwrap_or_else(Utc::now);
+        let now = self.keeper.now();
         let raised = {
             let mut all = lock(&self.alerts);
             let key = ("local-hub".to_string(), AlertKind::StorageFailed);
@@ -164,7 +169,7 @@ impl Inner {
     /// Raise (`Some(message)`) or clear (`None`) one of the hub's own alerts of `kind` (the
     /// city link); staff streams hear of a change at once.
     fn hub_alert(&self, kind: AlertKind, message: Option<String>) {
-        let now = self.clock.unwrap_or_else(Utc::now);
+        let now = self.keeper.now();
         let key = ("local-hub".to_string(), kind);
         let changed = {
             let mut all = lock(&self.alerts);
@@ -218,6 +223,7 @@ impl Hub {
         };
         let durable_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let applied_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
+        let keeper = clock::Keeper::new(clock, db_path.parent(), newest_event(&engine)?);
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
         let history = match db_path.parent() {
             Some(dir) => crate::store::identity::history_id(dir)?,
@@ -230,7 +236,7 @@ impl Hub {
                 catalog: std::sync::RwLock::new(catalog),
                 pushes,
                 alerts: Mutex::new(BTreeMap::new()),
-                clock,
+                keeper,
                 printer: Mutex::new(None),
                 limiter: Mutex::new(auth::PairLimiter::default()),
                 presence: Mutex::new(BTreeMap::new()),
@@ -301,13 +307,13 @@ impl Hub {
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        self.inner.clock.unwrap_or_else(Utc::now)
+        self.inner.keeper.now()
     }
 
-    /// Whether the hub's clock may turn the day by itself. (Placeholder until the hub keeps
-    /// the center's time: a fixed training clock and the system clock are both believed.)
+    /// Whether the hub's clock may turn the day by itself (decided in [`clock::Keeper::trust`]:
+    /// a time source, a coordinator's word since this boot, no unexplained jump since).
     pub fn clock_trust(&self) -> crate::core::ClockTrust {
-        crate::core::ClockTrust::Synced
+        self.inner.keeper.trust()
     }
 
     /// The id of the history this hub's database holds (see `store::identity`).

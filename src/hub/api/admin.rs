@@ -325,3 +325,48 @@ pub(super) async fn backup_download(
     )
         .into_response())
 }
+
+/// The hub's clock for the admin page: trust, hub time, the center's time zone, why unsure.
+pub(super) async fn clock_status(State(hub): State<Hub>, _c: Who<ToAdmin>) -> Json<Value> {
+    Json(json!(hub.clock_status()))
+}
+
+/// What a coordinator does with the hub's clock.
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+pub(super) enum ClockRequest {
+    /// Set it to `time`, their computer's clock (RFC 3339).
+    Set { time: chrono::DateTime<chrono::Utc> },
+    /// The hub's time is right.
+    Confirm,
+}
+
+/// A coordinator sets the hub's clock from their computer, or confirms it: audited (security
+/// log, "clock-set" / "clock-confirmed", by their device), trust becomes "confirmed", the
+/// alert clears.
+pub(super) async fn set_clock(
+    State(hub): State<Hub>,
+    c: Who<ToAdmin>,
+    Body(req): Body<ClockRequest>,
+) -> ApiResult<Json<Value>> {
+    blocking(&hub, move |hub| {
+        let by = c.device.name.clone();
+        let done = match req {
+            ClockRequest::Set { time } => hub.set_clock(time, &by).map(|a| Some(a)),
+            ClockRequest::Confirm => hub.confirm_clock(&by).map(|()| None),
+        };
+        match done {
+            Ok(applied) => Ok(Json(json!({
+                "clock": hub.clock_status(),
+                "applied": applied,
+            }))),
+            Err(e @ crate::hub::ClockError::BeforeBuild(..)) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-time",
+                e.to_string(),
+            )),
+            Err(crate::hub::ClockError::Store(e)) => Err(ApiError::internal(e)),
+        }
+    })
+    .await
+}

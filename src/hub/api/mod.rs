@@ -82,6 +82,8 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/admin/icons",
     "GET /api/v1/admin/backup",
     "GET /api/v1/admin/backup/file",
+    "GET /api/v1/admin/clock",
+    "POST /api/v1/admin/clock",
     "GET /api/v1/reports",
     "GET /f/{token}",
     "POST /f/{token}/feedback",
@@ -125,6 +127,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/admin/icons", get(icons))
         .route("/api/v1/admin/backup", get(backup_status))
         .route("/api/v1/admin/backup/file", get(backup_download))
+        .route("/api/v1/admin/clock", get(clock_status).post(set_clock))
         .route("/api/v1/reports", get(report))
         .route("/", get(console::index))
         .route("/common.js", get(console::common_script))
@@ -191,8 +194,10 @@ async fn not_found() -> ApiError {
 // ---------------------------------------------------------------- handlers
 
 /// Whether the hub is up: `{"status":"starting"}` (503, Retry-After) until a ticket can be
-/// issued, then `{"status":"ok"}`. Without a token it says only that; a paired device also gets
-/// the program, version, center, position in the log and the hub's clock (`now`).
+/// issued, then `{"status":"ok"}` — or `"clock-unsure"` (200: it serves) while the hub is not
+/// sure of its time. Without a token it says only that; a paired device also gets the program,
+/// version, center, position in the log, the hub's clock (`now`) and how far it trusts it
+/// (`clock`: trust, hub time, why unsure).
 async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
     if !hub.is_ready() {
         return (
@@ -210,6 +215,12 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         )
             .into_response();
     }
+    // A clock the hub is unsure of: it serves, but it is not "ok" (a coordinator sets it).
+    let clock = hub.clock_status();
+    let status = match hub.clock_trust() {
+        crate::core::ClockTrust::Synced | crate::core::ClockTrust::Confirmed => "ok",
+        crate::core::ClockTrust::Unsure => "clock-unsure",
+    };
     let paired = bearer(&headers).is_some_and(|t| {
         hub.device_by_token(&auth::token_hash(t))
             .ok()
@@ -217,11 +228,12 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
             .is_some()
     });
     if !paired {
-        return Json(json!({"status": "ok"})).into_response();
+        return Json(json!({"status": status})).into_response();
     }
     let s = hub.session();
     Json(json!({
-        "status": "ok",
+        "status": status,
+        "clock": clock,
         "program": "integra",
         "version": env!("CARGO_PKG_VERSION"),
         "center": hub.catalog().center.name,
