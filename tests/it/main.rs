@@ -19,6 +19,7 @@ mod follow;
 mod fuzz;
 mod hostile;
 mod hub;
+mod hubclock;
 mod kiosk;
 mod locales;
 mod pairing;
