@@ -46,7 +46,11 @@ pub fn run(
     if writable {
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
     }
-    checks.push(doctor::clock_check(ctx.now(), doctor::build_time()));
+    checks.push(doctor::clock_check(
+        ctx.now(),
+        doctor::build_time(),
+        &doctor::time_source(&data),
+    ));
     checks.push(doctor::city_check(ctx.city.as_ref(), &data, ctx.now()));
     checks.push(doctor::hub_check(
         ok_settings,

@@ -13,6 +13,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
+mod clock;
+pub use clock::{TimeSource, clock_check, time_source};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Pass,
@@ -228,22 +231,6 @@ pub fn database_check(dir: &Path, catalog: Option<&Catalog>) -> Check {
             ),
         },
         Err(e) => Check::fail("queue database", e.to_string(), "restore the last backup"),
-    }
-}
-
-pub fn clock_check(now: DateTime<Utc>, built: DateTime<Utc>) -> Check {
-    if now < built {
-        Check::fail(
-            "clock",
-            format!(
-                "says {}, before this program was built ({})",
-                now.format("%Y-%m-%d %H:%M UTC"),
-                built.format("%Y-%m-%d")
-            ),
-            "this device has no battery clock: connect it to the network (NTP) or set the time with `date -s`",
-        )
-    } else {
-        Check::pass("clock", now.format("%Y-%m-%d %H:%M UTC").to_string())
     }
 }
 
