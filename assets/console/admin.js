@@ -27,7 +27,17 @@ const OPS = {
   revoked: "admin-op-revoked",
   "visitor-cancel": "admin-op-visitor-cancel",
   "backup-downloaded": "admin-op-backup-downloaded",
+  "clock-set": "admin-op-clock-set",
+  "clock-confirmed": "admin-op-clock-confirmed",
 };
+const TRUSTS = {
+  synced: "admin-clock-synced",
+  confirmed: "admin-clock-confirmed",
+  unsure: "admin-clock-unsure",
+};
+// The hub's clock as last read, and when (this computer's clock) it was read.
+let hubClock = null;
+let hubClockRead = 0;
 let icons = [];
 let editing = null;
 let personalCode = null;
@@ -481,6 +491,40 @@ async function loadAudit() {
   }
 }
 
+// "The hub says …, this computer says …", both in the center's time zone, every second.
+function showClock() {
+  if (!hubClock) return;
+  const opts = {
+    timeZone: centerZone(), weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  };
+  const hub = new Date(Date.parse(hubClock.now) + (Date.now() - hubClockRead));
+  $("clock-hub").textContent = hub.toLocaleString(lang() || "es", opts);
+  $("clock-computer").textContent = new Date().toLocaleString(lang() || "es", opts);
+  $("clock-trust").textContent = t(TRUSTS[hubClock.trust] || "admin-clock-unsure");
+  $("clock-trust").className = hubClock.trust === "unsure" ? "error" : "hint";
+}
+
+async function loadClock() {
+  hubClock = await api("GET", "/api/v1/admin/clock");
+  hubClockRead = Date.now();
+  showClock();
+}
+
+// Set the hub to this computer's clock, or confirm the hub's: audited, the alert clears.
+async function clockAction(body) {
+  try {
+    const r = await api("POST", "/api/v1/admin/clock", body);
+    hubClock = r.clock;
+    hubClockRead = Date.now();
+    showClock();
+    await loadAudit();
+    say(t("admin-clock-done"));
+  } catch (e) {
+    say("", e);
+  }
+}
+
 async function start() {
   await loadStrings();
   let me = null;
@@ -498,6 +542,9 @@ async function start() {
   $("pages").hidden = false;
   render();
   period(7);
+  await loadClock();
+  setInterval(showClock, 1000);
+  setInterval(loadClock, 60000);
   await loadAudit();
   await loadBackup();
 }
@@ -507,6 +554,7 @@ $("lang").onchange = async () => {
   await loadStrings();
   if (catalog) {
     render();
+    showClock();
     await loadAudit();
     await loadBackup();
   }
@@ -551,4 +599,6 @@ $("r-csv").onclick = downloadCsv;
 $("personal-form").onsubmit = showPersonal;
 $("p-erase").onclick = erasePersonal;
 $("b-download").onclick = downloadBackup;
+$("clock-set").onclick = () => clockAction({ action: "set", time: new Date().toISOString() });
+$("clock-confirm").onclick = () => clockAction({ action: "confirm" });
 start();

@@ -95,6 +95,17 @@ pub const FLUENT_IDS: &[&str] = &[
 /// Every Fluent id the admin pages use (a test checks `admin.html` and `admin.js` use exactly
 /// these); the pages also get the weekday names.
 pub const ADMIN_IDS: &[&str] = &[
+    "admin-clock",
+    "admin-clock-hub",
+    "admin-clock-computer",
+    "admin-clock-synced",
+    "admin-clock-confirmed",
+    "admin-clock-unsure",
+    "admin-clock-set",
+    "admin-clock-confirm",
+    "admin-clock-done",
+    "admin-op-clock-set",
+    "admin-op-clock-confirmed",
     "admin-title",
     "admin-back",
     "admin-not-admin",

@@ -169,6 +169,17 @@ try {
   await adm.click("#personal-form button[type=submit]");
   await adm.waitForFunction(() => document.querySelector("#error").textContent.length > 5);
   if (SHOT_ADMIN) await adm.screenshot({ path: SHOT_ADMIN, fullPage: true });
+  // The clock: "the hub says …, this computer says …"; the coordinator confirms it (audited).
+  await adm.waitForFunction(() => document.querySelector("#clock-hub").textContent.includes("2026"));
+  if (!(await adm.textContent("#clock-computer")).match(/\d{2}:\d{2}/)) throw new Error("no computer time");
+  await adm.click("#clock-confirm");
+  await adm.waitForFunction(() => document.querySelector("#ok").textContent.startsWith("El reloj del hub"));
+  await adm.waitForFunction(() => document.querySelector("#audit tbody").textContent.includes("Reloj del hub confirmado"));
+  await adm.setViewportSize({ width: 1024, height: 768 });
+  if (SHOT_ADMIN) {
+    await adm.locator("#clock-panel").screenshot({ path: SHOT_ADMIN.replace(".png", "-clock-1024.png") });
+    console.log("admin clock panel at 1024 px: " + (await adm.textContent("#clock-panel")).replace(/\s+/g, " "));
+  }
   // The receptionist's page has no coordinator panel.
   if (!(await page.isHidden("#admin"))) throw new Error("a counter sees the admin panel");
   await admin.close();
