@@ -211,8 +211,10 @@ impl Keeper {
         *lock(&self.synced_override) = synced;
     }
 
+    /// A time source keeps the clock: the override's word, else a fixed training clock (set
+    /// on purpose), else the kernel's.
     fn synced(&self) -> bool {
-        lock(&self.synced_override).unwrap_or_else(kernel_synced)
+        lock(&self.synced_override).unwrap_or_else(|| self.fixed.is_some() || kernel_synced())
     }
 
     /// Whether this is a fixed training clock (`--at`).
@@ -230,7 +232,7 @@ impl Keeper {
 
     /// Whether the clock may turn the day by itself.
     pub fn trust(&self) -> ClockTrust {
-        if self.fixed.is_some() || self.synced() {
+        if self.synced() {
             return ClockTrust::Synced;
         }
         if lock(&self.state).confirmed {

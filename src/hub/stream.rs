@@ -12,6 +12,8 @@
 //! - `{"type":"clock","id":N,"hub":"RFC 3339"}` — the hub's time, only in answer to a device's
 //!   `{"type":"clock","id":N,"device":"RFC 3339"}` (at connection and at each ping): devices
 //!   decide with the hub's clock (`hub::client::clock`).
+//! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the start
+//!   and when the hub's trust in its clock changes (a display says the time may be wrong).
 //!
 //! Everything a stream sends goes through the hub's one redaction (`view::redact_event`,
 //! `view::redact_state`) for the stream's role, in every phase: snapshot, replay and live.
@@ -241,6 +243,11 @@ fn catch_up(
     }
 }
 
+/// The clock message (every role): how far the hub trusts its clock.
+fn clock_msg(trust: crate::core::ClockTrust) -> String {
+    json!({"type": "clock-trust", "trust": super::clock::trust_code(trust)}).to_string()
+}
+
 /// The alerts message for a staff stream.
 fn alerts_msg(hub: &Hub) -> String {
     json!({"type": "alerts", "alerts": hub.alerts(), "protection": hub.protection_alerts()})
@@ -305,7 +312,9 @@ async fn run(
         }
     };
     let alerts = gets_alerts(role).then(|| alerts_msg(hub));
-    for m in first.into_iter().chain(alerts) {
+    let mut trust = hub.clock_trust();
+    let clock = Some(clock_msg(trust));
+    for m in first.into_iter().chain(alerts).chain(clock) {
         if socket.send(Message::Text(m.into())).await.is_err() {
             return;
         }
@@ -335,12 +344,19 @@ async fn run(
                         return;
                     }
                 }
-                Ok(Push::Alerts(_)) if gets_alerts(role) => {
-                    if socket.send(Message::Text(alerts_msg(hub).into())).await.is_err() {
-                        return;
+                Ok(Push::Alerts(_)) => {
+                    // The clock's trust changes with its alert; a lobby device hears of that
+                    // change only, never of other alerts or their timing.
+                    let now = hub.clock_trust();
+                    let clock = (now != trust).then(|| clock_msg(now));
+                    trust = now;
+                    let alerts = gets_alerts(role).then(|| alerts_msg(hub));
+                    for m in alerts.into_iter().chain(clock) {
+                        if socket.send(Message::Text(m.into())).await.is_err() {
+                            return;
+                        }
                     }
                 }
-                Ok(Push::Alerts(_)) => {}
                 Err(RecvError::Lagged(_)) => {
                     let _ = socket
                         .send(Message::Close(Some(CloseFrame {

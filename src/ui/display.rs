@@ -214,6 +214,12 @@ impl Display {
             let info = self.info.get();
             self.remote
                 .with_queue(|q| fill(&ui, q, online, now, &self.l, info));
+            // The hub is not sure of its time: the information line says so, instead of the
+            // center's lines, until a coordinator sets or confirms it.
+            if self.remote.hub_clock_unsure() {
+                ui.global::<DisplayAdapter>()
+                    .set_info(self.l.text("display-clock-unsure", None).into());
+            }
         }
     }
 

@@ -472,6 +472,47 @@ fn loopback_hub(role: integra::hub::Role, device: &str) -> LoopbackHub {
     }
 }
 
+/// The hub is not sure of its clock: the lobby display's information line says the time may
+/// be wrong (in its language), and goes back to the center's lines once a coordinator confirms
+/// the hub's time (issue #31).
+fn a_display_says_when_the_hubs_clock_is_unsure() {
+    use integra::hub::Role;
+    use integra::ui::{DisplayAdapter, DisplayWindow, display::Display};
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir: _dir,
+        remote,
+        demo: _demo,
+    } = loopback_hub(Role::Display, "Lobby TV");
+    let ui = DisplayWindow::new().expect("display window");
+    ui.window().set_size(slint::PhysicalSize::new(1280, 720));
+    ui.show().expect("show");
+    let d = Display::start(&ui, remote.clone(), Lang::Es, Some(monday_9()), None)
+        .expect("display");
+    d.refresh();
+    let a = ui.global::<DisplayAdapter>();
+    let unsure = integra::i18n::Localizer::new(Lang::Es)
+        .expect("es")
+        .text("display-clock-unsure", None);
+    assert_ne!(a.get_info().as_str(), unsure);
+    hub.assume_clock_synced(Some(false));
+    wait_for("the display to hear the hub is unsure", || {
+        remote.hub_clock_unsure()
+    });
+    d.refresh();
+    assert_eq!(a.get_info().as_str(), unsure);
+    assert!(has_display(&ui, &unsure), "the line is on screen");
+    display_snapshot(&ui, "display-1280x720-es-clock-unsure");
+    hub.confirm_clock("coordinator laptop").expect("confirm");
+    wait_for("the display to hear the hub is sure again", || {
+        !remote.hub_clock_unsure()
+    });
+    d.refresh();
+    assert_ne!(a.get_info().as_str(), unsure);
+    integra::ui::display::stop();
+}
+
 /// A second kiosk whose hub is on another device: it issues through the hub, and when the hub is
 /// gone it tells the visitor (in their language) to go to reception, inventing no number.
 fn second_kiosk_issues_through_the_hub() {
@@ -1707,6 +1748,7 @@ scenarios!(
     an_admin_change_reaches_a_kiosk_on_screen,
     an_admin_change_reaches_the_hubs_own_kiosk,
     lobby_display_follows_the_hub,
+    a_display_says_when_the_hubs_clock_is_unsure,
     counter_terminal_calls_and_serves,
     closed_service_says_so_and_issues_nothing,
     check_in_by_code,

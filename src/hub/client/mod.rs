@@ -56,6 +56,8 @@ struct Inner {
     /// restored from a backup has another, and sends a fresh snapshot instead of events.
     history: Mutex<Option<String>>,
     online: AtomicBool,
+    /// The hub said it is not sure of its clock (its stream's "clock" message).
+    clock_unsure: AtomicBool,
     /// Called (from the network thread) after the mirror or the link changed.
     on_change: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     /// Called with each live event applied to the mirror (after it was applied).
@@ -124,6 +126,7 @@ impl Remote {
             mirror: Mutex::new(Queue::new(catalog)),
             history: Mutex::new(None),
             online: AtomicBool::new(false),
+            clock_unsure: AtomicBool::new(false),
             on_change: Mutex::new(None),
             on_event: Mutex::new(None),
             protection: Mutex::new(Vec::new()),
@@ -179,6 +182,12 @@ impl Remote {
     /// How far this device's own clock is ahead of the hub's (negative: behind), once known.
     pub fn own_clock_ahead(&self) -> Option<chrono::Duration> {
         self.inner.clock.own_ahead()
+    }
+
+    /// Whether the hub said it is not sure of its clock (a display says the time may be
+    /// wrong).
+    pub fn hub_clock_unsure(&self) -> bool {
+        self.inner.clock_unsure.load(Ordering::SeqCst)
     }
 
     /// Whether the event stream is connected now.

@@ -271,6 +271,10 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
                         )));
                     }
                 }
+                Some("clock-trust") => {
+                    let unsure = v["trust"].as_str() == Some("unsure");
+                    inner.clock_unsure.store(unsure, Ordering::SeqCst);
+                }
                 Some("alerts") => {
                     let list = serde_json::from_value(v["protection"].clone()).unwrap_or_default();
                     if let Ok(mut p) = inner.protection.lock() {
