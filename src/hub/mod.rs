@@ -13,9 +13,9 @@ mod clock_watch;
 mod session;
 
 pub use alerts::{AlertKind, AlertSource, DeviceAlert, RaisedBy};
-pub use session::{KioskError, QueueAccess, Refusal, Session};
-pub use clock_watch::{ClockError, ClockStatus};
 use clock_watch::newest_event;
+pub use clock_watch::{ClockError, ClockStatus};
+pub use session::{KioskError, QueueAccess, Refusal, Session};
 use session::{needs_queue, publish, push};
 
 pub mod api;

@@ -91,13 +91,19 @@ fn a_clock_before_the_build_is_wrong() {
         .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
         .single()
         .expect("t");
-    let epoch = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 5).single().expect("t");
+    let epoch = Utc
+        .with_ymd_and_hms(1970, 1, 1, 0, 0, 5)
+        .single()
+        .expect("t");
     let c = doctor::clock_check(epoch, built, &doctor::TimeSource::Nothing);
     assert_eq!(c.verdict, Verdict::Fail);
     assert!(c.line().contains("NTP"), "{}", c.line());
     assert!(c.line().contains("admin page"), "{}", c.line());
     assert!(!c.line().contains("date -s"), "{}", c.line());
-    let monday = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).single().expect("t");
+    let monday = Utc
+        .with_ymd_and_hms(2026, 11, 24, 9, 0, 0)
+        .single()
+        .expect("t");
     let c = doctor::clock_check(monday, built, &doctor::TimeSource::Synced);
     assert_eq!(c.verdict, Verdict::Pass);
     assert!(c.line().contains("time source"), "{}", c.line());
@@ -107,8 +113,14 @@ fn a_clock_before_the_build_is_wrong() {
 /// The doctor says where the time comes from, and the hub's saved time is a floor too.
 #[test]
 fn the_doctor_says_where_the_time_comes_from() {
-    let built = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().expect("t");
-    let saved = Utc.with_ymd_and_hms(2026, 12, 7, 18, 0, 0).single().expect("t");
+    let built = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .expect("t");
+    let saved = Utc
+        .with_ymd_and_hms(2026, 12, 7, 18, 0, 0)
+        .single()
+        .expect("t");
     let before_saved = saved - chrono::Duration::hours(1);
     let c = doctor::clock_check(before_saved, built, &doctor::TimeSource::SavedTime(saved));
     assert_eq!(c.verdict, Verdict::Fail, "{}", c.line());
@@ -119,8 +131,16 @@ fn the_doctor_says_where_the_time_comes_from() {
     let c = doctor::clock_check(later, built, &doctor::TimeSource::SetByStaff(saved));
     assert_eq!(c.verdict, Verdict::Pass, "{}", c.line());
     assert!(c.line().contains("coordinator"), "{}", c.line());
-    let c = doctor::clock_check(later, built, &doctor::TimeSource::BatteryClock("rtc-ds1307".into()));
-    assert!(c.line().contains("battery clock (rtc-ds1307)"), "{}", c.line());
+    let c = doctor::clock_check(
+        later,
+        built,
+        &doctor::TimeSource::BatteryClock("rtc-ds1307".into()),
+    );
+    assert!(
+        c.line().contains("battery clock (rtc-ds1307)"),
+        "{}",
+        c.line()
+    );
     // The build date is the newest commit's (or SOURCE_DATE_EPOCH), not when build.rs last ran.
     let commit = std::process::Command::new("git")
         .args(["log", "-1", "--format=%ct"])

@@ -71,7 +71,13 @@ async fn get(data: &Path, port: u16, path: &str, token: Option<&str>) -> (u16, V
     }
 }
 
-async fn post(data: &Path, port: u16, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+async fn post(
+    data: &Path,
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> (u16, Value) {
     let mut r = client(data)
         .post(format!("https://127.0.0.1:{port}{path}"))
         .json(&body);
@@ -155,10 +161,20 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     assert_eq!(s, 201, "{paired}");
     let admin = paired["token"].as_str().expect("token").to_string();
     let admin = Some(admin.as_str());
-    let health = until(&data, port, "/api/v1/health", admin, "ready", |s, _| s == 200).await;
+    let health = until(&data, port, "/api/v1/health", admin, "ready", |s, _| {
+        s == 200
+    })
+    .await;
     assert_eq!(health["status"], "ok", "{health}");
     assert_eq!(health["clock"]["trust"], "synced", "{health}");
-    let (s, v) = post(&data, port, "/api/v1/tickets", admin, json!({"service": "info", "lang": "es"})).await;
+    let (s, v) = post(
+        &data,
+        port,
+        "/api/v1/tickets",
+        admin,
+        json!({"service": "info", "lang": "es"}),
+    )
+    .await;
     assert_eq!(s, 201, "{v}");
     stop(hub);
     let saved: Value = serde_json::from_str(
@@ -181,7 +197,10 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
         &log,
     );
     let (s, stranger) = get(&data, port, "/api/v1/health", None).await;
-    let health = until(&data, port, "/api/v1/health", admin, "ready", |s, _| s == 200).await;
+    let health = until(&data, port, "/api/v1/health", admin, "ready", |s, _| {
+        s == 200
+    })
+    .await;
     assert!(
         s == 503 || stranger == json!({"status": "clock-unsure"}),
         "{s} {stranger}"
@@ -189,7 +208,10 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     assert_eq!(health["status"], "clock-unsure", "{health}");
     assert_eq!(health["clock"]["trust"], "unsure", "{health}");
     let resumed = hub_time(&health);
-    assert!(resumed >= saved_at, "{resumed} is behind the saved {saved_at}");
+    assert!(
+        resumed >= saved_at,
+        "{resumed} is behind the saved {saved_at}"
+    );
     assert!(
         resumed < saved_at + chrono::Duration::minutes(5),
         "{resumed} is far past the saved {saved_at}"
@@ -200,9 +222,14 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     );
     let doubt = health["clock"]["doubt"].as_str().unwrap_or_default();
     assert!(doubt.contains("1970-01-01"), "{doubt}");
-    until(&data, port, "/api/v1/alerts", admin, "the clock alert", |s, v| {
-        s == 200 && has_clock_alert(v)
-    })
+    until(
+        &data,
+        port,
+        "/api/v1/alerts",
+        admin,
+        "the clock alert",
+        |s, v| s == 200 && has_clock_alert(v),
+    )
     .await;
 
     // A time before the build is refused and changes nothing.
@@ -214,8 +241,18 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
         json!({"action": "set", "time": "1970-01-01T00:05:00Z"}),
     )
     .await;
-    assert_eq!((s, v["error"]["code"].as_str()), (422, Some("invalid-time")), "{v}");
-    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("built"), "{v}");
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (422, Some("invalid-time")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("built"),
+        "{v}"
+    );
     let (_, health) = get(&data, port, "/api/v1/health", admin).await;
     assert_eq!(health["clock"]["trust"], "unsure", "{health}");
 
@@ -258,9 +295,14 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     // The wall clock jumps 5 hours while the hub runs, no time source to explain it.
     std::fs::write(&clock, "@1970-01-01 05:00:00\n").expect("clock file");
     let jumped = Instant::now();
-    let health = until(&data, port, "/api/v1/health", admin, "unsure after a jump", |_, v| {
-        v["clock"]["trust"] == "unsure"
-    })
+    let health = until(
+        &data,
+        port,
+        "/api/v1/health",
+        admin,
+        "unsure after a jump",
+        |_, v| v["clock"]["trust"] == "unsure",
+    )
     .await;
     println!("unsure {} ms after the jump", jumped.elapsed().as_millis());
     assert_eq!(health["status"], "clock-unsure", "{health}");
@@ -270,9 +312,14 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
             .is_some_and(|d| d.contains("jumped")),
         "{health}"
     );
-    until(&data, port, "/api/v1/alerts", admin, "the alert again", |_, v| {
-        has_clock_alert(v)
-    })
+    until(
+        &data,
+        port,
+        "/api/v1/alerts",
+        admin,
+        "the alert again",
+        |_, v| has_clock_alert(v),
+    )
     .await;
     // Confirming what it says makes it trusted again, audited.
     let (s, v) = post(

@@ -488,8 +488,7 @@ fn a_display_says_when_the_hubs_clock_is_unsure() {
     let ui = DisplayWindow::new().expect("display window");
     ui.window().set_size(slint::PhysicalSize::new(1280, 720));
     ui.show().expect("show");
-    let d = Display::start(&ui, remote.clone(), Lang::Es, Some(monday_9()), None)
-        .expect("display");
+    let d = Display::start(&ui, remote.clone(), Lang::Es, Some(monday_9()), None).expect("display");
     d.refresh();
     let a = ui.global::<DisplayAdapter>();
     let unsure = integra::i18n::Localizer::new(Lang::Es)

@@ -352,7 +352,7 @@ pub(super) async fn set_clock(
     blocking(&hub, move |hub| {
         let by = c.device.name.clone();
         let done = match req {
-            ClockRequest::Set { time } => hub.set_clock(time, &by).map(|a| Some(a)),
+            ClockRequest::Set { time } => hub.set_clock(time, &by).map(Some),
             ClockRequest::Confirm => hub.confirm_clock(&by).map(|()| None),
         };
         match done {

@@ -60,7 +60,10 @@ pub fn probe(
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
             .map(|t| t.with_timezone(&Utc) + half_trip);
-        if !matches!(health["status"].as_str(), Some("ok" | "starting" | "clock-unsure")) {
+        if !matches!(
+            health["status"].as_str(),
+            Some("ok" | "starting" | "clock-unsure")
+        ) {
             return Err(ClientError::Refused(format!(
                 "{base} answers, but it is not an Integra hub"
             )));
