@@ -3,7 +3,7 @@
 //! since boot stays real, as on a Pi whose clock is stepped). Needs Debian's `faketime`
 //! (`tests/run` installs it).
 
-use super::browser::{HubProcess, client, pin};
+use super::browser::{HubProcess, client};
 use super::common::free_port;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -148,14 +148,30 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     let log = dir.path().join("hub.log");
     let port = free_port();
 
-    // The day's work, on a clock a time source keeps.
-    let hub = start(&data, port, None, &[("INTEGRA_CLOCK_SYNCED", "1")], &log);
+    // The day's work, on a clock a time source keeps: a Monday 09:00 in Cúcuta (services
+    // open), after this program was built; the coordinator's PIN made for that day.
+    let clock = dir.path().join("faketime");
+    std::fs::write(&clock, "@2030-01-07 14:00:00\n").expect("clock file");
+    let monday: DateTime<Utc> = "2030-01-07T14:00:00Z".parse().expect("time");
+    let (admin_pin, _) = integra::hub::auth::new_pin(
+        &integra::store::Store::open(&data).expect("store"),
+        integra::hub::Role::Admin,
+        monday,
+    )
+    .expect("pin");
+    let hub = start(
+        &data,
+        port,
+        Some(&clock),
+        &[("INTEGRA_CLOCK_SYNCED", "1")],
+        &log,
+    );
     let (s, paired) = post(
         &data,
         port,
         "/api/v1/pair",
         None,
-        json!({"pin": pin(&data, "admin"), "name": "coordinator laptop"}),
+        json!({"pin": admin_pin, "name": "coordinator laptop"}),
     )
     .await;
     assert_eq!(s, 201, "{paired}");
@@ -187,7 +203,6 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     assert_eq!(saved["trust"], "synced");
 
     // A cold boot at systemd's epoch, no time source.
-    let clock = dir.path().join("faketime");
     std::fs::write(&clock, "@1970-01-01 00:00:00\n").expect("clock file");
     let hub = start(
         &data,
@@ -207,6 +222,8 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     );
     assert_eq!(health["status"], "clock-unsure", "{health}");
     assert_eq!(health["clock"]["trust"], "unsure", "{health}");
+    // Never behind its floor: the saved time (or the build date, were it later).
+    let saved_at = saved_at.max(integra::hub::clock::build_time());
     let resumed = hub_time(&health);
     assert!(
         resumed >= saved_at,
