@@ -13,7 +13,9 @@
 //!   `{"type":"clock","id":N,"device":"RFC 3339"}` (at connection and at each ping): devices
 //!   decide with the hub's clock (`hub::client::clock`).
 //! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the start
-//!   and when the hub's trust in its clock changes (a display says the time may be wrong).
+//! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the start
+//!   when the hub is unsure of its clock and whenever that changes (a display says the time
+//!   may be wrong); nothing more, so a lobby stream learns nothing of other alerts.
 //!
 //! Everything a stream sends goes through the hub's one redaction (`view::redact_event`,
 //! `view::redact_state`) for the stream's role, in every phase: snapshot, replay and live.
@@ -313,7 +315,10 @@ async fn run(
     };
     let alerts = gets_alerts(role).then(|| alerts_msg(hub));
     let mut trust = hub.clock_trust();
-    let clock = Some(clock_msg(trust));
+    let clock = match trust {
+        crate::core::ClockTrust::Unsure => Some(clock_msg(trust)),
+        crate::core::ClockTrust::Synced | crate::core::ClockTrust::Confirmed => None,
+    };
     for m in first.into_iter().chain(alerts).chain(clock) {
         if socket.send(Message::Text(m.into())).await.is_err() {
             return;

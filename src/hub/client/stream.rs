@@ -192,6 +192,8 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     let seq = lock(&inner.mirror).seq();
     let mut ws = open_stream(inner, (same_catalog && seq > 0).then_some(seq)).await?;
     inner.online.store(true, Ordering::SeqCst);
+    // The hub says "clock" at the start only when it is unsure (and on every change).
+    inner.clock_unsure.store(false, Ordering::SeqCst);
     changed(inner);
     if let Ok(f) = inner.on_connected.lock()
         && let Some(f) = f.as_ref()
