@@ -405,6 +405,18 @@ async fn every_endpoint_for_every_role() {
         },
         Case {
             method: "GET",
+            path: "/api/v1/admin/clock",
+            body: None,
+            expect: [401, 403, 403, 403, 200],
+        },
+        Case {
+            method: "POST",
+            path: "/api/v1/admin/clock",
+            body: Some(json!({"action": "confirm"})),
+            expect: [401, 403, 403, 403, 200],
+        },
+        Case {
+            method: "GET",
             path: "/api/v1/admin/backup",
             body: None,
             expect: [401, 403, 403, 403, 200],
