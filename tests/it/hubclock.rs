@@ -357,3 +357,68 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     );
     stop(hub);
 }
+
+/// With no saved time (a lost or never-written `clock` file), a hub booted at the epoch still
+/// never runs behind its newest stored event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_saved_time_the_hub_never_runs_behind_its_newest_event() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("data dir");
+    // A day's work recorded by a technician's command at a known time after the build.
+    let at = "2030-01-07T15:00:00Z";
+    let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--at", at, "issue", "--service", "info"])
+        .env_remove("INTEGRA_DATA")
+        .env_remove("INTEGRA_SETTINGS")
+        .output()
+        .expect("integra issue");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!data.join("clock").exists());
+    let newest: DateTime<Utc> = at.parse().expect("time");
+    let (pin, _) = integra::hub::auth::new_pin(
+        &integra::store::Store::open(&data).expect("store"),
+        integra::hub::Role::Admin,
+        newest,
+    )
+    .expect("pin");
+    let clock = dir.path().join("faketime");
+    std::fs::write(&clock, "@1970-01-01 00:00:00\n").expect("clock file");
+    let port = free_port();
+    let _hub = start(
+        &data,
+        port,
+        Some(&clock),
+        &[("INTEGRA_CLOCK_SYNCED", "0")],
+        &dir.path().join("hub.log"),
+    );
+    let (s, paired) = post(
+        &data,
+        port,
+        "/api/v1/pair",
+        None,
+        json!({"pin": pin, "name": "coordinator laptop"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{paired}");
+    let admin = paired["token"].as_str().map(str::to_string);
+    let health = until(
+        &data,
+        port,
+        "/api/v1/health",
+        admin.as_deref(),
+        "ready",
+        |s, _| s == 200,
+    )
+    .await;
+    let floor = newest.max(integra::hub::clock::build_time());
+    let now = hub_time(&health);
+    assert!(now >= floor, "{now} is behind the newest event {floor}");
+    assert_eq!(health["status"], "clock-unsure", "{health}");
+}
