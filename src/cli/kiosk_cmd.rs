@@ -70,6 +70,11 @@ pub fn run(
         Backend::Local(hub) => hub.catalog().clone(),
         Backend::Remote(r) => r.catalog(),
     };
+    // The hub in this process saves its time when the kiosk stops (and every minute).
+    let own_hub = match &backend {
+        Backend::Local(hub) => Some(hub.clone()),
+        Backend::Remote(_) => None,
+    };
     let printer = printer_or_preview(ctx)?;
     if ctx.printer.is_none() {
         log::warn!("no printer set: tickets go to the preview file {printer}");
@@ -113,6 +118,9 @@ pub fn run(
         )
     })?;
     crate::ui::kiosk::stop();
+    if let Some(hub) = own_hub {
+        hub.save_clock();
+    }
     drop(announced);
     drop(city);
     drop(backups);
