@@ -12,10 +12,9 @@
 //! - `{"type":"clock","id":N,"hub":"RFC 3339"}` — the hub's time, only in answer to a device's
 //!   `{"type":"clock","id":N,"device":"RFC 3339"}` (at connection and at each ping): devices
 //!   decide with the hub's clock (`hub::client::clock`).
-//! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the start
-//! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the start
-//!   when the hub is unsure of its clock and whenever that changes (a display says the time
-//!   may be wrong); nothing more, so a lobby stream learns nothing of other alerts.
+//! - `{"type":"clock-trust","trust":"synced"|"confirmed"|"unsure"}` — to every device, at the
+//!   start when the hub is unsure of its clock and whenever that changes (a display says the
+//!   time may be wrong); nothing more, so a lobby stream learns nothing of other alerts.
 //!
 //! Everything a stream sends goes through the hub's one redaction (`view::redact_event`,
 //! `view::redact_state`) for the stream's role, in every phase: snapshot, replay and live.
