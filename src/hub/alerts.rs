@@ -54,6 +54,8 @@ pub enum AlertKind {
     BackupMissing,
     /// … a device's own clock is more than a minute off the hub's (it decides with the hub's).
     DeviceClock,
+    /// … the clock says a later day but cannot be trusted: a coordinator starts it.
+    NewDay,
 }
 
 /// Who raises alerts of a kind.
@@ -68,7 +70,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 11] = [
+    pub const ALL: [AlertKind; 12] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -80,6 +82,7 @@ impl AlertKind {
         AlertKind::CityLinkDown,
         AlertKind::BackupMissing,
         AlertKind::DeviceClock,
+        AlertKind::NewDay,
     ];
 
     /// The stable code in the API and on the stream.
@@ -96,6 +99,7 @@ impl AlertKind {
             AlertKind::CityLinkDown => "city-link-down",
             AlertKind::BackupMissing => "backup-missing",
             AlertKind::DeviceClock => "device-clock",
+            AlertKind::NewDay => "new-day",
         }
     }
 
@@ -117,6 +121,7 @@ impl AlertKind {
             AlertKind::CityLinkDown => "console-alert-city-link-down",
             AlertKind::BackupMissing => "console-alert-backup-missing",
             AlertKind::DeviceClock => "console-alert-device-clock",
+            AlertKind::NewDay => "console-alert-new-day",
         }
     }
 
@@ -132,7 +137,8 @@ impl AlertKind {
             | AlertKind::StorageFailed
             | AlertKind::CityLinkDown
             | AlertKind::BackupMissing
-            | AlertKind::DeviceClock => RaisedBy::Hub,
+            | AlertKind::DeviceClock
+            | AlertKind::NewDay => RaisedBy::Hub,
         }
     }
 
@@ -186,6 +192,9 @@ pub struct DeviceAlert {
     /// device sent.
     pub message: String,
     pub since: DateTime<Utc>,
+    /// For "new-day": the day the clock says, which a coordinator confirms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<chrono::NaiveDate>,
 }
 
 impl Hub {
@@ -260,6 +269,7 @@ impl Hub {
                         kind,
                         message,
                         since: now,
+                        day: None,
                     });
             }
             before.len() != wanted.len() || before.iter().any(|k| !wanted.contains(k))
@@ -341,8 +351,8 @@ impl Hub {
                 at_start = false;
             }
         });
-        // The day turns at local midnight even when nobody sends a command: open tickets of the
-        // old day are closed and every screen shows the new day.
+        // The day turns at local midnight on a clock the hub trusts (else a coordinator is
+        // asked), even when nobody sends a command (see `day`).
         let turning = self.clone();
         tokio::spawn(async move { turning.turn_days().await });
         // The hub loop's heartbeat for systemd's watchdog: it beats only when the engine can

@@ -1,0 +1,174 @@
+//! The queue's day in the hub. The core decides whether the clock turns the day
+//! ([`Queue::day_turn`](crate::core::Queue::day_turn)); the hub asks it every minute and at
+//! local midnight with its own [`ClockTrust`], starts the day itself only on a clock it trusts,
+//! and otherwise asks a coordinator with the staff alert "new-day" (confirmed on the console,
+//! `POST /api/v1/day/start`, audited). A clock put back changes nothing.
+
+use super::*;
+use crate::core::{ClockTrust, DayTurn};
+use chrono::NaiveDate;
+
+/// Labs and tests: `INTEGRA_CLOCK_SYNCED=0` (not to be believed) or `=1` (synced).
+pub const CLOCK_SYNCED_ENV: &str = "INTEGRA_CLOCK_SYNCED";
+/// systemd-timesyncd makes this file while the system clock is kept by a time source.
+const TIMESYNC_FLAG: &str = "/run/systemd/timesync/synchronized";
+
+/// What the environment says of the clock, when it says anything.
+pub fn env_clock_trust() -> Option<ClockTrust> {
+    match std::env::var(CLOCK_SYNCED_ENV).ok()?.trim() {
+        "0" => Some(ClockTrust::Unsure),
+        "1" => Some(ClockTrust::Synced),
+        _ => None,
+    }
+}
+
+/// How far a program's own clock can be believed outside a hub (a technician's CLI beside the
+/// data, a standalone kiosk): synced when the system says a time source keeps it, else unsure.
+pub fn system_clock_trust() -> ClockTrust {
+    env_clock_trust().unwrap_or_else(|| {
+        if std::path::Path::new(TIMESYNC_FLAG).exists() {
+            ClockTrust::Synced
+        } else {
+            ClockTrust::Unsure
+        }
+    })
+}
+
+/// The words of the "new-day" alert in English (the console shows its own translation).
+fn ask_words(clock_says: NaiveDate, queue_day: NaiveDate) -> String {
+    format!(
+        "The clock says {}: start a new day? (the queue is still on {queue_day}; a coordinator confirms on the console)",
+        clock_says.format("%A %-d %B %Y")
+    )
+}
+
+impl Hub {
+    /// Turn the day if the core says so on this hub's clock (`now` is passed in, so tests drive
+    /// it with a fake clock): on a trusted clock a new day starts ("hub"); on another, staff
+    /// are asked (the "new-day" alert); behind the queue's day, nothing changes. Returns what
+    /// the core decided.
+    pub fn turn_day_if_due(&self, now: DateTime<Utc>) -> Result<DayTurn, EngineError> {
+        let trust = self.clock_trust();
+        let mut s = self.session();
+        let turn = s.queue().day_turn(now, trust);
+        match turn {
+            DayTurn::Same => {}
+            DayTurn::Start(day) => {
+                s.execute(
+                    &Command::StartDay {
+                        day,
+                        by: "hub".into(),
+                    },
+                    now,
+                )?;
+                log::info!("a new day, {day}: the waiting of the day before end with it");
+            }
+            DayTurn::Ask {
+                clock_says,
+                queue_day,
+            } => {
+                if lock(&self.inner.alerts)
+                    .get(&("local-hub".to_string(), AlertKind::NewDay))
+                    .is_none_or(|a| a.day != Some(clock_says))
+                {
+                    log::warn!(
+                        "the clock says {clock_says} but cannot be trusted: the queue stays on {queue_day} until a coordinator starts the day"
+                    );
+                }
+            }
+            DayTurn::Behind {
+                clock_says,
+                queue_day,
+            } => log::warn!(
+                "the clock says {clock_says}, before the queue's day {queue_day}: nothing changes"
+            ),
+        }
+        drop(s);
+        self.ask_new_day(match turn {
+            DayTurn::Ask {
+                clock_says,
+                queue_day,
+            } => Some((clock_says, queue_day)),
+            DayTurn::Same | DayTurn::Start(_) | DayTurn::Behind { .. } => None,
+        });
+        Ok(turn)
+    }
+
+    /// A coordinator confirms the day the clock shows (see `POST /api/v1/day/start`).
+    pub fn start_day(
+        &self,
+        day: NaiveDate,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Stamped>, EngineError> {
+        let events = self.session().execute(
+            &Command::StartDay {
+                day,
+                by: by.to_string(),
+            },
+            now,
+        )?;
+        log::info!("a new day, {day}, started by {by}");
+        self.ask_new_day(None);
+        Ok(events)
+    }
+
+    /// Raise (with the day the clock says) or clear the "new-day" alert.
+    fn ask_new_day(&self, ask: Option<(NaiveDate, NaiveDate)>) {
+        let key = ("local-hub".to_string(), AlertKind::NewDay);
+        let now = self.now();
+        let changed = {
+            let mut all = lock(&self.inner.alerts);
+            match ask {
+                Some((clock_says, queue_day)) => {
+                    let fresh = DeviceAlert {
+                        device: "hub".into(),
+                        device_id: None,
+                        kind: AlertKind::NewDay,
+                        message: ask_words(clock_says, queue_day),
+                        since: now,
+                        day: Some(clock_says),
+                    };
+                    match all.get_mut(&key) {
+                        Some(a) if a.day == Some(clock_says) => false,
+                        Some(a) => {
+                            *a = fresh;
+                            true
+                        }
+                        None => {
+                            all.insert(key, fresh);
+                            true
+                        }
+                    }
+                }
+                None => all.remove(&key).is_some(),
+            }
+        };
+        if changed {
+            let _ = self
+                .inner
+                .pushes
+                .send(Push::Alerts(Arc::new(self.alerts())));
+        }
+    }
+
+    /// Sleep until the core's next deadline (local midnight), then ask whether the day turns;
+    /// wake at least every minute so a clock set late (a Pi without a real-time clock) or a
+    /// trust gained since is caught up.
+    pub(super) async fn turn_days(&self) {
+        loop {
+            let now = self.now();
+            let deadline = self.session().queue().next_deadline(now);
+            let wait = (deadline - now)
+                .to_std()
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(60));
+            tokio::time::sleep(wait).await;
+            let h = self.clone();
+            let now = self.now();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || h.turn_day_if_due(now)).await {
+                log::error!("cannot turn the day: {e}");
+            }
+        }
+    }
+}
