@@ -72,6 +72,8 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-backup-missing",
     "console-alert-device-clock",
     "console-alert-audio-failed",
+    "console-alert-new-day",
+    "console-start-day",
     "console-admin",
     "console-make-pin",
     "console-role",

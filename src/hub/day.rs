@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 
 /// Labs and tests: `INTEGRA_CLOCK_SYNCED=0` (not to be believed) or `=1` (synced).
 pub const CLOCK_SYNCED_ENV: &str = "INTEGRA_CLOCK_SYNCED";
+/// How often the hub asks at least whether the day turns.
+pub const DAY_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// systemd-timesyncd makes this file while the system clock is kept by a time source.
 const TIMESYNC_FLAG: &str = "/run/systemd/timesync/synchronized";
 
@@ -153,8 +155,9 @@ impl Hub {
     }
 
     /// Sleep until the core's next deadline (local midnight), then ask whether the day turns;
-    /// wake at least every minute so a clock set late (a Pi without a real-time clock) or a
-    /// trust gained since is caught up.
+    /// wake at least every [`DAY_CHECK_EVERY`] so a clock set or jumped (a Pi without a
+    /// real-time clock) or a trust gained since is caught up at once: the question is a date
+    /// comparison under the engine's lock.
     pub(super) async fn turn_days(&self) {
         loop {
             let now = self.now();
@@ -162,7 +165,7 @@ impl Hub {
             let wait = (deadline - now)
                 .to_std()
                 .unwrap_or_default()
-                .min(std::time::Duration::from_secs(60));
+                .min(DAY_CHECK_EVERY);
             tokio::time::sleep(wait).await;
             let h = self.clone();
             let now = self.now();

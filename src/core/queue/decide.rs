@@ -461,12 +461,13 @@ impl<'a> Decide<'a> {
         appointment: Option<FromAppointment>,
     ) -> Event {
         // Numbers never restart within a day, and skip a label still held by a visitor of the
-        // day before who is at a counter.
+        // day before who was at a counter as the day turned (even once finished: a reopen or a
+        // "finish A-001" must never meet two A-001).
         let held: BTreeSet<u32> = self
             .state
             .tickets
             .values()
-            .filter(|t| t.prefix == prefix && t.state.is_open())
+            .filter(|t| t.prefix == prefix)
             .map(|t| t.number)
             .collect();
         let mut number = self.state.numbers.get(&prefix).copied().unwrap_or(0) + 1;

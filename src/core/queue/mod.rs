@@ -75,6 +75,10 @@ pub struct State {
     pub signups: BTreeMap<SignUpId, SignUp>,
     /// Recent service times in seconds, per service.
     durations: BTreeMap<ServiceCode, VecDeque<u32>>,
+    /// The tickets that were still waiting when the last day ended (`day_ended`), so a visitor's
+    /// page can say so calmly; replaced at the next day's end.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub day_ended: BTreeMap<TicketId, Ticket>,
     /// The catalog as changed by the coordinator (none while the catalog file is used as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Arc<Catalog>>,
@@ -204,9 +208,9 @@ impl Queue {
     }
 
     /// The one ticket with a printed label such as `A-023`. After a new day a visitor still at
-    /// a counter keeps yesterday's label while today's numbering goes on, so a label may name
-    /// two tickets: the open one is meant (two open tickets never share a label); otherwise
-    /// the label is refused as ambiguous rather than guessed.
+    /// a counter keeps yesterday's label and today's numbering skips it, so a label names one
+    /// ticket; should two ever share it, the open one is meant, else the label is refused as
+    /// ambiguous rather than guessed.
     pub fn ticket_by_label(&self, label: &str) -> Result<&Ticket, QueueError> {
         let label = label.trim();
         let all: Vec<&Ticket> = self

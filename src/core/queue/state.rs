@@ -9,6 +9,7 @@ impl State {
         let mut s = self.clone();
         s.waiting.clear();
         s.at_counter.clear();
+        s.day_ended.clear();
         let ids: Vec<TicketId> = s.tickets.keys().copied().collect();
         for id in ids {
             let Some(mut t) = s.tickets.remove(&id) else {
@@ -92,22 +93,18 @@ impl State {
             }
         }
         let mut labels = BTreeSet::new();
-        let mut open_labels = BTreeSet::new();
         for t in self.tickets.values() {
-            // A ticket of an earlier day stays only while called or at a counter (or once
-            // finished there, until the next day).
+            // A ticket of an earlier day stays when it was called or at a counter as the day
+            // turned (then finished, or sent to another service), until the next day.
             let carried = Some(t.day) != self.day;
-            if carried && (self.day.is_none_or(|d| t.day > d) || t.state == TicketState::Waiting)
-            {
+            if carried && self.day.is_none_or(|d| t.day > d) {
                 return Err(InvariantError::OtherDay {
                     label: t.label(),
                     day: t.day,
                     today: self.day,
                 });
             }
-            if !labels.insert((t.day, t.prefix, t.number))
-                || (t.state.is_open() && !open_labels.insert((t.prefix, t.number)))
-            {
+            if !labels.insert((t.prefix, t.number)) {
                 return Err(InvariantError::NumberTwice(t.label()));
             }
             let waiting = indexed.contains_key(&t.id);
@@ -332,8 +329,15 @@ impl State {
                     t.ended_at = None;
                 }
             }
-            Event::TicketCancelled { ticket, .. } => {
-                self.settle(*ticket, TicketState::Cancelled, at);
+            Event::TicketCancelled { ticket, reason } => {
+                let ended = self.settle(*ticket, TicketState::Cancelled, at);
+                if let (CancelReason::DayEnded, Some(mut t)) = (reason, ended) {
+                    // Only the last day's: those of an earlier day go.
+                    self.day_ended.retain(|_, e| e.day == t.day);
+                    t.state = TicketState::Cancelled;
+                    t.ended_at = Some(at);
+                    self.day_ended.insert(t.id, t);
+                }
             }
             Event::TicketTransferred {
                 ticket, to, cover, ..
