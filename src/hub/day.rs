@@ -81,7 +81,7 @@ impl Hub {
             DayTurn::Behind {
                 clock_says,
                 queue_day,
-            } => log::warn!(
+            } => log::debug!(
                 "the clock says {clock_says}, before the queue's day {queue_day}: nothing changes"
             ),
         }

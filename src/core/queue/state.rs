@@ -230,6 +230,8 @@ impl State {
         match &stamped.event {
             Event::DayStarted { day, .. } => {
                 self.day = Some(*day);
+                // Only the day that just ended: its waiting ended in the same command.
+                self.day_ended.retain(|_, t| t.ended_at == Some(at));
                 // Visitors called or at a counter stay until finished; everything else of the
                 // old day leaves (logs written before this rule cancelled them just before).
                 self.tickets
@@ -332,8 +334,6 @@ impl State {
             Event::TicketCancelled { ticket, reason } => {
                 let ended = self.settle(*ticket, TicketState::Cancelled, at);
                 if let (CancelReason::DayEnded, Some(mut t)) = (reason, ended) {
-                    // Only the last day's: those of an earlier day go.
-                    self.day_ended.retain(|_, e| e.day == t.day);
                     t.state = TicketState::Cancelled;
                     t.ended_at = Some(at);
                     self.day_ended.insert(t.id, t);
