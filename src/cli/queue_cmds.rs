@@ -5,8 +5,7 @@ use super::{CliError, Context, exit};
 use crate::core::Outcome;
 use crate::core::{
     ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, QueueError,
-    ServiceCode,
-    TicketId, pick,
+    ServiceCode, TicketId, pick,
 };
 use crate::printer::Slip;
 use chrono::{NaiveDate, NaiveTime};

@@ -105,14 +105,18 @@ pub enum QueueError {
         "two tickets have the label {0} (one of the day before is still open): act on it from the counter or console, which address tickets by id"
     )]
     AmbiguousLabel(String),
-    #[error(
-        "the queue's day is already {queue_day}: a new day must come after it, not {day}"
-    )]
-    DayNotAfter { day: NaiveDate, queue_day: NaiveDate },
+    #[error("the queue's day is already {queue_day}: a new day must come after it, not {day}")]
+    DayNotAfter {
+        day: NaiveDate,
+        queue_day: NaiveDate,
+    },
     #[error(
         "the hub's clock says {clock_says}, not {day}: set the hub's clock first, then start the day"
     )]
-    DayNotClock { day: NaiveDate, clock_says: NaiveDate },
+    DayNotClock {
+        day: NaiveDate,
+        clock_says: NaiveDate,
+    },
 }
 
 impl QueueError {

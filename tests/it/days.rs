@@ -150,7 +150,11 @@ fn a_boot_at_the_epoch_then_corrected_keeps_the_morning() {
     let events = ok(&mut q, issue("info", None), epoch);
     assert_eq!(issued_label(&events), "A-002");
     assert_eq!(cancelled(&events), 0);
-    let events = ok(&mut q, Command::CheckIn { code }, epoch + Duration::seconds(5));
+    let events = ok(
+        &mut q,
+        Command::CheckIn { code },
+        epoch + Duration::seconds(5),
+    );
     assert_eq!(issued_label(&events), "B-002");
     // Corrected: the same day goes on.
     assert_eq!(q.day_turn(t + mins(30), ClockTrust::Synced), DayTurn::Same);
@@ -245,7 +249,11 @@ fn midnight_keeps_the_visitor_at_the_counter() {
     let next = e
         .execute(&issue("info", None), local(6, 0, 25))
         .expect("issue");
-    assert_eq!(issued_label(&next), "A-003", "A-001 is not given again today");
+    assert_eq!(
+        issued_label(&next),
+        "A-003",
+        "A-001 is not given again today"
+    );
     e.queue().state().check_invariants().expect("consistent");
     // Reports: the served visitor counts once, served, on Monday; Tuesday has its own two.
     let facts = e.store().facts(date(5), date(6)).expect("facts");

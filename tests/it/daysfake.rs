@@ -82,7 +82,13 @@ impl FakeHub {
     }
 
     /// (status, JSON body) of one request.
-    fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let client = https_to(&self.data).build().expect("client");
         self.rt.block_on(async {
             let url = format!("{}{path}", self.base);
@@ -268,9 +274,9 @@ fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
     assert_eq!(s, 200, "Tuesday's visitor on Tuesday: {v}");
     let (_, audit) = hub.call("GET", "/api/v1/admin/audit", Some(&admin), None);
     assert!(
-        audit["entries"]
-            .as_array()
-            .is_some_and(|l| l.iter().any(|e| e["op"] == "start-day" && e["by"] == "coordinator")),
+        audit["entries"].as_array().is_some_and(|l| l
+            .iter()
+            .any(|e| e["op"] == "start-day" && e["by"] == "coordinator")),
         "{audit}"
     );
 }
@@ -293,7 +299,9 @@ fn the_real_hub_keeps_the_visitor_at_the_counter_over_midnight() {
     assert_eq!(s, 200, "{v}");
 
     hub.set_clock("2026-01-06 05:00:30");
-    hub.wait_for("the new day", None, |h| h.state(&admin)["day"] == "2026-01-06");
+    hub.wait_for("the new day", None, |h| {
+        h.state(&admin)["day"] == "2026-01-06"
+    });
     let state = hub.state(&admin);
     assert_eq!(states(&state), [("A-001".into(), "called".into())]);
     for link in links.iter().skip(1) {
@@ -327,7 +335,15 @@ fn the_real_hub_keeps_the_visitor_at_the_counter_over_midnight() {
         assert_eq!(s, 200, "{v}");
         called.push(v["label"].clone());
     }
-    assert_eq!(called, [json!("A-002"), json!("A-003"), json!("A-004"), json!("A-005")]);
+    assert_eq!(
+        called,
+        [
+            json!("A-002"),
+            json!("A-003"),
+            json!("A-004"),
+            json!("A-005")
+        ]
+    );
 }
 
 /// A hub that starts with its clock a year ahead: the purge at start keeps the names and
@@ -367,5 +383,8 @@ fn the_real_hub_a_year_ahead_keeps_future_contacts() {
         .expect("the appointment")
         .clone();
     assert_eq!(a.contact.name.as_deref(), Some("Wilner Joseph"));
-    assert_eq!(e.queue().day().map(|d| d.to_string()).as_deref(), Some("2026-01-05"));
+    assert_eq!(
+        e.queue().day().map(|d| d.to_string()).as_deref(),
+        Some("2026-01-05")
+    );
 }

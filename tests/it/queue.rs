@@ -71,11 +71,9 @@ fn numbers_are_per_prefix_and_restart_when_the_new_day_starts() {
         cancelled, 6,
         "the six waiting tickets of Monday end with the day"
     );
-    assert!(
-        events.iter().any(
-            |e| matches!(&e.event, Event::DayStarted { day, .. } if day.to_string() == "2026-01-06")
-        )
-    );
+    assert!(events.iter().any(
+        |e| matches!(&e.event, Event::DayStarted { day, .. } if day.to_string() == "2026-01-06")
+    ));
     assert_eq!(q.waiting_count(&ServiceCode::from("info")), 1);
 }
 

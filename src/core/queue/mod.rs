@@ -356,9 +356,7 @@ impl Queue {
                 clock_says,
                 queue_day,
             },
-            std::cmp::Ordering::Greater if trust.may_turn_the_day() => {
-                DayTurn::Start(clock_says)
-            }
+            std::cmp::Ordering::Greater if trust.may_turn_the_day() => DayTurn::Start(clock_says),
             std::cmp::Ordering::Greater => DayTurn::Ask {
                 clock_says,
                 queue_day,

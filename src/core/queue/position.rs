@@ -30,11 +30,7 @@ impl<'a> QueueView<'a> {
         let (service, class) = public::shown_as(t);
         let mut ahead = 0u32;
         for w in self.state.waiting.values() {
-            for other in w
-                .fifo
-                .iter()
-                .filter_map(|id| self.state.tickets.get(id))
-            {
+            for other in w.fifo.iter().filter_map(|id| self.state.tickets.get(id)) {
                 if other.id == t.id {
                     continue;
                 }

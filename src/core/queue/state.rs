@@ -64,7 +64,11 @@ impl State {
                     return Err(InvariantError::IndexedTwice(t.label()));
                 }
             }
-            for id in w.priority.iter().chain(w.appointment.iter().map(|(_, id)| id)) {
+            for id in w
+                .priority
+                .iter()
+                .chain(w.appointment.iter().map(|(_, id)| id))
+            {
                 if !w.fifo.contains(id) {
                     return Err(InvariantError::PriorityNotWaiting(*id));
                 }

@@ -21,9 +21,7 @@ pub(super) fn resolve(hub: &Hub, token: &str) -> Option<Found> {
     let (day, found) = match subject {
         Subject::Ticket(id) => {
             // Today's, one still at a counter from the day before, or one the day ended.
-            let t = q
-                .ticket(id)
-                .or_else(|| q.state().day_ended.get(&id))?;
+            let t = q.ticket(id).or_else(|| q.state().day_ended.get(&id))?;
             (t.day, Found::Ticket(Box::new(t.clone())))
         }
         Subject::Appointment(id) => {
@@ -104,7 +102,8 @@ pub(super) fn view(
     let fallback = catalog.center.default_language;
     let mut v = match found {
         Found::Ticket(t) => {
-            let ended_with_day = q.ticket(t.id).is_none() && q.state().day_ended.contains_key(&t.id);
+            let ended_with_day =
+                q.ticket(t.id).is_none() && q.state().day_ended.contains_key(&t.id);
             let t = q
                 .ticket(t.id)
                 .or_else(|| q.state().day_ended.get(&t.id))
