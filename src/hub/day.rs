@@ -154,6 +154,25 @@ impl Hub {
         }
     }
 
+    /// The same questions on a thread of its own, for a hub that does not serve (a kiosk that
+    /// works alone because its port is taken): the day still turns, or staff are asked.
+    pub fn turn_days_on_a_thread(&self) {
+        let hub = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("days".into())
+            .spawn(move || {
+                loop {
+                    if let Err(e) = hub.turn_day_if_due(hub.now()) {
+                        log::error!("cannot turn the day: {e}");
+                    }
+                    std::thread::sleep(DAY_CHECK_EVERY);
+                }
+            });
+        if let Err(e) = spawned {
+            log::error!("cannot start the day's clock watch: {e}");
+        }
+    }
+
     /// Sleep until the core's next deadline (local midnight), then ask whether the day turns;
     /// wake at least every [`DAY_CHECK_EVERY`] so a clock set or jumped (a Pi without a
     /// real-time clock) or a trust gained since is caught up at once: the question is a date
