@@ -5,6 +5,7 @@ mod bench;
 mod catalog_cmd;
 mod city_cmd;
 mod counter_cmd;
+mod day;
 mod demo;
 mod display_cmd;
 mod doctor_cmd;
@@ -15,7 +16,7 @@ mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
 
-use crate::core::{Catalog, CatalogError, Command, QueueError};
+use crate::core::{Catalog, CatalogError, QueueError};
 use crate::device::Settings;
 use crate::engine::{Engine, EngineError};
 use crate::printer::{CodePage, Format, Paper, PrinterUri};
@@ -473,40 +474,11 @@ impl Context {
     }
 
     /// The queue's engine, its day turned first when the core says so on this program's clock
-    /// (see [`crate::core::Queue::day_turn`]): a time given with `--at` is the technician's
-    /// word; the system clock is believed only while a time source keeps it.
+    /// (see [`day::turn_if_due`]).
     pub fn engine(&self) -> Result<Engine, CliError> {
         let catalog = self.load_catalog()?;
         let mut engine = Engine::open(&self.data_dir(), catalog)?;
-        let trust = match self.at {
-            Some(_) => crate::core::ClockTrust::Confirmed,
-            None => crate::hub::day::system_clock_trust(),
-        };
-        let now = self.now();
-        match engine.queue().day_turn(now, trust) {
-            crate::core::DayTurn::Same => {}
-            crate::core::DayTurn::Start(day) => {
-                engine.execute(
-                    &Command::StartDay {
-                        day,
-                        by: "cli".into(),
-                    },
-                    now,
-                )?;
-            }
-            crate::core::DayTurn::Ask {
-                clock_says,
-                queue_day,
-            } => eprintln!(
-                "note: this computer's clock says {clock_says} but is not kept by a time source, so the queue stays on {queue_day}; a coordinator starts the new day on the hub's console (or give the time with --at)"
-            ),
-            crate::core::DayTurn::Behind {
-                clock_says,
-                queue_day,
-            } => eprintln!(
-                "note: this computer's clock says {clock_says}, before the queue's day {queue_day}; the queue goes on in {queue_day}"
-            ),
-        }
+        day::turn_if_due(self, &mut engine)?;
         Ok(engine)
     }
 }
