@@ -24,6 +24,7 @@ const ALERT_IDS = {
   "device-clock": "console-alert-device-clock",
   "clock-unsure": "console-alert-clock-unsure",
   "audio-failed": "console-alert-audio-failed",
+  "new-day": "console-alert-new-day",
 };
 
 let view = null;
@@ -321,13 +322,30 @@ async function makePin(ev) {
   }
 }
 
+// A day (YYYY-MM-DD) as the receptionist reads it: "Tuesday 8 December".
+function dayName(d) {
+  try {
+    return new Date(d + "T12:00:00Z").toLocaleDateString(lang() || "es", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+  } catch (e) {
+    return d;
+  }
+}
+
 function renderAlerts(list) {
   const ul = $("alerts");
   ul.innerHTML = "";
   for (const a of list) {
     const li = document.createElement("li");
-    li.textContent = a.device + ": " + (ALERT_IDS[a.kind] ? t(ALERT_IDS[a.kind]) : a.message);
+    const words = ALERT_IDS[a.kind] ? t(ALERT_IDS[a.kind]) : a.message;
+    li.textContent = a.device + ": " + (a.day ? words.replace("{$day}", dayName(a.day)) : words);
     li.title = a.message;
+    // The clock says a later day but the hub cannot trust it: a coordinator starts the day.
+    if (a.kind === "new-day" && a.day && role === "admin") {
+      const b = document.createElement("button");
+      b.textContent = t("console-start-day");
+      b.onclick = () => act("POST", "/api/v1/day/start", { day: a.day });
+      li.append(" ", b);
+    }
     ul.append(li);
   }
   $("alerts-none").hidden = list.length > 0;

@@ -69,7 +69,7 @@
     get("/f/" + token + "?lang=" + lang + "&wait=" + encodeURIComponent(version), function (v) {
       delay = 1000;
       show(v);
-      if (v.state === "done" || v.state === "no-show" || v.state === "cancelled") {
+      if (v.state === "done" || v.state === "no-show" || v.state === "cancelled" || v.state === "day_ended") {
         if (v.feedback !== "open") { return; }
       }
       setTimeout(poll, 200);

@@ -74,3 +74,5 @@ console-alert-audio-failed = The lobby display cannot be heard (no sound device)
 console-undo = Undo
 console-ended-done = finished
 console-ended-no-show = did not come
+console-alert-new-day = The clock says { $day }: start a new day? Waiting visitors of the day before will be closed; those at a counter stay.
+console-start-day = Start the new day

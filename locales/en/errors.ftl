@@ -30,3 +30,7 @@ error-activity-not-today = Your activity is on { $date }, not today.
 error-code-not-for-today = We cannot find that code for today. Please check the numbers and the day on your slip, or ask at reception.
 error-storage = The system cannot save right now. Please go to reception.
 error-too-late-to-undo = Ticket { $ticket } ended more than 10 seconds ago and can no longer be undone. Call the visitor again from the waiting list or give them a new ticket.
+error-unknown-label = No ticket { $ticket } in the queue's day. Check the number on the slip.
+error-ambiguous-label = Two tickets are { $ticket } (one from the day before is still at a counter). Use the counter's buttons, which know which visitor is meant.
+error-day-not-after = The queue is already on { $queue_day }. A new day must come after it, not { $day }.
+error-day-not-clock = The hub's clock says { $clock_says }, not { $day }. Set the hub's clock first, then start the day.

@@ -40,3 +40,5 @@ follow-checked-in = You have checked in. Follow your number on the new ticket.
 follow-missed = This appointment has passed. Please ask at reception.
 follow-waitlist = You are on the waiting list. We will keep a seat for you if one becomes free.
 follow-language = Language
+follow-day-ended = The day has ended
+follow-day-ended-detail = The center closed before your number was called. Please come back on another day the center is open and take a new number at the kiosk. If you waited a long time, tell reception.

@@ -74,3 +74,5 @@ console-alert-audio-failed = La pantalla de la sala no se oye (sin dispositivo d
 console-undo = Deshacer
 console-ended-done = terminado
 console-ended-no-show = no se presentó
+console-alert-new-day = El reloj dice { $day }: ¿empezar un nuevo día? Los turnos en espera del día anterior se cerrarán; los que están en una ventanilla siguen.
+console-start-day = Empezar el nuevo día

@@ -30,3 +30,7 @@ error-activity-not-today = Su actividad es el { $date }, no hoy.
 error-code-not-for-today = No encontramos ese código para hoy. Revise los números y el día en su papel, o pregunte en recepción.
 error-storage = El sistema no puede guardar en este momento. Por favor, vaya a recepción.
 error-too-late-to-undo = El turno { $ticket } terminó hace más de 10 segundos y ya no se puede deshacer. Llame de nuevo a la persona o dele un turno nuevo.
+error-unknown-label = No hay ningún turno { $ticket } en el día de la cola. Revise el número en el papel.
+error-ambiguous-label = Hay dos turnos { $ticket } (uno del día anterior sigue en una ventanilla). Use los botones de la ventanilla, que saben de qué persona se trata.
+error-day-not-after = La cola ya está en el { $queue_day }. Un día nuevo debe ser posterior, no el { $day }.
+error-day-not-clock = El reloj del hub dice { $clock_says }, no { $day }. Ajuste primero el reloj del hub y luego empiece el día.

@@ -40,3 +40,5 @@ follow-checked-in = Ya registró su llegada. Siga su número en el nuevo turno.
 follow-missed = Esta cita ya pasó. Por favor, pregunte en recepción.
 follow-waitlist = Está en la lista de espera. Le guardaremos un lugar si se libera uno.
 follow-language = Idioma
+follow-day-ended = La jornada terminó
+follow-day-ended-detail = El centro cerró antes de que llamaran su número. Vuelva otro día en que el centro esté abierto y tome un nuevo turno en el kiosco. Si esperó mucho tiempo, dígalo en recepción.

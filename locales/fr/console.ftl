@@ -74,3 +74,5 @@ console-alert-audio-failed = L’écran de la salle ne s’entend pas (pas de so
 console-undo = Annuler
 console-ended-done = terminé
 console-ended-no-show = absent à l’appel
+console-alert-new-day = L’horloge indique { $day } : commencer une nouvelle journée ? Les tickets en attente de la veille seront fermés ; ceux à un guichet restent.
+console-start-day = Commencer la nouvelle journée

@@ -30,3 +30,7 @@ error-activity-not-today = Votre activité a lieu le { $date }, pas aujourd’hu
 error-code-not-for-today = Nous ne trouvons pas ce code pour aujourd’hui. Vérifiez les chiffres et le jour sur votre papier, ou demandez à l’accueil.
 error-storage = Le système ne peut pas enregistrer pour le moment. Merci d'aller à l'accueil.
 error-too-late-to-undo = Le ticket { $ticket } s’est terminé il y a plus de 10 secondes : on ne peut plus l’annuler. Rappelez la personne ou donnez-lui un nouveau ticket.
+error-unknown-label = Aucun ticket { $ticket } dans la journée de la file. Vérifiez le numéro sur le papier.
+error-ambiguous-label = Deux tickets portent le numéro { $ticket } (celui de la veille est encore à un guichet). Utilisez les boutons du guichet, qui savent de quelle personne il s'agit.
+error-day-not-after = La file est déjà au { $queue_day }. Une nouvelle journée doit venir après, pas le { $day }.
+error-day-not-clock = L'horloge du hub indique le { $clock_says }, pas le { $day }. Réglez d'abord l'horloge du hub, puis commencez la journée.

@@ -40,3 +40,5 @@ follow-checked-in = Votre arrivée est enregistrée. Suivez votre numéro sur le
 follow-missed = Ce rendez-vous est passé. Merci de demander à l’accueil.
 follow-waitlist = Vous êtes sur la liste d’attente. Nous vous garderons une place si une se libère.
 follow-language = Langue
+follow-day-ended = La journée est terminée
+follow-day-ended-detail = Le centre a fermé avant que votre numéro soit appelé. Revenez un autre jour d’ouverture du centre et prenez un nouveau numéro à la borne. Si vous avez attendu longtemps, dites-le à l’accueil.

@@ -74,3 +74,5 @@ console-alert-audio-failed = Ekran sal la pa fè son (pa gen aparèy son): apèl
 console-undo = Defè
 console-ended-done = fini
 console-ended-no-show = pa t vini
+console-alert-new-day = Revèy la di { $day }: kòmanse yon nouvo jou? Tikè k ap tann nan jou anvan an ap fèmen; moun ki nan yon gichè ap rete.
+console-start-day = Kòmanse nouvo jou a

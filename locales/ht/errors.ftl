@@ -30,3 +30,7 @@ error-activity-not-today = Aktivite ou a se { $date }, se pa jodi a.
 error-code-not-for-today = Nou pa jwenn kòd sa a pou jodi a. Tanpri verifye chif yo ak jou a sou papye ou, oswa mande nan resepsyon an.
 error-storage = Sistèm nan pa ka anrejistre kounye a. Tanpri ale nan resepsyon an.
 error-too-late-to-undo = Tikè { $ticket } fini depi plis pase 10 segonn, ou pa ka defè l ankò. Rele moun nan ankò oswa ba li yon nouvo tikè.
+error-unknown-label = Pa gen okenn tikè { $ticket } nan jou fil la. Verifye nimewo ki sou papye a.
+error-ambiguous-label = Gen de tikè { $ticket } (youn nan jou anvan an toujou nan yon gichè). Sèvi ak bouton gichè a, li konnen ki moun li ye.
+error-day-not-after = Fil la deja nan { $queue_day }. Yon nouvo jou dwe vini apre li, pa { $day }.
+error-day-not-clock = Revèy hub la di { $clock_says }, pa { $day }. Regle revèy hub la anvan, epi kòmanse jou a.

@@ -40,3 +40,5 @@ follow-checked-in = Ou anrejistre rive w. Swiv nimewo w sou nouvo tikè a.
 follow-missed = Randevou sa a pase deja. Tanpri mande nan resepsyon an.
 follow-waitlist = Ou sou lis datant lan. N ap kenbe yon plas pou ou si youn vin lib.
 follow-language = Lang
+follow-day-ended = Jounen an fini
+follow-day-ended-detail = Sant lan fèmen anvan yo te rele nimewo ou. Tanpri tounen yon lòt jou sant lan louvri epi pran yon nouvo nimewo nan kyòs la. Si ou te tann lontan, di resepsyon an sa.

@@ -74,3 +74,5 @@ console-alert-audio-failed = A tela da sala não se ouve (sem dispositivo de som
 console-undo = Desfazer
 console-ended-done = terminado
 console-ended-no-show = não compareceu
+console-alert-new-day = O relógio marca { $day }: começar um novo dia? As senhas em espera do dia anterior serão encerradas; quem está num guichê continua.
+console-start-day = Começar o novo dia

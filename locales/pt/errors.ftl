@@ -30,3 +30,7 @@ error-activity-not-today = A sua atividade é em { $date }, não hoje.
 error-code-not-for-today = Não encontramos esse código para hoje. Confira os números e o dia no seu papel, ou pergunte na recepção.
 error-storage = O sistema não consegue salvar agora. Por favor, vá até a recepção.
 error-too-late-to-undo = A senha { $ticket } terminou há mais de 10 segundos e já não pode ser desfeita. Chame a pessoa de novo ou dê-lhe uma senha nova.
+error-unknown-label = Não há nenhuma senha { $ticket } no dia da fila. Confira o número no papel.
+error-ambiguous-label = Há duas senhas { $ticket } (uma do dia anterior ainda está num guichê). Use os botões do guichê, que sabem de qual pessoa se trata.
+error-day-not-after = A fila já está no dia { $queue_day }. Um novo dia tem de vir depois dele, não { $day }.
+error-day-not-clock = O relógio do hub marca { $clock_says }, não { $day }. Acerte primeiro o relógio do hub e depois comece o dia.

@@ -40,3 +40,5 @@ follow-checked-in = Você já registrou a chegada. Acompanhe o seu número na no
 follow-missed = Este agendamento já passou. Por favor, pergunte na recepção.
 follow-waitlist = Você está na lista de espera. Guardaremos um lugar se um ficar livre.
 follow-language = Idioma
+follow-day-ended = O dia de atendimento terminou
+follow-day-ended-detail = O centro fechou antes de chamarem o seu número. Volte em outro dia em que o centro estiver aberto e pegue uma nova senha no quiosque. Se você esperou muito tempo, avise na recepção.

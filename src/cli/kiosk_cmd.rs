@@ -59,7 +59,10 @@ pub fn run(
                     );
                     announced = super::hub_cmd::announce_on_lan(&hub, addr, &fingerprint);
                 }
-                Err(e) => log::error!("{e}; this kiosk works alone until that is fixed"),
+                Err(e) => {
+                    log::error!("{e}; this kiosk works alone until that is fixed");
+                    hub.turn_days_on_a_thread();
+                }
             }
             city = super::hub_cmd::start_city_link(ctx, &hub);
             backups = super::hub_cmd::start_backups(ctx, &hub);

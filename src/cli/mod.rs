@@ -5,6 +5,7 @@ mod bench;
 mod catalog_cmd;
 mod city_cmd;
 mod counter_cmd;
+mod day;
 mod demo;
 mod display_cmd;
 mod doctor_cmd;
@@ -472,9 +473,13 @@ impl Context {
         ))
     }
 
+    /// The queue's engine, its day turned first when the core says so on this program's clock
+    /// (see [`day::turn_if_due`]).
     pub fn engine(&self) -> Result<Engine, CliError> {
         let catalog = self.load_catalog()?;
-        Ok(Engine::open(&self.data_dir(), catalog)?)
+        let mut engine = Engine::open(&self.data_dir(), catalog)?;
+        day::turn_if_due(self, &mut engine)?;
+        Ok(engine)
     }
 }
 
@@ -525,7 +530,7 @@ fn purge_cmd(ctx: &Context) -> Result<(), CliError> {
         .now()
         .with_timezone(&catalog.center.timezone)
         .date_naive();
-    let before = today - chrono::Duration::days(i64::from(days));
+    let before = store.purge_before(today, days)?;
     let done = store.purge_personal(before)?;
     println!(
         "erased names and phones of {} appointments and sign-ups dated before {before} (retention {days} days); {} snapshots rewritten; database vacuumed",

@@ -4,8 +4,8 @@ use super::print_cmd::maybe_print;
 use super::{CliError, Context, exit};
 use crate::core::Outcome;
 use crate::core::{
-    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, ServiceCode,
-    TicketId, pick,
+    ActivityCode, Command, Contact, CounterId, Event, Lang, PriorityClass, Queue, QueueError,
+    ServiceCode, TicketId, pick,
 };
 use crate::printer::Slip;
 use chrono::{NaiveDate, NaiveTime};
@@ -155,9 +155,7 @@ pub fn issue(ctx: &Context, a: IssueArgs) -> Result<(), CliError> {
 }
 
 pub fn queue(ctx: &Context) -> Result<(), CliError> {
-    let mut engine = ctx.engine()?;
-    // Roll the day over if needed, so yesterday's tickets are not shown as waiting.
-    engine.execute(&Command::Tick, ctx.now())?;
+    let engine = ctx.engine()?;
     let q = engine.queue();
     let now = ctx.now();
     let lang = q.catalog().center.default_language;
@@ -243,20 +241,19 @@ pub fn next(ctx: &Context, a: NextArgs) -> Result<(), CliError> {
 
 pub fn ticket(ctx: &Context, a: TicketArgs) -> Result<(), CliError> {
     let mut engine = ctx.engine()?;
-    engine.execute(&Command::Tick, ctx.now())?;
-    let id: TicketId = engine
-        .queue()
-        .ticket_by_label(&a.number)
-        .map(|t| t.id)
-        .ok_or_else(|| {
-            CliError::new(
+    let id: TicketId = match engine.queue().ticket_by_label(&a.number) {
+        Ok(t) => t.id,
+        Err(QueueError::UnknownLabel(_)) => {
+            return Err(CliError::new(
                 exit::REFUSED,
                 format!(
                     "no ticket {} today: give a number as printed, e.g. A-023 (see `integra queue`)",
                     a.number
                 ),
-            )
-        })?;
+            ));
+        }
+        Err(e) => return Err(CliError::new(exit::REFUSED, e.to_string())),
+    };
     if let TicketAction::Reprint = a.action {
         let q = engine.queue();
         let t = q

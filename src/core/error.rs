@@ -99,6 +99,24 @@ pub enum QueueError {
     /// another day, used, on the waitlist): one answer, so a kiosk cannot probe for codes.
     #[error("no appointment or activity for today has the code '{0}'")]
     CodeNotForToday(String),
+    #[error("no ticket has the label {0} in the queue's day; check the number on the slip")]
+    UnknownLabel(String),
+    #[error(
+        "two tickets have the label {0} (one of the day before is still open): act on it from the counter or console, which address tickets by id"
+    )]
+    AmbiguousLabel(String),
+    #[error("the queue's day is already {queue_day}: a new day must come after it, not {day}")]
+    DayNotAfter {
+        day: NaiveDate,
+        queue_day: NaiveDate,
+    },
+    #[error(
+        "the hub's clock says {clock_says}, not {day}: set the hub's clock first, then start the day"
+    )]
+    DayNotClock {
+        day: NaiveDate,
+        clock_says: NaiveDate,
+    },
 }
 
 impl QueueError {
@@ -135,6 +153,10 @@ impl QueueError {
             QueueError::CounterBusy(_) => "error-counter-busy",
             QueueError::TooLateToUndo(_) => "error-too-late-to-undo",
             QueueError::CodeNotForToday(_) => "error-code-not-for-today",
+            QueueError::UnknownLabel(_) => "error-unknown-label",
+            QueueError::AmbiguousLabel(_) => "error-ambiguous-label",
+            QueueError::DayNotAfter { .. } => "error-day-not-after",
+            QueueError::DayNotClock { .. } => "error-day-not-clock",
         }
     }
 
@@ -169,7 +191,7 @@ impl QueueError {
     }
 
     /// Every Fluent id `fluent_id` can return (the locale completeness test uses it).
-    pub const FLUENT_IDS: [&'static str; 30] = [
+    pub const FLUENT_IDS: [&'static str; 34] = [
         "error-unknown-service",
         "error-service-closed",
         "error-no-walk-in",
@@ -200,6 +222,10 @@ impl QueueError {
         "error-counter-busy",
         "error-code-not-for-today",
         "error-too-late-to-undo",
+        "error-unknown-label",
+        "error-ambiguous-label",
+        "error-day-not-after",
+        "error-day-not-clock",
     ];
 }
 
@@ -236,7 +262,7 @@ pub enum InvariantError {
     },
     #[error("{0} is at two counters")]
     TwoCounters(String),
-    #[error("{label} belongs to {day} but today is {today:?}")]
+    #[error("{label} belongs to {day} but the queue's day is {today:?} and it is not at a counter")]
     OtherDay {
         label: String,
         day: NaiveDate,

@@ -19,5 +19,5 @@ pub use model::{
     Appointment, AppointmentState, CancelReason, Command, CommandClass, Event, Outcome, SignUp,
     Stamped, Ticket, TicketState,
 };
-pub use queue::{Queue, ServiceStatus, State};
+pub use queue::{DayTurn, Queue, ServiceStatus, State};
 pub use types::*;

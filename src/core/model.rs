@@ -103,8 +103,17 @@ pub enum Command {
     AdoptCatalog {
         catalog: Box<Catalog>,
     },
-    /// Nothing but the passing of time (lets the shell roll the day over at midnight).
+    /// Nothing but the passing of time.
     Tick,
+    /// Start a new queue day (see [`crate::core::Queue::day_turn`]): the waiting tickets of the
+    /// old day end, those called or at a counter stay until finished, numbering starts again.
+    /// Sent by the hub itself on a trusted clock, or when a coordinator confirms the day.
+    StartDay {
+        day: chrono::NaiveDate,
+        /// Who confirmed it ("hub" when the hub turned the day on its own trusted clock).
+        #[serde(default)]
+        by: String,
+    },
 }
 
 /// What kind of request a command is: who may send it and how a kiosk is limited follow from
@@ -144,9 +153,10 @@ impl Command {
             | Command::Transfer { .. }
             | Command::CancelAppointment { .. }
             | Command::CancelSignUp { .. } => CommandClass::Serve,
-            Command::Tick | Command::EraseContact { .. } | Command::EditCatalog { .. } => {
-                CommandClass::Admin
-            }
+            Command::Tick
+            | Command::StartDay { .. }
+            | Command::EraseContact { .. }
+            | Command::EditCatalog { .. } => CommandClass::Admin,
             Command::AdoptCatalog { .. } => CommandClass::HubOnly,
         }
     }
@@ -291,6 +301,10 @@ pub enum CancelReason {
 pub enum Event {
     DayStarted {
         day: NaiveDate,
+        /// Who started it: "hub" on its own trusted clock, or the coordinator's device that
+        /// confirmed it (empty for a queue's first day and in logs written before).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        by: String,
     },
     TicketIssued {
         ticket: Ticket,

@@ -55,8 +55,10 @@ pub enum AlertKind {
     /// … a device's own clock is more than a minute off the hub's (it decides with the hub's), …
     DeviceClock,
     /// … the hub is not sure of its clock (no time source, a jump, a boot behind its saved
-    /// time): a coordinator sets or confirms it on the admin page.
+    /// time): a coordinator sets or confirms it on the admin page, …
     ClockUnsure,
+    /// … the clock says a later day but cannot be trusted: a coordinator starts it.
+    NewDay,
 }
 
 /// Who raises alerts of a kind.
@@ -71,7 +73,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 12] = [
+    pub const ALL: [AlertKind; 13] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -84,6 +86,7 @@ impl AlertKind {
         AlertKind::BackupMissing,
         AlertKind::DeviceClock,
         AlertKind::ClockUnsure,
+        AlertKind::NewDay,
     ];
 
     /// The stable code in the API and on the stream.
@@ -101,6 +104,7 @@ impl AlertKind {
             AlertKind::BackupMissing => "backup-missing",
             AlertKind::DeviceClock => "device-clock",
             AlertKind::ClockUnsure => "clock-unsure",
+            AlertKind::NewDay => "new-day",
         }
     }
 
@@ -123,6 +127,7 @@ impl AlertKind {
             AlertKind::BackupMissing => "console-alert-backup-missing",
             AlertKind::DeviceClock => "console-alert-device-clock",
             AlertKind::ClockUnsure => "console-alert-clock-unsure",
+            AlertKind::NewDay => "console-alert-new-day",
         }
     }
 
@@ -139,7 +144,8 @@ impl AlertKind {
             | AlertKind::CityLinkDown
             | AlertKind::BackupMissing
             | AlertKind::DeviceClock
-            | AlertKind::ClockUnsure => RaisedBy::Hub,
+            | AlertKind::ClockUnsure
+            | AlertKind::NewDay => RaisedBy::Hub,
         }
     }
 
@@ -193,6 +199,9 @@ pub struct DeviceAlert {
     /// device sent.
     pub message: String,
     pub since: DateTime<Utc>,
+    /// For "new-day": the day the clock says, which a coordinator confirms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<chrono::NaiveDate>,
 }
 
 impl Hub {
@@ -267,6 +276,7 @@ impl Hub {
                         kind,
                         message,
                         since: now,
+                        day: None,
                     });
             }
             before.len() != wanted.len() || before.iter().any(|k| !wanted.contains(k))
@@ -348,8 +358,8 @@ impl Hub {
                 at_start = false;
             }
         });
-        // The day turns at local midnight even when nobody sends a command: open tickets of the
-        // old day are closed and every screen shows the new day.
+        // The day turns at local midnight on a clock the hub trusts (else a coordinator is
+        // asked), even when nobody sends a command (see `day`).
         let turning = self.clone();
         tokio::spawn(async move { turning.turn_days().await });
         // The hub keeps the center's time: saved every minute, jumps caught, doubts said.

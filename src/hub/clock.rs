@@ -77,6 +77,12 @@ pub fn kernel_synced() -> bool {
     state >= 0 && state != libc::TIME_ERROR && tx.status & libc::STA_UNSYNC == 0
 }
 
+/// Whether a time source keeps this machine's clock, as a program without a hub of its own
+/// sees it: `INTEGRA_CLOCK_SYNCED` when set (labs and tests), else the kernel's word.
+pub fn system_synced() -> bool {
+    env_switch(SYNCED_ENV).unwrap_or_else(kernel_synced)
+}
+
 /// The time since boot, suspend included (never set, never stepped).
 fn since_boot() -> Duration {
     // SAFETY: clock_gettime writes into the zeroed struct we own.

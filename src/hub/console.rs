@@ -73,6 +73,8 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-device-clock",
     "console-alert-clock-unsure",
     "console-alert-audio-failed",
+    "console-alert-new-day",
+    "console-start-day",
     "console-admin",
     "console-make-pin",
     "console-role",

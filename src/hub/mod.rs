@@ -10,6 +10,7 @@ mod alerts;
 pub mod backups;
 pub mod clock;
 mod clock_watch;
+pub mod day;
 mod session;
 
 pub use alerts::{AlertKind, AlertSource, DeviceAlert, RaisedBy};
@@ -146,6 +147,7 @@ impl Inner {
                     "the hub cannot save (disk full, read-only or failing: {why}); visitors are sent to reception until it can"
                 ),
                 since: now,
+                day: None,
             });
             new
         };
@@ -188,6 +190,7 @@ impl Inner {
                                 kind,
                                 message,
                                 since: now,
+                                day: None,
                             },
                         );
                         true
@@ -380,8 +383,9 @@ impl Hub {
         let catalog = self.catalog();
         let center = &catalog.center;
         let today = self.now().with_timezone(&center.timezone).date_naive();
-        let before = today - chrono::Duration::days(i64::from(center.retention_days));
+        let mut before = today;
         let done = self.side_store().and_then(|mut s| {
+            before = s.purge_before(today, center.retention_days)?;
             if at_start {
                 s.purge_personal(before)
             } else {
@@ -409,37 +413,6 @@ impl Hub {
         tokio::time::timeout(limit, rx.wait_for(|r| *r))
             .await
             .is_ok_and(|r| r.is_ok())
-    }
-
-    /// Close the old day when the local day has turned (the core decides; `now` is passed in,
-    /// so tests drive it with a fake clock). True when the day was turned.
-    pub fn roll_over_if_due(&self, now: DateTime<Utc>) -> Result<bool, EngineError> {
-        let mut s = self.session();
-        if !s.queue().rollover_due(now) {
-            return Ok(false);
-        }
-        s.execute(&Command::Tick, now)?;
-        log::info!("a new day: yesterday's open tickets are closed");
-        Ok(true)
-    }
-
-    /// Sleep until the core's next deadline (local midnight), then turn the day; wake at least
-    /// every minute so a clock set late (a Pi without a real-time clock) is caught up.
-    async fn turn_days(&self) {
-        loop {
-            let now = self.now();
-            let deadline = self.session().queue().next_deadline(now);
-            let wait = (deadline - now)
-                .to_std()
-                .unwrap_or_default()
-                .min(std::time::Duration::from_secs(60));
-            tokio::time::sleep(wait).await;
-            let h = self.clone();
-            let now = self.now();
-            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || h.roll_over_if_due(now)).await {
-                log::error!("cannot turn the day: {e}");
-            }
-        }
     }
 
     /// When another program committed to the database after the last commit the hub knows

@@ -189,7 +189,17 @@ impl Localizer {
                 args.set("seated", FluentValue::from(*seated));
             }
             QueueError::CounterBusy(c) => args.set("counter", c.to_string()),
-            QueueError::TooLateToUndo(label) => args.set("ticket", label.clone()),
+            QueueError::TooLateToUndo(label)
+            | QueueError::UnknownLabel(label)
+            | QueueError::AmbiguousLabel(label) => args.set("ticket", label.clone()),
+            QueueError::DayNotAfter { day, queue_day } => {
+                args.set("day", day.format("%d/%m/%Y").to_string());
+                args.set("queue_day", queue_day.format("%d/%m/%Y").to_string());
+            }
+            QueueError::DayNotClock { day, clock_says } => {
+                args.set("day", day.format("%d/%m/%Y").to_string());
+                args.set("clock_says", clock_says.format("%d/%m/%Y").to_string());
+            }
             _ => {}
         }
         self.text(err.fluent_id(), Some(&args))

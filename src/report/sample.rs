@@ -170,8 +170,14 @@ pub fn generate(
             break;
         };
         let open = at(day, NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
-        // The day starts (rollover: yesterday's leftovers cancelled, missed appointments).
-        sim.run(Command::Tick, open);
+        // The day starts (the waiting of the day before end with it, missed appointments).
+        sim.run(
+            Command::StartDay {
+                day,
+                by: "hub".into(),
+            },
+            open,
+        );
         // Closed all day (no walk-in service has hours on this weekday): nobody comes.
         let opens_today = walk_in.iter().any(|code| {
             catalog

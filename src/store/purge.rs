@@ -73,6 +73,21 @@ impl Store {
         )
     }
 
+    /// The day before which names and phones go, for a clock that says `today`: `retention`
+    /// days before today, or before the queue's day (its newest `day_started`) when that is
+    /// earlier — a clock a year ahead never erases the appointments still to come.
+    pub fn purge_before(&self, today: NaiveDate, retention: u32) -> Result<NaiveDate, StoreError> {
+        let queue_day = self
+            .events_of_types(&["day_started"], 1)?
+            .into_iter()
+            .find_map(|e| match e.event {
+                Event::DayStarted { day, .. } => Some(day),
+                _ => None,
+            });
+        let day = queue_day.map_or(today, |d| today.min(d));
+        Ok(day - chrono::Duration::days(i64::from(retention)))
+    }
+
     /// Erase one visitor's name and phone everywhere (after a `contact_erased` event).
     pub fn erase_contact_of(
         &mut self,

@@ -349,8 +349,10 @@ async fn links_cannot_be_guessed_altered_or_used_for_another_visitor() {
     }
 }
 
+/// A ticket's link opens while the queue knows the ticket: on its day, and once the day ended
+/// with the visitor still waiting, to say so calmly; after the next day, it opens nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_ticket_link_is_valid_on_its_day_only() {
+async fn a_ticket_link_is_valid_on_its_day_and_says_when_the_day_ended() {
     let h = start_hub(catalog()).await;
     let kiosk = h.token(Role::Kiosk).await;
     let url = link(&issue(&h, &kiosk, "info", "es").await);
@@ -363,6 +365,18 @@ async fn a_ticket_link_is_valid_on_its_day_only() {
         .serve("127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("serve");
+    let (s, v) = view(&h, &format!("http://{addr}/f/{path}")).await;
+    assert_eq!(s, StatusCode::OK, "the queue knows the ticket: {v}");
+    // The day turns (by this call, or the hub's own check a moment after it started).
+    let tuesday_9 = monday_9() + chrono::Duration::days(1);
+    tuesday.turn_day_if_due(tuesday_9).expect("turn");
+    let (s, v) = view(&h, &format!("http://{addr}/f/{path}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["state"], "day_ended", "{v}");
+    assert!(!v["detail"].as_str().unwrap_or_default().is_empty(), "{v}");
+    tuesday
+        .turn_day_if_due(tuesday_9 + chrono::Duration::days(1))
+        .expect("turn");
     let (s, v) = view(&h, &format!("http://{addr}/f/{path}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert_eq!(v["error"]["code"], "unknown-link");

@@ -397,6 +397,13 @@ async fn every_endpoint_for_every_role() {
             body: None,
             expect: [401, 403, 403, 403, 200],
         },
+        // A day that is neither after the queue's nor the clock's: refused, nothing changes.
+        Case {
+            method: "POST",
+            path: "/api/v1/day/start",
+            body: Some(json!({"day": "2026-01-04"})),
+            expect: [401, 403, 403, 403, 409],
+        },
         Case {
             method: "GET",
             path: "/api/v1/admin/icons",

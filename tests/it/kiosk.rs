@@ -1023,7 +1023,7 @@ fn counter_terminal_calls_and_serves() {
         .queue()
         .ticket_by_label(&next)
         .map(|t| (t.service.to_string(), t.state))
-        .expect("ticket");
+        .expect("one ticket");
     assert_eq!(
         moved,
         (

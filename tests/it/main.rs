@@ -9,6 +9,8 @@ mod city;
 mod cli;
 mod common;
 mod counter;
+mod days;
+mod daysfake;
 mod deadhub;
 mod deploy;
 mod devclock;

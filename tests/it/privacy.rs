@@ -48,7 +48,14 @@ fn purge_leaves_nothing(vacuum: bool) {
     book(&mut e, 5, "Marisol Quintero", "300 555 0101", 1);
     book(&mut e, 6, "Wilner Joseph", "300 555 0202", 2);
     for day in 6..=28 {
-        e.execute(&Command::Tick, local(day, 7, 0)).expect("tick");
+        e.execute(
+            &Command::StartDay {
+                day: local(day, 7, 0).with_timezone(&tz()).date_naive(),
+                by: "hub".into(),
+            },
+            local(day, 7, 0),
+        )
+        .expect("a new day");
     }
     // A recent visitor, within the retention period.
     book(&mut e, 28, "Ana Recente", "300 555 0303", 3);

@@ -6,7 +6,9 @@
 
 use super::common::*;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use integra::core::{Command, Contact, Event, Lang, Queue, ServiceCode, Stamped, TicketId};
+use integra::core::{
+    ClockTrust, Command, Contact, DayTurn, Event, Lang, Queue, ServiceCode, Stamped, TicketId,
+};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -123,7 +125,14 @@ fn to_command(q: &Queue, op: &Op, now: DateTime<Utc>) -> Option<Command> {
         Op::CancelSignUp(i) => Command::CancelSignUp {
             code: pick(&signups, *i)?,
         },
-        Op::Wait(_) => Command::Tick,
+        // Time passes; on a new day (this clock is trusted) the day turns.
+        Op::Wait(_) => match q.day_turn(now, ClockTrust::Synced) {
+            DayTurn::Start(day) => Command::StartDay {
+                day,
+                by: "hub".into(),
+            },
+            DayTurn::Same | DayTurn::Ask { .. } | DayTurn::Behind { .. } => Command::Tick,
+        },
     })
 }
 
@@ -139,7 +148,6 @@ impl Fairness {
         match &e.event {
             Event::DayStarted { .. } => {
                 self.waiting.clear();
-                self.issued_at.clear();
             }
             Event::TicketIssued { ticket, .. } => {
                 self.issued_at.insert(ticket.id, ticket.issued_at);

@@ -18,11 +18,11 @@ fn next(q: &mut Queue, counter: &str, now: chrono::DateTime<chrono::Utc>) -> Str
 }
 
 fn id_of(q: &Queue, label: &str) -> integra::core::TicketId {
-    q.ticket_by_label(label).expect(label).id
+    q.ticket_by_label(label).expect("one ticket").id
 }
 
 #[test]
-fn numbers_are_per_prefix_and_restart_at_local_midnight() {
+fn numbers_are_per_prefix_and_restart_when_the_new_day_starts() {
     let mut q = Queue::new(catalog());
     let t = monday_9();
     let labels: Vec<String> = [("info", 0), ("info", 1), ("legal", 2), ("info", 3)]
@@ -39,8 +39,21 @@ fn numbers_are_per_prefix_and_restart_at_local_midnight() {
         "A-004"
     );
 
-    // Just after local midnight, numbering starts again; yesterday's open tickets are closed.
-    let events = ok(&mut q, issue("info", None), local(6, 0, 5));
+    // Just after local midnight the queue is still on Monday until the day is started.
+    assert_eq!(
+        issued_label(&ok(&mut q, issue("info", None), local(6, 0, 5))),
+        "A-005"
+    );
+    // The new day starts: numbering starts again; Monday's waiting tickets end with it.
+    let mut events = ok(
+        &mut q,
+        Command::StartDay {
+            day: local(6, 0, 6).with_timezone(&tz()).date_naive(),
+            by: "hub".into(),
+        },
+        local(6, 0, 6),
+    );
+    events.extend(ok(&mut q, issue("info", None), local(6, 0, 7)));
     assert_eq!(issued_label(&events), "A-001");
     let cancelled = events
         .iter()
@@ -55,14 +68,12 @@ fn numbers_are_per_prefix_and_restart_at_local_midnight() {
         })
         .count();
     assert_eq!(
-        cancelled, 5,
-        "the five open tickets of Monday end with the day"
+        cancelled, 6,
+        "the six waiting tickets of Monday end with the day"
     );
-    assert!(
-        events.iter().any(
-            |e| matches!(e.event, Event::DayStarted { day } if day.to_string() == "2026-01-06")
-        )
-    );
+    assert!(events.iter().any(
+        |e| matches!(&e.event, Event::DayStarted { day, .. } if day.to_string() == "2026-01-06")
+    ));
     assert_eq!(q.waiting_count(&ServiceCode::from("info")), 1);
 }
 
@@ -156,11 +167,11 @@ fn call_next_finishes_the_current_visitor() {
     assert!(matches!(events[0].event, Event::TicketFinished { .. }));
     assert_eq!(
         q.ticket_by_label("A-001").map(|t| t.state),
-        Some(TicketState::Done)
+        Ok(TicketState::Done)
     );
     assert_eq!(
         q.ticket_by_label("A-002").map(|t| t.state),
-        Some(TicketState::Called)
+        Ok(TicketState::Called)
     );
     // The 10-minute service time now drives the estimate (1 counter for info + counter 2 = 2).
     assert_eq!(q.service_seconds(&"info".into()), 600);
@@ -508,7 +519,14 @@ fn appointment_on_another_day_is_not_checked_in_and_missed_ones_are_marked() {
         .expect_err("not today");
     assert!(err.to_string().contains("2026-01-06"), "{err}");
     // Wednesday comes without a check-in: the appointment is marked missed.
-    let events = ok(&mut q, Command::Tick, local(7, 8, 0));
+    let events = ok(
+        &mut q,
+        Command::StartDay {
+            day: local(7, 8, 0).with_timezone(&tz()).date_naive(),
+            by: "hub".into(),
+        },
+        local(7, 8, 0),
+    );
     assert!(
         events
             .iter()

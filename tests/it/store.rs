@@ -50,6 +50,14 @@ fn restart_rebuilds_exactly_the_same_state() {
             e.execute(&cmd, monday_9() + mins(m)).expect("execute");
         }
         // A new day writes a snapshot; more events follow it.
+        e.execute(
+            &Command::StartDay {
+                day: local(6, 9, 0).with_timezone(&tz()).date_naive(),
+                by: "hub".into(),
+            },
+            local(6, 9, 0),
+        )
+        .expect("tuesday starts");
         e.execute(&issue("info", None), local(6, 9, 0))
             .expect("tuesday");
         e.execute(&issue("info", None), local(6, 9, 1))

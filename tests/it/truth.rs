@@ -4,7 +4,7 @@
 use super::common::*;
 use super::hub::{next_msg, start_hub, subscribe, try_msg};
 use chrono::{Duration, TimeZone, Timelike};
-use integra::core::{Catalog, Queue};
+use integra::core::{Catalog, DayTurn, Queue};
 use integra::hub::Role;
 use std::sync::Arc;
 
@@ -62,8 +62,8 @@ fn the_next_deadline_is_the_next_local_midnight() {
     }
 }
 
-/// On a fake clock: nothing happens before midnight; after it, the hub closes yesterday's open
-/// tickets and starts the new day on its own, and every stream hears it.
+/// On a fake clock the hub trusts: nothing happens before midnight; after it, the hub ends
+/// yesterday's waiting tickets and starts the new day on its own, and every stream hears it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hub_turns_the_day_at_midnight_by_itself() {
     let h = start_hub(catalog()).await;
@@ -77,17 +77,19 @@ async fn the_hub_turns_the_day_at_midnight_by_itself() {
     let mut ws = subscribe(h.addr, &counter, None).await;
     assert_eq!(next_msg(&mut ws).await["type"], "snapshot");
     let midnight = h.hub.session().queue().next_deadline(monday_9());
-    assert!(
-        !h.hub
-            .roll_over_if_due(midnight - Duration::seconds(1))
-            .expect("tick")
+    assert_eq!(
+        h.hub
+            .turn_day_if_due(midnight - Duration::seconds(1))
+            .expect("tick"),
+        DayTurn::Same
     );
     let seq = h.seq();
-    assert!(
+    assert!(matches!(
         h.hub
-            .roll_over_if_due(midnight + Duration::seconds(1))
-            .expect("tick")
-    );
+            .turn_day_if_due(midnight + Duration::seconds(1))
+            .expect("tick"),
+        DayTurn::Start(_)
+    ));
     let mut cancelled = 0;
     let day = loop {
         let m = next_msg(&mut ws).await;
@@ -105,10 +107,11 @@ async fn the_hub_turns_the_day_at_midnight_by_itself() {
     assert!(h.seq() > seq);
     assert_eq!(h.hub.session().queue().state().tickets.len(), 0);
     // Once is enough.
-    assert!(
-        !h.hub
-            .roll_over_if_due(midnight + Duration::seconds(5))
-            .expect("tick")
+    assert_eq!(
+        h.hub
+            .turn_day_if_due(midnight + Duration::seconds(5))
+            .expect("tick"),
+        DayTurn::Same
     );
 }
 

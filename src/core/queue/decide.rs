@@ -171,6 +171,7 @@ impl<'a> Decide<'a> {
     pub(super) fn decide(&self, cmd: &Command) -> Result<Vec<Event>, QueueError> {
         match cmd {
             Command::Tick => Ok(Vec::new()),
+            Command::StartDay { day, by } => self.start_day(*day, by),
             Command::IssueTicket {
                 service,
                 lang,
@@ -432,6 +433,21 @@ impl<'a> Decide<'a> {
         }
     }
 
+    /// A new queue day: after the queue's day, and the day the clock says (a coordinator
+    /// confirms what the clock shows, never a day of their own).
+    fn start_day(&self, day: NaiveDate, by: &str) -> Result<Vec<Event>, QueueError> {
+        if let Some(queue_day) = self.state.day
+            && day <= queue_day
+        {
+            return Err(QueueError::DayNotAfter { day, queue_day });
+        }
+        let clock_says = self.local().date();
+        if day != clock_says {
+            return Err(QueueError::DayNotClock { day, clock_says });
+        }
+        Ok(self.state.rollover_events(day, by))
+    }
+
     pub(super) fn to_utc(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
         local_to_utc(self.catalog.center.timezone, date.and_time(time))
     }
@@ -444,7 +460,20 @@ impl<'a> Decide<'a> {
         priority: Option<PriorityClass>,
         appointment: Option<FromAppointment>,
     ) -> Event {
-        let number = self.state.numbers.get(&prefix).copied().unwrap_or(0) + 1;
+        // Numbers never restart within a day, and skip a label still held by a visitor of the
+        // day before who was at a counter as the day turned (even once finished: a reopen or a
+        // "finish A-001" must never meet two A-001).
+        let held: BTreeSet<u32> = self
+            .state
+            .tickets
+            .values()
+            .filter(|t| t.prefix == prefix)
+            .map(|t| t.number)
+            .collect();
+        let mut number = self.state.numbers.get(&prefix).copied().unwrap_or(0) + 1;
+        while held.contains(&number) {
+            number += 1;
+        }
         let cover = self
             .catalog
             .is_discreet(service, priority.as_ref())

@@ -26,7 +26,7 @@ impl Decide<'_> {
     }
 
     /// Choose the next ticket for a counter serving `scope`:
-    /// priority tickets first, then appointments whose slot has come, then by issue time —
+    /// priority tickets first, then appointments whose slot has come, then by arrival —
     /// unless calling the preferred ticket would overtake a ticket that has already been
     /// overtaken `max_overtakes` times or has waited `max_wait_minutes`: then the oldest waiting
     /// ticket is called, which overtakes nobody.
@@ -50,26 +50,30 @@ impl Decide<'_> {
             .filter_map(|w| w.appointment.first())
             .filter(|(slot, _)| *slot <= self.now)
             .min()
-            .copied()
-            .and_then(|(_, id)| self.state.tickets.get(&id).map(|t| (t.issued_at, t.id)));
+            .map(|(_, id)| *id);
         let preferred = first_priority.or(first_due).unwrap_or(oldest);
         if preferred == oldest {
-            return Some(oldest.1);
+            return Some(oldest);
         }
         let bound = self.catalog.priority.max_overtakes;
         let max_wait = Duration::minutes(i64::from(self.catalog.priority.max_wait_minutes));
         // The oldest ticket has waited the longest: if it hit the time bound, nobody may pass it.
-        if self.catalog.priority.max_wait_minutes > 0 && self.now - oldest.0 >= max_wait {
-            return Some(oldest.1);
+        let waited = self
+            .state
+            .tickets
+            .get(&oldest)
+            .map_or(Duration::zero(), |t| self.now - t.issued_at);
+        if self.catalog.priority.max_wait_minutes > 0 && waited >= max_wait {
+            return Some(oldest);
         }
         let blocked = queues.iter().any(|w| {
-            w.fifo.range(..preferred).any(|(_, id)| {
+            w.fifo.range(..preferred).any(|id| {
                 self.state
                     .tickets
                     .get(id)
                     .is_some_and(|t| t.overtaken >= bound)
             })
         });
-        Some(if blocked { oldest.1 } else { preferred.1 })
+        Some(if blocked { oldest } else { preferred })
     }
 }

@@ -3,6 +3,7 @@
 //! replaying the stored events rebuilds exactly the same state. No IO, no clock, no threads.
 
 use super::catalog::{Catalog, CatalogError, Mode};
+use super::clock::ClockTrust;
 use super::edit::CatalogEdit;
 use super::error::{InvariantError, QueueError};
 use super::model::{
@@ -35,17 +36,17 @@ pub use view::local_to_utc;
 /// How many recent service times feed the wait estimate, per service.
 const RECENT_SERVICE_TIMES: usize = 20;
 
-type Key = (DateTime<Utc>, TicketId);
-
-/// The waiting tickets of one service, indexed three ways for a fast "call next".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The waiting tickets of one service, indexed three ways for a fast "call next". Arrival
+/// order is the ticket id (given in sequence), never the clock: a clock that steps back does
+/// not reorder the line.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Waiting {
-    /// All waiting tickets by original issue time.
-    fifo: BTreeSet<Key>,
-    /// Waiting tickets with a priority class, by issue time.
-    priority: BTreeSet<Key>,
+    /// All waiting tickets by arrival.
+    fifo: BTreeSet<TicketId>,
+    /// Waiting tickets with a priority class, by arrival.
+    priority: BTreeSet<TicketId>,
     /// Waiting tickets from appointments, by slot start.
-    appointment: BTreeSet<Key>,
+    appointment: BTreeSet<(DateTime<Utc>, TicketId)>,
 }
 
 /// The whole state of a center's queue. Plain data; cloned only on the rare day rollover.
@@ -55,13 +56,16 @@ pub struct State {
     pub seq: u64,
     /// The local day the tickets belong to.
     pub day: Option<NaiveDate>,
-    /// Today's tickets.
+    /// The queue day's tickets, and those of an earlier day still called or at a counter.
     pub tickets: BTreeMap<TicketId, Ticket>,
     /// Last number given today, per prefix.
     numbers: BTreeMap<char, u32>,
     next_ticket: u64,
     next_appointment: u64,
     next_signup: u64,
+    /// Rebuilt from the tickets when a stored state is read (see [`Queue::resume`]): snapshots
+    /// written before the line was kept by arrival held it keyed by issue time.
+    #[serde(skip)]
     waiting: BTreeMap<ServiceCode, Waiting>,
     /// The ticket each counter is calling or serving.
     at_counter: BTreeMap<CounterId, TicketId>,
@@ -71,6 +75,10 @@ pub struct State {
     pub signups: BTreeMap<SignUpId, SignUp>,
     /// Recent service times in seconds, per service.
     durations: BTreeMap<ServiceCode, VecDeque<u32>>,
+    /// The tickets that were still waiting when the last day ended (`day_ended`), so a visitor's
+    /// page can say so calmly; replaced at the next day's end.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub day_ended: BTreeMap<TicketId, Ticket>,
     /// The catalog as changed by the coordinator (none while the catalog file is used as is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalog: Option<Arc<Catalog>>,
@@ -84,6 +92,25 @@ pub struct State {
 pub struct Queue {
     catalog: Arc<Catalog>,
     state: State,
+}
+
+/// What the clock says about the queue's day (see [`Queue::day_turn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayTurn {
+    /// The clock is on the queue's day.
+    Same,
+    /// A new day starts now: send `Command::StartDay` with this day.
+    Start(NaiveDate),
+    /// The clock says a later day but cannot be believed: ask a coordinator.
+    Ask {
+        clock_says: NaiveDate,
+        queue_day: NaiveDate,
+    },
+    /// The clock is behind the queue's day (put back): the queue's day goes on, nothing changes.
+    Behind {
+        clock_says: NaiveDate,
+        queue_day: NaiveDate,
+    },
 }
 
 /// What a kiosk shows on a service tile.
@@ -122,6 +149,7 @@ impl Queue {
         events: impl IntoIterator<Item = &'a Stamped>,
     ) -> Self {
         let mut q = Queue { catalog, state };
+        q.state.reindex();
         for e in events {
             q.state.apply_event(e);
         }
@@ -179,12 +207,24 @@ impl Queue {
         self.state.tickets.get(&id)
     }
 
-    /// Today's ticket with a printed label such as `A-023`.
-    pub fn ticket_by_label(&self, label: &str) -> Option<&Ticket> {
-        self.state
+    /// The one ticket with a printed label such as `A-023`. After a new day a visitor still at
+    /// a counter keeps yesterday's label and today's numbering skips it, so a label names one
+    /// ticket; should two ever share it, the open one is meant, else the label is refused as
+    /// ambiguous rather than guessed.
+    pub fn ticket_by_label(&self, label: &str) -> Result<&Ticket, QueueError> {
+        let label = label.trim();
+        let all: Vec<&Ticket> = self
+            .state
             .tickets
             .values()
-            .find(|t| t.label().eq_ignore_ascii_case(label.trim()))
+            .filter(|t| t.label().eq_ignore_ascii_case(label))
+            .collect();
+        let open: Vec<&Ticket> = all.iter().copied().filter(|t| t.state.is_open()).collect();
+        match (all.as_slice(), open.as_slice()) {
+            ([], _) => Err(QueueError::UnknownLabel(label.to_string())),
+            ([one], _) | (_, [one]) => Ok(one),
+            _ => Err(QueueError::AmbiguousLabel(label.to_string())),
+        }
     }
 
     /// The ticket a counter is calling or serving now.
@@ -195,7 +235,7 @@ impl Queue {
             .and_then(|id| self.state.tickets.get(id))
     }
 
-    /// Waiting tickets of a service, in the order they were issued.
+    /// Waiting tickets of a service, in the order they arrived.
     pub fn waiting(&self, service: &ServiceCode) -> Vec<&Ticket> {
         self.state
             .waiting
@@ -203,7 +243,7 @@ impl Queue {
             .map(|w| {
                 w.fifo
                     .iter()
-                    .filter_map(|(_, id)| self.state.tickets.get(id))
+                    .filter_map(|id| self.state.tickets.get(id))
                     .collect()
             })
             .unwrap_or_default()
@@ -300,24 +340,52 @@ impl Queue {
             .unwrap_or_else(|| now + Duration::hours(24))
     }
 
-    /// Whether the local day has turned since the last event (the open tickets of the old day
-    /// should be closed: send `Command::Tick`).
-    pub fn rollover_due(&self, now: DateTime<Utc>) -> bool {
-        self.state.day.is_some_and(|d| self.local(now).date() > d)
+    /// What the clock says about the queue's day, given how far the clock can be believed:
+    /// the one rule for when a new day starts (the hub, the CLI and the kiosk all ask it).
+    /// A day turns by itself only on a trusted clock; on any other the shell asks a
+    /// coordinator; a clock behind the queue's day changes nothing.
+    pub fn day_turn(&self, now: DateTime<Utc>, trust: ClockTrust) -> DayTurn {
+        let clock_says = self.local(now).date();
+        // An empty queue has no day to turn: its first command starts its first day.
+        let Some(queue_day) = self.state.day else {
+            return DayTurn::Same;
+        };
+        match clock_says.cmp(&queue_day) {
+            std::cmp::Ordering::Equal => DayTurn::Same,
+            std::cmp::Ordering::Less => DayTurn::Behind {
+                clock_says,
+                queue_day,
+            },
+            std::cmp::Ordering::Greater if trust.may_turn_the_day() => DayTurn::Start(clock_says),
+            std::cmp::Ordering::Greater => DayTurn::Ask {
+                clock_says,
+                queue_day,
+            },
+        }
+    }
+
+    /// The queue's day (none before the first event).
+    pub fn day(&self) -> Option<NaiveDate> {
+        self.state.day
     }
 
     /// Apply a command at time `now`. On success the state has changed and the returned events
     /// (numbered from `seq() + 1`) say how; on error nothing has changed.
+    ///
+    /// The day never turns here, whatever the clock says (see [`Queue::day_turn`] and
+    /// `Command::StartDay`): everything goes on in the queue's day. Only an empty queue's very
+    /// first command starts its first day.
     pub fn apply(&mut self, cmd: &Command, now: DateTime<Utc>) -> Result<Vec<Stamped>, QueueError> {
-        let today = self.local(now).date();
-        let needs_rollover = self.state.day.is_none_or(|d| today > d);
-        if needs_rollover {
-            // Rare (once a day): work on a copy so that an error leaves everything untouched.
+        if self.state.day.is_none() && !matches!(cmd, Command::StartDay { .. }) {
+            // Once in a queue's life: work on a copy so that an error leaves it untouched.
             let mut next = self.state.clone();
-            let mut out = Vec::new();
-            for event in next.rollover_events(today) {
-                out.push(next.stamp_apply(event, now));
-            }
+            let mut out = vec![next.stamp_apply(
+                Event::DayStarted {
+                    day: self.local(now).date(),
+                    by: String::new(),
+                },
+                now,
+            )];
             let events = Decide {
                 catalog: &self.catalog,
                 state: &next,
@@ -329,21 +397,20 @@ impl Queue {
             }
             self.state = next;
             self.take_new_catalog(&out);
-            Ok(out)
-        } else {
-            let events = Decide {
-                catalog: &self.catalog,
-                state: &self.state,
-                now,
-            }
-            .decide(cmd)?;
-            let out: Vec<Stamped> = events
-                .into_iter()
-                .map(|e| self.state.stamp_apply(e, now))
-                .collect();
-            self.take_new_catalog(&out);
-            Ok(out)
+            return Ok(out);
         }
+        let events = Decide {
+            catalog: &self.catalog,
+            state: &self.state,
+            now,
+        }
+        .decide(cmd)?;
+        let out: Vec<Stamped> = events
+            .into_iter()
+            .map(|e| self.state.stamp_apply(e, now))
+            .collect();
+        self.take_new_catalog(&out);
+        Ok(out)
     }
 
     /// After a `CatalogChanged` event the coordinator's catalog is the one in use.

@@ -28,14 +28,9 @@ impl<'a> QueueView<'a> {
     /// whatever state it is in, it is counted as if waiting.
     pub(super) fn position(&self, t: &Ticket) -> Position {
         let (service, class) = public::shown_as(t);
-        let key: Key = (t.issued_at, t.id);
         let mut ahead = 0u32;
         for w in self.state.waiting.values() {
-            for other in w
-                .fifo
-                .iter()
-                .filter_map(|(_, id)| self.state.tickets.get(id))
-            {
+            for other in w.fifo.iter().filter_map(|id| self.state.tickets.get(id)) {
                 if other.id == t.id {
                     continue;
                 }
@@ -43,7 +38,7 @@ impl<'a> QueueView<'a> {
                 if their_service != service {
                     continue;
                 }
-                let before = (other.issued_at, other.id).cmp(&key) == Ordering::Less;
+                let before = other.id.cmp(&t.id) == Ordering::Less;
                 let counts = match (class, their_class) {
                     (Some(_), Some(_)) => before,
                     (Some(_), None) => false,

@@ -9,6 +9,7 @@ impl State {
         let mut s = self.clone();
         s.waiting.clear();
         s.at_counter.clear();
+        s.day_ended.clear();
         let ids: Vec<TicketId> = s.tickets.keys().copied().collect();
         for id in ids {
             let Some(mut t) = s.tickets.remove(&id) else {
@@ -43,7 +44,7 @@ impl State {
     pub fn check_invariants(&self) -> Result<(), InvariantError> {
         let mut indexed = BTreeMap::new();
         for (service, w) in &self.waiting {
-            for (at, id) in &w.fifo {
+            for id in &w.fifo {
                 let t = self
                     .tickets
                     .get(id)
@@ -51,7 +52,7 @@ impl State {
                         service: service.clone(),
                         ticket: *id,
                     })?;
-                if t.state != TicketState::Waiting || &t.service != service || *at != t.issued_at {
+                if t.state != TicketState::Waiting || &t.service != service {
                     return Err(InvariantError::WrongWaiting {
                         label: t.label(),
                         indexed: service.clone(),
@@ -63,8 +64,12 @@ impl State {
                     return Err(InvariantError::IndexedTwice(t.label()));
                 }
             }
-            for (_, id) in w.priority.iter().chain(w.appointment.iter()) {
-                if !w.fifo.iter().any(|(_, f)| f == id) {
+            for id in w
+                .priority
+                .iter()
+                .chain(w.appointment.iter().map(|(_, id)| id))
+            {
+                if !w.fifo.contains(id) {
                     return Err(InvariantError::PriorityNotWaiting(*id));
                 }
             }
@@ -93,7 +98,10 @@ impl State {
         }
         let mut labels = BTreeSet::new();
         for t in self.tickets.values() {
-            if Some(t.day) != self.day {
+            // A ticket of an earlier day stays when it was called or at a counter as the day
+            // turned (then finished, or sent to another service), until the next day.
+            let carried = Some(t.day) != self.day;
+            if carried && self.day.is_none_or(|d| t.day > d) {
                 return Err(InvariantError::OtherDay {
                     label: t.label(),
                     day: t.day,
@@ -118,7 +126,7 @@ impl State {
                     serving,
                 });
             }
-            if self.numbers.get(&t.prefix).copied().unwrap_or(0) < t.number {
+            if !carried && self.numbers.get(&t.prefix).copied().unwrap_or(0) < t.number {
                 return Err(InvariantError::AboveLast(t.label()));
             }
         }
@@ -135,10 +143,15 @@ impl State {
         stamped
     }
 
-    /// The events that close the current day and open `today`.
-    pub(super) fn rollover_events(&self, today: NaiveDate) -> Vec<Event> {
+    /// The events that close the current day and open `today`: the waiting end with the day;
+    /// a visitor called or at a counter stays until finished (counted on the day they came).
+    pub(super) fn rollover_events(&self, today: NaiveDate, by: &str) -> Vec<Event> {
         let mut out = Vec::new();
-        for t in self.tickets.values().filter(|t| t.state.is_open()) {
+        for t in self
+            .tickets
+            .values()
+            .filter(|t| t.state == TicketState::Waiting)
+        {
             out.push(Event::TicketCancelled {
                 ticket: t.id,
                 reason: CancelReason::DayEnded,
@@ -149,15 +162,31 @@ impl State {
                 out.push(Event::AppointmentMissed { id: a.id });
             }
         }
-        out.push(Event::DayStarted { day: today });
+        out.push(Event::DayStarted {
+            day: today,
+            by: by.to_string(),
+        });
         out
+    }
+
+    /// Rebuild the waiting indexes from the tickets (a state read from storage or the wire).
+    pub(super) fn reindex(&mut self) {
+        self.waiting.clear();
+        let waiting: Vec<Ticket> = self
+            .tickets
+            .values()
+            .filter(|t| t.state == TicketState::Waiting)
+            .cloned()
+            .collect();
+        for t in &waiting {
+            self.index(t);
+        }
     }
 
     pub(super) fn unindex(&mut self, t: &Ticket) {
         if let Some(w) = self.waiting.get_mut(&t.service) {
-            let key = (t.issued_at, t.id);
-            w.fifo.remove(&key);
-            w.priority.remove(&key);
+            w.fifo.remove(&t.id);
+            w.priority.remove(&t.id);
             if let Some(a) = &t.appointment {
                 w.appointment.remove(&(a.slot_start, t.id));
             }
@@ -166,10 +195,9 @@ impl State {
 
     pub(super) fn index(&mut self, t: &Ticket) {
         let w = self.waiting.entry(t.service.clone()).or_default();
-        let key = (t.issued_at, t.id);
-        w.fifo.insert(key);
+        w.fifo.insert(t.id);
         if t.priority.is_some() {
-            w.priority.insert(key);
+            w.priority.insert(t.id);
         }
         if let Some(a) = &t.appointment {
             w.appointment.insert((a.slot_start, t.id));
@@ -204,12 +232,18 @@ impl State {
         self.seq = stamped.seq;
         let at = stamped.at;
         match &stamped.event {
-            Event::DayStarted { day } => {
+            Event::DayStarted { day, .. } => {
                 self.day = Some(*day);
-                self.tickets.clear();
+                // Only the day that just ended: its waiting ended in the same command.
+                self.day_ended.retain(|_, t| t.ended_at == Some(at));
+                // Visitors called or at a counter stay until finished; everything else of the
+                // old day leaves (logs written before this rule cancelled them just before).
+                self.tickets
+                    .retain(|_, t| matches!(t.state, TicketState::Called | TicketState::Serving));
                 self.numbers.clear();
                 self.waiting.clear();
-                self.at_counter.clear();
+                let tickets = &self.tickets;
+                self.at_counter.retain(|_, id| tickets.contains_key(id));
                 self.appointments.retain(|_, a| a.date >= *day);
                 self.signups.retain(|_, s| s.date >= *day);
             }
@@ -228,12 +262,12 @@ impl State {
                 let Some(t) = self.tickets.get(ticket).cloned() else {
                     return;
                 };
-                let key = (t.issued_at, t.id);
-                // Every ticket issued before it that this counter could have called is overtaken.
+                // Every ticket that came before it that this counter could have called is
+                // overtaken.
                 let mut overtaken = Vec::new();
                 for s in scope {
                     if let Some(w) = self.waiting.get(s) {
-                        overtaken.extend(w.fifo.range(..key).map(|(_, id)| *id));
+                        overtaken.extend(w.fifo.range(..t.id).copied());
                     }
                 }
                 for id in overtaken {
@@ -301,8 +335,13 @@ impl State {
                     t.ended_at = None;
                 }
             }
-            Event::TicketCancelled { ticket, .. } => {
-                self.settle(*ticket, TicketState::Cancelled, at);
+            Event::TicketCancelled { ticket, reason } => {
+                let ended = self.settle(*ticket, TicketState::Cancelled, at);
+                if let (CancelReason::DayEnded, Some(mut t)) = (reason, ended) {
+                    t.state = TicketState::Cancelled;
+                    t.ended_at = Some(at);
+                    self.day_ended.insert(t.id, t);
+                }
             }
             Event::TicketTransferred {
                 ticket, to, cover, ..

@@ -44,6 +44,32 @@ pub(super) async fn edit_catalog(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StartDayBody {
+    day: NaiveDate,
+}
+
+/// A coordinator starts the new day the hub's clock shows (the hub asked: its clock cannot be
+/// trusted to turn the day by itself). Recorded with the device that confirmed it.
+pub(super) async fn start_day(
+    State(hub): State<Hub>,
+    c: Who<ToAdmin>,
+    Body(body): Body<StartDayBody>,
+) -> ApiResult<Json<Value>> {
+    blocking(&hub, move |hub| {
+        let events = hub
+            .start_day(body.day, &c.device.name, hub.now())
+            .map_err(|e| match e {
+                EngineError::Queue(q) => ApiError::queue(&q, c.lang, hub),
+                EngineError::Store(e) => ApiError::storage(&e, c.lang),
+            })?;
+        let seq = events.last().map_or(0, |e| e.seq);
+        Ok(Json(json!({"seq": seq, "day": body.day})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
 pub(super) struct AuditQuery {
     limit: Option<String>,
 }
@@ -71,7 +97,7 @@ pub(super) async fn audit(
     };
     let events = hub
         .auth_store()
-        .events_of_types(&["catalog_changed", "contact_erased"], limit)
+        .events_of_types(&["catalog_changed", "contact_erased", "day_started"], limit)
         .map_err(ApiError::internal)?;
     let mut entries: Vec<Value> = events
         .iter()
@@ -108,6 +134,16 @@ pub(super) async fn audit(
                     _ => "name and phone erased on request".to_string(),
                 },
                 "kind": "erasure",
+            })),
+            // A day a coordinator confirmed (or the hub started on its trusted clock).
+            Event::DayStarted { day, by } if !by.is_empty() => Some(json!({
+                "seq": e.seq,
+                "at": e.at,
+                "op": "start-day",
+                "target": day,
+                "by": by,
+                "what": format!("new day {day} started"),
+                "kind": "day",
             })),
             _ => None,
         })

@@ -66,6 +66,7 @@ impl ApiError {
             | QueueError::UnknownTicket(_)
             | QueueError::UnknownCode(_)
             | QueueError::CodeNotForToday(_)
+            | QueueError::UnknownLabel(_)
             | QueueError::UnknownActivity(_)
             | QueueError::UnknownPriority(_) => StatusCode::NOT_FOUND,
             QueueError::BadName

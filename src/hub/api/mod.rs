@@ -79,6 +79,7 @@ pub const ROUTES: &[&str] = &[
     "POST /api/v1/pairing-pins",
     "POST /api/v1/admin/catalog",
     "GET /api/v1/admin/audit",
+    "POST /api/v1/day/start",
     "GET /api/v1/admin/icons",
     "GET /api/v1/admin/backup",
     "GET /api/v1/admin/backup/file",
@@ -124,6 +125,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/pairing-pins", post(new_pin))
         .route("/api/v1/admin/catalog", post(edit_catalog))
         .route("/api/v1/admin/audit", get(audit))
+        .route("/api/v1/day/start", post(start_day))
         .route("/api/v1/admin/icons", get(icons))
         .route("/api/v1/admin/backup", get(backup_status))
         .route("/api/v1/admin/backup/file", get(backup_download))

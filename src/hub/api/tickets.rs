@@ -52,6 +52,10 @@ pub(super) async fn command(
             edit,
             by: c.device.name.clone(),
         },
+        Command::StartDay { day, .. } => Command::StartDay {
+            day,
+            by: c.device.name.clone(),
+        },
         other => other,
     };
     let mut cmd = cmd;
@@ -107,15 +111,24 @@ pub(super) async fn issue(
 pub(super) fn find_ticket(hub: &Hub, label: &str) -> ApiResult<TicketId> {
     let s = hub.session();
     let q = s.queue();
-    q.ticket_by_label(&label.to_ascii_uppercase())
-        .map(|t| t.id)
-        .or_else(|| {
-            label
-                .parse::<u64>()
-                .ok()
-                .map(TicketId)
-                .filter(|id| q.ticket(*id).is_some())
-        })
+    match q.ticket_by_label(&label.to_ascii_uppercase()) {
+        Ok(t) => return Ok(t.id),
+        Err(QueueError::AmbiguousLabel(_)) => {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ambiguous-ticket",
+                format!(
+                    "two tickets are {label} (one of the day before is still at a counter): give the ticket's id instead"
+                ),
+            ));
+        }
+        Err(_) => {}
+    }
+    label
+        .parse::<u64>()
+        .ok()
+        .map(TicketId)
+        .filter(|id| q.ticket(*id).is_some())
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -16,10 +16,12 @@ pub(super) fn resolve(hub: &Hub, token: &str) -> Option<Found> {
     let key = hub.inner.follow.key.get()?;
     let s = hub.session();
     let q = s.queue();
-    let today = q.local(hub.now()).date();
+    // The queue's day, not the clock's: a clock that jumps does not close or reopen links.
+    let today = q.day().unwrap_or_else(|| q.local(hub.now()).date());
     let (day, found) = match subject {
         Subject::Ticket(id) => {
-            let t = q.ticket(id)?;
+            // Today's, one still at a counter from the day before, or one the day ended.
+            let t = q.ticket(id).or_else(|| q.state().day_ended.get(&id))?;
             (t.day, Found::Ticket(Box::new(t.clone())))
         }
         Subject::Appointment(id) => {
@@ -35,7 +37,7 @@ pub(super) fn resolve(hub: &Hub, token: &str) -> Option<Found> {
         return None;
     }
     let valid = match subject {
-        Subject::Ticket(_) => day == today,
+        Subject::Ticket(_) => true,
         Subject::Appointment(_) | Subject::SignUp(_) => day >= today,
     };
     valid.then_some(found)
@@ -100,7 +102,12 @@ pub(super) fn view(
     let fallback = catalog.center.default_language;
     let mut v = match found {
         Found::Ticket(t) => {
-            let t = q.ticket(t.id).unwrap_or(t);
+            let ended_with_day =
+                q.ticket(t.id).is_none() && q.state().day_ended.contains_key(&t.id);
+            let t = q
+                .ticket(t.id)
+                .or_else(|| q.state().day_ended.get(&t.id))
+                .unwrap_or(t);
             // The visitor's page is public: the ticket as the lobby sees it (a discreet one as
             // an ordinary ticket of its cover service), its place in the public queue.
             let at = q.position(t.id);
@@ -137,9 +144,11 @@ pub(super) fn view(
                     )],
                 ),
                 TicketState::Done => w.t("follow-done"),
+                TicketState::Cancelled if ended_with_day => w.t("follow-day-ended"),
                 TicketState::NoShow | TicketState::Cancelled => w.t("follow-closed"),
             };
             let detail = match (t.state, ahead, wait) {
+                (TicketState::Cancelled, _, _) if ended_with_day => w.t("follow-day-ended-detail"),
                 (TicketState::Waiting, Some(a), Some(m)) if a > 0 => {
                     w.ta("follow-wait", &[("minutes", FluentValue::from(m))])
                 }
@@ -151,7 +160,7 @@ pub(super) fn view(
             json!({
                 "kind": "ticket",
                 "label": t.label(),
-                "state": t.state.as_str(),
+                "state": if ended_with_day { "day_ended" } else { t.state.as_str() },
                 "ahead": ahead,
                 "estimated_wait_minutes": wait,
                 "counter": counter,
