@@ -119,6 +119,11 @@ impl FakeHub {
             .env_remove("INTEGRA_SETTINGS")
             .arg("--data")
             .arg(&self.data)
+            // On the hub's clock: a PIN made on this machine's real clock would be years
+            // before (or after) the hub's.
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME_TIMESTAMP_FILE", &self.clock)
+            .env("FAKETIME_NO_CACHE", "1")
             .args(["pair", "--role", "admin"])
             .output()
             .expect("integra pair");
@@ -175,6 +180,17 @@ impl FakeHub {
     }
 }
 
+/// A local time in Bogotá on a day of January 2037, a calendar like 2026's (the 5th is a
+/// Monday) but after any build date: a hub whose clock is unsure never runs behind its build
+/// (issue #31), so dates in these tests must come after it.
+fn local_2037(day: u32, h: u32, m: u32) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    tz().with_ymd_and_hms(2037, 1, day, h, m, 0)
+        .single()
+        .expect("valid local time")
+        .with_timezone(&chrono::Utc)
+}
+
 fn states(state: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = state["tickets"]
         .as_object()
@@ -203,7 +219,7 @@ fn states(state: &Value) -> Vec<(String, String)> {
 #[test]
 fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let hub = FakeHub::start(dir.path(), "2026-01-05 13:00:00", false);
+    let hub = FakeHub::start(dir.path(), "2037-01-05 13:00:00", false);
     let admin = hub.admin();
     assert_eq!(hub.issue(&admin)["label"], "A-001");
     assert_eq!(hub.issue(&admin)["label"], "A-002");
@@ -211,15 +227,15 @@ fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
         "POST",
         "/api/v1/appointments",
         Some(&admin),
-        Some(json!({"service": "legal", "date": "2026-01-06", "time": "09:00", "lang": "es"})),
+        Some(json!({"service": "legal", "date": "2037-01-06", "time": "09:00", "lang": "es"})),
     );
     assert_eq!(s, 201, "{booked}");
     let code = booked["code"].as_str().expect("code").to_string();
 
     // One day ahead (Tuesday 08:30 in Bogotá).
-    hub.set_clock("2026-01-06 13:30:00");
+    hub.set_clock("2037-01-06 13:30:00");
     hub.wait_for("the new-day alert", None, |h| {
-        h.new_day_alert(&admin).as_deref() == Some("2026-01-06")
+        h.new_day_alert(&admin).as_deref() == Some("2037-01-06")
     });
     assert_eq!(hub.issue(&admin)["label"], "A-003");
     let (s, v) = hub.call(
@@ -230,7 +246,7 @@ fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
     );
     assert_eq!(s, 409, "Tuesday's visitor on Monday's queue: {v}");
     let state = hub.state(&admin);
-    assert_eq!(state["day"], "2026-01-05");
+    assert_eq!(state["day"], "2037-01-05");
     assert!(
         states(&state).iter().all(|(_, s)| s == "waiting"),
         "{:?}",
@@ -238,29 +254,29 @@ fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
     );
 
     // Put back to Monday: the day goes on, the alert goes.
-    hub.set_clock("2026-01-05 15:00:00");
+    hub.set_clock("2037-01-05 15:00:00");
     hub.wait_for("the alert to clear", None, |h| {
         h.new_day_alert(&admin).is_none()
     });
     assert_eq!(hub.issue(&admin)["label"], "A-004");
 
     // The real Tuesday: the hub asks; a coordinator confirms the clock's day only.
-    hub.set_clock("2026-01-06 12:00:00");
+    hub.set_clock("2037-01-06 12:00:00");
     hub.wait_for("the new-day alert", None, |h| {
-        h.new_day_alert(&admin).as_deref() == Some("2026-01-06")
+        h.new_day_alert(&admin).as_deref() == Some("2037-01-06")
     });
     let (s, v) = hub.call(
         "POST",
         "/api/v1/day/start",
         Some(&admin),
-        Some(json!({"day": "2026-01-07"})),
+        Some(json!({"day": "2037-01-07"})),
     );
     assert_eq!(s, 409, "not the clock's day: {v}");
     let (s, v) = hub.call(
         "POST",
         "/api/v1/day/start",
         Some(&admin),
-        Some(json!({"day": "2026-01-06"})),
+        Some(json!({"day": "2037-01-06"})),
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(hub.new_day_alert(&admin), None);
@@ -289,7 +305,7 @@ fn the_real_hub_asks_before_a_new_day_and_a_jump_loses_nothing() {
 fn the_real_hub_keeps_the_visitor_at_the_counter_over_midnight() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Monday 23:40 in Bogotá.
-    let hub = FakeHub::start(dir.path(), "2026-01-06 04:40:00", true);
+    let hub = FakeHub::start(dir.path(), "2037-01-06 04:40:00", true);
     let admin = hub.admin();
     let mut links = Vec::new();
     for _ in 0..3 {
@@ -298,9 +314,9 @@ fn the_real_hub_keeps_the_visitor_at_the_counter_over_midnight() {
     let (s, v) = hub.call("POST", "/api/v1/counters/1/next", Some(&admin), None);
     assert_eq!(s, 200, "{v}");
 
-    hub.set_clock("2026-01-06 05:00:30");
+    hub.set_clock("2037-01-06 05:00:30");
     hub.wait_for("the new day", None, |h| {
-        h.state(&admin)["day"] == "2026-01-06"
+        h.state(&admin)["day"] == "2037-01-06"
     });
     let state = hub.state(&admin);
     assert_eq!(states(&state), [("A-001".into(), "called".into())]);
@@ -325,9 +341,9 @@ fn the_real_hub_keeps_the_visitor_at_the_counter_over_midnight() {
 
     // A step back of 40 minutes (still Tuesday): the last arrival waits behind the others.
     hub.issue(&admin);
-    hub.set_clock("2026-01-06 14:00:00");
+    hub.set_clock("2037-01-06 14:00:00");
     hub.issue(&admin);
-    hub.set_clock("2026-01-06 13:20:00");
+    hub.set_clock("2037-01-06 13:20:00");
     assert_eq!(hub.issue(&admin)["label"], "A-005");
     let mut called = Vec::new();
     for _ in 0..4 {
@@ -353,12 +369,12 @@ fn the_real_hub_a_year_ahead_keeps_future_contacts() {
     let dir = tempfile::tempdir().expect("tempdir");
     {
         let mut e = integra::engine::Engine::open(dir.path(), catalog()).expect("engine");
-        e.execute(&issue("info", None), local(5, 8, 0))
+        e.execute(&issue("info", None), local_2037(5, 8, 0))
             .expect("issue");
         e.execute(
             &integra::core::Command::BookAppointment {
                 service: "legal".into(),
-                date: chrono::NaiveDate::from_ymd_opt(2026, 1, 19).expect("date"),
+                date: chrono::NaiveDate::from_ymd_opt(2037, 1, 19).expect("date"),
                 time: chrono::NaiveTime::from_hms_opt(9, 0, 0).expect("time"),
                 lang: integra::core::Lang::Es,
                 contact: integra::core::Contact {
@@ -367,11 +383,11 @@ fn the_real_hub_a_year_ahead_keeps_future_contacts() {
                 },
                 nonce: 7,
             },
-            local(5, 8, 0),
+            local_2037(5, 8, 0),
         )
         .expect("book");
     }
-    let hub = FakeHub::start(dir.path(), "2027-01-05 13:00:00", false);
+    let hub = FakeHub::start(dir.path(), "2038-01-05 13:00:00", false);
     drop(hub);
     let e = integra::engine::Engine::open(dir.path(), catalog()).expect("engine");
     let a = e
@@ -385,6 +401,6 @@ fn the_real_hub_a_year_ahead_keeps_future_contacts() {
     assert_eq!(a.contact.name.as_deref(), Some("Wilner Joseph"));
     assert_eq!(
         e.queue().day().map(|d| d.to_string()).as_deref(),
-        Some("2026-01-05")
+        Some("2037-01-05")
     );
 }
