@@ -195,6 +195,14 @@ fn shown(shared: &tokio::sync::watch::Receiver<Option<Shown>>) -> Arc<Value> {
         .map_or_else(|| Arc::new(Value::Null), |s| s.value.clone())
 }
 
+/// The view a JSON poll answers with, as serialized once for every poll on the link.
+fn shown_json(shared: &tokio::sync::watch::Receiver<Option<Shown>>) -> axum::body::Bytes {
+    shared
+        .borrow()
+        .as_ref()
+        .map_or_else(|| axum::body::Bytes::from_static(b"null"), |s| s.json.clone())
+}
+
 /// Longest a long poll is held.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
 
@@ -214,10 +222,10 @@ async fn page(
     // The view every phone on this link shares: no engine lock here.
     let views = &hub.inner.follow.views;
     let mut shared = views.watch(&hub, subject, &found, lang).await;
-    let mut v = shown(&shared);
     if json {
+        let current = shared.borrow().as_ref().and_then(|s| s.version().map(str::to_owned));
         if let Some(wait) = q.wait.as_deref()
-            && v.as_ref()["version"].as_str() == Some(wait)
+            && current.as_deref() == Some(wait)
         {
             let _held = match views.hold(&hub, (subject, lang), peer.ip()) {
                 Ok(h) => h,
@@ -231,10 +239,11 @@ async fn page(
             let changed = shared.wait_for(|s| s.as_ref().and_then(Shown::version) != Some(wait));
             let deadline = tokio::time::Instant::now() + LONG_POLL;
             let _ = tokio::time::timeout_at(deadline, async { changed.await.map(|_| ()) }).await;
-            v = shown(&shared);
         }
-        return no_store(axum::Json(v.as_ref()).into_response());
+        let body = shown_json(&shared);
+        return no_store(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
+    let v = shown(&shared);
     let w = Words::new(lang);
     let body = render(&w, &token, &v, lang, q.ask.as_deref() == Some("cancel"));
     let title = match v["label"].as_str() {
@@ -323,7 +332,7 @@ async fn feedback(
     };
     let h = hub.clone();
     let (id, day) = (t.id, t.day);
-    let result = tokio::task::spawn_blocking(move || {
+    let result = hub.inner.follow.engine_work(move || {
         let (state, service) = {
             let s = h.session();
             let Some(t) = s.queue().ticket(id) else {
@@ -441,7 +450,7 @@ async fn cancel(
     };
     let h = hub.clone();
     let lang = lang_of(&found);
-    let result = tokio::task::spawn_blocking(move || {
+    let result = hub.inner.follow.engine_work(move || {
         let now = h.now();
         let done = h.session().execute(&cmd, now);
         if done.is_ok() {
