@@ -166,6 +166,7 @@ fn spawn_phones(
 /// update seen on stdout as `phone nanoseconds`, until the bench ends it.
 fn phones_process() {
     use std::io::{BufRead, Write};
+    integra::hub::tls::provider();
     raise_file_limit();
     let followed: Vec<String> = std::io::stdin()
         .lock()
