@@ -192,11 +192,11 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 mod conns;
 mod pool;
-pub use pool::FOLLOW_NICE;
 pub use conns::{
     CONNECTIONS_MAX, CONNECTIONS_PER_ADDRESS, Connections, FILES_KEPT, Held, Refused,
     STREAMS_PER_DEVICE, Slot, Stream, Tally, raise_file_limit, total_for_files,
 };
+pub use pool::FOLLOW_NICE;
 
 /// A connection that has not sent a whole request head within this long is closed (this is
 /// also how long an idle keep-alive connection stays open).

@@ -1080,7 +1080,10 @@ async fn a_reprint_and_the_phone_give_the_kiosks_figures() {
 /// ticks, user + system), from `/proc/self/task`.
 fn threads_named(name: &str) -> Vec<(i64, u64)> {
     let mut found = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").expect("tasks").flatten() {
+    for task in std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .flatten()
+    {
         let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
         if comm.trim() != name {
             continue;
@@ -1135,7 +1138,10 @@ async fn phones_are_served_on_threads_of_lower_priority_than_the_staff() {
     // The phones' connections were served by the follow pages' own threads, every one at the
     // lower priority: they did the work (their CPU time grew).
     let follow = threads_named("hub-follow");
-    assert!(!follow.is_empty(), "no thread serves the follow pages apart");
+    assert!(
+        !follow.is_empty(),
+        "no thread serves the follow pages apart"
+    );
     for (nice, _) in &follow {
         assert_eq!(*nice, i64::from(FOLLOW_NICE), "a follow thread's priority");
     }

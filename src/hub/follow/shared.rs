@@ -153,7 +153,10 @@ impl Views {
         }
         let h = hub.clone();
         let t = token.to_string();
-        let found = hub.inner.follow.engine_work(move || super::view::resolve(&h, &t))
+        let found = hub
+            .inner
+            .follow
+            .engine_work(move || super::view::resolve(&h, &t))
             .await
             .ok()
             .flatten()?;
@@ -225,11 +228,11 @@ impl Views {
             Found::Ticket(t) => {
                 let h = hub.clone();
                 let (day, id) = (t.day, t.id.0);
-                hub.inner.follow.engine_work(move || {
-                    h.auth_store().feedback_given(day, id).unwrap_or(false)
-                })
-                .await
-                .unwrap_or(false)
+                hub.inner
+                    .follow
+                    .engine_work(move || h.auth_store().feedback_given(day, id).unwrap_or(false))
+                    .await
+                    .unwrap_or(false)
             }
             Found::Appointment(_) | Found::SignUp(_) => false,
         };
@@ -242,8 +245,11 @@ impl Views {
             given,
         };
         let h = hub.clone();
-        let _ =
-            hub.inner.follow.engine_work(move || h.inner.follow.views.compute(&h, vec![job])).await;
+        let _ = hub
+            .inner
+            .follow
+            .engine_work(move || h.inner.follow.views.compute(&h, vec![job]))
+            .await;
         rx
     }
 
@@ -424,6 +430,10 @@ pub(crate) async fn refresh_after_commits(hub: Hub) {
         // Every event that came meanwhile is in this refresh.
         while let Ok(_) | Err(TryRecvError::Lagged(_)) = pushes.try_recv() {}
         let h = hub.clone();
-        let _ = hub.inner.follow.engine_work(move || h.inner.follow.views.refresh(&h)).await;
+        let _ = hub
+            .inner
+            .follow
+            .engine_work(move || h.inner.follow.views.refresh(&h))
+            .await;
     }
 }
