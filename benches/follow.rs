@@ -6,6 +6,14 @@
 //! data), whether the hub's loop heartbeat kept beating (the watchdog would fire after
 //! 8 s without one), the hub's resident memory with the phones connected, and the page's
 //! weight (HTML + script).
+//!
+//! Where the phones run: by default in a separate process (this bench started again with
+//! `INTEGRA_BENCH_PHONES=1`), so their CPU is not counted as the hub's slowness — they still
+//! share the machine's cores, as phones on the Wi-Fi would not. The staff clients run in the
+//! hub's process on their own runtime. The run then starts itself again with
+//! `FOLLOW_PHONES=inline`: the phones in the hub's process on the staff clients' runtime, as this
+//! bench measured before (the figure the old rows quote). `FOLLOW_PHONES=process` or `inline`
+//! runs one of the two only.
 
 use integra::core::{Catalog, Command, Lang};
 use integra::engine::Engine;
@@ -94,7 +102,133 @@ async fn command(http: &reqwest::Client, url: String, token: &str, body: Option<
     if ok { ms } else { -ms }
 }
 
+/// The monotonic clock in nanoseconds, the same in every process (Rust's `Instant` reads it
+/// too, but cannot cross a pipe).
+fn mono_ns() -> u64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the struct given.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+}
+
+/// The phones: 8 on each link, 16 on each address, each long-polling its link's JSON; every
+/// time a phone sees a new version after its first, `(phone, when)` goes to `seen`.
+fn spawn_phones(
+    followed: &[String],
+    seen: tokio::sync::mpsc::UnboundedSender<(usize, u64)>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let clients: Vec<reqwest::Client> = (0..ADDRESSES)
+        .map(|a| {
+            let ip: std::net::IpAddr = format!("127.0.{}.{}", a / 100, 2 + a % 100)
+                .parse()
+                .expect("ip");
+            reqwest::Client::builder()
+                .local_address(Some(ip))
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client")
+        })
+        .collect();
+    let mut phones = Vec::new();
+    for i in 0..PHONES {
+        let client = clients[i % ADDRESSES].clone();
+        let (url, tx) = (followed[i % LINKS].clone(), seen.clone());
+        phones.push(tokio::spawn(async move {
+            let mut version = String::new();
+            loop {
+                let r = client
+                    .get(format!("{url}?wait={version}"))
+                    .header("accept", "application/json")
+                    .send()
+                    .await;
+                let v: Value = match r {
+                    Ok(r) if r.status().is_success() => r.json().await.unwrap_or(Value::Null),
+                    _ => {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                };
+                let new = v["version"].as_str().unwrap_or_default().to_string();
+                if !version.is_empty() && new != version {
+                    let _ = tx.send((i, mono_ns()));
+                }
+                version = new;
+            }
+        }));
+    }
+    phones
+}
+
+/// The phones' process: the followed links on stdin (one a line, then an empty line), each
+/// update seen on stdout as `phone nanoseconds`, until the bench ends it.
+fn phones_process() {
+    use std::io::{BufRead, Write};
+    integra::hub::tls::provider();
+    raise_file_limit();
+    let followed: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _phones = spawn_phones(&followed, tx);
+        let mut out = std::io::stdout().lock();
+        while let Some((i, at)) = rx.recv().await {
+            let _ = writeln!(out, "{i} {at}");
+            while let Ok((i, at)) = rx.try_recv() {
+                let _ = writeln!(out, "{i} {at}");
+            }
+            if out.flush().is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Where the phones run (see the module's words).
+#[derive(Clone, Copy, PartialEq)]
+enum Phones {
+    Process,
+    Inline,
+}
+
 fn main() {
+    if std::env::var_os("INTEGRA_BENCH_PHONES").is_some() {
+        return phones_process();
+    }
+    let only = std::env::var("FOLLOW_PHONES").ok();
+    match only.as_deref() {
+        Some("inline") => run(Phones::Inline),
+        Some("process") => run(Phones::Process),
+        _ => {
+            run(Phones::Process);
+            let status = std::process::Command::new(std::env::current_exe().expect("exe"))
+                .args(std::env::args_os().skip(1))
+                .env("FOLLOW_PHONES", "inline")
+                .status()
+                .expect("the inline run");
+            assert!(status.success(), "the inline run failed");
+        }
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn run(mode: Phones) {
     integra::hub::tls::provider();
     let files = raise_file_limit();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -126,6 +260,7 @@ fn main() {
     // The last LINKS tickets are followed (the first ones are called during the run).
     let followed: Vec<String> = links.split_off(CALLS + 5);
     let rss_before = rss_kib();
+    let load_before = load_average();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -162,46 +297,39 @@ fn main() {
             html.len() + js.len()
         );
 
-        // The phones: 8 on each link, 16 on each address.
-        let clients: Vec<reqwest::Client> = (0..ADDRESSES)
-            .map(|a| {
-                let ip: std::net::IpAddr = format!("127.0.{}.{}", a / 100, 2 + a % 100)
-                    .parse()
-                    .expect("ip");
-                reqwest::Client::builder()
-                    .local_address(Some(ip))
-                    .timeout(Duration::from_secs(60))
-                    .build()
-                    .expect("client")
-            })
-            .collect();
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+        // The phones: in their own process (each update read from its output), or here on
+        // the staff clients' runtime.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, u64)>();
         let mut phones = Vec::new();
-        for i in 0..PHONES {
-            let client = clients[i % ADDRESSES].clone();
-            let (url, tx) = (followed[i % LINKS].clone(), tx.clone());
-            phones.push(tokio::spawn(async move {
-                let mut version = String::new();
-                loop {
-                    let r = client
-                        .get(format!("{url}?wait={version}"))
-                        .header("accept", "application/json")
-                        .send()
-                        .await;
-                    let v: Value = match r {
-                        Ok(r) if r.status().is_success() => r.json().await.unwrap_or(Value::Null),
-                        _ => {
-                            tokio::time::sleep(Duration::from_millis(500)).await;
-                            continue;
-                        }
-                    };
-                    let new = v["version"].as_str().unwrap_or_default().to_string();
-                    if !version.is_empty() && new != version {
-                        let _ = tx.send((i, Instant::now()));
-                    }
-                    version = new;
+        let mut child = None;
+        match mode {
+            Phones::Inline => phones = spawn_phones(&followed, tx),
+            Phones::Process => {
+                use std::io::{BufRead, Write};
+                let mut c = std::process::Command::new(std::env::current_exe().expect("exe"))
+                    .env("INTEGRA_BENCH_PHONES", "1")
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("the phones' process");
+                let mut input = c.stdin.take().expect("stdin");
+                for url in &followed {
+                    writeln!(input, "{url}").expect("links");
                 }
-            }));
+                writeln!(input).expect("links");
+                let output = c.stdout.take().expect("stdout");
+                std::thread::spawn(move || {
+                    for line in std::io::BufReader::new(output).lines().map_while(Result::ok) {
+                        let mut it = line.split(' ').map(str::parse::<u64>);
+                        if let (Some(Ok(i)), Some(Ok(at))) = (it.next(), it.next())
+                            && tx.send((i as usize, at)).is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+                child = Some((c, input));
+            }
         }
         tokio::time::sleep(Duration::from_secs(5)).await;
         let rss_polling = rss_kib();
@@ -257,7 +385,7 @@ fn main() {
         let mut missed = 0;
         for _ in 0..CALLS {
             while rx.try_recv().is_ok() {}
-            let t0 = Instant::now();
+            let t0 = mono_ns();
             let ms = command(&http, format!("{base}/api/v1/counters/1/next"), &staff, None).await;
             took.push(ms);
             let mut got = vec![false; PHONES];
@@ -268,7 +396,7 @@ fn main() {
                     Ok(Some((i, at))) if !got[i] => {
                         got[i] = true;
                         n += 1;
-                        let ms = at.duration_since(t0).as_secs_f64() * 1e3;
+                        let ms = at.saturating_sub(t0) as f64 / 1e6;
                         delays.push(ms);
                         last = last.max(ms);
                     }
@@ -290,8 +418,13 @@ fn main() {
         took.sort_by(f64::total_cmp);
         delays.sort_by(f64::total_cmp);
         last_phone.sort_by(f64::total_cmp);
+        let place = match mode {
+            Phones::Process => "the phones in their own process, the staff clients on their own runtime",
+            Phones::Inline => "the phones in the hub's process, on the staff clients' runtime",
+        };
         println!(
-            "{PHONES} polls on {LINKS} links from {ADDRESSES} addresses (soft file limit {files}) + 8 staff clients:"
+            "{PHONES} polls on {LINKS} links from {ADDRESSES} addresses (soft file limit {files}) + 8 staff clients; {place}; load average before {load_before}, after {}:",
+            load_average()
         );
         println!(
             "  staff commands ({} issues and calls, {failed} refused or failed): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
@@ -315,13 +448,22 @@ fn main() {
             println!("  follow views computed: {computed}");
         }
         println!(
-            "process resident memory (hub + the bench's {PHONES} clients): {} MiB before, {} MiB with {PHONES} phones long-polling (+{} KiB)",
+            "process resident memory (hub + {}): {} MiB before, {} MiB with {PHONES} phones long-polling (+{} KiB)",
+            match mode {
+                Phones::Process => "the staff clients",
+                Phones::Inline => "the bench's clients",
+            },
             rss_before / 1024,
             rss_polling / 1024,
             rss_polling.saturating_sub(rss_before)
         );
         for p in phones {
             p.abort();
+        }
+        if let Some((mut c, input)) = child {
+            drop(input);
+            let _ = c.kill();
+            let _ = c.wait();
         }
     });
 }

@@ -191,10 +191,12 @@ pub async fn headers(request: Request, next: Next) -> Response {
 // ---------------------------------------------------------------- connections
 
 mod conns;
+mod pool;
 pub use conns::{
     CONNECTIONS_MAX, CONNECTIONS_PER_ADDRESS, Connections, FILES_KEPT, Held, Refused,
     STREAMS_PER_DEVICE, Slot, Stream, Tally, raise_file_limit, total_for_files,
 };
+pub use pool::FOLLOW_NICE;
 
 /// A connection that has not sent a whole request head within this long is closed (this is
 /// also how long an idle keep-alive connection stays open).
@@ -345,15 +347,65 @@ pub async fn serve(
                 Some(Opened::Tls(tls, channel)) => {
                     serve_connection(*tls, app, follow, peer, held, reached, Some(channel)).await
                 }
-                Some(Opened::Plain(s)) => {
-                    serve_connection(s, app, follow, peer, held, reached, None).await
-                }
+                // A phone's connection (its first request a follow page) is served on the
+                // follow pages' own threads, at a lower priority than everything else.
+                Some(Opened::Plain(s)) => serve_placed(s, app, follow, peer, held, reached).await,
                 Some(Opened::Redirect(s)) => {
-                    serve_connection(s, redirect, follow, peer, held, reached, None).await
+                    serve_placed(s, redirect, follow, peer, held, reached).await
                 }
                 None => {}
             }
         });
+    }
+}
+
+/// Where a plain connection is served.
+enum Placed {
+    /// Its first request asks for a follow page: on the follow pages' own runtime ([`pool`]).
+    Pool(std::net::TcpStream, &'static tokio::runtime::Handle),
+    /// Anything else (or when that runtime is missing): here.
+    Here(tokio::net::TcpStream),
+    /// Lost while moving it (closed).
+    Lost,
+}
+
+/// Place a plain connection by its first request.
+async fn place(s: tokio::net::TcpStream) -> Placed {
+    let Some(pool) = pool::follow_runtime() else {
+        return Placed::Here(s);
+    };
+    if !pool::asks_follow(&s).await {
+        return Placed::Here(s);
+    }
+    match s.into_std() {
+        Ok(stream) => Placed::Pool(stream, pool),
+        Err(e) => {
+            log::debug!("cannot move a follow connection to its runtime: {e}");
+            Placed::Lost
+        }
+    }
+}
+
+/// Serve a plain connection where [`place`] put it.
+async fn serve_placed(
+    s: tokio::net::TcpStream,
+    app: axum::Router,
+    follow: axum::Router,
+    peer: std::net::SocketAddr,
+    held: Held,
+    reached: Reached,
+) {
+    match place(s).await {
+        Placed::Here(s) => serve_connection(s, app, follow, peer, held, reached, None).await,
+        Placed::Pool(stream, pool) => {
+            pool.spawn(async move {
+                match tokio::net::TcpStream::from_std(stream) {
+                    Ok(s) => serve_connection(s, app, follow, peer, held, reached, None).await,
+                    Err(e) => log::debug!("cannot serve a follow connection: {e}"),
+                }
+            });
+        }
+        Placed::Lost => {}
     }
 }
 

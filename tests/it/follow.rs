@@ -1075,3 +1075,86 @@ async fn a_reprint_and_the_phone_give_the_kiosks_figures() {
         );
     }
 }
+
+/// The threads of this process named `name`: each one's nice value and CPU time (in clock
+/// ticks, user + system), from `/proc/self/task`.
+fn threads_named(name: &str) -> Vec<(i64, u64)> {
+    let mut found = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")
+        .expect("tasks")
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim() != name {
+            continue;
+        }
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        // The fields after the command's ")": state is field 3, utime 14, stime 15, nice 19.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace()
+            .collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<i64>().ok());
+        if let (Some(user), Some(system), Some(nice)) = (field(14), field(15), field(19)) {
+            found.push((nice, (user + system) as u64));
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_are_served_on_threads_of_lower_priority_than_the_staff() {
+    use integra::hub::http::FOLLOW_NICE;
+    const ADDRESSES: usize = 8;
+    const PAGES: usize = 50;
+    let h = start_hub(catalog()).await;
+    let kiosk = h.token(Role::Kiosk).await;
+    let url = link(&issue(&h, &kiosk, "info", "es").await);
+    let ticks = || threads_named("hub-follow").iter().map(|t| t.1).sum::<u64>();
+    let before = ticks();
+    // 400 views asked by phones on 8 addresses (50 each, within the 120 a minute).
+    let phones: Vec<_> = (0..ADDRESSES)
+        .map(|a| {
+            let client = reqwest::Client::builder()
+                .local_address(Some(format!("127.0.9.{}", 2 + a).parse().expect("ip")))
+                .build()
+                .expect("client");
+            let url = url.clone();
+            tokio::spawn(async move {
+                let mut answered = Vec::new();
+                for _ in 0..PAGES {
+                    answered.push(poll(client.clone(), url.clone()).await.map(|p| p.0));
+                }
+                answered
+            })
+        })
+        .collect();
+    for p in phones {
+        for answer in p.await.expect("phone") {
+            assert_eq!(answer.expect("answered"), StatusCode::OK);
+        }
+    }
+    // The phones' connections were served by the follow pages' own threads, every one at the
+    // lower priority: they did the work (their CPU time grew).
+    let follow = threads_named("hub-follow");
+    assert!(
+        !follow.is_empty(),
+        "no thread serves the follow pages apart"
+    );
+    for (nice, _) in &follow {
+        assert_eq!(*nice, i64::from(FOLLOW_NICE), "a follow thread's priority");
+    }
+    let after = ticks();
+    assert!(
+        after > before,
+        "the follow threads did not serve the phones ({before} → {after} ticks)"
+    );
+    // The staff's commands are still served, on the hub's own threads.
+    let staff = h.token(Role::Counter).await;
+    let (counter, _) = counter_for("info");
+    staff_does(&h, &staff, &format!("/api/v1/counters/{counter}/next")).await;
+    let (s, v) = view(&h, &url).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["state"], "called", "{v}");
+}

@@ -61,6 +61,9 @@ pub struct Links {
     /// The address the hub listens on (set when it starts serving).
     listen: std::sync::OnceLock<SocketAddr>,
     limits: std::sync::Mutex<HashMap<IpAddr, Seen>>,
+    /// The hub's own runtime (set when it starts serving): the engine work of follow pages
+    /// runs on its blocking threads, never on the follow pages' threads of low priority.
+    engine: std::sync::OnceLock<tokio::runtime::Handle>,
     /// The views of the links being followed, shared by every phone waiting on them.
     pub(crate) views: Views,
 }
@@ -84,6 +87,23 @@ impl Links {
 
     pub(crate) fn set_listen(&self, addr: SocketAddr) {
         let _ = self.listen.set(addr);
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let _ = self.engine.set(rt);
+        }
+    }
+
+    /// Run engine work of a follow page (it takes the engine's lock or a database connection)
+    /// on the hub's own blocking threads, at normal priority: a follow page is served on
+    /// threads of low priority (`hub::http::pool`), and one of those holding the lock while
+    /// the CPU is busy would keep the kiosks' and counters' commands waiting.
+    pub(crate) async fn engine_work<R: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> R + Send + 'static,
+    ) -> Result<R, tokio::task::JoinError> {
+        match self.engine.get() {
+            Some(rt) => rt.spawn_blocking(work).await,
+            None => tokio::task::spawn_blocking(work).await,
+        }
     }
 
     pub(crate) fn set_base(&self, base: Option<String>) {

@@ -195,6 +195,14 @@ fn shown(shared: &tokio::sync::watch::Receiver<Option<Shown>>) -> Arc<Value> {
         .map_or_else(|| Arc::new(Value::Null), |s| s.value.clone())
 }
 
+/// The view a JSON poll answers with, as serialized once for every poll on the link.
+fn shown_json(shared: &tokio::sync::watch::Receiver<Option<Shown>>) -> axum::body::Bytes {
+    shared.borrow().as_ref().map_or_else(
+        || axum::body::Bytes::from_static(b"null"),
+        |s| s.json.clone(),
+    )
+}
+
 /// Longest a long poll is held.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
 
@@ -214,10 +222,13 @@ async fn page(
     // The view every phone on this link shares: no engine lock here.
     let views = &hub.inner.follow.views;
     let mut shared = views.watch(&hub, subject, &found, lang).await;
-    let mut v = shown(&shared);
     if json {
+        let current = shared
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.version().map(str::to_owned));
         if let Some(wait) = q.wait.as_deref()
-            && v.as_ref()["version"].as_str() == Some(wait)
+            && current.as_deref() == Some(wait)
         {
             let _held = match views.hold(&hub, (subject, lang), peer.ip()) {
                 Ok(h) => h,
@@ -231,10 +242,11 @@ async fn page(
             let changed = shared.wait_for(|s| s.as_ref().and_then(Shown::version) != Some(wait));
             let deadline = tokio::time::Instant::now() + LONG_POLL;
             let _ = tokio::time::timeout_at(deadline, async { changed.await.map(|_| ()) }).await;
-            v = shown(&shared);
         }
-        return no_store(axum::Json(v.as_ref()).into_response());
+        let body = shown_json(&shared);
+        return no_store(([(header::CONTENT_TYPE, "application/json")], body).into_response());
     }
+    let v = shown(&shared);
     let w = Words::new(lang);
     let body = render(&w, &token, &v, lang, q.ask.as_deref() == Some("cancel"));
     let title = match v["label"].as_str() {
@@ -323,40 +335,43 @@ async fn feedback(
     };
     let h = hub.clone();
     let (id, day) = (t.id, t.day);
-    let result = tokio::task::spawn_blocking(move || {
-        let (state, service) = {
-            let s = h.session();
-            let Some(t) = s.queue().ticket(id) else {
-                return Answer::Gone;
+    let result = hub
+        .inner
+        .follow
+        .engine_work(move || {
+            let (state, service) = {
+                let s = h.session();
+                let Some(t) = s.queue().ticket(id) else {
+                    return Answer::Gone;
+                };
+                (t.state, t.service.to_string())
             };
-            (t.state, t.service.to_string())
-        };
-        if state != TicketState::Done {
-            return Answer::NotFinished;
-        }
-        let fresh = h.side_store().and_then(|mut s| {
-            s.record_feedback(
-                day,
-                id.0,
-                &service,
-                Feedback {
-                    rating: req.rating,
-                    waited_too_long: req.waited_too_long,
-                    not_understood: req.not_understood,
-                    got_what_needed: req.got_what_needed,
-                },
-            )
-        });
-        match fresh {
-            Ok(true) => {
-                h.inner.follow.views.feedback_given(&h, subject);
-                Answer::Saved
+            if state != TicketState::Done {
+                return Answer::NotFinished;
             }
-            Ok(false) => Answer::AlreadyGiven,
-            Err(e) => Answer::Storage(e),
-        }
-    })
-    .await;
+            let fresh = h.side_store().and_then(|mut s| {
+                s.record_feedback(
+                    day,
+                    id.0,
+                    &service,
+                    Feedback {
+                        rating: req.rating,
+                        waited_too_long: req.waited_too_long,
+                        not_understood: req.not_understood,
+                        got_what_needed: req.got_what_needed,
+                    },
+                )
+            });
+            match fresh {
+                Ok(true) => {
+                    h.inner.follow.views.feedback_given(&h, subject);
+                    Answer::Saved
+                }
+                Ok(false) => Answer::AlreadyGiven,
+                Err(e) => Answer::Storage(e),
+            }
+        })
+        .await;
     match result {
         Ok(Answer::Saved) if is_form => see_page(&token),
         Ok(Answer::Saved) => {
@@ -441,21 +456,24 @@ async fn cancel(
     };
     let h = hub.clone();
     let lang = lang_of(&found);
-    let result = tokio::task::spawn_blocking(move || {
-        let now = h.now();
-        let done = h.session().execute(&cmd, now);
-        if done.is_ok() {
-            // The audit log says a visitor did it, from their link (no name, no code).
-            if let Err(e) = h
-                .auth_store()
-                .log_security(now, "visitor-cancel", &target, "")
-            {
-                log::warn!("cannot record the cancellation in the audit log: {e}");
+    let result = hub
+        .inner
+        .follow
+        .engine_work(move || {
+            let now = h.now();
+            let done = h.session().execute(&cmd, now);
+            if done.is_ok() {
+                // The audit log says a visitor did it, from their link (no name, no code).
+                if let Err(e) = h
+                    .auth_store()
+                    .log_security(now, "visitor-cancel", &target, "")
+                {
+                    log::warn!("cannot record the cancellation in the audit log: {e}");
+                }
             }
-        }
-        done
-    })
-    .await;
+            done
+        })
+        .await;
     match result {
         Ok(Ok(_)) if is_form => {
             let w = Words::new(lang);

@@ -27,6 +27,8 @@ const CATCH_UP: Duration = Duration::from_secs(2);
 pub(super) struct Shown {
     pub(super) seq: u64,
     pub(super) value: Arc<Value>,
+    /// The view as JSON, serialized once: every poll on the link answers with these bytes.
+    pub(super) json: axum::body::Bytes,
 }
 
 impl Shown {
@@ -151,7 +153,10 @@ impl Views {
         }
         let h = hub.clone();
         let t = token.to_string();
-        let found = tokio::task::spawn_blocking(move || super::view::resolve(&h, &t))
+        let found = hub
+            .inner
+            .follow
+            .engine_work(move || super::view::resolve(&h, &t))
             .await
             .ok()
             .flatten()?;
@@ -223,11 +228,11 @@ impl Views {
             Found::Ticket(t) => {
                 let h = hub.clone();
                 let (day, id) = (t.day, t.id.0);
-                tokio::task::spawn_blocking(move || {
-                    h.auth_store().feedback_given(day, id).unwrap_or(false)
-                })
-                .await
-                .unwrap_or(false)
+                hub.inner
+                    .follow
+                    .engine_work(move || h.auth_store().feedback_given(day, id).unwrap_or(false))
+                    .await
+                    .unwrap_or(false)
             }
             Found::Appointment(_) | Found::SignUp(_) => false,
         };
@@ -240,8 +245,11 @@ impl Views {
             given,
         };
         let h = hub.clone();
-        let _ =
-            tokio::task::spawn_blocking(move || h.inner.follow.views.compute(&h, vec![job])).await;
+        let _ = hub
+            .inner
+            .follow
+            .engine_work(move || h.inner.follow.views.compute(&h, vec![job]))
+            .await;
         rx
     }
 
@@ -335,26 +343,29 @@ impl Views {
             for j in batch {
                 words.entry(j.key.1).or_insert_with(|| Words::new(j.key.1));
             }
-            let shown: Vec<(Key, Shown)> = {
+            let (seq, values): (u64, Vec<(Key, Value)>) = {
                 let s = hub.session();
                 let q = s.queue();
                 let seq = q.seq();
                 first.get_or_insert(seq);
-                batch
+                let values = batch
                     .iter()
                     .filter_map(|j| {
                         let w = words.get(&j.key.1)?;
-                        let value = view(&catalog, q, w, &j.found, j.key.1, j.given);
-                        Some((
-                            j.key,
-                            Shown {
-                                seq,
-                                value: Arc::new(value),
-                            },
-                        ))
+                        Some((j.key, view(&catalog, q, w, &j.found, j.key.1, j.given)))
                     })
-                    .collect()
+                    .collect();
+                (seq, values)
             };
+            // Serialized once per view, out of the engine's lock.
+            let shown: Vec<(Key, Shown)> = values
+                .into_iter()
+                .map(|(key, value)| {
+                    let json = serde_json::to_vec(&value).unwrap_or_default().into();
+                    let value = Arc::new(value);
+                    (key, Shown { seq, value, json })
+                })
+                .collect();
             self.computed
                 .fetch_add(shown.len() as u64, Ordering::SeqCst);
             let st = lock(&self.state);
@@ -419,6 +430,10 @@ pub(crate) async fn refresh_after_commits(hub: Hub) {
         // Every event that came meanwhile is in this refresh.
         while let Ok(_) | Err(TryRecvError::Lagged(_)) = pushes.try_recv() {}
         let h = hub.clone();
-        let _ = tokio::task::spawn_blocking(move || h.inner.follow.views.refresh(&h)).await;
+        let _ = hub
+            .inner
+            .follow
+            .engine_work(move || h.inner.follow.views.refresh(&h))
+            .await;
     }
 }
