@@ -27,6 +27,7 @@ pub mod discovery;
 pub mod follow;
 pub mod group;
 pub mod guard;
+pub mod idempotent;
 pub mod http;
 pub mod pake;
 pub mod stream;
@@ -297,6 +298,7 @@ impl Hub {
         Session {
             engine: std::cell::OnceCell::from(lock(&self.inner.engine)),
             inner: &self.inner,
+            key: None,
         }
     }
 
