@@ -26,6 +26,7 @@ mod kiosk;
 mod locales;
 mod pairing;
 mod pg;
+mod retry;
 mod printer;
 mod privacy;
 mod props;

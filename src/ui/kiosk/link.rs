@@ -15,10 +15,10 @@ pub const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(20
 pub(super) struct Link {
     /// `None` for the hub in this process (always reachable).
     remote: Option<Remote>,
-    /// A command failed for want of the hub …
+    /// A command failed for want of the hub (until the hub is seen at work again).
     failed: Cell<bool>,
-    /// … when the mirror was at this sequence number.
-    failed_at_seq: Cell<u64>,
+    /// The mirror's sequence number as last reported by the stream.
+    seen_seq: Cell<u64>,
     /// The stream was online at the last look.
     was_online: Cell<bool>,
     /// What the welcome screen shows now (true: "go to reception").
@@ -36,7 +36,7 @@ impl Link {
             was_online: Cell::new(remote.as_ref().is_some_and(|r| r.online())),
             remote,
             failed: Cell::new(false),
-            failed_at_seq: Cell::new(0),
+            seen_seq: Cell::new(0),
             shown_down: Cell::new(false),
             recheck: slint::Timer::default(),
         }
@@ -55,11 +55,10 @@ impl Kiosk {
     /// A command could not reach the hub (or the hub could not act): say so on the welcome
     /// screen until the link shows the hub back.
     pub(super) fn command_failed(&self) {
-        let Some(remote) = &self.link.remote else {
+        if self.link.remote.is_none() {
             return;
-        };
+        }
         self.link.failed.set(true);
-        self.link.failed_at_seq.set(remote.seq());
         self.link
             .recheck
             .start(slint::TimerMode::SingleShot, RECHECK_AFTER, || {
@@ -71,23 +70,30 @@ impl Kiosk {
         self.link_changed();
     }
 
-    /// The stream connected, dropped or brought an event (on the UI thread).
+    /// The stream says: online or not, and the mirror's sequence number (on the UI thread).
+    pub(super) fn link_reported(&self, online: bool, seq: u64) {
+        // The hub committed something since the last report: it is at work.
+        if online && self.link.seen_seq.replace(seq) != seq {
+            self.link.failed.set(false);
+        }
+        self.link_changed();
+    }
+
+    /// Show what the link is now.
     pub(super) fn link_changed(&self) {
         let Some(remote) = &self.link.remote else {
             return;
         };
         let online = remote.online();
-        let back = online && !self.link.was_online.replace(online);
-        // The stream came back, or the hub committed something since the failure: it is at
-        // work again.
-        if back || (online && remote.seq() != self.link.failed_at_seq.get()) {
+        // The stream came back: so is the hub.
+        let was_online = self.link.was_online.replace(online);
+        if online && !was_online {
             self.link.failed.set(false);
         }
         let down = self.hub_down();
         if down == self.link.shown_down.get() {
             return;
         }
-        self.link.shown_down.set(down);
         log::info!(
             "the hub is {}: the welcome screen {}",
             if down { "unreachable" } else { "back" },
@@ -114,6 +120,11 @@ impl Kiosk {
         }
     }
 
+    /// The welcome screen now says the hub is down (or not).
+    pub(super) fn showing_down(&self, down: bool) {
+        self.link.shown_down.set(down);
+    }
+
     /// The words of the offline welcome screen: each language's in its own.
     pub(super) fn offline_lines(&self) -> Vec<LanguageChoice> {
         self.cfg
@@ -133,6 +144,14 @@ impl Kiosk {
 /// Tell the kiosk (on the UI thread) whenever the link to its hub changes.
 pub(super) fn watch_link(backend: &Backend) {
     if let Backend::Remote(r) = backend {
-        r.on_change(|| to_ui(Box::new(|| with_kiosk(|k| k.link_changed()))));
+        let remote = r.clone();
+        r.on_change(move || {
+            // Read here, on the network thread: the UI thread may be in a command holding the
+            // mirror (inline, in tests).
+            let (online, seq) = (remote.online(), remote.seq());
+            to_ui(Box::new(move || {
+                with_kiosk(|k| k.link_reported(online, seq))
+            }))
+        });
     }
 }

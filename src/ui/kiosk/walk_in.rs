@@ -23,6 +23,7 @@ impl Kiosk {
         w.set_center_name(self.catalog().center.name.clone().into());
         w.set_languages(ModelRc::new(VecModel::from(choices)));
         let down = self.hub_down();
+        self.showing_down(down);
         w.set_offline(down);
         let lines = if down { self.offline_lines() } else { Vec::new() };
         w.set_offline_lines(ModelRc::new(VecModel::from(lines)));
