@@ -120,6 +120,43 @@ fn a_retried_command_with_the_same_key_gets_the_first_answer() {
     let (s3, _) = post(&rt, &http, &base, &kiosk, None, &check_in);
     assert_eq!(s3, 404);
     assert_eq!(ticket_count(&hub), 3);
+
+    // A counter's "call next" retried calls one visitor, not two.
+    let counter = pair(addr, dir.path(), Role::Counter, "desk 1");
+    let call = json!({"kind": "call_next", "counter": "1"});
+    let (s1, first) = post(&rt, &http, &base, &counter, Some("\"call-1\""), &call);
+    assert_eq!(s1, 200, "{first}");
+    let (_, again) = post(&rt, &http, &base, &counter, Some("\"call-1\""), &call);
+    assert_eq!(again, first);
+    let waiting = hub
+        .session()
+        .queue()
+        .state()
+        .tickets
+        .values()
+        .filter(|t| t.state == integra::core::TicketState::Waiting)
+        .count();
+    assert_eq!(waiting, 2, "one called, the others still waiting");
+
+    // The resource routes take the key too (here a ticket through POST /api/v1/tickets).
+    let ticket = |key: &str| {
+        rt.block_on(async {
+            let r = http
+                .post(format!("{base}/api/v1/tickets"))
+                .bearer_auth(&kiosk)
+                .header("Idempotency-Key", key)
+                .json(&json!({"service": "info", "lang": "es"}))
+                .send()
+                .await
+                .expect("answer");
+            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+        })
+    };
+    let (s1, first) = ticket("\"rest-1\"");
+    let (s2, again) = ticket("\"rest-1\"");
+    assert_eq!((s1, s2), (201, 201));
+    assert_eq!(first["label"], again["label"]);
+    assert_eq!(ticket_count(&hub), 4);
 }
 
 #[test]
