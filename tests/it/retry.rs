@@ -379,22 +379,32 @@ fn a_device_retries_a_command_whose_answer_was_lost_and_gets_one_ticket() {
     // The first answer is lost (the hub issued A-001): the device sends it again with the same
     // key and shows A-001 — the hub holds one ticket.
     lose.store(1, Ordering::SeqCst);
+    let t = Instant::now();
     let events = remote
         .session()
         .run(&issue("info", None), monday_9(), Lang::Es)
         .expect("the retry is answered");
+    println!(
+        "an answer lost once: the device had its ticket after {} ms",
+        t.elapsed().as_millis()
+    );
     assert_eq!(lose.load(Ordering::SeqCst), 0, "an answer was lost");
     assert_eq!(issued_label(&events), "A-001");
     assert_eq!(ticket_count(&hub), 1, "one visitor, one ticket");
     // Answers lost more often than the device tries: it gives up (the visitor is sent to
     // reception), and the hub still issued only once for that action.
     lose.store(integra::hub::client::COMMAND_TRIES as usize, Ordering::SeqCst);
+    let t = Instant::now();
     let refused = remote
         .session()
         .run(&issue("info", None), monday_9(), Lang::Es);
     assert!(
         matches!(refused, Err(integra::hub::Refusal::Unavailable(_))),
         "{refused:?}"
+    );
+    println!(
+        "every answer lost: the device gave up after {} ms",
+        t.elapsed().as_millis()
     );
     assert_eq!(ticket_count(&hub), 2, "every try of one action: one ticket");
 }

@@ -8,7 +8,10 @@ use super::*;
 /// How many times a command is sent at most (the first try and its retries).
 pub const COMMAND_TRIES: u32 = 3;
 /// No retry starts later than this after the first try (the visitor is waiting).
-const RETRY_WITHIN: Duration = Duration::from_secs(8);
+const RETRY_WITHIN: Duration = Duration::from_secs(6);
+/// A retry waits this long for its answer (the first try, [`COMMAND_TIMEOUT`]): a visitor
+/// whose hub lost power hears "go to reception" after at most ~7.7 s.
+const RETRY_TIMEOUT: Duration = Duration::from_millis(2500);
 /// The pause before a retry.
 const RETRY_PAUSE: Duration = Duration::from_millis(200);
 
@@ -50,9 +53,11 @@ pub(super) async fn send_command(
     let mut tries = 0;
     loop {
         tries += 1;
-        let sent = inner
-            .http
-            .post(format!("{}/api/v1/commands", inner.base()))
+        let mut request = inner.http.post(format!("{}/api/v1/commands", inner.base()));
+        if tries > 1 {
+            request = request.timeout(RETRY_TIMEOUT);
+        }
+        let sent = request
             .bearer_auth(&inner.token)
             .header("accept-language", lang.code())
             .header(crate::hub::idempotent::HEADER, &key)
