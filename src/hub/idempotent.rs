@@ -50,7 +50,9 @@ impl RequestKey {
         let Some(raw) = header else {
             return Ok(None);
         };
-        let text = std::str::from_utf8(raw).map_err(|_| KeyError::Malformed)?.trim();
+        let text = std::str::from_utf8(raw)
+            .map_err(|_| KeyError::Malformed)?
+            .trim();
         let key = text
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))

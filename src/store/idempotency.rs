@@ -59,9 +59,9 @@ impl Store {
         if stored != fingerprint {
             return Ok(KeyAnswer::Different);
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT seq, body FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, body FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        )?;
         let events = decode_rows(stmt.query_map([first, last], seq_body)?)?;
         Ok(KeyAnswer::Same(events))
     }

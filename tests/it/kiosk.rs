@@ -602,10 +602,13 @@ fn a_network_kiosk_says_at_once_when_its_hub_is_unreachable() {
     let base = first.base();
     let token = {
         let store = Store::open(dir.path()).expect("store");
-        let pin = integra::hub::auth::new_pin(&store, integra::hub::Role::Kiosk, chrono::Utc::now())
-            .expect("pin")
-            .0;
-        integra::hub::client::Remote::pair(&base, &pin, "kiosk 3").expect("pair").0
+        let pin =
+            integra::hub::auth::new_pin(&store, integra::hub::Role::Kiosk, chrono::Utc::now())
+                .expect("pin")
+                .0;
+        integra::hub::client::Remote::pair(&base, &pin, "kiosk 3")
+            .expect("pair")
+            .0
     };
     let switch = Switch::start(base.trim_start_matches("http://").parse().expect("addr"));
     let remote = integra::hub::client::Remote::start(
@@ -703,7 +706,10 @@ fn a_network_kiosk_says_at_once_when_its_hub_is_unreachable() {
         text_in(Lang::Pt, "kiosk-go-to-reception")
     );
     assert!(says_offline(&ui), "the next visitor is told at once");
-    assert!(stored_labels(dir.path(), day).is_empty(), "nothing invented");
+    assert!(
+        stored_labels(dir.path(), day).is_empty(),
+        "nothing invented"
+    );
     // The disk accepts again; a little later the kiosk offers its flows again, and issues.
     hub.set_read_only(false).expect("writable");
     i_slint_backend_testing::mock_elapsed_time(kiosk::RECHECK_AFTER);

@@ -84,7 +84,10 @@ fn a_retried_command_with_the_same_key_gets_the_first_answer() {
     let (s2, again) = post(&rt, &http, &base, &kiosk, Some("\"k-issue-1\""), &issue);
     assert_eq!(s2, 200, "{again}");
     assert_eq!(label_in(&first), "A-001");
-    assert_eq!(again, first, "the retry gets the first answer, word for word");
+    assert_eq!(
+        again, first,
+        "the retry gets the first answer, word for word"
+    );
     assert_eq!(ticket_count(&hub), 1, "never a second ticket");
     // A new action (a new key) is a new ticket.
     let (_, other) = post(&rt, &http, &base, &kiosk, Some("k-issue-2"), &issue);
@@ -112,7 +115,10 @@ fn a_retried_command_with_the_same_key_gets_the_first_answer() {
     let (s1, first) = post(&rt, &http, &base, &kiosk, Some("\"k-check-in\""), &check_in);
     assert_eq!(s1, 200, "{first}");
     let (s2, again) = post(&rt, &http, &base, &kiosk, Some("\"k-check-in\""), &check_in);
-    assert_eq!(s2, 200, "the retried check-in is answered, not refused: {again}");
+    assert_eq!(
+        s2, 200,
+        "the retried check-in is answered, not refused: {again}"
+    );
     assert_eq!(again, first);
     assert_eq!(label_in(&first), "B-001");
     // Without a key, the same check-in sent again is refused (it was done): the key is what
@@ -202,7 +208,11 @@ fn two_devices_with_the_same_key_do_not_see_each_others_answers() {
     let (s, b) = post(&rt, &http, &base, &two, Some("\"shared\""), &issue);
     assert_eq!(s, 200, "{b}");
     assert_eq!(label_in(&a), "A-001");
-    assert_eq!(label_in(&b), "A-002", "the second device's own ticket, not the first's");
+    assert_eq!(
+        label_in(&b),
+        "A-002",
+        "the second device's own ticket, not the first's"
+    );
     // Each device's retry gets its own first answer.
     let (_, a_again) = post(&rt, &http, &base, &one, Some("\"shared\""), &issue);
     let (_, b_again) = post(&rt, &http, &base, &two, Some("\"shared\""), &issue);
@@ -393,7 +403,10 @@ fn a_device_retries_a_command_whose_answer_was_lost_and_gets_one_ticket() {
     assert_eq!(ticket_count(&hub), 1, "one visitor, one ticket");
     // Answers lost more often than the device tries: it gives up (the visitor is sent to
     // reception), and the hub still issued only once for that action.
-    lose.store(integra::hub::client::COMMAND_TRIES as usize, Ordering::SeqCst);
+    lose.store(
+        integra::hub::client::COMMAND_TRIES as usize,
+        Ordering::SeqCst,
+    );
     let t = Instant::now();
     let refused = remote
         .session()

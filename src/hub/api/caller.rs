@@ -133,9 +133,7 @@ pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<V
             crate::hub::KioskError::Engine(EngineError::Queue(q)) => {
                 ApiError::queue(&q, c.lang, hub)
             }
-            crate::hub::KioskError::Engine(EngineError::Store(e)) => {
-                ApiError::storage(&e, c.lang)
-            }
+            crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
         })
     })
 }

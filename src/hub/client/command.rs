@@ -66,8 +66,13 @@ pub(super) async fn send_command(
             .await;
         let r = match sent {
             Ok(r) => r,
-            Err(e) if answer_lost(&e) && tries < COMMAND_TRIES && started.elapsed() < RETRY_WITHIN => {
-                log::warn!("the hub's answer was lost ({}): sending the command again with the same key", why(&e));
+            Err(e)
+                if answer_lost(&e) && tries < COMMAND_TRIES && started.elapsed() < RETRY_WITHIN =>
+            {
+                log::warn!(
+                    "the hub's answer was lost ({}): sending the command again with the same key",
+                    why(&e)
+                );
                 tokio::time::sleep(RETRY_PAUSE).await;
                 continue;
             }
@@ -83,7 +88,10 @@ pub(super) async fn send_command(
             Ok(v) => v,
             // The answer was cut in the middle: the command may be done, ask again.
             Err(e) if tries < COMMAND_TRIES && started.elapsed() < RETRY_WITHIN => {
-                log::warn!("the hub's answer was cut ({}): sending the command again with the same key", why(&e));
+                log::warn!(
+                    "the hub's answer was cut ({}): sending the command again with the same key",
+                    why(&e)
+                );
                 tokio::time::sleep(RETRY_PAUSE).await;
                 continue;
             }

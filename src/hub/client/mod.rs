@@ -21,8 +21,8 @@ mod pair;
 mod probe;
 mod stream;
 
-use command::send_command;
 pub use command::COMMAND_TRIES;
+use command::send_command;
 pub use error::ClientError;
 pub use pair::Paired;
 pub use probe::{Probe, probe};

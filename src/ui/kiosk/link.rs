@@ -114,7 +114,11 @@ impl Kiosk {
         }
         // A visitor in the middle of a flow is brought back to the welcome screen, which says
         // what to do; a number already on screen stays there.
-        if down && !matches!(screen, Some(Screen::Welcome | Screen::Ticket | Screen::Confirm) | None)
+        if down
+            && !matches!(
+                screen,
+                Some(Screen::Welcome | Screen::Ticket | Screen::Confirm) | None
+            )
         {
             self.home();
         }

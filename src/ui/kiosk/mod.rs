@@ -36,8 +36,8 @@ mod reading;
 mod walk_in;
 mod worker;
 
-use link::{Link, watch_link};
 pub use link::RECHECK_AFTER;
+use link::{Link, watch_link};
 use worker::*;
 pub use worker::{Backend, pump};
 

@@ -25,7 +25,11 @@ impl Kiosk {
         let down = self.hub_down();
         self.showing_down(down);
         w.set_offline(down);
-        let lines = if down { self.offline_lines() } else { Vec::new() };
+        let lines = if down {
+            self.offline_lines()
+        } else {
+            Vec::new()
+        };
         w.set_offline_lines(ModelRc::new(VecModel::from(lines)));
     }
 
