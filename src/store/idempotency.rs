@@ -12,6 +12,9 @@ pub const KEEP_SECS: i64 = 2 * 24 * 3600;
 /// At most this many keys are kept per device (the oldest go first).
 pub const KEEP_PER_DEVICE: i64 = 20_000;
 
+/// How often (in keys written) the count per device is checked.
+const PRUNE_EVERY: i64 = 512;
+
 /// One command's key, to be committed with its events.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRecord {
@@ -93,6 +96,11 @@ pub(super) fn write_keys(
     }
     tx.prepare_cached("DELETE FROM idempotency_keys WHERE created < ?1")?
         .execute([now - KEEP_SECS])?;
+    // The count per device is checked every [`PRUNE_EVERY`] keys (the check sorts a device's
+    // keys): a device holds at most `KEEP_PER_DEVICE + PRUNE_EVERY`.
+    if tx.last_insert_rowid() % PRUNE_EVERY >= keys.len() as i64 {
+        return Ok(());
+    }
     for device in keys.iter().map(|k| k.device as i64) {
         tx.prepare_cached(
             "DELETE FROM idempotency_keys WHERE device = ?1 AND rowid <=
