@@ -101,12 +101,20 @@ pub(super) fn write_keys(
     if tx.last_insert_rowid() % PRUNE_EVERY >= keys.len() as i64 {
         return Ok(());
     }
-    for device in keys.iter().map(|k| k.device as i64) {
-        tx.prepare_cached(
-            "DELETE FROM idempotency_keys WHERE device = ?1 AND rowid <=
-             (SELECT rowid FROM idempotency_keys WHERE device = ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2)",
-        )?
-        .execute(params![device, KEEP_PER_DEVICE])?;
+    let devices: std::collections::BTreeSet<i64> = keys.iter().map(|k| k.device as i64).collect();
+    for device in devices {
+        // The newest key past the bound, if there are that many: it and older ones go.
+        let cutoff: Option<i64> = tx
+            .prepare_cached(
+                "SELECT rowid FROM idempotency_keys WHERE device = ?1
+                 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
+            )?
+            .query_row(params![device, KEEP_PER_DEVICE], |r| r.get(0))
+            .optional()?;
+        if let Some(cutoff) = cutoff {
+            tx.prepare_cached("DELETE FROM idempotency_keys WHERE device = ?1 AND rowid <= ?2")?
+                .execute(params![device, cutoff])?;
+        }
     }
     Ok(())
 }

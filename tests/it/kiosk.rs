@@ -706,6 +706,7 @@ fn a_network_kiosk_says_at_once_when_its_hub_is_unreachable() {
         text_in(Lang::Pt, "kiosk-go-to-reception")
     );
     assert!(says_offline(&ui), "the next visitor is told at once");
+    screen_shot(&ui, "offline-welcome-after-a-failed-command-800x480-pt");
     assert!(
         stored_labels(dir.path(), day).is_empty(),
         "nothing invented"

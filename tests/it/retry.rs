@@ -421,3 +421,40 @@ fn a_device_retries_a_command_whose_answer_was_lost_and_gets_one_ticket() {
     );
     assert_eq!(ticket_count(&hub), 2, "every try of one action: one ticket");
 }
+
+/// Keys are bounded per device: past `KEEP_PER_DEVICE` the oldest go (another device's stay).
+#[test]
+fn a_device_keeps_a_bounded_number_of_keys() {
+    use integra::store::idempotency::{KEEP_PER_DEVICE, KeyAnswer, KeyRecord};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = Store::open(dir.path()).expect("store");
+    let record = |device: u64, n: i64| KeyRecord {
+        device,
+        key: format!("k{n}"),
+        fingerprint: "f".into(),
+        first_seq: 1,
+        last_seq: 1,
+    };
+    store
+        .commit_keyed(0, &[], None, &[record(2, 0)])
+        .expect("the other device's key");
+    let many: Vec<KeyRecord> = (0..KEEP_PER_DEVICE + 600).map(|n| record(1, n)).collect();
+    store.commit_keyed(0, &[], None, &many).expect("commit");
+    let known = |device: u64, n: i64| {
+        !matches!(
+            store
+                .key_answer(device, &format!("k{n}"), "f")
+                .expect("lookup"),
+            KeyAnswer::Unknown
+        )
+    };
+    assert!(!known(1, 0), "the oldest went");
+    assert!(!known(1, 599), "the oldest 600 went");
+    assert!(known(1, 600), "the newest {KEEP_PER_DEVICE} stay");
+    assert!(known(1, KEEP_PER_DEVICE + 599));
+    assert!(known(2, 0), "another device's key stays");
+    assert!(matches!(
+        store.key_answer(1, &format!("k{}", KEEP_PER_DEVICE + 599), "other"),
+        Ok(KeyAnswer::Different)
+    ));
+}
