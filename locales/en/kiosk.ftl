@@ -5,6 +5,8 @@ kiosk-back = Back
 kiosk-larger = Larger text
 kiosk-busy = One moment, please…
 kiosk-go-to-reception = Sorry, the system is not working right now. Please go to reception.
+# On the welcome screen while the hub cannot be reached (no language buttons then).
+kiosk-offline-welcome = This screen cannot give numbers right now. Please go to reception: they will help you.
 kiosk-services-title = What do you need today?
 kiosk-appointments = I have an appointment / book one
 kiosk-activities = Group activities

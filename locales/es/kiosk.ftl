@@ -5,6 +5,8 @@ kiosk-back = Atrás
 kiosk-larger = Letra más grande
 kiosk-busy = Un momento, por favor…
 kiosk-go-to-reception = Lo sentimos, el sistema no funciona ahora. Por favor, vaya a recepción.
+# On the welcome screen while the hub cannot be reached (no language buttons then).
+kiosk-offline-welcome = Esta pantalla no puede dar turnos en este momento. Por favor, vaya a recepción: allí le ayudan.
 kiosk-services-title = ¿Qué necesita hoy?
 kiosk-appointments = Tengo una cita / pedir una cita
 kiosk-activities = Actividades en grupo

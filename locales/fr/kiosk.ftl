@@ -5,6 +5,8 @@ kiosk-back = Retour
 kiosk-larger = Texte plus grand
 kiosk-busy = Un instant, s'il vous plaît…
 kiosk-go-to-reception = Désolé, le système ne fonctionne pas pour le moment. Merci d'aller à l'accueil.
+# On the welcome screen while the hub cannot be reached (no language buttons then).
+kiosk-offline-welcome = Cet écran ne peut pas donner de numéro pour le moment. Merci d'aller à l'accueil : on vous y aidera.
 kiosk-services-title = De quoi avez-vous besoin aujourd'hui ?
 kiosk-appointments = J'ai un rendez-vous / en prendre un
 kiosk-activities = Activités en groupe

@@ -5,6 +5,8 @@ kiosk-back = Retounen
 kiosk-larger = Lèt pi gwo
 kiosk-busy = Tann yon ti moman, tanpri…
 kiosk-go-to-reception = Padon, sistèm nan pa mache kounye a. Tanpri ale nan resepsyon an.
+# On the welcome screen while the hub cannot be reached (no language buttons then).
+kiosk-offline-welcome = Ekran sa a pa ka bay nimewo kounye a. Tanpri ale nan resepsyon an: y ap ede w.
 kiosk-services-title = Kisa ou bezwen jodi a?
 kiosk-appointments = Mwen gen randevou / pran yon randevou
 kiosk-activities = Aktivite an gwoup

@@ -5,6 +5,8 @@ kiosk-back = Voltar
 kiosk-larger = Letra maior
 kiosk-busy = Um momento, por favor…
 kiosk-go-to-reception = Desculpe, o sistema não está funcionando agora. Por favor, vá até a recepção.
+# On the welcome screen while the hub cannot be reached (no language buttons then).
+kiosk-offline-welcome = Esta tela não pode dar senhas agora. Por favor, vá até a recepção: lá ajudam você.
 kiosk-services-title = Do que você precisa hoje?
 kiosk-appointments = Tenho um agendamento / quero agendar
 kiosk-activities = Atividades em grupo

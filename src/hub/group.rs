@@ -20,6 +20,7 @@
 use super::{Inner, lock};
 use crate::core::{Command, Stamped, State};
 use crate::engine::{Engine, EngineError};
+use crate::store::idempotency::KeyRecord;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Condvar, Mutex};
@@ -40,6 +41,25 @@ fn abort_before_commit() {
         && COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *at
     {
         log::error!("drill: aborting before commit #{at}");
+        std::process::abort();
+    }
+}
+
+/// Drill hook: with `INTEGRA_DRILL_ABORT_AFTER_COMMIT=N` the process aborts (as on a power cut)
+/// just after its N-th group commit — durable, nobody answered yet. For tests of retried
+/// commands (their key was committed with the events; the retry must get the same answer).
+fn abort_after_commit() {
+    static AT: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let at = AT.get_or_init(|| {
+        std::env::var("INTEGRA_DRILL_ABORT_AFTER_COMMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    });
+    if let Some(at) = at
+        && COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == *at
+    {
+        log::error!("drill: aborting after commit #{at}");
         std::process::abort();
     }
 }
@@ -108,6 +128,8 @@ pub(crate) struct Entry {
     pub events: Vec<Stamped>,
     pub snapshot: Option<State>,
     pub slot: Slot,
+    /// Its idempotency key, committed with its events.
+    pub key: Option<super::idempotent::RequestKey>,
 }
 
 /// The connection commits go through, and how far the log is durable.
@@ -119,6 +141,8 @@ pub(crate) struct Writer {
 #[derive(Default)]
 pub(crate) struct Group {
     pub pending: Mutex<Vec<Entry>>,
+    /// Idempotency keys whose command is running.
+    pub(crate) keys: super::idempotent::InFlight,
 }
 
 impl Inner {
@@ -155,10 +179,15 @@ impl Inner {
         while !batch.is_empty() {
             let events: Vec<Stamped> = batch.iter().flat_map(|e| e.events.clone()).collect();
             let snapshot = batch.iter().rev().find_map(|e| e.snapshot.as_ref());
+            let keys: Vec<KeyRecord> = batch
+                .iter()
+                .filter_map(|e| e.key.as_ref()?.record(&e.events))
+                .collect();
             let durable = writer.durable;
             abort_before_commit();
-            match writer.store.commit(durable, &events, snapshot) {
+            match writer.store.commit_keyed(durable, &events, snapshot, &keys) {
                 Ok(()) => {
+                    abort_after_commit();
                     writer.durable = events.last().map_or(durable, |e| e.seq);
                     self.durable_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);

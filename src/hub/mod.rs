@@ -28,6 +28,7 @@ pub mod follow;
 pub mod group;
 pub mod guard;
 pub mod http;
+pub mod idempotent;
 pub mod pake;
 pub mod stream;
 pub mod tls;
@@ -297,6 +298,7 @@ impl Hub {
         Session {
             engine: std::cell::OnceCell::from(lock(&self.inner.engine)),
             inner: &self.inner,
+            key: None,
         }
     }
 

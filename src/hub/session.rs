@@ -8,6 +8,8 @@ pub struct Session<'a> {
     /// `execute` lets it go (while its command waits for the commit) or the session ends.
     pub(super) engine: std::cell::OnceCell<MutexGuard<'a, Engine>>,
     pub(super) inner: &'a Inner,
+    /// The idempotency key of the next command executed, committed with its events.
+    pub(super) key: Option<idempotent::RequestKey>,
 }
 
 impl<'a> Session<'a> {
@@ -27,6 +29,13 @@ impl<'a> Session<'a> {
 
     pub fn queue(&self) -> &Queue {
         self.engine().queue()
+    }
+
+    /// Commit `key` with the events of the next command this session executes (see
+    /// [`Hub::once`], which decides whether the command runs at all).
+    pub fn keyed(mut self, key: Option<idempotent::RequestKey>) -> Self {
+        self.key = key;
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -81,6 +90,7 @@ impl<'a> Session<'a> {
                 events,
                 snapshot,
                 slot: slot.clone(),
+                key: self.key.take(),
             });
             slot
         };

@@ -9,6 +9,7 @@ pub mod city;
 pub mod devices;
 pub mod facts;
 pub mod feedback;
+pub mod idempotency;
 pub mod identity;
 pub mod purge;
 pub mod safeguarding;
@@ -286,6 +287,18 @@ impl Store {
         events: &[Stamped],
         snapshot: Option<&State>,
     ) -> Result<(), StoreError> {
+        self.commit_keyed(expected_last_seq, events, snapshot, &[])
+    }
+
+    /// [`Store::commit`], with the idempotency keys of the commands whose events these are,
+    /// in the same transaction (see [`idempotency`]).
+    pub fn commit_keyed(
+        &mut self,
+        expected_last_seq: u64,
+        events: &[Stamped],
+        snapshot: Option<&State>,
+        keys: &[idempotency::KeyRecord],
+    ) -> Result<(), StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -312,6 +325,7 @@ impl Store {
                 [],
             )?;
         }
+        idempotency::write_keys(&tx, keys, chrono::Utc::now())?;
         tx.commit()?;
         Ok(())
     }

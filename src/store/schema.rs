@@ -120,10 +120,24 @@ pub(super) fn migrations() -> Migrations<'static> {
             last_error  TEXT
         );",
         ),
+        // Idempotency keys: a device's key, the command it named (SHA-256) and the events it
+        // made, written in the same transaction as the events (`store::idempotency`).
+        M::up(
+            "CREATE TABLE idempotency_keys (
+            device      INTEGER NOT NULL,
+            key         TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            first_seq   INTEGER NOT NULL,
+            last_seq    INTEGER NOT NULL,
+            created     INTEGER NOT NULL,
+            PRIMARY KEY (device, key)
+        );
+        CREATE INDEX idempotency_created ON idempotency_keys(created);",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    7
+    8
 }

@@ -57,6 +57,66 @@ impl Relay {
     }
 }
 
+/// A TCP forwarder to `upstream` that can be unplugged like a hub whose process died (its
+/// machine still up): `unplug()` closes every connection — the device sees it at once — and
+/// closes new ones as they come; `plug()` forwards again.
+pub struct Switch {
+    pub addr: SocketAddr,
+    on: Arc<AtomicBool>,
+    live: Arc<std::sync::Mutex<Vec<TcpStream>>>,
+}
+
+impl Switch {
+    pub fn start(upstream: SocketAddr) -> Switch {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the switch");
+        let addr = listener.local_addr().expect("switch address");
+        let on = Arc::new(AtomicBool::new(true));
+        let live = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (up, conns) = (on.clone(), live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if !up.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+                        continue;
+                    };
+                    if let Ok(mut l) = conns.lock()
+                        && let Ok(c) = from.try_clone()
+                    {
+                        l.push(c);
+                    }
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(Shutdown::Write);
+                    });
+                }
+            }
+        });
+        Switch { addr, on, live }
+    }
+
+    pub fn unplug(&self) {
+        self.on.store(false, Ordering::SeqCst);
+        if let Ok(mut l) = self.live.lock() {
+            for c in l.drain(..) {
+                let _ = c.shutdown(Shutdown::Both);
+            }
+        }
+    }
+
+    pub fn plug(&self) {
+        self.on.store(true, Ordering::SeqCst);
+    }
+}
+
 /// Copy `from` to `to` while forwarding; during a cut, read and drop (a close is not passed
 /// on either: a hub without power says nothing).
 fn pump(mut from: TcpStream, mut to: TcpStream, on: &AtomicBool) {

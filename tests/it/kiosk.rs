@@ -566,23 +566,162 @@ fn second_kiosk_issues_through_the_hub() {
         std::fs::metadata(&preview).is_ok_and(|m| m.len() > 0)
     });
     tap(&ui, "Pronto");
-    // The hub goes away (its process dies): no number, the visitor is sent to reception.
+    // The hub goes away (its process dies): the welcome screen says at once to go to
+    // reception, and offers no flow that would end there.
     rt.shutdown_background();
     wait_for("the stream to notice", || !remote.online());
-    tap(&ui, "Português");
-    tap(&ui, "Assessoria jurídica e regularização");
-    tap(&ui, "Não, continuar");
-    assert_ne!(screen(&ui), Screen::Ticket);
+    wait_for("the welcome screen to say so", || {
+        kiosk::pump();
+        !has(&ui, "Português")
+    });
     let pt = integra::i18n::Localizer::new(Lang::Pt).expect("pt");
-    assert_eq!(
-        ui.global::<KioskAdapter>().get_notice().as_str(),
-        pt.text("kiosk-go-to-reception", None)
-    );
+    assert!(has(&ui, &pt.text("kiosk-offline-welcome", None)));
     assert_eq!(
         stored_labels(dir.path(), day),
         ["B-001"],
         "nothing invented"
     );
+    kiosk::stop();
+}
+
+/// A network kiosk whose hub cannot be reached says so on its welcome screen at once, in all
+/// five languages, with no language button to start a flow that needs the hub; a visitor in
+/// the middle of one is taken back there. It comes back by itself when the hub's stream does.
+/// A command that fails with the stream up (the hub's disk refuses) does the same until the
+/// hub is seen at work again or [`kiosk::RECHECK_AFTER`] has passed.
+fn a_network_kiosk_says_at_once_when_its_hub_is_unreachable() {
+    use super::deadhub::Switch;
+    kiosk::stop();
+    let LoopbackHub {
+        rt: _rt,
+        hub,
+        dir,
+        remote: first,
+        demo,
+    } = loopback_hub(integra::hub::Role::Kiosk, "kiosk 2");
+    let base = first.base();
+    let token = {
+        let store = Store::open(dir.path()).expect("store");
+        let pin =
+            integra::hub::auth::new_pin(&store, integra::hub::Role::Kiosk, chrono::Utc::now())
+                .expect("pin")
+                .0;
+        integra::hub::client::Remote::pair(&base, &pin, "kiosk 3")
+            .expect("pair")
+            .0
+    };
+    let switch = Switch::start(base.trim_start_matches("http://").parse().expect("addr"));
+    let remote = integra::hub::client::Remote::start(
+        &format!("http://{}", switch.addr),
+        &token,
+        demo.clone(),
+    )
+    .expect("remote");
+    wait_for("the hub's stream", || remote.online());
+    let ui = KioskWindow::new().expect("window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let cfg = KioskConfig {
+        languages: demo.center.languages.clone(),
+        catalog: demo.clone(),
+        printer: PrinterUri::File(dir.path().join("preview.bin")),
+        format: Format::default(),
+        idle: Duration::from_secs(45),
+        ticket_screen: Duration::from_secs(20),
+        clock: Some(monday_9()),
+        inline: true,
+        speech: None,
+    };
+    let _k = Kiosk::start(&ui, kiosk::Backend::Remote(remote.clone()), cfg).expect("kiosk");
+    let offline_words: Vec<String> = Lang::ALL
+        .iter()
+        .map(|l| text_in(*l, "kiosk-offline-welcome"))
+        .collect();
+    let says_offline = |ui: &KioskWindow| offline_words.iter().all(|w| has(ui, w));
+    let offers_languages = |ui: &KioskWindow| Lang::ALL.iter().all(|l| has(ui, l.native_name()));
+    assert!(offers_languages(&ui) && !says_offline(&ui));
+    // A visitor has chosen a language and looks at the services when the hub goes away.
+    tap(&ui, "Español");
+    assert_eq!(screen(&ui), Screen::Services);
+    let day = monday_9()
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    switch.unplug();
+    let t = Instant::now();
+    wait_for("the welcome screen says the hub is unreachable", || {
+        kiosk::pump();
+        says_offline(&ui)
+    });
+    println!(
+        "the hub unplugged: the welcome screen said so after {} ms",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(screen(&ui), Screen::Welcome, "the visitor is taken to it");
+    assert!(
+        !Lang::ALL.iter().any(|l| has(&ui, l.native_name())),
+        "no language button, no flow to start"
+    );
+    // Looked at full screen: 800×480 and 1920×1080, with larger text too.
+    for (w, h, larger, name) in [
+        (800, 480, false, "offline-welcome-800x480"),
+        (1920, 1080, false, "offline-welcome-1920x1080"),
+        (800, 480, true, "offline-welcome-800x480-larger"),
+        (1920, 1080, true, "offline-welcome-1920x1080-larger"),
+    ] {
+        ui.window().set_size(slint::PhysicalSize::new(w, h));
+        ui.global::<integra::ui::Theme>().set_large_text(larger);
+        screen_shot(&ui, name);
+        for words in &offline_words {
+            let (x, y, tw, th) = position(&ui, words);
+            assert!(
+                x >= -0.5 && y >= -0.5 && x + tw <= w as f32 + 0.5 && y + th <= h as f32 + 0.5,
+                "{name}: {words:?} at {x},{y} size {tw}×{th} leaves the window"
+            );
+        }
+    }
+    ui.global::<integra::ui::Theme>().set_large_text(false);
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    screen_shot(&ui, "offline-welcome-800x480");
+    // The hub is back: so are the languages, by themselves.
+    switch.plug();
+    let t = Instant::now();
+    wait_for("the languages come back", || {
+        kiosk::pump();
+        offers_languages(&ui)
+    });
+    println!(
+        "the hub plugged back: the languages were offered again after {} ms",
+        t.elapsed().as_millis()
+    );
+    assert!(!says_offline(&ui));
+    // The stream is up but the hub cannot save: the visitor's ticket fails (they are told, in
+    // their language, to go to reception), and the welcome screen says it for the next one.
+    hub.set_read_only(true).expect("read-only");
+    tap(&ui, "Português");
+    tap(&ui, "Assessoria jurídica e regularização");
+    tap(&ui, "Não, continuar");
+    assert_eq!(screen(&ui), Screen::Welcome);
+    assert_eq!(
+        ui.global::<KioskAdapter>().get_notice().as_str(),
+        text_in(Lang::Pt, "kiosk-go-to-reception")
+    );
+    assert!(says_offline(&ui), "the next visitor is told at once");
+    screen_shot(&ui, "offline-welcome-after-a-failed-command-800x480-pt");
+    assert!(
+        stored_labels(dir.path(), day).is_empty(),
+        "nothing invented"
+    );
+    // The disk accepts again; a little later the kiosk offers its flows again, and issues.
+    hub.set_read_only(false).expect("writable");
+    i_slint_backend_testing::mock_elapsed_time(kiosk::RECHECK_AFTER);
+    kiosk::pump();
+    assert!(offers_languages(&ui), "back after the recheck");
+    assert!(ui.global::<KioskAdapter>().get_notice().is_empty());
+    tap(&ui, "Português");
+    tap(&ui, "Assessoria jurídica e regularização");
+    tap(&ui, "Não, continuar");
+    assert_eq!(screen(&ui), Screen::Ticket);
+    assert_eq!(stored_labels(dir.path(), day), ["B-001"]);
     kiosk::stop();
 }
 
@@ -1447,6 +1586,13 @@ fn a_failed_print_keeps_the_number_and_says_remember_it() {
 }
 
 fn snapshot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
+    let path = screen_shot(ui, name);
+    touch_targets_fit(ui, name);
+    path
+}
+
+/// The window as a PNG under the test's screens directory (checked not blank).
+fn screen_shot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
     std::fs::create_dir_all(&dir).expect("screens dir");
     let shot = ui.window().take_snapshot().expect("snapshot");
@@ -1466,7 +1612,6 @@ fn snapshot(ui: &KioskWindow, name: &str) -> std::path::PathBuf {
         "{name} looks blank ({} colours)",
         colours.len()
     );
-    touch_targets_fit(ui, name);
     let path = dir.join(format!("{name}.png"));
     img.save(&path).expect("save png");
     path
@@ -1744,6 +1889,7 @@ scenarios!(
     every_service_fits_every_screen,
     every_priority_class_is_reachable_on_every_screen,
     second_kiosk_issues_through_the_hub,
+    a_network_kiosk_says_at_once_when_its_hub_is_unreachable,
     an_admin_change_reaches_a_kiosk_on_screen,
     an_admin_change_reaches_the_hubs_own_kiosk,
     lobby_display_follows_the_hub,

@@ -32,6 +32,7 @@ mod props;
 mod queue;
 mod report;
 mod restore;
+mod retry;
 mod safeguarding;
 mod settings;
 mod store;

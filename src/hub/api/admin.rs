@@ -32,7 +32,7 @@ pub(super) async fn edit_catalog(
         by: c.device.name.clone(),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute(hub, &c, &cmd)?;
         let seq = events.last().map_or(0, |e| e.seq);
         Ok(Json(json!({
             "seq": seq,

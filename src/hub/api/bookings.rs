@@ -158,7 +158,7 @@ pub(super) async fn cancel_appointment(
 ) -> ApiResult<Json<Value>> {
     let cmd = Command::CancelAppointment { code };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute(hub, &c, &cmd)?;
         Ok(Json(
             json!({"events": events_json(&events, &c, &hub.catalog())}),
         ))
@@ -243,7 +243,7 @@ pub(super) async fn erase_personal(
         by: c.device.name.clone(),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute(hub, &c, &cmd)?;
         Ok(Json(
             json!({"erased": true, "events": events_json(&events, &c, &hub.catalog())}),
         ))

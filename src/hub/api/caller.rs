@@ -1,4 +1,5 @@
 use super::*;
+use crate::hub::idempotent::{Answer, KeyRefusal, RequestKey};
 
 // ---------------------------------------------------------------- who is asking
 
@@ -6,6 +7,8 @@ pub struct Caller {
     pub role: Role,
     pub device: Device,
     pub lang: Lang,
+    /// The request's `Idempotency-Key` header, as sent (checked with its command).
+    pub idempotency_key: Option<Vec<u8>>,
 }
 
 /// The language for messages: `Accept-Language` when it names one of ours, else English.
@@ -54,6 +57,9 @@ pub fn caller(
         role,
         device,
         lang: request_lang(headers),
+        idempotency_key: headers
+            .get(crate::hub::idempotent::HEADER)
+            .map(|v| v.as_bytes().to_vec()),
     })
 }
 
@@ -68,31 +74,67 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(ApiError::internal)?
 }
 
-/// Execute one command for a caller; queue refusals become 4xx in the caller's language.
-pub(super) fn execute(hub: &Hub, cmd: &Command, lang: Lang) -> ApiResult<Vec<Stamped>> {
+/// Execute one command; queue refusals become 4xx in `lang`. `key` is committed with its
+/// events (see [`crate::hub::idempotent`]).
+fn execute_keyed(
+    hub: &Hub,
+    cmd: &Command,
+    lang: Lang,
+    key: Option<RequestKey>,
+) -> ApiResult<Vec<Stamped>> {
     let now = hub.now();
-    let mut s = hub.session();
+    let mut s = hub.session().keyed(key);
     s.execute(cmd, now).map_err(|e| match e {
         EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
         EngineError::Store(e) => ApiError::storage(&e, lang),
     })
 }
 
-/// A visitor's command (ticket, booking, check-in, sign-up) for a caller. A kiosk is held to
-/// its limits, and a check-in it sends gets one and the same answer for every code that does
-/// not check in today. Staff and admin devices are not limited.
+/// A caller's command, run once per idempotency key: a retry with the key of a command already
+/// committed gets that command's events again, whatever the queue says now.
+fn once(
+    hub: &Hub,
+    c: &Caller,
+    cmd: &Command,
+    run: impl FnOnce(Option<RequestKey>) -> ApiResult<Vec<Stamped>>,
+) -> ApiResult<Vec<Stamped>> {
+    let key = RequestKey::parse(c.idempotency_key.as_deref(), c.device.id, cmd)
+        .map_err(ApiError::idempotency)?;
+    match hub.once(key, run) {
+        Ok(Answer::Ran(result)) => result,
+        Ok(Answer::Again(events)) => Ok(events),
+        Err(KeyRefusal::Key(e)) => Err(ApiError::idempotency(e)),
+        Err(KeyRefusal::Store(e)) => Err(ApiError::storage(&e, c.lang)),
+    }
+}
+
+/// Execute one command for a caller (once per idempotency key); queue refusals become 4xx in
+/// the caller's language.
+pub(super) fn execute(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>> {
+    once(hub, c, cmd, |key| execute_keyed(hub, cmd, c.lang, key))
+}
+
+/// A visitor's command (ticket, booking, check-in, sign-up) for a caller (once per idempotency
+/// key). A kiosk is held to its limits, and a check-in it sends gets one and the same answer
+/// for every code that does not check in today. Staff and admin devices are not limited.
 pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<Vec<Stamped>> {
     if !c.role.limited() {
-        return execute(hub, cmd, c.lang);
+        return execute(hub, c, cmd);
     }
-    let now = hub.now();
-    let result = hub
-        .session()
-        .execute_for_kiosk(&format!("device-{}", c.device.id), cmd, now);
-    result.map_err(|e| match e {
-        crate::hub::KioskError::Limited(secs) => ApiError::limited(secs, c.lang),
-        crate::hub::KioskError::Engine(EngineError::Queue(q)) => ApiError::queue(&q, c.lang, hub),
-        crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
+    once(hub, c, cmd, |key| {
+        let now = hub.now();
+        let result = hub.session().keyed(key).execute_for_kiosk(
+            &format!("device-{}", c.device.id),
+            cmd,
+            now,
+        );
+        result.map_err(|e| match e {
+            crate::hub::KioskError::Limited(secs) => ApiError::limited(secs, c.lang),
+            crate::hub::KioskError::Engine(EngineError::Queue(q)) => {
+                ApiError::queue(&q, c.lang, hub)
+            }
+            crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
+        })
     })
 }
 

@@ -49,6 +49,17 @@ impl ApiError {
         e
     }
 
+    /// An `Idempotency-Key` that cannot be used: malformed (400), or already used for another
+    /// command (422, as the IETF draft says).
+    pub(crate) fn idempotency(e: crate::hub::idempotent::KeyError) -> ApiError {
+        use crate::hub::idempotent::KeyError;
+        let (status, code) = match e {
+            KeyError::Malformed => (StatusCode::BAD_REQUEST, "bad-idempotency-key"),
+            KeyError::Reused => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency-key-reused"),
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+
     /// Something failed inside the hub: the details go to the hub's log, never to the caller.
     pub(crate) fn internal(what: impl std::fmt::Display) -> ApiError {
         log::error!("hub: {what}");

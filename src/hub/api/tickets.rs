@@ -66,7 +66,7 @@ pub(super) async fn command(
         let events = if action == Action::Visit {
             execute_visit(hub, &c, &cmd)?
         } else {
-            execute(hub, &cmd, c.lang)?
+            execute(hub, &c, &cmd)?
         };
         Ok(Json(
             json!({"events": events_json(&events, &c, &hub.catalog()), "follow_url": hub.follow_url(&events)}),
@@ -221,7 +221,7 @@ pub(super) async fn ticket_action(
                 ));
             }
         };
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute(hub, &c, &cmd)?;
         let s = hub.session();
         Ok(Json(json!({"ticket": s.queue().ticket(id), "events": events_json(&events, &c, &hub.catalog())})))
     })
@@ -287,7 +287,7 @@ pub(super) async fn call_next(
         counter: CounterId::new(counter),
     };
     blocking(&hub, move |hub| {
-        let events = execute(hub, &cmd, c.lang)?;
+        let events = execute(hub, &c, &cmd)?;
         let called = events.called();
         let s = hub.session();
         let t = called.and_then(|id| s.queue().ticket(id).cloned());

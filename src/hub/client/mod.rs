@@ -15,11 +15,14 @@ use tokio_tungstenite::tungstenite::Message;
 
 /// How long a command may take before the visitor is sent to reception.
 pub mod clock;
+mod command;
 mod error;
 mod pair;
 mod probe;
 mod stream;
 
+pub use command::COMMAND_TRIES;
+use command::send_command;
 pub use error::ClientError;
 pub use pair::Paired;
 pub use probe::{Probe, probe};
@@ -338,39 +341,7 @@ impl QueueAccess for RemoteSession<'_> {
         // while the command travels (up to the command timeout).
         let inner = self.inner;
         self.mirror = None;
-        let result = inner.rt.block_on(async {
-            let r = inner
-                .http
-                .post(format!("{}/api/v1/commands", inner.base()))
-                .bearer_auth(&inner.token)
-                .header("accept-language", lang.code())
-                .json(cmd)
-                .send()
-                .await
-                .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;
-            let status = r.status();
-            let v: Value = r
-                .json()
-                .await
-                .map_err(|e| Refusal::Unavailable(format!("the hub's answer is not JSON: {e}")))?;
-            if status.is_success() {
-                let follow = v["follow_url"].as_str().map(str::to_string);
-                return serde_json::from_value::<Vec<Stamped>>(v["events"].clone())
-                    .map(|events| (events, follow))
-                    .map_err(|e| {
-                        Refusal::Unavailable(format!("the hub's events do not read: {e}"))
-                    });
-            }
-            let code = v["error"]["code"].as_str().unwrap_or("").to_string();
-            let message = v["error"]["message"].as_str().unwrap_or("").to_string();
-            if status.is_server_error() || status.as_u16() == 401 || status.as_u16() == 403 {
-                Err(Refusal::Unavailable(format!(
-                    "the hub answered {status}: {message}"
-                )))
-            } else {
-                Err(Refusal::Remote { code, message })
-            }
-        });
+        let result = inner.rt.block_on(send_command(inner, cmd, lang));
         let mut mirror = lock(&inner.mirror);
         if let Ok((events, _)) = &result {
             for e in events {

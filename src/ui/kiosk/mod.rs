@@ -31,10 +31,13 @@ use std::sync::{Arc, Mutex};
 mod activities;
 mod booking;
 mod checkin;
+mod link;
 mod reading;
 mod walk_in;
 mod worker;
 
+pub use link::RECHECK_AFTER;
+use link::{Link, watch_link};
 use worker::*;
 pub use worker::{Backend, pump};
 
@@ -153,6 +156,8 @@ pub struct Kiosk {
     /// Reads the screen aloud (the speaker button), and the reading going on (0: none).
     reader: Option<crate::audio::Reader>,
     reading: Cell<u64>,
+    /// The link to a hub on another device (its welcome screen says when it is down).
+    link: Link,
 }
 
 impl Kiosk {
@@ -195,6 +200,8 @@ impl Kiosk {
         }
         watch_catalog(&backend);
         let clock = backend.clone();
+        watch_link(&backend);
+        let link = Link::new(&backend);
         let reader = cfg.speech.clone().map(|speech| {
             let (sink, cut): (Box<dyn crate::audio::Sink>, Box<dyn Fn() + Send + Sync>) =
                 match speech {
@@ -228,6 +235,7 @@ impl Kiosk {
             idle: slint::Timer::default(),
             printing_failed: Cell::new(false),
             follow: RefCell::new(None),
+            link,
         });
         KIOSK.with(|k| *k.borrow_mut() = Some(kiosk.clone()));
         kiosk.wire(ui);

@@ -52,10 +52,15 @@ impl Kiosk {
         words.push(a.get_notice());
         match a.get_screen() {
             Screen::Welcome => {
-                // Before a language is chosen: each greeting in its own language's voice.
-                return ui
-                    .global::<WelcomeAdapter>()
-                    .get_languages()
+                // Before a language is chosen: each greeting (or, with the hub unreachable, each
+                // "go to reception") in its own language's voice.
+                let w = ui.global::<WelcomeAdapter>();
+                let lines = if w.get_offline() {
+                    w.get_offline_lines()
+                } else {
+                    w.get_languages()
+                };
+                return lines
                     .iter()
                     .map(|l| {
                         let voice = l

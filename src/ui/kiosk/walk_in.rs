@@ -22,6 +22,15 @@ impl Kiosk {
         let w = ui.global::<WelcomeAdapter>();
         w.set_center_name(self.catalog().center.name.clone().into());
         w.set_languages(ModelRc::new(VecModel::from(choices)));
+        let down = self.hub_down();
+        self.showing_down(down);
+        w.set_offline(down);
+        let lines = if down {
+            self.offline_lines()
+        } else {
+            Vec::new()
+        };
+        w.set_offline_lines(ModelRc::new(VecModel::from(lines)));
     }
 
     pub(super) fn choose_language(&self, code: &str) {
@@ -224,6 +233,8 @@ impl Kiosk {
     /// The engine failed (disk, database): the visitor is sent to reception, no number invented.
     pub(super) fn hub_failed(&self) {
         let text = self.t("kiosk-go-to-reception");
+        // The welcome screen says it from now on (and a visitor mid-flow is taken there).
+        self.command_failed();
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
             if a.get_screen() == Screen::Busy {
