@@ -226,3 +226,39 @@ pub fn integra_at_monday_9(
         .env_remove("INTEGRA_SETTINGS");
     c
 }
+
+/// A hub on a fixed clock (Monday 09:00) over `dir`, serving plain HTTP on a free loopback
+/// port: its runtime (keep it alive), the hub and its address.
+pub fn serve(
+    dir: &std::path::Path,
+) -> (
+    tokio::runtime::Runtime,
+    integra::hub::Hub,
+    std::net::SocketAddr,
+) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let hub = integra::hub::Hub::new(
+        integra::engine::Engine::open(dir, catalog()).expect("engine"),
+        Some(monday_9()),
+    )
+    .expect("hub");
+    let (addr, _) = rt
+        .block_on(hub.serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0))))
+        .expect("serve");
+    (rt, hub, addr)
+}
+
+/// Pair a device named `name` with `role` to the hub at `addr` (a PIN made in its store):
+/// the device's token.
+pub fn pair(
+    addr: std::net::SocketAddr,
+    dir: &std::path::Path,
+    role: integra::hub::Role,
+    name: &str,
+) -> String {
+    let store = integra::store::Store::open(dir).expect("store");
+    let (pin, _) = integra::hub::auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
+    let (token, _) =
+        integra::hub::client::Remote::pair(&format!("http://{addr}"), &pin, name).expect("pair");
+    token
+}

@@ -7,7 +7,6 @@
 
 use super::common::*;
 use integra::core::Lang;
-use integra::engine::Engine;
 use integra::hub::client::{Remote, STALE_AFTER};
 use integra::hub::{Hub, QueueAccess, Role, auth};
 use integra::store::Store;
@@ -147,26 +146,6 @@ fn wait_for(what: &str, limit: Duration, f: &dyn Fn() -> bool) -> Duration {
         std::thread::sleep(Duration::from_millis(50));
     }
     t.elapsed()
-}
-
-fn serve(dir: &std::path::Path) -> (tokio::runtime::Runtime, Hub, SocketAddr) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let hub = Hub::new(
-        Engine::open(dir, catalog()).expect("engine"),
-        Some(monday_9()),
-    )
-    .expect("hub");
-    let (addr, _) = rt
-        .block_on(hub.serve(SocketAddr::from(([127, 0, 0, 1], 0))))
-        .expect("serve");
-    (rt, hub, addr)
-}
-
-fn pair(addr: SocketAddr, dir: &std::path::Path, role: Role, name: &str) -> String {
-    let store = Store::open(dir).expect("store");
-    let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
-    let (token, _) = Remote::pair(&format!("http://{addr}"), &pin, name).expect("pair");
-    token
 }
 
 fn labels(remote: &Remote) -> Vec<String> {

@@ -6,9 +6,8 @@
 use super::browser::{free_port, pin, start_hub, start_hub_with};
 use super::common::*;
 use integra::core::{Command, Contact, Lang};
-use integra::engine::Engine;
 use integra::hub::client::Remote;
-use integra::hub::{Hub, QueueAccess, Role, auth};
+use integra::hub::{Hub, QueueAccess, Role};
 use integra::store::Store;
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -16,26 +15,6 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-fn serve(dir: &std::path::Path) -> (tokio::runtime::Runtime, Hub, SocketAddr) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let hub = Hub::new(
-        Engine::open(dir, catalog()).expect("engine"),
-        Some(monday_9()),
-    )
-    .expect("hub");
-    let (addr, _) = rt
-        .block_on(hub.serve(SocketAddr::from(([127, 0, 0, 1], 0))))
-        .expect("serve");
-    (rt, hub, addr)
-}
-
-fn pair(addr: SocketAddr, dir: &std::path::Path, role: Role, name: &str) -> String {
-    let store = Store::open(dir).expect("store");
-    let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
-    let (token, _) = Remote::pair(&format!("http://{addr}"), &pin, name).expect("pair");
-    token
-}
 
 /// POST a command with an optional key; the status and the body.
 fn post(

@@ -129,8 +129,10 @@ impl Kiosk {
         self.link.shown_down.set(down);
     }
 
-    /// The words of the offline welcome screen: each language's in its own.
-    pub(super) fn offline_lines(&self) -> Vec<LanguageChoice> {
+    /// One line per language of the center, each in its own words: the welcome screen's
+    /// buttons (`kiosk-welcome`) or, while the hub cannot be reached, its offline panel
+    /// (`kiosk-offline-welcome`).
+    pub(super) fn language_lines(&self, id: &str) -> Vec<LanguageChoice> {
         self.cfg
             .languages
             .iter()
@@ -138,7 +140,7 @@ impl Kiosk {
                 self.locales.get(l).map(|loc| LanguageChoice {
                     code: l.code().into(),
                     name: l.native_name().into(),
-                    welcome: loc.text("kiosk-offline-welcome", None).into(),
+                    welcome: loc.text(id, None).into(),
                 })
             })
             .collect()

@@ -7,18 +7,7 @@ impl Kiosk {
         let a = ui.global::<KioskAdapter>();
         a.set_listen_label(self.t("kiosk-listen"));
         a.set_stop_label(self.t("kiosk-stop-reading"));
-        let choices: Vec<LanguageChoice> = self
-            .cfg
-            .languages
-            .iter()
-            .filter_map(|l| {
-                self.locales.get(l).map(|loc| LanguageChoice {
-                    code: l.code().into(),
-                    name: l.native_name().into(),
-                    welcome: loc.text("kiosk-welcome", None).into(),
-                })
-            })
-            .collect();
+        let choices = self.language_lines("kiosk-welcome");
         let w = ui.global::<WelcomeAdapter>();
         w.set_center_name(self.catalog().center.name.clone().into());
         w.set_languages(ModelRc::new(VecModel::from(choices)));
@@ -26,7 +15,7 @@ impl Kiosk {
         self.showing_down(down);
         w.set_offline(down);
         let lines = if down {
-            self.offline_lines()
+            self.language_lines("kiosk-offline-welcome")
         } else {
             Vec::new()
         };
