@@ -262,3 +262,41 @@ fn a_closed_service_knows_when_it_opens_next() {
         assert_eq!(info.next_opening(now), Some(next), "from {now}");
     }
 }
+
+/// A discreet service that takes appointments under the letter of an ordinary service that
+/// takes none would make its appointments the only ones of that letter (a protection visitor
+/// singled out): the catalog is refused with the fix, and accepted once the cover takes
+/// appointments too.
+#[test]
+fn a_discreet_service_with_appointments_needs_a_cover_that_takes_them() {
+    let discreet = DEMO_CATALOG.replacen(
+        "modes = [\"walk-in\"]\ndiscreet = true",
+        "modes = [\"walk-in\", \"appointment\"]\ndiscreet = true\nappointments = { slot_minutes = 30, capacity = 1 }",
+        1,
+    );
+    assert_ne!(discreet, DEMO_CATALOG, "the demo's discreet service");
+    let at = Catalog::parse(DEMO_CATALOG, "c.toml")
+        .expect("demo")
+        .services
+        .iter()
+        .position(|s| s.code == ServiceCode::from("protection"))
+        .expect("protection");
+    let err = Catalog::parse(&discreet, "c.toml").expect_err("its cover takes no appointments");
+    let shown = err.to_string();
+    assert!(
+        err.0
+            .iter()
+            .any(|i| i.field == format!("services[{at}].modes")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("let \"info\" take appointments too"),
+        "{shown}"
+    );
+    let covered = discreet.replacen(
+        "icon = \"info\"\nmodes = [\"walk-in\"]",
+        "icon = \"info\"\nmodes = [\"walk-in\", \"appointment\"]\nappointments = { slot_minutes = 30, capacity = 1 }",
+        1,
+    );
+    Catalog::parse(&covered, "c.toml").expect("a cover that takes appointments");
+}

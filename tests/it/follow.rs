@@ -925,7 +925,13 @@ async fn a_discreet_ticket_looks_to_its_phone_and_kiosk_like_an_ordinary_one_in_
 /// that names protection or says what to bring for it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discreet_appointments_page_is_that_of_its_cover_service() {
+    // Its cover (info, the letter A) takes appointments too: else the catalog is refused.
     let text = integra::core::catalog::DEMO_CATALOG.replacen(
+        "icon = \"info\"\nmodes = [\"walk-in\"]",
+        "icon = \"info\"\nmodes = [\"walk-in\", \"appointment\"]\nappointments = { slot_minutes = 30, capacity = 1 }",
+        1,
+    );
+    let text = text.replacen(
         "modes = [\"walk-in\"]\ndiscreet = true",
         "modes = [\"walk-in\", \"appointment\"]\ndiscreet = true\nappointments = { slot_minutes = 30, capacity = 1 }\nbring = { es = \"Traiga la orden de protección\", en = \"Bring the protection order\", pt = \"Traga a medida protetiva\", fr = \"Apportez l'ordonnance de protection\", ht = \"Pote lòd pwoteksyon an\" }",
         1,

@@ -890,7 +890,13 @@ fn serial_and_usb_printers_on_a_pseudo_terminal() {
 /// neither the service nor anything to bring, in every language.
 #[test]
 fn a_discreet_appointment_slip_names_no_service() {
+    // Its cover (info, the letter A) takes appointments too: else the catalog is refused.
     let text = integra::core::catalog::DEMO_CATALOG.replacen(
+        "icon = \"info\"\nmodes = [\"walk-in\"]",
+        "icon = \"info\"\nmodes = [\"walk-in\", \"appointment\"]\nappointments = { slot_minutes = 30, capacity = 1 }",
+        1,
+    );
+    let text = text.replacen(
         "modes = [\"walk-in\"]\ndiscreet = true",
         "modes = [\"walk-in\", \"appointment\"]\ndiscreet = true\nappointments = { slot_minutes = 30, capacity = 1 }\nbring = { es = \"Traiga la orden de protección\", en = \"Bring the protection order\", pt = \"Traga a medida protetiva\", fr = \"Apportez l'ordonnance de protection\", ht = \"Pote lòd pwoteksyon an\" }",
         1,

@@ -293,6 +293,20 @@ impl Catalog {
                 .services
                 .iter()
                 .find(|o| !o.discreet && o.prefix == s.prefix && o.takes(Mode::WalkIn));
+            // Its appointments must look like that service's too: a discreet appointment under
+            // a letter whose ordinary service takes no appointments would be the only one.
+            if let Some(o) = owner
+                && s.takes(Mode::Appointment)
+                && !o.takes(Mode::Appointment)
+            {
+                out.push((
+                    vec![Seg::Key("services"), Seg::Index(i), Seg::Key("modes")],
+                    format!(
+                        "a discreet service that takes appointments shares the letter {} of \"{}\", which takes none, so its appointments would be the only ones of that letter: let \"{}\" take appointments too, or take walk-ins only here",
+                        s.prefix, o.code, o.code
+                    ),
+                ));
+            }
             if owner.is_none() {
                 let letters = self
                     .services
