@@ -27,8 +27,12 @@ impl Drop for FakeHub {
 }
 
 /// Write the hub's clock: a UTC time "YYYY-MM-DD HH:MM:SS" (the hub runs with TZ=UTC).
+/// Written beside and renamed over, so that the hub (which reads the file at every clock
+/// reading) never sees it empty halfway through a write — libfaketime then gives the real time.
 fn set_clock(file: &Path, utc: &str) {
-    std::fs::write(file, format!("@{utc}\n")).expect("write the fake clock");
+    let next = file.with_extension("next");
+    std::fs::write(&next, format!("@{utc}\n")).expect("write the fake clock");
+    std::fs::rename(&next, file).expect("move the fake clock in place");
 }
 
 impl FakeHub {

@@ -153,7 +153,7 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     // The day's work, on a clock a time source keeps: a Monday 09:00 in Cúcuta (services
     // open), after this program was built; the coordinator's PIN made for that day.
     let clock = dir.path().join("faketime");
-    std::fs::write(&clock, "@2030-01-07 14:00:00\n").expect("clock file");
+    write_clock(&clock, "@2030-01-07 14:00:00\n");
     let monday: DateTime<Utc> = "2030-01-07T14:00:00Z".parse().expect("time");
     let (admin_pin, _) = integra::hub::auth::new_pin(
         &integra::store::Store::open(&data).expect("store"),
@@ -205,7 +205,7 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     assert_eq!(saved["trust"], "synced");
 
     // A cold boot at systemd's epoch, no time source.
-    std::fs::write(&clock, "@1970-01-01 00:00:00\n").expect("clock file");
+    write_clock(&clock, "@1970-01-01 00:00:00\n");
     let hub = start(
         &data,
         port,
@@ -312,7 +312,7 @@ async fn a_hub_booted_at_the_epoch_resumes_from_its_saved_time_until_a_coordinat
     );
 
     // The wall clock jumps 5 hours while the hub runs, no time source to explain it.
-    std::fs::write(&clock, "@1970-01-01 05:00:00\n").expect("clock file");
+    write_clock(&clock, "@1970-01-01 05:00:00\n");
     let jumped = Instant::now();
     let health = until(
         &data,
@@ -391,7 +391,7 @@ async fn without_a_saved_time_the_hub_never_runs_behind_its_newest_event() {
     )
     .expect("pin");
     let clock = dir.path().join("faketime");
-    std::fs::write(&clock, "@1970-01-01 00:00:00\n").expect("clock file");
+    write_clock(&clock, "@1970-01-01 00:00:00\n");
     let port = free_port();
     let _hub = start(
         &data,
@@ -423,4 +423,13 @@ async fn without_a_saved_time_the_hub_never_runs_behind_its_newest_event() {
     let now = hub_time(&health);
     assert!(now >= floor, "{now} is behind the newest event {floor}");
     assert_eq!(health["status"], "clock-unsure", "{health}");
+}
+
+/// Write the fake clock beside and rename it over: the running hub reads the file at every
+/// clock reading and must never see it empty halfway through a write (libfaketime would give
+/// it the real time).
+fn write_clock(file: &std::path::Path, text: &str) {
+    let next = file.with_extension("next");
+    std::fs::write(&next, text).expect("clock file");
+    std::fs::rename(&next, file).expect("clock file in place");
 }
