@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// The thread-safe build of libfaketime: the hub reads the clock file from many threads at once,
+/// and the plain build's shared parse buffer can then yield the real time.
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 /// A running `integra hub` whose clock is the content of a file (libfaketime).
 struct FakeHub {

@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Debian's libfaketime (package `libfaketime`, pulled in by `faketime`).
+/// Debian's libfaketime (package `libfaketime`, pulled in by `faketime`), its thread-safe build:
+/// the hub reads the clock file from many threads at once.
 fn libfaketime() -> PathBuf {
     let found = std::fs::read_dir("/usr/lib")
         .into_iter()
         .flatten()
         .flatten()
-        .map(|e| e.path().join("faketime/libfaketime.so.1"))
+        .map(|e| e.path().join("faketime/libfaketimeMT.so.1"))
         .find(|p| p.exists());
     found.expect("the clock tests need libfaketime: `apt-get install faketime` (tests/run does)")
 }
