@@ -59,22 +59,6 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// 2,000 sockets of phones plus the hub's own: raise the soft file limit to the hard one.
-fn raise_file_limit() -> u64 {
-    let mut l = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit only read and write the struct given.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
-            l.rlim_cur = l.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
-        }
-    }
-    l.rlim_cur
-}
-
 async fn pair(http: &reqwest::Client, base: &str, dir: &std::path::Path, role: Role) -> String {
     let store = Store::open(dir).expect("store");
     let (pin, _) = auth::new_pin(&store, role, chrono::Utc::now()).expect("pin");
@@ -167,7 +151,8 @@ fn spawn_phones(
 fn phones_process() {
     use std::io::{BufRead, Write};
     integra::hub::tls::provider();
-    raise_file_limit();
+    // 2,000 sockets of phones plus the hub's own: the soft file limit up to the hard one.
+    integra::hub::http::raise_file_limit();
     let followed: Vec<String> = std::io::stdin()
         .lock()
         .lines()
@@ -230,7 +215,7 @@ fn load_average() -> String {
 
 fn run(mode: Phones) {
     integra::hub::tls::provider();
-    let files = raise_file_limit();
+    let files = integra::hub::http::raise_file_limit().unwrap_or(1024);
     let dir = tempfile::tempdir().expect("tempdir");
     let catalog = Arc::new(Catalog::demo().expect("demo"));
     let engine = Engine::open(dir.path(), catalog).expect("engine");

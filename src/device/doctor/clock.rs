@@ -22,18 +22,18 @@ pub enum TimeSource {
 
 /// Where the time comes from on this device, whose data directory is `data`.
 pub fn time_source(data: &Path) -> TimeSource {
-    let synced = match std::env::var(crate::hub::clock::SYNCED_ENV).as_deref() {
-        Ok("1") => true,
-        Ok("0") => false,
-        _ => crate::hub::clock::kernel_synced(),
-    };
+    let synced = crate::hub::clock::system_synced();
     let saved = crate::hub::clock::read_saved(data);
     let rtc = std::fs::read_to_string("/sys/class/rtc/rtc0/name")
         .ok()
         .map(|n| n.trim().to_string());
     match (synced, saved, rtc) {
         (true, _, _) => TimeSource::Synced,
-        (false, Some(s), _) if s.trust == "confirmed" => TimeSource::SetByStaff(s.at),
+        (false, Some(s), _)
+            if s.trust == crate::hub::clock::trust_code(crate::core::ClockTrust::Confirmed) =>
+        {
+            TimeSource::SetByStaff(s.at)
+        }
         (false, _, Some(name)) => TimeSource::BatteryClock(name),
         (false, Some(s), None) => TimeSource::SavedTime(s.at),
         (false, None, None) => TimeSource::Nothing,
