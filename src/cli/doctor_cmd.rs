@@ -92,6 +92,12 @@ pub fn run(
         ok_settings,
         press_test.then_some(Duration::from_secs(10)),
     ));
+    checks.push(doctor::wifi_check(
+        ok_settings.and_then(|s| s.wifi.as_ref()),
+        std::fs::read_to_string("/proc/net/wireless")
+            .ok()
+            .as_deref(),
+    ));
     checks.extend(doctor::display_check(role));
     checks.push(doctor::locales_check());
 

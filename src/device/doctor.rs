@@ -14,7 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 mod clock;
+mod wifi;
 pub use clock::{TimeSource, clock_check, time_source};
+pub use wifi::wifi_check;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

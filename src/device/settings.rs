@@ -205,6 +205,9 @@ pub struct Settings {
     /// whichever runs the hub); on by default there (`BackupSettings::default`).
     #[serde(default)]
     pub backup: Option<BackupSettings>,
+    /// The center's Wi-Fi, when the device is not on a cable (`wifi.rs`); applied at boot.
+    #[serde(default)]
+    pub wifi: Option<super::wifi::WifiSettings>,
 }
 
 /// `[backup]`: where the hub writes its backups, how many it keeps, and what a new card
@@ -449,6 +452,9 @@ impl Settings {
                     m.len()
                 ),
             ));
+        }
+        if let Some(w) = &self.wifi {
+            out.extend(w.problems());
         }
         if !(10..=600).contains(&self.idle_timeout_seconds) {
             out.push((
