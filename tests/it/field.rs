@@ -168,6 +168,28 @@ fn wifi_mistakes_are_named_with_line_and_field_and_never_show_the_password() {
     let good =
         Settings::parse(&format!("{base}psk = \"clave-valida\"\n"), "integra.toml").expect("valid");
     assert_eq!(good.wifi.as_ref().map(|w| w.ssid.as_str()), Some("Centro"));
+    // The technician's check says what the device will do, without the password.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("integra.toml");
+    std::fs::write(
+        &file,
+        format!("{base}psk = \"clave-valida\"\ncountry = \"pe\"\n[screen]\nrotation = 90\n"),
+    )
+    .expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+        .args(["settings", "check"])
+        .arg(&file)
+        .env_remove("INTEGRA_SETTINGS")
+        .output()
+        .expect("integra");
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("network: Wi-Fi \"Centro\", country PE")
+            && said.contains("screen: turned 90°"),
+        "{said}"
+    );
+    assert!(!said.contains("clave-valida"), "{said}");
 }
 
 #[test]
