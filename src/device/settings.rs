@@ -307,7 +307,10 @@ impl std::error::Error for SettingsError {}
 impl Settings {
     /// Parse and validate a settings file. `origin` names it in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingsError> {
-        let s: Settings = from_toml(text, origin).map_err(|e| SettingsError(vec![e]))?;
+        let s: Settings = from_toml(text, origin).map_err(|mut e| {
+            super::wifi::redact_parse_error(text, &mut e);
+            SettingsError(vec![e])
+        })?;
         let problems = s.problems();
         if problems.is_empty() {
             Ok(s)

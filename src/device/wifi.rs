@@ -150,6 +150,34 @@ fn escape(value: &str) -> String {
     out
 }
 
+/// Whether line `line` (1-based) of a settings file belongs to its `[wifi]` table (or sets a
+/// `wifi.` key), where it may hold the password.
+pub fn in_wifi_table(text: &str, line: usize) -> bool {
+    let mut table = "";
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('[') {
+            table = t;
+        }
+        if i + 1 == line {
+            let t = t.trim_start_matches('"');
+            return table.replace(' ', "") == "[wifi]"
+                || t.starts_with("wifi.")
+                || t.starts_with("wifi ")
+                || t.starts_with("wifi=");
+        }
+    }
+    false
+}
+
+/// A parse error on a `[wifi]` line shows neither the line nor a value from it (toml's own
+/// words quote both): the name of the field and what is expected only.
+pub fn redact_parse_error(text: &str, issue: &mut crate::core::catalog::CatalogIssue) {
+    if issue.line.is_some_and(|l| in_wifi_table(text, l)) {
+        issue.message = "this [wifi] line cannot be read: write each setting as name = \"value\" (names: ssid, psk, country), the value in straight double quotes (the line is not shown: it may hold the Wi-Fi password)".into();
+    }
+}
+
 /// One wireless interface's line of `/proc/net/wireless`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Radio {
@@ -260,6 +288,27 @@ mod tests {
             msg.contains("81 characters") && msg.contains("8 to 63"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn a_parse_error_on_a_wifi_line_shows_neither_the_line_nor_its_value() {
+        for bad in [
+            "psk = 123456789",
+            "pks = \"supersecret1\"",
+            "psk = \"supersecret1",
+        ] {
+            let text = format!("role = \"kiosk\"\n\n[wifi]\nssid = \"A\"\n{bad}\n");
+            let err = crate::device::Settings::parse(&text, "integra.toml").expect_err(bad);
+            let shown = err.to_string();
+            assert!(shown.starts_with("integra.toml:5:"), "{shown}");
+            assert!(
+                !shown.contains("123456789") && !shown.contains("supersecret1"),
+                "{shown}"
+            );
+        }
+        // Elsewhere the line is still shown, as for every other file.
+        let err = crate::device::Settings::parse("role = 7\n", "integra.toml").expect_err("role");
+        assert!(err.to_string().contains("in: role = 7"), "{err}");
     }
 
     #[test]
