@@ -52,6 +52,15 @@ pub fn run(settings: Option<&Settings>, file: Option<&Path>, root: &Path) -> Res
             Err(e) => problems.push(e.to_string()),
         }
     }
+    // What is in force now, for the doctor (no secret in it).
+    let applied = root.join(crate::device::applied::APPLIED_PATH);
+    if let Err(e) = write(
+        &applied,
+        &crate::device::applied::summary(settings, boot),
+        0o644,
+    ) {
+        problems.push(e.to_string());
+    }
     if problems.is_empty() {
         Ok(())
     } else {

@@ -98,6 +98,15 @@ pub fn run(
             .ok()
             .as_deref(),
     ));
+    checks.push(doctor::boot_step_check(
+        ok_settings,
+        settings_path
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(".")),
+        std::fs::read_to_string(Path::new("/").join(crate::device::applied::APPLIED_PATH))
+            .ok()
+            .as_deref(),
+    ));
     checks.extend(doctor::display_check(role));
     checks.push(doctor::locales_check());
 

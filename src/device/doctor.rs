@@ -13,8 +13,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
+mod boot;
 mod clock;
 mod wifi;
+pub use boot::boot_step_check;
 pub use clock::{TimeSource, clock_check, time_source};
 pub use wifi::wifi_check;
 

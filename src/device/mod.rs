@@ -1,6 +1,7 @@
 //! The device: its settings file (role, hub, printer, screen, GPIO, audio, Wi-Fi) and what is
 //! applied from it to the system at boot (screen turn, touch matrix, Wi-Fi, opt-in shell).
 
+pub mod applied;
 pub mod doctor;
 pub mod gpio;
 pub mod screen;

@@ -79,6 +79,13 @@ fn boot_setup_writes_the_touch_rule_the_wifi_and_the_ssh_keys_under_run_and_clea
     );
     assert_eq!(mode(&keys), 0o600);
     assert_eq!(mode(&root.join("run/integra-ssh")), 0o700);
+    // What is in force, for the doctor: readable by all, without the password.
+    let applied = root.join("run/integra-boot/applied");
+    assert_eq!(
+        std::fs::read_to_string(&applied).expect("applied"),
+        "screen turned 90°\nWi-Fi \"Centro Staff\", country CO\nshell on (1 key(s))\n"
+    );
+    assert_eq!(mode(&applied), 0o644);
 
     // The card edited back: no turn, no [wifi], no ssh.pub — nothing of it is left.
     std::fs::write(&settings, "role = \"kiosk\"\n").expect("settings");
