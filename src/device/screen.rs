@@ -14,28 +14,40 @@ use super::settings::ScreenSettings;
 /// Where the touch rule goes under the root (udev reads `/run/udev/rules.d` before `/etc`).
 pub const TOUCH_RULE_PATH: &str = "run/udev/rules.d/61-integra-touch.rules";
 
-/// The value of `SLINT_KMS_ROTATION` for these settings, or `None` for an unturned screen.
-/// Validation has already refused any other number than 0, 90, 180 and 270.
-pub fn kms_rotation(screen: &ScreenSettings) -> Option<&'static str> {
+/// The value of `SLINT_KMS_ROTATION` for these settings. Validation has already refused any
+/// other number than 0, 90, 180 and 270.
+pub fn kms_rotation(screen: &ScreenSettings) -> &'static str {
     match screen.rotation {
-        90 => Some("90"),
-        180 => Some("180"),
-        270 => Some("270"),
-        _ => None,
+        90 => "90",
+        180 => "180",
+        270 => "270",
+        _ => "0",
     }
 }
 
 /// Give Slint's linuxkms backend the turn, through the environment it reads when it makes the
-/// window (`SLINT_KMS_ROTATION`); a value already there is replaced (the settings file is the one
-/// place the technician sets it). Said in the log, where the journal keeps it. Call it before
+/// window (`SLINT_KMS_ROTATION`, 0 too); a value already there is replaced (the settings file is
+/// the one place the technician sets it). Said in the log, where the journal keeps it. Call it before
 /// any thread of the process starts (`cli::try_main` does, right after reading the settings).
 pub fn turn_backend(screen: &ScreenSettings) {
-    if let Some(degrees) = kms_rotation(screen) {
-        // SAFETY: the caller runs before any other thread exists (the hub's runtime, the UI
-        // and the workers all start later), so nothing reads the environment while it changes.
-        unsafe { std::env::set_var("SLINT_KMS_ROTATION", degrees) };
+    let degrees = kms_rotation(screen);
+    // SAFETY: the caller runs before any other thread exists (the hub's runtime, the UI and the
+    // workers all start later), so nothing reads the environment while it changes.
+    unsafe { std::env::set_var("SLINT_KMS_ROTATION", degrees) };
+    if degrees != "0" {
         log::info!("screen turned {degrees}° (SLINT_KMS_ROTATION={degrees})");
     }
+}
+
+/// Say in the log what the window is about to be opened with (the backend reads these when it
+/// makes the window).
+pub fn log_backend_env() {
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| "(not set)".into());
+    log::info!(
+        "opening the window with SLINT_BACKEND={} SLINT_KMS_ROTATION={}",
+        var("SLINT_BACKEND"),
+        var("SLINT_KMS_ROTATION")
+    );
 }
 
 /// The 2×3 affine matrix (row major: a b c / d e f) that turns a touch on the panel, in its own
@@ -189,10 +201,10 @@ mod tests {
     }
 
     #[test]
-    fn the_backend_is_turned_only_when_the_screen_is() {
-        assert_eq!(kms_rotation(&screen(0, None)), None);
-        assert_eq!(kms_rotation(&screen(90, None)), Some("90"));
-        assert_eq!(kms_rotation(&screen(180, None)), Some("180"));
-        assert_eq!(kms_rotation(&screen(270, None)), Some("270"));
+    fn the_backend_is_given_the_settings_turn() {
+        assert_eq!(kms_rotation(&screen(0, None)), "0");
+        assert_eq!(kms_rotation(&screen(90, None)), "90");
+        assert_eq!(kms_rotation(&screen(180, None)), "180");
+        assert_eq!(kms_rotation(&screen(270, None)), "270");
     }
 }

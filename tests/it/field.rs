@@ -419,3 +419,43 @@ fn the_image_carries_the_boot_step_iwd_and_a_key_only_sshd_without_a_host_key() 
         "rootfs packages"
     );
 }
+
+/// The kiosk opens its window with the settings' turn, whatever the environment said before.
+#[test]
+fn the_kiosk_opens_its_window_with_the_settings_turn() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = dir.path().join("integra.toml");
+    let run = |rotation: u16| {
+        std::fs::write(
+            &settings,
+            format!(
+                "role = \"kiosk\"\nlisten = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[screen]\nrotation = {rotation}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .expect("settings");
+        let out = Command::new(env!("CARGO_BIN_EXE_integra"))
+            .arg("--settings")
+            .arg(&settings)
+            .arg("kiosk")
+            .env("RUST_LOG", "info")
+            .env("SLINT_KMS_ROTATION", "45")
+            .env("SLINT_BACKEND", "winit-software")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("WAYLAND_SOCKET")
+            .output()
+            .expect("run the kiosk");
+        // No screen here: it stops at the window, having said what it opens it with.
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        text(&out)
+    };
+    let said = run(90);
+    assert!(
+        said.contains("opening the window with SLINT_BACKEND=winit-software SLINT_KMS_ROTATION=90"),
+        "{said}"
+    );
+    let said = run(0);
+    assert!(said.contains("SLINT_KMS_ROTATION=0"), "{said}");
+    assert!(!said.contains("SLINT_KMS_ROTATION=45"), "{said}");
+}
