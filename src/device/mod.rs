@@ -7,8 +7,10 @@ pub mod gpio;
 pub mod screen;
 pub mod settings;
 pub mod shell;
+pub mod setup_code;
 pub mod systime;
 
 pub use settings::{DeviceRole, HubAddress, Settings, SettingsError};
+pub use setup_code::SetupCode;
 pub mod watchdog;
 pub mod wifi;
