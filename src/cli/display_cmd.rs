@@ -8,6 +8,7 @@ use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
+    super::tech_cmd::report_doctor(ctx, &remote);
     let ui = DisplayWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,

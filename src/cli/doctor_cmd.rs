@@ -15,6 +15,30 @@ pub fn run(
     print: bool,
     press_test: bool,
 ) -> Result<(), CliError> {
+    let checks = checks(ctx, settings_path, settings, print, press_test);
+    for c in &checks {
+        println!("{}", c.line());
+    }
+    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
+    if failed > 0 {
+        return Err(CliError::new(
+            exit::FAILURE,
+            format!("{failed} check(s) failed: see the lines marked ✘ above"),
+        ));
+    }
+    println!("all checks passed");
+    Ok(())
+}
+
+/// Every check, in order (the command prints them; the technician screen and the "cannot
+/// start" screen show them).
+pub fn checks(
+    ctx: &Context,
+    settings_path: Option<&Path>,
+    settings: Option<Result<Settings, CliError>>,
+    print: bool,
+    press_test: bool,
+) -> Vec<Check> {
     let mut checks: Vec<Check> = Vec::new();
     let ok_settings = match (&settings, settings_path) {
         (Some(s), Some(p)) => {
@@ -67,26 +91,7 @@ pub fn run(
         && printer_ok
         && let (Some(uri), Ok(c)) = (ctx.printer.clone(), &catalog)
     {
-        let slip = Slip::TestPage {
-            center: c.center.name.clone(),
-            qr: format!("{} - doctor", c.center.name),
-        };
-        checks.push(
-            match super::print_cmd::print_slip(ctx, uri, "test page", &slip) {
-                Ok(line) => Check {
-                    verdict: Verdict::Pass,
-                    what: "test print",
-                    detail: line,
-                    fix: None,
-                },
-                Err(e) => Check {
-                    verdict: Verdict::Fail,
-                    what: "test print",
-                    detail: e.message,
-                    fix: Some("see the printer line above".into()),
-                },
-            },
-        );
+        checks.push(test_page(ctx, uri, c));
     }
     checks.push(doctor::gpio_check(
         ok_settings,
@@ -109,17 +114,27 @@ pub fn run(
     ));
     checks.extend(doctor::display_check(role));
     checks.push(doctor::locales_check());
+    checks
+}
 
-    for c in &checks {
-        println!("{}", c.line());
+/// A test page on `uri`, its outcome as a doctor line.
+pub fn test_page(ctx: &Context, uri: crate::printer::PrinterUri, c: &Catalog) -> Check {
+    let slip = Slip::TestPage {
+        center: c.center.name.clone(),
+        qr: format!("{} - doctor", c.center.name),
+    };
+    match super::print_cmd::print_slip(ctx, uri, "test page", &slip) {
+        Ok(line) => Check {
+            verdict: Verdict::Pass,
+            what: "test print",
+            detail: line,
+            fix: None,
+        },
+        Err(e) => Check {
+            verdict: Verdict::Fail,
+            what: "test print",
+            detail: e.message,
+            fix: Some("see the printer line above".into()),
+        },
     }
-    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
-    if failed > 0 {
-        return Err(CliError::new(
-            exit::FAILURE,
-            format!("{failed} check(s) failed: see the lines marked ✘ above"),
-        ));
-    }
-    println!("all checks passed");
-    Ok(())
 }

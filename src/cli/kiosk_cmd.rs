@@ -20,6 +20,7 @@ pub fn run(
     let mut announced = None;
     let mut city = None;
     let mut backups = None;
+    let mut own_fingerprint = None;
     let backend = match settings.map(Settings::hub) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
@@ -29,6 +30,7 @@ pub fn run(
             let remote =
                 Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
                     .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            super::tech_cmd::report_doctor(ctx, &remote);
             // The system clock from the hub, the system time zone from its catalog.
             remote.on_connected(|url, catalog| {
                 crate::device::systime::follow(url, catalog.center.timezone)
@@ -64,6 +66,7 @@ pub fn run(
                     hub.turn_days_on_a_thread();
                 }
             }
+            own_fingerprint = Some(fingerprint);
             city = super::hub_cmd::start_city_link(ctx, &hub);
             backups = super::hub_cmd::start_backups(ctx, &hub);
             Backend::Local(hub)
@@ -108,7 +111,13 @@ pub fn run(
             settings.and_then(|s| s.audio.device.clone()),
         )),
     };
+    let center_lang = cfg.catalog.center.default_language;
     let _kiosk = Kiosk::start(&ui, backend, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let _tech = crate::ui::tech::Tech::attach(
+        &ui,
+        super::tech_cmd::tech_config(ctx, settings, center_lang, own_fingerprint),
+    )
+    .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {
         crate::ui::fill_screen(&ui);
     }

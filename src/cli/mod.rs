@@ -16,6 +16,7 @@ mod print_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
+mod tech_cmd;
 
 use crate::core::{Catalog, CatalogError, QueueError};
 use crate::device::Settings;
@@ -256,9 +257,7 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 
 pub fn main() -> ExitCode {
     let _ = STARTED.set(std::time::Instant::now());
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .format_timestamp(None)
-        .init();
+    crate::device::recent_log::init("warn");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -284,8 +283,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
     let loaded = cli.settings.as_ref().map(|p| load_settings_file(p));
     let settings = match &loaded {
         Some(Ok(s)) => Some(s.clone()),
-        // The doctor reports a broken settings file instead of stopping at it.
-        Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. })) => {
+        // The doctor reports a broken settings file instead of stopping at it, and `run` shows
+        // it on the device's screen.
+        Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. } | Cmd::Run)) => {
             return Err(e.clone());
         }
         _ => None,
@@ -309,6 +309,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             std::net::SocketAddr::from((ip, crate::hub::DEFAULT_PORT))
         });
     let ctx = Context {
+        settings_path: cli.settings.clone(),
         listen,
         follow_url: settings
             .as_ref()
@@ -356,22 +357,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             name,
             fingerprint,
         }) => hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name, fingerprint),
-        Some(Cmd::Run) => match settings.as_ref().map(|s| s.role) {
-            Some(crate::device::settings::DeviceRole::Kiosk) => {
-                kiosk_cmd::run(&ctx, settings.as_ref(), None)
-            }
-            Some(crate::device::settings::DeviceRole::Hub) => hub_cmd::serve(&ctx),
-            Some(crate::device::settings::DeviceRole::Display) => {
-                display_cmd::run(&ctx, settings.as_ref())
-            }
-            Some(crate::device::settings::DeviceRole::Counter) => {
-                counter_cmd::run(&ctx, settings.as_ref())
-            }
-            None => Err(CliError::new(
-                exit::USAGE,
-                "`integra run` starts what a device's settings say: give --settings /boot/firmware/integra.toml",
-            )),
-        },
+        Some(Cmd::Run) => tech_cmd::run(&ctx, cli.settings.as_deref(), loaded),
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Display) => display_cmd::run(&ctx, settings.as_ref()),
         Some(Cmd::Counter) => counter_cmd::run(&ctx, settings.as_ref()),
@@ -429,7 +415,10 @@ pub(crate) fn write_report(
 }
 
 /// Global options every subcommand shares.
+#[derive(Clone)]
 pub struct Context {
+    /// The settings file given (the technician screens read it again).
+    pub settings_path: Option<PathBuf>,
     /// Where the hub listens (kiosk and hub roles).
     pub listen: std::net::SocketAddr,
     /// Where visitors' phones reach the hub (follow links); the hub's own address when `None`.

@@ -356,6 +356,12 @@ async fn every_endpoint_for_every_role() {
             expect: [401, 200, 200, 200, 200],
         },
         Case {
+            method: "POST",
+            path: "/api/v1/devices/doctor",
+            body: Some(json!({"version": "1.0.0", "lines": []})),
+            expect: [401, 200, 200, 200, 200],
+        },
+        Case {
             method: "GET",
             path: "/api/v1/personal/000000",
             body: None,

@@ -37,5 +37,6 @@ mod retry;
 mod safeguarding;
 mod settings;
 mod store;
+mod tech;
 mod tidy;
 mod truth;

@@ -70,6 +70,8 @@ struct Inner {
     /// This device's alerts as last reported: sent again at every (re)connection, so a hub
     /// that restarted (alerts live in its memory) or was unreachable still hears of them.
     alerts: Mutex<Option<Vec<super::AlertKind>>>,
+    /// This device's doctor report as last sent (sent again at every connection, like alerts).
+    doctor: Mutex<Option<super::doctor_reports::DoctorReport>>,
     /// The hub's time, from its answers on the stream.
     clock: Arc<clock::HubClock>,
 }
@@ -134,6 +136,7 @@ impl Remote {
             on_event: Mutex::new(None),
             protection: Mutex::new(Vec::new()),
             alerts: Mutex::new(None),
+            doctor: Mutex::new(None),
             clock: Arc::default(),
         });
         let follower = inner.clone();
@@ -274,6 +277,15 @@ impl Remote {
             *a = Some(alerts.clone());
         }
         send_alerts(self.inner.clone(), alerts);
+    }
+
+    /// Tell the hub this device's doctor lines and version, in the background; told again
+    /// whenever the link comes back (the hub keeps them in memory only).
+    pub fn report_doctor(&self, report: super::doctor_reports::DoctorReport) {
+        if let Ok(mut d) = self.inner.doctor.lock() {
+            *d = Some(report.clone());
+        }
+        send_doctor(self.inner.clone(), report);
     }
 }
 
