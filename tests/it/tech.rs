@@ -364,11 +364,13 @@ fn a_device_with_a_broken_setting_shows_its_failed_check_instead_of_exiting() {
         data.display()
     );
     std::fs::write(&file, format!("{good}printerr = 3\n")).expect("settings");
+    let t0 = Instant::now();
     let (mut device, said) = run_device(&file, &display);
     let text = || said.lock().map(|s| s.clone()).unwrap_or_default();
     until("the ✘ settings line", 60, || {
         text().contains("cannot start: ✘ settings")
     });
+    println!("the ✘ line {} ms after the start", t0.elapsed().as_millis());
     assert!(text().contains("printerr"), "{}", text());
     // Still running, its window up (on the real screen: the same lines).
     std::thread::sleep(Duration::from_millis(500));
@@ -386,9 +388,11 @@ fn a_device_with_a_broken_setting_shows_its_failed_check_instead_of_exiting() {
     });
     // Fixed: it starts as a kiosk by itself (the hub in it listens).
     std::fs::write(&file, &good).expect("settings");
+    let fixed = Instant::now();
     until("the kiosk starting after the fix", 60, || {
         text().contains("hub listening on")
     });
+    println!("a kiosk {} ms after the fix", fixed.elapsed().as_millis());
     assert!(device.0.try_wait().expect("status").is_none(), "{}", text());
 }
 
@@ -490,10 +494,12 @@ fn the_admin_list_shows_a_devices_doctor_lines_and_version_after_it_connects() {
         tv(&devices()).get("doctor").is_none(),
         "no report before it runs"
     );
+    let t0 = Instant::now();
     let (_device, said) = run_device(&file, &display);
     until("the display's doctor report", 90, || {
         tv(&devices()).get("doctor").is_some()
     });
+    println!("the report on the list {} ms after the start", t0.elapsed().as_millis());
     let tv = tv(&devices());
     let report = &tv["doctor"];
     assert_eq!(report["version"], env!("CARGO_PKG_VERSION"), "{tv}");
