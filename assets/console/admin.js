@@ -488,12 +488,13 @@ async function loadDevices() {
   const when = (at) => new Date(at).toLocaleString(lang() || "es", { timeZone: centerZone() });
   const MARKS = { fail: "✘", warn: "!", pass: "✔", skip: "–" };
   const ORDER = { fail: 0, warn: 1, pass: 2, skip: 3 };
-  for (const d of r.devices) {
+  const hub = { name: t("admin-device-hub"), role: "hub", doctor: r.hub && r.hub.doctor };
+  for (const d of [hub, ...r.devices]) {
     if (d.revoked_at) continue;
     const row = body.insertRow();
-    cell(row, d.name + " (" + d.role + ")");
+    cell(row, d === hub ? d.name : d.name + " (" + d.role + ")");
     cell(row, d.doctor ? d.doctor.version : "–");
-    cell(row, d.last_seen ? when(d.last_seen) : t("admin-device-never"));
+    cell(row, d === hub ? "–" : d.last_seen ? when(d.last_seen) : t("admin-device-never"));
     const checks = row.insertCell();
     if (!d.doctor) {
       checks.textContent = t("admin-device-no-report");

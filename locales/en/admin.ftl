@@ -121,4 +121,5 @@ admin-device-seen = Last seen
 admin-device-checks = Checks
 admin-device-never = never
 admin-device-no-report = no report since the hub started
+admin-device-hub = This hub
 admin-device-checked = checked %1

@@ -121,4 +121,5 @@ admin-device-seen = Visto por última vez
 admin-device-checks = Comprobaciones
 admin-device-never = nunca
 admin-device-no-report = ningún informe desde que arrancó la central
+admin-device-hub = Esta central
 admin-device-checked = comprobado %1

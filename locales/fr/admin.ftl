@@ -121,4 +121,5 @@ admin-device-seen = Vu pour la dernière fois
 admin-device-checks = Vérifications
 admin-device-never = jamais
 admin-device-no-report = aucun rapport depuis le démarrage de la centrale
+admin-device-hub = Cette centrale
 admin-device-checked = vérifié %1

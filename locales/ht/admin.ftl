@@ -121,4 +121,5 @@ admin-device-seen = Dènye fwa nou wè l
 admin-device-checks = Verifikasyon
 admin-device-never = janmè
 admin-device-no-report = okenn rapò depi santral la demare
+admin-device-hub = Santral sa a
 admin-device-checked = verifye %1

@@ -121,4 +121,5 @@ admin-device-seen = Visto pela última vez
 admin-device-checks = Verificações
 admin-device-never = nunca
 admin-device-no-report = nenhum relatório desde que a central iniciou
+admin-device-hub = Este aparelho central
 admin-device-checked = verificado %1

@@ -31,13 +31,25 @@ pub fn run(
 }
 
 /// Every check, in order (the command prints them; the technician screen and the "cannot
-/// start" screen show them).
+/// start" screen show them). `database`: open the queue database and replay it (not from the
+/// hub's own process, which holds it and knows its state).
 pub fn checks(
     ctx: &Context,
     settings_path: Option<&Path>,
     settings: Option<Result<Settings, CliError>>,
     print: bool,
     press_test: bool,
+) -> Vec<Check> {
+    checks_of(ctx, settings_path, settings, print, press_test, true)
+}
+
+pub fn checks_of(
+    ctx: &Context,
+    settings_path: Option<&Path>,
+    settings: Option<Result<Settings, CliError>>,
+    print: bool,
+    press_test: bool,
+    database: bool,
 ) -> Vec<Check> {
     let mut checks: Vec<Check> = Vec::new();
     let ok_settings = match (&settings, settings_path) {
@@ -67,7 +79,7 @@ pub fn checks(
     let data_checks = doctor::data_dir_check(&data);
     let writable = data_checks.iter().all(|c| c.verdict != Verdict::Fail);
     checks.extend(data_checks);
-    if writable {
+    if writable && database {
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
     }
     checks.push(doctor::clock_check(

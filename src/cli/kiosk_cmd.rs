@@ -67,6 +67,7 @@ pub fn run(
                 }
             }
             own_fingerprint = Some(fingerprint);
+            super::tech_cmd::report_own_doctor(ctx, &hub);
             city = super::hub_cmd::start_city_link(ctx, &hub);
             backups = super::hub_cmd::start_backups(ctx, &hub);
             Backend::Local(hub)

@@ -310,3 +310,36 @@ pub fn report_doctor(ctx: &Context, remote: &crate::hub::client::Remote) {
         log::error!("cannot start the doctor's reports to the hub: {e}");
     }
 }
+
+/// The device that runs the hub keeps its own doctor report in the hub (the admin page lists
+/// it first): a minute after the start, then every 5 minutes — a device with a settings file
+/// only (a laptop trying the program, or a test, has none). The queue database is not opened
+/// again from the process that holds it.
+pub fn report_own_doctor(ctx: &Context, hub: &crate::hub::Hub) {
+    if ctx.settings_path.is_none() {
+        return;
+    }
+    let (ctx, hub) = (ctx.clone(), hub.clone());
+    let spawned = std::thread::Builder::new()
+        .name("doctor-own".into())
+        .spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+            loop {
+                let path = ctx.settings_path.clone();
+                let loaded = path.as_deref().map(load_settings_file);
+                let checks = super::doctor_cmd::checks_of(
+                    &ctx,
+                    path.as_deref(),
+                    loaded,
+                    false,
+                    false,
+                    false,
+                );
+                hub.set_own_doctor_report(doctor_report(&checks));
+                std::thread::sleep(DOCTOR_EVERY);
+            }
+        });
+    if let Err(e) = spawned {
+        log::error!("cannot start the hub's own doctor: {e}");
+    }
+}

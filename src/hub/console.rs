@@ -106,6 +106,7 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-device-never",
     "admin-device-no-report",
     "admin-device-checked",
+    "admin-device-hub",
     "admin-clock",
     "admin-clock-hub",
     "admin-clock-computer",

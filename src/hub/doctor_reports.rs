@@ -79,6 +79,16 @@ impl Hub {
         super::lock(&self.inner.doctor).insert(id, Received { report, at });
     }
 
+    /// The report of the device that runs the hub (its own checks, every few minutes).
+    pub fn set_own_doctor_report(&self, report: DoctorReport) {
+        let at = self.now();
+        *super::lock(&self.inner.own_doctor) = Some(Received { report, at });
+    }
+
+    pub fn own_doctor_report(&self) -> Option<Received> {
+        super::lock(&self.inner.own_doctor).clone()
+    }
+
     /// Device `id`'s last report, if it sent one since the hub started.
     pub fn doctor_report(&self, id: u64) -> Option<Received> {
         super::lock(&self.inner.doctor).get(&id).cloned()

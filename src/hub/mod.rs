@@ -80,6 +80,8 @@ pub(crate) struct Inner {
     alerts: Mutex<BTreeMap<(String, AlertKind), DeviceAlert>>,
     /// Each device's last doctor report (`doctor_reports`).
     pub(crate) doctor: Mutex<BTreeMap<u64, doctor_reports::Received>>,
+    /// The doctor report of the device this hub runs on.
+    pub(crate) own_doctor: Mutex<Option<doctor_reports::Received>>,
     /// The hub's time: a fixed training clock, or the system clock with its corrections.
     pub(crate) keeper: clock::Keeper,
     printer: Mutex<Option<Arc<HubPrinter>>>,
@@ -244,6 +246,7 @@ impl Hub {
                 pushes,
                 alerts: Mutex::new(BTreeMap::new()),
                 doctor: Mutex::new(BTreeMap::new()),
+                own_doctor: Mutex::new(None),
                 keeper,
                 printer: Mutex::new(None),
                 limiter: Mutex::new(auth::PairLimiter::default()),

@@ -499,7 +499,10 @@ fn the_admin_list_shows_a_devices_doctor_lines_and_version_after_it_connects() {
     until("the display's doctor report", 90, || {
         tv(&devices()).get("doctor").is_some()
     });
-    println!("the report on the list {} ms after the start", t0.elapsed().as_millis());
+    println!(
+        "the report on the list {} ms after the start",
+        t0.elapsed().as_millis()
+    );
     let tv = tv(&devices());
     let report = &tv["doctor"];
     assert_eq!(report["version"], env!("CARGO_PKG_VERSION"), "{tv}");

@@ -125,7 +125,9 @@ pub(super) async fn devices(State(hub): State<Hub>, _c: Who<ToAdmin>) -> ApiResu
             v
         })
         .collect();
-    Ok(Json(json!({"devices": list})))
+    Ok(Json(
+        json!({"devices": list, "hub": {"doctor": hub.own_doctor_report()}}),
+    ))
 }
 
 /// A device sends its doctor's lines and its version (no personal data: checks of the device).
