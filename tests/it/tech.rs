@@ -229,6 +229,47 @@ fn without_a_setup_code_the_screen_stays_shut() {
     assert!(!a.get_unlocked());
 }
 
+/// The counter terminal has the same corner and screen.
+fn the_counter_terminal_has_the_technician_screen_too() {
+    let ui = integra::ui::CounterWindow::new().expect("window");
+    ui.window().set_size(slint::PhysicalSize::new(800, 480));
+    ui.show().expect("show");
+    let _tech = Tech::attach(
+        &ui,
+        TechConfig {
+            code: Some(integra::device::SetupCode::new(CODE)),
+            lang: Lang::Es,
+            facts: Box::new(Vec::new),
+            doctor: Arc::new(doctor_lines),
+            print: None,
+            token: None,
+            inline: true,
+        },
+    )
+    .expect("technician screen");
+    let a = ui.global::<TechAdapter>();
+    ui.window().dispatch_event(WindowEvent::PointerPressed {
+        position: LogicalPosition::new(4.0, 4.0),
+        button: PointerEventButton::Left,
+    });
+    mock_elapsed_time(Duration::from_millis(3100));
+    assert!(a.get_open(), "held 3 s on the counter: the prompt");
+    let es = integra::i18n::Localizer::new(Lang::Es).expect("locale");
+    for d in CODE.chars().filter(char::is_ascii_digit) {
+        ElementHandle::find_by_accessible_label(&ui, &d.to_string())
+            .next()
+            .expect("a digit")
+            .invoke_accessible_default_action();
+    }
+    ElementHandle::find_by_accessible_label(&ui, &es.text("tech-ok", None))
+        .next()
+        .expect("OK")
+        .invoke_accessible_default_action();
+    assert!(a.get_unlocked());
+    assert!(shows(&ui, "✘ printer"));
+    assert!(!a.get_can_repair(), "no token here: no pair again");
+}
+
 /// "This device cannot start": each ✘ line and its fix, at both sizes.
 fn a_device_that_cannot_start_shows_its_failed_checks() {
     let ui = CannotStartWindow::new().expect("window");
@@ -284,6 +325,7 @@ scenarios!(
     the_held_corner_and_the_setup_code_open_the_technician_screen,
     wrong_setup_codes_are_limited,
     without_a_setup_code_the_screen_stays_shut,
+    the_counter_terminal_has_the_technician_screen_too,
     a_device_that_cannot_start_shows_its_failed_checks,
 );
 
