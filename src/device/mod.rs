@@ -7,8 +7,8 @@ pub mod gpio;
 pub mod recent_log;
 pub mod screen;
 pub mod settings;
-pub mod shell;
 pub mod setup_code;
+pub mod shell;
 pub mod systime;
 pub mod tech;
 
