@@ -19,6 +19,7 @@ mod command;
 mod error;
 mod pair;
 mod probe;
+pub mod standby;
 mod stream;
 
 pub use command::COMMAND_TRIES;
