@@ -9,9 +9,9 @@
 pub mod copy;
 pub mod wire;
 
-pub use copy::{CopyState, StandbyError};
 /// The link to the hub (in `hub::client`, with the other device links).
 pub use crate::hub::client::standby::Standby;
+pub use copy::{CopyState, StandbyError};
 
 /// The copy's directory, under the standby device's data directory.
 pub const DIR: &str = "standby";

@@ -27,8 +27,8 @@ use command::send_command;
 pub use error::ClientError;
 pub use pair::Paired;
 pub use probe::{Probe, probe};
-use stream::*;
 pub(crate) use stream::connect_ws;
+use stream::*;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hub's stream is dropped and reopened after this long without a word from it.
