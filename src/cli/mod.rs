@@ -6,6 +6,7 @@ mod boot_cmd;
 mod catalog_cmd;
 mod city_cmd;
 mod counter_cmd;
+mod data_cmd;
 mod day;
 mod demo;
 mod display_cmd;
@@ -389,11 +390,11 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Doctor { print, press_test }) => {
             doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
         }
-        Some(Cmd::Purge) => purge_cmd(&ctx),
+        Some(Cmd::Purge) => data_cmd::purge(&ctx),
         Some(Cmd::Report(a)) => report_cmd::run(&ctx, &a),
         Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
-        Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
-        Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
+        Some(Cmd::Backup { file }) => data_cmd::backup(&ctx, &file),
+        Some(Cmd::Restore { file }) => data_cmd::restore(&ctx, &file),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
     }
@@ -492,62 +493,6 @@ impl Context {
         day::turn_if_due(self, &mut engine)?;
         Ok(engine)
     }
-}
-
-fn backup_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
-    let store = crate::store::Store::open(&ctx.data_dir())?;
-    let info = store.backup_to(file)?;
-    println!(
-        "backup written to {}: {} events (up to seq {}), {} tickets, {}; it holds names and phones: keep it locked away",
-        file.display(),
-        info.events,
-        info.last_seq,
-        info.tickets,
-        if info.identity {
-            "with the hub's key and certificate"
-        } else {
-            "without a hub identity (none in the data directory)"
-        }
-    );
-    Ok(())
-}
-
-fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
-    let stamp = ctx.now().format("%Y%m%dT%H%M%SZ").to_string();
-    let (info, kept) = crate::store::backup::restore(&ctx.data_dir(), file, &stamp)?;
-    println!(
-        "restored {}: {} events (up to seq {}), {} tickets; {}",
-        file.display(),
-        info.events,
-        info.last_seq,
-        info.tickets,
-        if info.identity {
-            "the hub's key and certificate too: paired devices and browsers carry on"
-        } else {
-            "the backup holds no hub identity (an older backup): pair every device again"
-        }
-    );
-    if let Some(k) = kept {
-        println!("the previous data is kept in {}", k.display());
-    }
-    Ok(())
-}
-
-fn purge_cmd(ctx: &Context) -> Result<(), CliError> {
-    let mut store = crate::store::Store::open(&ctx.data_dir())?;
-    let catalog = ctx.current_catalog(&store)?;
-    let days = catalog.center.retention_days;
-    let today = ctx
-        .now()
-        .with_timezone(&catalog.center.timezone)
-        .date_naive();
-    let before = store.purge_before(today, days)?;
-    let done = store.purge_personal(before)?;
-    println!(
-        "erased names and phones of {} appointments and sign-ups dated before {before} (retention {days} days); {} snapshots rewritten; database vacuumed",
-        done.events, done.snapshots
-    );
-    Ok(())
 }
 
 pub fn load_settings_file(path: &Path) -> Result<Settings, CliError> {
