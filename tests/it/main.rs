@@ -40,3 +40,4 @@ mod store;
 mod tech;
 mod tidy;
 mod truth;
+mod visitor;
