@@ -92,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Previous page
 kiosk-page-next = Next page
+kiosk-today = Today
+kiosk-tomorrow = Tomorrow
+kiosk-ticket-priority = You will be called first: { $class }

@@ -92,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Página anterior
 kiosk-page-next = Página siguiente
+kiosk-today = Hoy
+kiosk-tomorrow = Mañana
+kiosk-ticket-priority = Le llamaremos con prioridad: { $class }

@@ -92,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Page précédente
 kiosk-page-next = Page suivante
+kiosk-today = Aujourd’hui
+kiosk-tomorrow = Demain
+kiosk-ticket-priority = Vous serez appelé en priorité : { $class }

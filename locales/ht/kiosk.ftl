@@ -92,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Paj anvan an
 kiosk-page-next = Paj apre a
+kiosk-today = Jodi a
+kiosk-tomorrow = Demen
+kiosk-ticket-priority = Y ap rele w an premye: { $class }

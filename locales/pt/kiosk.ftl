@@ -92,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Página anterior
 kiosk-page-next = Próxima página
+kiosk-today = Hoje
+kiosk-tomorrow = Amanhã
+kiosk-ticket-priority = Você será chamado com prioridade: { $class }

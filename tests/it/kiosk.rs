@@ -1823,9 +1823,7 @@ fn screenshots_of_every_screen_in_every_language() {
                     .find(|c| c.enabled)
                     .expect("a free time");
             tap(&s.ui, &first_time.label);
-            tap(&s.ui, "M");
-            tap(&s.ui, "A");
-            tap(&s.ui, "R");
+            super::visitor::type_letters(&s.ui, lang, &["M", "A", "R"]);
             snapshot(&s.ui, &n("9-contact"));
             tap(&s.ui, &l.text("kiosk-next", None));
             assert_eq!(screen(&s.ui), Screen::Confirm, "{size} {lang}");

@@ -279,4 +279,211 @@ scenarios!(
     the_idle_warning_counts_down,
     wrong_codes_count_per_visitor,
     home_forgets_the_wrong_codes,
+    the_contact_screen_is_whole_and_still,
+    a_priority_is_confirmed_and_days_say_today,
 );
+
+/// Type `letters` on the name keyboard, turning its pages as a visitor would.
+pub(super) fn type_letters(ui: &KioskWindow, lang: Lang, letters: &[&str]) {
+    let c = ui.global::<integra::ui::ContactAdapter>();
+    for letter in letters {
+        while c.get_page() > 0 && !has(ui, letter) {
+            tap(ui, &text_in(lang, "kiosk-page-previous"));
+        }
+        for _ in 0..10 {
+            if has(ui, letter) {
+                break;
+            }
+            tap(ui, &text_in(lang, "kiosk-page-next"));
+        }
+        tap(ui, letter);
+    }
+}
+
+/// Every button of the screen lies wholly inside the window, is at least 60×60 px, and no two
+/// overlap: what a finger must reach is there, whole, and alone.
+fn whole(ui: &KioskWindow, name: &str) {
+    let size = ui.window().size().to_logical(ui.window().scale_factor());
+    let found: Vec<_> = i_slint_backend_testing::ElementQuery::from_root(ui)
+        .match_descendants()
+        .match_accessible_role(i_slint_backend_testing::AccessibleRole::Button)
+        .find_all()
+        .into_iter()
+        .map(|b| {
+            let (p, z) = (b.absolute_position(), b.size());
+            let label = b.accessible_label().unwrap_or_default().to_string();
+            (label, p.x, p.y, z.width, z.height)
+        })
+        .collect();
+    // (an element may be found twice, through its component and its base)
+    let mut buttons = Vec::new();
+    for b in found {
+        if !buttons.contains(&b) {
+            buttons.push(b);
+        }
+    }
+    for (label, x, y, w, h) in &buttons {
+        assert!(
+            *w >= 60.0 && *h >= 60.0,
+            "{name}: {label:?} is {w}×{h}, under 60"
+        );
+        assert!(
+            *x >= -0.5 && *y >= -0.5 && x + w <= size.width + 0.5 && y + h <= size.height + 0.5,
+            "{name}: {label:?} at ({x}, {y}) {w}×{h} leaves the {}×{} window",
+            size.width,
+            size.height
+        );
+    }
+    for (i, a) in buttons.iter().enumerate() {
+        for b in &buttons[i + 1..] {
+            let dx = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
+            let dy = (a.2 + a.4).min(b.2 + b.4) - a.2.max(b.2);
+            assert!(
+                dx <= 0.5 || dy <= 0.5,
+                "{name}: {:?} and {:?} overlap",
+                a.0,
+                b.0
+            );
+        }
+    }
+}
+
+/// The contact screen in every language, at 800×480, 480×800 and 1920×1080, with normal and
+/// larger text: every letter of the name keyboard is reachable (pages with ◀ ▶ when they do
+/// not all fit, never a hidden swipe), Space and Delete too; the phone keypad is whole
+/// (Delete, 0, Continue); nothing is outside the window or over something else; and the
+/// fields and buttons stay where they are while digits are typed.
+fn the_contact_screen_is_whole_and_still() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    for (w, h) in [(800, 480), (480, 800), (1920, 1080)] {
+        for larger in [false, true] {
+            for lang in Lang::ALL {
+                let name = format!(
+                    "{w}x{h}{}-{}",
+                    if larger { "-larger" } else { "" },
+                    lang.code()
+                );
+                let t = |id: &str| text_in(lang, id);
+                let s = start(demo.clone(), monday_9(), None, |_| {});
+                s.ui.window().set_size(slint::PhysicalSize::new(w, h));
+                tap(&s.ui, lang.native_name());
+                if larger {
+                    tap(&s.ui, &t("kiosk-larger"));
+                }
+                tap(&s.ui, &t("kiosk-appointments"));
+                tap(&s.ui, &t("kiosk-book"));
+                tap(&s.ui, &demo.services[1].name[&lang]);
+                let choices = || s.ui.global::<ChoiceAdapter>().get_choices();
+                let day = slint::Model::row_data(&choices(), 0).expect("a day");
+                tap(&s.ui, &day.label);
+                let time = slint::Model::iter(&choices())
+                    .find(|c| c.enabled)
+                    .expect("a free time");
+                tap(&s.ui, &time.label);
+                assert_eq!(screen(&s.ui), Screen::Contact, "{name}");
+                snapshot(&s.ui, &format!("{name}-contact-letters"));
+                whole(&s.ui, &format!("{name} letters"));
+                let letters: Vec<String> =
+                    slint::Model::iter(&s.ui.global::<integra::ui::ContactAdapter>().get_letters())
+                        .map(|l| l.to_string())
+                        .collect();
+                for key in [t("kiosk-space"), t("kiosk-delete")] {
+                    assert!(has(&s.ui, &key), "{name}: {key} on screen");
+                }
+                let mut pages = 1;
+                for letter in &letters {
+                    while !has(&s.ui, letter) {
+                        assert!(pages < letters.len(), "{name}: {letter} is on no page");
+                        tap(&s.ui, &t("kiosk-page-next"));
+                        pages += 1;
+                        whole(&s.ui, &format!("{name} letters page {pages}"));
+                    }
+                }
+                tap(&s.ui, &t("kiosk-contact-phone"));
+                whole(&s.ui, &format!("{name} digits"));
+                for key in ["0", &t("kiosk-delete"), &t("kiosk-next"), &t("kiosk-skip")] {
+                    assert!(has(&s.ui, key), "{name}: {key} on the phone keypad");
+                }
+                let watched = [
+                    t("kiosk-skip"),
+                    t("kiosk-contact-name"),
+                    t("kiosk-contact-phone"),
+                    t("kiosk-next"),
+                    "0".to_string(),
+                    t("kiosk-delete"),
+                ];
+                let before: Vec<_> = watched.iter().map(|l| position(&s.ui, l)).collect();
+                for d in ["3", "0", "0", "5", "5", "5", "1", "2", "3", "4"] {
+                    tap(&s.ui, d);
+                }
+                let after: Vec<_> = watched.iter().map(|l| position(&s.ui, l)).collect();
+                assert_eq!(before, after, "{name}: nothing moved under the finger");
+                snapshot(&s.ui, &format!("{name}-contact-phone"));
+            }
+        }
+    }
+}
+
+/// A priority ticket says the priority it was given; booking days say "today" and "tomorrow".
+fn a_priority_is_confirmed_and_days_say_today() {
+    let demo = Arc::new(Catalog::demo().expect("demo"));
+    let s = start(demo.clone(), monday_9(), None, |_| {});
+    let class = demo
+        .priority
+        .classes
+        .iter()
+        .find(|c| !c.discreet)
+        .expect("an ordinary class");
+    tap(&s.ui, "English");
+    tap(&s.ui, &demo.services[0].name[&Lang::En]);
+    tap(&s.ui, &class.name[&Lang::En]);
+    assert_eq!(screen(&s.ui), Screen::Ticket);
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("class", class.name[&Lang::En].clone());
+    let said = integra::i18n::Localizer::new(Lang::En)
+        .expect("en")
+        .text("kiosk-ticket-priority", Some(&args));
+    let t = s.ui.global::<integra::ui::TicketAdapter>();
+    assert_eq!(t.get_priority_line().as_str(), said);
+    assert!(super::kiosk::kiosk_shows(&s.ui, &said), "on screen");
+    tap(&s.ui, &en("kiosk-done"));
+    tap(&s.ui, "English");
+    tap(&s.ui, &demo.services[0].name[&Lang::En]);
+    tap(&s.ui, &en("kiosk-priority-skip"));
+    assert_eq!(
+        s.ui.global::<integra::ui::TicketAdapter>()
+            .get_priority_line()
+            .as_str(),
+        "",
+        "no priority, no line"
+    );
+    tap(&s.ui, &en("kiosk-done"));
+    tap(&s.ui, "English");
+    tap(&s.ui, &en("kiosk-appointments"));
+    tap(&s.ui, &en("kiosk-book"));
+    tap(&s.ui, &demo.services[1].name[&Lang::En]);
+    let labels: Vec<String> = slint::Model::iter(&s.ui.global::<ChoiceAdapter>().get_choices())
+        .map(|c| c.label.to_string())
+        .collect();
+    let today = monday_9().with_timezone(&tz()).date_naive();
+    let mut near = 0;
+    for (date, word) in [
+        (today, en("kiosk-today")),
+        (today + chrono::Duration::days(1), en("kiosk-tomorrow")),
+    ] {
+        let dm = date.format("%d/%m").to_string();
+        for l in labels.iter().filter(|l| l.ends_with(&dm)) {
+            assert!(l.starts_with(&format!("{word} · ")), "{l}");
+            near += 1;
+        }
+    }
+    assert!(near >= 1, "today or tomorrow is offered: {labels:?}");
+    assert!(
+        labels
+            .iter()
+            .filter(|l| l.starts_with(&en("kiosk-today")) || l.starts_with(&en("kiosk-tomorrow")))
+            .count()
+            == near,
+        "only those two say so: {labels:?}"
+    );
+}
