@@ -29,7 +29,7 @@ pub fn wait_after_wrong_codes(wrong: u32, per_minute: u32) -> u32 {
             .saturating_mul(1 << doublings)
             .min(LONGEST_WAIT_SECONDS)
     };
-    if wrong > 0 && wrong + 1 >= per_minute {
+    if wrong > 0 && wrong.saturating_add(1) >= per_minute {
         growing.max(60)
     } else {
         growing
