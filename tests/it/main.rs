@@ -41,3 +41,4 @@ mod store;
 mod tech;
 mod tidy;
 mod truth;
+mod visitor;
