@@ -20,6 +20,7 @@ mod error;
 mod pair;
 mod probe;
 mod stream;
+mod waiting;
 
 pub use command::COMMAND_TRIES;
 use command::send_command;
