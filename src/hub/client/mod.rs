@@ -28,6 +28,7 @@ pub use error::ClientError;
 pub use pair::Paired;
 pub use probe::{Probe, probe};
 use stream::*;
+pub use waiting::WaitingTicket;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hub's stream is dropped and reopened after this long without a word from it.
