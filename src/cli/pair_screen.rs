@@ -66,9 +66,6 @@ fn screen(ctx: &Context, settings: Option<&Settings>, mode: Mode) -> Result<(), 
         Some(l) => *l,
         None => ctx.load_catalog()?.center.default_language,
     };
-    let data = ctx.data_dir();
-    let keep: pairing::Keep = Box::new(move |_, p| super::hub_cmd::keep_paired(&data, p));
-    let worker = Worker::start(mode, hub, device_name(mode), keep);
     let ui = PairingWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,
@@ -77,6 +74,10 @@ fn screen(ctx: &Context, settings: Option<&Settings>, mode: Mode) -> Result<(), 
             ),
         )
     })?;
+    // The window first: a device that cannot draw registers nowhere.
+    let data = ctx.data_dir();
+    let keep: pairing::Keep = Box::new(move |_, p| super::hub_cmd::keep_paired(&data, p));
+    let worker = Worker::start(mode, hub, device_name(mode), keep);
     log::warn!("this device is not paired: showing the pairing screen");
     let weak = ui.as_weak();
     let pairing = Pairing::start(

@@ -337,7 +337,7 @@ impl Job {
                             log::warn!("pairing: {e}");
                             fails += 1;
                             self.set(|s| s.status = Status::Wrong { left: None });
-                            if fails >= FAILS_PER_CODE || !self.pause(RETRY * 5) {
+                            if fails >= FAILS_PER_CODE || !self.pause(RETRY) {
                                 return self.stopped();
                             }
                         }
