@@ -13,6 +13,7 @@ mod days;
 mod daysfake;
 mod deadhub;
 mod deploy;
+mod devpair;
 mod devclock;
 mod doctor;
 mod drills;
