@@ -30,4 +30,4 @@ pairing-console-role = Role
 pairing-console-name = Name
 pairing-console-approve = Approve
 pairing-console-approved = Approved: the device is pairing.
-pairing-console-display-pin = A lobby display has no keypad: it shows its own code. Approve it under "Waiting devices" instead of making a PIN.
+pairing-console-display-pin = A lobby display has no keypad: it shows its own code and address. Approve it under "Waiting devices" below. A display PIN is only for `pair_pin` in its integra.toml.

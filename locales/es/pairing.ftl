@@ -30,4 +30,4 @@ pairing-console-role = Función
 pairing-console-name = Nombre
 pairing-console-approve = Aprobar
 pairing-console-approved = Aprobado: el dispositivo se está emparejando.
-pairing-console-display-pin = Una pantalla de sala no tiene teclado: muestra su propio código. Apruébela en «Dispositivos en espera» en lugar de crear un PIN.
+pairing-console-display-pin = Una pantalla de sala no tiene teclado: muestra su propio código y su dirección. Apruébela abajo, en «Dispositivos en espera». Un PIN de pantalla solo sirve para `pair_pin` en su integra.toml.

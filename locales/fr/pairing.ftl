@@ -30,4 +30,4 @@ pairing-console-role = Rôle
 pairing-console-name = Nom
 pairing-console-approve = Approuver
 pairing-console-approved = Approuvé : l'appareil s'appaire.
-pairing-console-display-pin = Un écran d'accueil n'a pas de clavier : il affiche son propre code. Approuvez-le dans « Appareils en attente » au lieu de créer un PIN.
+pairing-console-display-pin = Un écran d'accueil n'a pas de clavier : il affiche son propre code et son adresse. Approuvez-le ci-dessous, dans « Appareils en attente ». Un PIN d'écran ne sert qu'à `pair_pin` dans son integra.toml.

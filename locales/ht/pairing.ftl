@@ -30,4 +30,4 @@ pairing-console-role = Wòl
 pairing-console-name = Non
 pairing-console-approve = Apwouve
 pairing-console-approved = Apwouve: aparèy la ap konekte.
-pairing-console-display-pin = Yon ekran nan sal la pa gen klavye: li montre pwòp kòd li. Apwouve l nan "Aparèy k ap tann" olye ou fè yon PIN.
+pairing-console-display-pin = Yon ekran nan sal la pa gen klavye: li montre pwòp kòd li ak adrès li. Apwouve l anba a, nan "Aparèy k ap tann". Yon PIN pou ekran sèvi sèlman pou `pair_pin` nan integra.toml li.

@@ -30,4 +30,4 @@ pairing-console-role = Função
 pairing-console-name = Nome
 pairing-console-approve = Aprovar
 pairing-console-approved = Aprovado: o dispositivo está pareando.
-pairing-console-display-pin = Uma tela da recepção não tem teclado: ela mostra o próprio código. Aprove-a em "Dispositivos em espera" em vez de gerar um PIN.
+pairing-console-display-pin = Uma tela da recepção não tem teclado: ela mostra o próprio código e o endereço. Aprove-a abaixo, em "Dispositivos em espera". Um PIN de tela serve só para `pair_pin` no integra.toml dela.

@@ -70,7 +70,7 @@ fn screen(ctx: &Context, settings: Option<&Settings>, mode: Mode) -> Result<(), 
         CliError::new(
             exit::FAILURE,
             format!(
-                "cannot open the pairing window ({e}). Run it in a desktop session (X11 or Wayland), or on a Raspberry Pi console with SLINT_BACKEND=linuxkms"
+                "this device is not paired and cannot open its pairing screen ({e}). Run it with a screen (a desktop session, or SLINT_BACKEND=linuxkms on a Raspberry Pi console), or pair it with `pair_pin = \"PIN\"` in its settings or `integra join --pin PIN`"
             ),
         )
     })?;

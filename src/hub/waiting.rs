@@ -16,6 +16,21 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::net::IpAddr;
 
+/// The admin page's words for the waiting list (served with the console's strings).
+pub const CONSOLE_IDS: &[&str] = &[
+    "pairing-console-waiting",
+    "pairing-console-waiting-help",
+    "pairing-console-none",
+    "pairing-console-address",
+    "pairing-console-since",
+    "pairing-console-code",
+    "pairing-console-role",
+    "pairing-console-name",
+    "pairing-console-approve",
+    "pairing-console-approved",
+    "pairing-console-display-pin",
+];
+
 /// How long a device waits on the list (and its approved code stays open).
 pub const WAITING_MINUTES: i64 = 10;
 /// At most this many devices wait at once.

@@ -73,7 +73,12 @@ async fn a_waiting_code_pairs_only_the_device_that_shows_it() {
     assert_eq!(waiting.len(), 1, "one address, one entry: {list}");
     assert_eq!(waiting[0]["address"], "127.0.0.21");
     // Only the admin lists; only the device's own address asks about it.
-    let anyone = h.http.get(h.url("/api/v1/admin/waiting")).send().await.expect("list");
+    let anyone = h
+        .http
+        .get(h.url("/api/v1/admin/waiting"))
+        .send()
+        .await
+        .expect("list");
     assert_eq!(anyone.status(), 401);
     let other = from(22)
         .get(h.url(&format!("/api/v1/pair/waiting/{id}")))
@@ -101,7 +106,12 @@ async fn a_waiting_code_pairs_only_the_device_that_shows_it() {
     let code = "4821 0937";
     let (status, e) = approve(json!({"code": "4821", "role": "display", "name": "Lobby TV"})).await;
     assert_eq!(status, 422, "{e}");
-    assert!(e["error"]["message"].as_str().expect("message").contains("1234 5678"));
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("1234 5678")
+    );
     let (status, _) = approve(json!({"code": code, "role": "admin", "name": "Lobby TV"})).await;
     assert_eq!(status, 422, "a waiting device made an admin");
     let approved_before: Value = device
@@ -113,7 +123,8 @@ async fn a_waiting_code_pairs_only_the_device_that_shows_it() {
         .await
         .expect("json");
     assert_eq!(approved_before["approved"], false);
-    let (status, body) = approve(json!({"code": code, "role": "display", "name": "Lobby TV"})).await;
+    let (status, body) =
+        approve(json!({"code": code, "role": "display", "name": "Lobby TV"})).await;
     assert_eq!(status, 200, "{body}");
     let approved: Value = device
         .get(h.url(&format!("/api/v1/pair/waiting/{id}")))
@@ -136,7 +147,12 @@ async fn a_waiting_code_pairs_only_the_device_that_shows_it() {
         .await
         .expect("upgrade");
     assert!(proved, "the hub proved it knows the code");
-    assert!(answer["token"].as_str().is_some_and(|t| t.starts_with("itg_")), "{answer}");
+    assert!(
+        answer["token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("itg_")),
+        "{answer}"
+    );
     assert_eq!(answer["role"], "display");
     assert_eq!(answer["device"]["name"], "Lobby TV");
     // Paired: off the list, and the code pairs nothing more.
@@ -214,7 +230,13 @@ impl TlsHub {
     }
 
     /// An admin request: its status and body.
-    fn admin_call(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    fn admin_call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let client = https_to(self.dir.path()).build().expect("client");
         self.rt.block_on(async {
             let mut r = client
@@ -263,7 +285,9 @@ fn until(p: &Pairing, what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 }
 
 fn shows(ui: &PairingWindow, text: &str) -> bool {
-    ElementHandle::find_by_accessible_label(ui, text).next().is_some()
+    ElementHandle::find_by_accessible_label(ui, text)
+        .next()
+        .is_some()
 }
 
 fn tap(ui: &PairingWindow, label: &str) {
@@ -320,10 +344,17 @@ fn a_display_with_no_token_shows_a_code_the_admin_approves() {
     ui.window().set_size(slint::PhysicalSize::new(800, 480));
     snapshot(&ui, "pairing-code-800x480");
     let (_, list) = h.admin_call(&admin, reqwest::Method::GET, "/api/v1/admin/waiting", None);
-    let id = list["waiting"][0]["id"].as_str().expect("waiting").to_string();
+    let id = list["waiting"][0]["id"]
+        .as_str()
+        .expect("waiting")
+        .to_string();
     assert_eq!(list["waiting"][0]["address"], "127.0.0.1");
     // A wrong code: the device cannot pair with it, and says so.
-    let wrong = if code.starts_with('1') { "2222 2222" } else { "1111 1111" };
+    let wrong = if code.starts_with('1') {
+        "2222 2222"
+    } else {
+        "1111 1111"
+    };
     let approve = |code: &str| {
         h.admin_call(
             &admin,
@@ -334,7 +365,9 @@ fn a_display_with_no_token_shows_a_code_the_admin_approves() {
     };
     assert_eq!(approve(wrong).0, 200);
     let failed = text(Lang::En, "pairing-code-failed", None);
-    until(&p, "the wrong code refused", 15, || a.get_status() == failed.as_str());
+    until(&p, "the wrong code refused", 15, || {
+        a.get_status() == failed.as_str()
+    });
     assert_eq!(h.devices().len(), 1, "a wrong code paired a device");
     assert!(kept.lock().expect("kept").is_none());
     // The code on the screen: paired.
@@ -351,10 +384,18 @@ fn a_display_with_no_token_shows_a_code_the_admin_approves() {
         .expect("the display");
     assert_eq!(tv.name, "Lobby TV");
     // The TV follows the hub with its new token: a call reaches it.
-    let remote = Remote::start_pinned(&h.url(), &paired.token, paired.fingerprint.as_deref(), catalog())
-        .expect("remote");
+    let remote = Remote::start_pinned(
+        &h.url(),
+        &paired.token,
+        paired.fingerprint.as_deref(),
+        catalog(),
+    )
+    .expect("remote");
     let service = catalog().services[0].code.to_string();
-    h.hub.session().execute(&issue(&service, None), monday_9()).expect("issue");
+    h.hub
+        .session()
+        .execute(&issue(&service, None), monday_9())
+        .expect("issue");
     let counter = catalog().counters[0].id.clone();
     h.hub
         .session()
@@ -368,7 +409,10 @@ fn a_display_with_no_token_shows_a_code_the_admin_approves() {
     let seq = h.hub.session().queue().seq();
     let deadline = Instant::now() + Duration::from_secs(10);
     while remote.seq() < seq {
-        assert!(Instant::now() < deadline, "the call did not reach the display");
+        assert!(
+            Instant::now() < deadline,
+            "the call did not reach the display"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -387,12 +431,20 @@ fn a_counter_types_its_pin_on_the_keypad() {
     let p = Pairing::start(&ui, Mode::Keypad, worker, Lang::En, Box::new(|| {})).expect("pairing");
     let a = ui.global::<PairingAdapter>();
     let grouped = integra::hub::tls::grouped(&h.fingerprint);
-    until(&p, "the hub's fingerprint", 10, || a.get_fingerprint() == grouped.as_str());
+    until(&p, "the hub's fingerprint", 10, || {
+        a.get_fingerprint() == grouped.as_str()
+    });
     assert!(shows(&ui, &grouped), "the fingerprint is not on screen");
     let pin = h.pin(Role::Counter);
     let wrong: String = pin
         .chars()
-        .map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) })
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                char::from(c as u8 + 1)
+            }
+        })
         .collect();
     for d in wrong.chars() {
         tap(&ui, &d.to_string());
@@ -404,7 +456,9 @@ fn a_counter_types_its_pin_on_the_keypad() {
     let mut args = fluent_bundle::FluentArgs::new();
     args.set("left", auth::ATTEMPTS_PER_ADDRESS - 1);
     let wrong_said = text(Lang::En, "pairing-wrong-left", Some(&args));
-    until(&p, "the wrong PIN refused", 15, || a.get_status() == wrong_said.as_str());
+    until(&p, "the wrong PIN refused", 15, || {
+        a.get_status() == wrong_said.as_str()
+    });
     assert!(kept.lock().expect("kept").is_none());
     snapshot(&ui, "pairing-keypad-wrong-800x480");
     for d in pin.chars() {
@@ -415,7 +469,11 @@ fn a_counter_types_its_pin_on_the_keypad() {
     let paired = kept.lock().expect("kept").clone().expect("paired");
     assert_eq!(paired.role, "counter");
     assert_eq!(paired.fingerprint.as_deref(), Some(h.fingerprint.as_str()));
-    assert!(h.devices().iter().any(|d| d.name == "Desk 2" && d.role == "counter"));
+    assert!(
+        h.devices()
+            .iter()
+            .any(|d| d.name == "Desk 2" && d.role == "counter")
+    );
 }
 
 mod scenarios {
@@ -431,7 +489,13 @@ mod scenarios {
 }
 
 /// A device's settings file for the hub at `url` (and `extra` lines), with its data in `data`.
-fn settings_file(dir: &Path, role: &str, url: &str, data: &Path, extra: &str) -> std::path::PathBuf {
+fn settings_file(
+    dir: &Path,
+    role: &str,
+    url: &str,
+    data: &Path,
+    extra: &str,
+) -> std::path::PathBuf {
     let path = dir.join("integra.toml");
     std::fs::write(
         &path,
@@ -482,13 +546,19 @@ fn pair_pin_pairs_once_and_the_doctor_says_to_remove_it() {
         std::fs::read_to_string(data.join("hub-fingerprint")).expect("pinned"),
         h.fingerprint
     );
-    let displays = |h: &TlsHub| h.devices().into_iter().filter(|d| d.role == "display").count();
+    let displays = |h: &TlsHub| {
+        h.devices()
+            .into_iter()
+            .filter(|d| d.role == "display")
+            .count()
+    };
     assert_eq!(displays(&h), 1);
     // Without its token (a technician wiped it): the PIN is not used again.
     std::fs::remove_file(data.join("hub-token")).expect("remove");
     let second = device(&settings, &["display"]);
     assert!(
-        String::from_utf8_lossy(&second.stderr).contains("pair_pin in the settings was used already"),
+        String::from_utf8_lossy(&second.stderr)
+            .contains("pair_pin in the settings was used already"),
         "{}",
         String::from_utf8_lossy(&second.stderr)
     );
@@ -577,10 +647,16 @@ fn a_display_with_no_token_waits_on_its_screen_instead_of_exiting() {
     assert_eq!(status, 200);
     let deadline = Instant::now() + Duration::from_secs(8);
     while Instant::now() < deadline {
-        assert!(tv.0.try_wait().expect("wait").is_none(), "the display exited");
+        assert!(
+            tv.0.try_wait().expect("wait").is_none(),
+            "the display exited"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(h.devices().iter().all(|d| d.role != "display"), "a wrong code paired the TV");
+    assert!(
+        h.devices().iter().all(|d| d.role != "display"),
+        "a wrong code paired the TV"
+    );
     assert!(!data.join("hub-token").exists());
     let shot = dir.path().join("Xvfb_screen0");
     let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
