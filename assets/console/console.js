@@ -263,6 +263,7 @@ async function refresh() {
     protection = al.protection || [];
     renderProtection();
     if (role === "admin") renderDevices((await api("GET", "/api/v1/devices")).devices);
+    if (role === "admin") renderWaiting((await api("GET", "/api/v1/admin/waiting")).waiting);
   } catch (e) {
     showError(e);
   }
@@ -509,6 +510,10 @@ function connect() {
 $("pair-form").addEventListener("submit", pair);
 $("book-form").addEventListener("submit", book);
 $("pin-form").addEventListener("submit", makePin);
+// A display has no keypad: say what it really shows when its role is chosen.
+$("pin-role").addEventListener("change", () => {
+  $("pin-display-note").hidden = $("pin-role").value !== "display";
+});
 $("book-service").addEventListener("change", loadSlots);
 $("book-date").addEventListener("change", loadSlots);
 $("call-next").addEventListener("click", callNext);
@@ -548,3 +553,62 @@ document.addEventListener("keydown", (e) => {
 });
 
 loadStrings().then(start);
+
+// Devices without a keyboard (the lobby TV) waiting for their code to be typed here. Drawn
+// again only when the list changes, so a code being typed is not wiped by a refresh.
+let waitingShown = "";
+function renderWaiting(list) {
+  const key = JSON.stringify(list.map((w) => [w.id, w.approved]));
+  $("waiting-devices-none").hidden = list.length > 0;
+  if (key === waitingShown) return;
+  waitingShown = key;
+  const body = $("waiting-devices").tBodies[0];
+  body.innerHTML = "";
+  for (const w of list) {
+    const r = body.insertRow();
+    cell(r, t("pairing-console-address") + " " + w.address, "label");
+    cell(r, t("pairing-console-since") + " " + clock(w.since));
+    if (w.approved) {
+      cell(r, t("pairing-console-approved"));
+      continue;
+    }
+    const form = document.createElement("form");
+    const field = (id, el) => {
+      const l = document.createElement("label");
+      const s = document.createElement("span");
+      s.textContent = t(id) + " ";
+      l.append(s, el);
+      form.append(l, " ");
+      return el;
+    };
+    const code = field("pairing-console-code", document.createElement("input"));
+    code.inputMode = "numeric";
+    code.required = true;
+    code.maxLength = 9;
+    code.autocomplete = "off";
+    const roleSel = field("pairing-console-role", document.createElement("select"));
+    for (const v of ["display", "kiosk", "counter"]) {
+      const o = document.createElement("option");
+      o.value = v;
+      o.textContent = t(ROLE_IDS[v]);
+      roleSel.append(o);
+    }
+    const name = field("pairing-console-name", document.createElement("input"));
+    name.required = true;
+    name.maxLength = 60;
+    const b = document.createElement("button");
+    b.type = "submit";
+    b.textContent = t("pairing-console-approve");
+    form.append(b);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      waitingShown = "";
+      act("POST", "/api/v1/admin/waiting/" + encodeURIComponent(w.id) + "/approve", {
+        code: code.value.trim(),
+        role: roleSel.value,
+        name: name.value.trim(),
+      });
+    });
+    r.insertCell().append(form);
+  }
+}

@@ -14,6 +14,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
             "which counter is this? set `counter = \"2\"` (an id from the center catalog) in the settings",
         ));
     };
+    super::pair_screen::ensure_paired(ctx, settings, crate::device::pairing::Mode::Keypad)?;
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     super::tech_cmd::report_doctor(ctx, &remote);
     let ui = CounterWindow::new().map_err(|e| {

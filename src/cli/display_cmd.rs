@@ -7,6 +7,7 @@ use crate::ui::display::Display;
 use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    super::pair_screen::ensure_paired(ctx, settings, crate::device::pairing::Mode::Code)?;
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     super::tech_cmd::report_doctor(ctx, &remote);
     let ui = DisplayWindow::new().map_err(|e| {

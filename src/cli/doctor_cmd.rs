@@ -102,6 +102,11 @@ pub fn checks_of(
         &data,
         chrono::Utc::now(),
     ));
+    checks.extend(doctor::pair_pin_check(
+        ok_settings,
+        &ctx.data_dir(),
+        super::hub_cmd::has_token(ctx),
+    ));
     let printer = doctor::printer_check(ctx.printer.as_ref(), role);
     let printer_ok = printer.verdict != Verdict::Fail;
     checks.push(printer);

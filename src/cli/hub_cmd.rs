@@ -290,16 +290,14 @@ pub fn join(
     let Some((url, paired)) = found else {
         return Err(CliError::new(exit::FAILURE, refusals.join("; ")));
     };
-    let Some(seen) = paired.fingerprint else {
+    let Some(seen) = paired.fingerprint.clone() else {
         return Err(CliError::new(
             exit::FAILURE,
             format!("the hub at {url} showed no certificate: is it an Integra hub?"),
         ));
     };
     let path = token_path(ctx);
-    std::fs::create_dir_all(ctx.data_dir())?;
-    write_private(&fingerprint_path(ctx), &seen)?;
-    write_private(&path, &paired.token)?;
+    keep_paired(&ctx.data_dir(), &paired)?;
     println!(
         "paired with the hub at {url} as a {} device named \"{name}\"; token kept in {}",
         paired.role,
@@ -315,6 +313,24 @@ pub fn join(
         }
     );
     Ok(())
+}
+
+/// Whether this device has a token (from `integra join`, its pairing screen or `pair_pin`).
+pub fn has_token(ctx: &Context) -> bool {
+    std::fs::read_to_string(token_path(ctx)).is_ok_and(|t| !t.trim().is_empty())
+}
+
+/// Keep what pairing gave in `data`: the hub's fingerprint (pinned from now on), then the
+/// token (its presence says "paired").
+pub fn keep_paired(
+    data: &std::path::Path,
+    paired: &crate::hub::client::Paired,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(data)?;
+    if let Some(f) = &paired.fingerprint {
+        write_private(&data.join("hub-fingerprint"), f)?;
+    }
+    write_private(&data.join("hub-token"), &paired.token)
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {

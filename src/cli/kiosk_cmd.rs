@@ -24,6 +24,7 @@ pub fn run(
     let backend = match settings.map(Settings::hub) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
+            super::pair_screen::ensure_paired(ctx, settings, crate::device::pairing::Mode::Keypad)?;
             let fingerprint = super::hub_cmd::read_fingerprint(ctx);
             let url = super::hub_cmd::hub_url_pinned(None, settings, fingerprint.as_deref())?;
             let token = super::hub_cmd::read_token(ctx, &url)?;

@@ -13,6 +13,7 @@ mod display_cmd;
 mod doctor_cmd;
 mod hub_cmd;
 mod kiosk_cmd;
+mod pair_screen;
 mod print_cmd;
 mod queue_cmds;
 mod report_cmd;

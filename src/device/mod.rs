@@ -4,6 +4,7 @@
 pub mod applied;
 pub mod doctor;
 pub mod gpio;
+pub mod pairing;
 pub mod recent_log;
 pub mod screen;
 pub mod settings;

@@ -190,6 +190,10 @@ pub struct Settings {
     /// The counter this terminal is (counter role).
     #[serde(default)]
     pub counter: Option<CounterId>,
+    /// A pairing PIN from the admin page (counter, display, network kiosk): with no token yet,
+    /// the device pairs with it at start (SPAKE2, as on its pairing screen), once.
+    #[serde(default)]
+    pub pair_pin: Option<String>,
     #[serde(default)]
     pub printer: Option<PrinterSettings>,
     #[serde(default)]
@@ -390,6 +394,24 @@ impl Settings {
             }
             if let Err(e) = p.codepage.parse::<CodePage>() {
                 out.push((pa("codepage"), e.to_string()));
+            }
+        }
+        if let Some(pin) = &self.pair_pin {
+            if pin.trim().is_empty() || !pin.trim().chars().all(|c| c.is_ascii_digit()) {
+                out.push((
+                    at("pair_pin"),
+                    format!(
+                        "'{pin}' is not a pairing PIN: give the {} digits the admin page made, e.g. pair_pin = \"12345678\", or remove the line",
+                        crate::hub::auth::PIN_DIGITS
+                    ),
+                ));
+            } else if matches!(self.role, DeviceRole::Hub)
+                || matches!(self.hub(), HubAddress::Local)
+            {
+                out.push((
+                    at("pair_pin"),
+                    "this device runs the hub: it pairs with nobody. Remove the line (pair_pin is for a counter, a display or a kiosk whose `hub` is another device)".into(),
+                ));
             }
         }
         if let Some(url) = &self.follow_url

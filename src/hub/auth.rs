@@ -240,6 +240,16 @@ impl PairLimiter {
         }
     }
 
+    /// The attempts `ip` has left now (the one being made already counted).
+    pub fn left(&mut self, ip: IpAddr, now: DateTime<Utc>) -> usize {
+        self.prune(now);
+        ATTEMPTS_PER_ADDRESS.saturating_sub(
+            self.per_address
+                .get(&address_bucket(ip))
+                .map_or(0, VecDeque::len),
+        )
+    }
+
     /// The attempt succeeded: it does not count against the address.
     pub fn succeeded(&mut self, ip: IpAddr) {
         if let Some(q) = self.per_address.get_mut(&address_bucket(ip)) {

@@ -289,6 +289,7 @@ pub async fn strings(State(hub): State<Hub>, Query(q): Query<LangQuery>) -> Json
             .iter()
             .copied()
             .chain(ADMIN_IDS.iter().copied())
+            .chain(crate::hub::waiting::CONSOLE_IDS.iter().copied())
             .chain(weekdays)
         {
             out.insert(id.to_string(), Value::String(l.text(id, None)));

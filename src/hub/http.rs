@@ -15,8 +15,11 @@ const OPEN: &[&str] = &[
     "/api/v1/openapi.json",
     "/api/v1/pair",
     "/api/v1/pair/spake2",
+    "/api/v1/pair/waiting",
     "/api/v1/strings",
 ];
+/// Open too: a waiting device asks whether it is approved (`/api/v1/pair/waiting/{id}`).
+const OPEN_PREFIX: &str = "/api/v1/pair/waiting/";
 
 /// The page policy: everything from the hub itself, nothing from elsewhere, never in a frame.
 /// (Inline styles are allowed: the report's HTML carries its own CSS; scripts are not.)
@@ -123,7 +126,7 @@ pub fn has_bearer(headers: &HeaderMap) -> bool {
 /// request (its body included) is looked at.
 pub async fn require_token(State(hub): State<Hub>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if !path.starts_with("/api/") || OPEN.contains(&path) {
+    if !path.starts_with("/api/") || OPEN.contains(&path) || path.starts_with(OPEN_PREFIX) {
         return next.run(request).await;
     }
     let Some(token) = bearer(request.headers()) else {

@@ -35,6 +35,7 @@ pub mod replica;
 pub mod stream;
 pub mod tls;
 pub mod view;
+pub mod waiting;
 
 use crate::core::{Catalog, Command, Queue, Stamped};
 use crate::engine::{Engine, EngineError};
@@ -87,6 +88,8 @@ pub(crate) struct Inner {
     pub(crate) keeper: clock::Keeper,
     printer: Mutex<Option<Arc<HubPrinter>>>,
     pub(crate) limiter: Mutex<auth::PairLimiter>,
+    /// Devices without a keyboard waiting for the admin to type their code.
+    pub(crate) waiting: Mutex<waiting::WaitingList>,
     /// Paired devices with a stream open now, and when the last one of each closed.
     pub(crate) presence: Mutex<BTreeMap<u64, auth::Presence>>,
     /// Tickets whose urgent protection request a staff member acknowledged.
@@ -253,6 +256,7 @@ impl Hub {
                 keeper,
                 printer: Mutex::new(None),
                 limiter: Mutex::new(auth::PairLimiter::default()),
+                waiting: Mutex::new(waiting::WaitingList::default()),
                 presence: Mutex::new(BTreeMap::new()),
                 acknowledged: Mutex::new(Default::default()),
                 protection: Mutex::new(Vec::new()),

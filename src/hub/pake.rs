@@ -93,6 +93,10 @@ pub struct Offer {
 #[serde(deny_unknown_fields)]
 pub struct Offers {
     pub offers: Vec<Offer>,
+    /// Pairing attempts this address has left after this one (so a device can say how many
+    /// tries remain when none of the offers checks).
+    #[serde(default)]
+    pub left: Option<usize>,
 }
 
 /// Step 4, device → hub.
@@ -234,7 +238,7 @@ impl Hub {
             });
             slots.push((t, key, real));
         }
-        Ok((Hub { slots }, Offers { offers }))
+        Ok((Hub { slots }, Offers { offers, left: None }))
     }
 
     /// Step 4: the PIN (its hash) the device proved it knows, or `None`.

@@ -40,6 +40,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     include_str!(concat!("../../locales/", $l, "/admin.ftl")),
                 ),
                 (
+                    concat!("locales/", $l, "/pairing.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/pairing.ftl")),
+                ),
+                (
                     concat!("locales/", $l, "/report.ftl"),
                     include_str!(concat!("../../locales/", $l, "/report.ftl")),
                 ),

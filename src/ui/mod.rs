@@ -49,5 +49,6 @@ pub mod counter;
 pub mod display;
 pub mod icons;
 pub mod kiosk;
+pub mod pairing;
 pub mod qr;
 pub mod tech;

@@ -227,6 +227,31 @@ async fn every_endpoint_for_every_role() {
             body: None,
             expect: [426, 426, 426, 426, 426],
         },
+        // A device without a keyboard waits for the admin (issue #33): open to all, no secret.
+        Case {
+            method: "POST",
+            path: "/api/v1/pair/waiting",
+            body: None,
+            expect: [201, 201, 201, 201, 201],
+        },
+        Case {
+            method: "GET",
+            path: "/api/v1/pair/waiting/w0",
+            body: None,
+            expect: [404, 404, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            path: "/api/v1/admin/waiting",
+            body: None,
+            expect: [401, 403, 403, 403, 200],
+        },
+        Case {
+            method: "POST",
+            path: "/api/v1/admin/waiting/w0/approve",
+            body: Some(json!({"code": "1234 5678", "role": "display", "name": "Lobby TV"})),
+            expect: [401, 403, 403, 403, 404],
+        },
         Case {
             method: "GET",
             path: "/api/v1/me",
@@ -475,6 +500,7 @@ async fn every_endpoint_for_every_role() {
                 .replace("tickets/A-001", "tickets/{label}")
                 .replace("counters/1/", "counters/{counter}/")
                 .replace("000000", "{code}")
+                .replace("waiting/w0", "waiting/{id}")
                 .replace("tAAAAAAAAAAAnotatokenatallnotatoke", "{token}")
                 .replace(&format!("devices/{spare_id}/"), "devices/{id}/");
             format!("{} {p}", c.method)

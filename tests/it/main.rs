@@ -14,6 +14,7 @@ mod daysfake;
 mod deadhub;
 mod deploy;
 mod devclock;
+mod devpair;
 mod doctor;
 mod drills;
 mod edge;

@@ -293,7 +293,7 @@ async fn a_relay_to_the_real_hub_gets_no_token_and_join_refuses_it() {
 /// One SPAKE2 pairing from 127.0.0.n with `pin`, the device's side played by hand: the hub's
 /// final answer, or the HTTP status that refused the WebSocket. A device whose check of the
 /// offers fails sends a forged proof (what a guessing stranger would).
-async fn spake2_from(addr: SocketAddr, n: u8, pin: &str) -> Result<(bool, Value), u16> {
+pub(super) async fn spake2_from(addr: SocketAddr, n: u8, pin: &str) -> Result<(bool, Value), u16> {
     let socket = tokio::net::TcpSocket::new_v4().expect("socket");
     socket
         .bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, n), 0)))

@@ -32,6 +32,7 @@ mod devices;
 mod error;
 mod pairing;
 mod tickets;
+mod waiting;
 
 use admin::*;
 use bookings::*;
@@ -42,6 +43,7 @@ use error::*;
 pub use error::{ApiError, Body};
 use pairing::*;
 use tickets::*;
+use waiting::*;
 
 /// Request bodies larger than this are refused (413) before they are read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -52,6 +54,8 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/openapi.json",
     "POST /api/v1/pair",
     "GET /api/v1/pair/spake2",
+    "POST /api/v1/pair/waiting",
+    "GET /api/v1/pair/waiting/{id}",
     "GET /api/v1/me",
     "POST /api/v1/me/unpair",
     "GET /api/v1/catalog",
@@ -79,6 +83,8 @@ pub const ROUTES: &[&str] = &[
     "POST /api/v1/devices/{id}/revoke",
     "POST /api/v1/devices/doctor",
     "POST /api/v1/pairing-pins",
+    "GET /api/v1/admin/waiting",
+    "POST /api/v1/admin/waiting/{id}/approve",
     "POST /api/v1/admin/catalog",
     "GET /api/v1/admin/audit",
     "POST /api/v1/day/start",
@@ -99,6 +105,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/pair", post(pair))
         .route("/api/v1/pair/spake2", get(pair_spake2))
+        .route("/api/v1/pair/waiting", post(wait_for_approval))
+        .route("/api/v1/pair/waiting/{id}", get(waiting_state))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/unpair", post(unpair))
         .route("/api/v1/catalog", get(catalog))
@@ -127,6 +135,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/devices/{id}/revoke", post(revoke))
         .route("/api/v1/devices/doctor", post(report_doctor))
         .route("/api/v1/pairing-pins", post(new_pin))
+        .route("/api/v1/admin/waiting", get(waiting_list))
+        .route("/api/v1/admin/waiting/{id}/approve", post(approve_waiting))
         .route("/api/v1/admin/catalog", post(edit_catalog))
         .route("/api/v1/admin/audit", get(audit))
         .route("/api/v1/day/start", post(start_day))

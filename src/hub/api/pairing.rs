@@ -100,8 +100,9 @@ async fn steps(
             .map_err(ApiError::internal)
     })
     .await?;
-    let (state, offers) =
+    let (state, mut offers) =
         pake::Hub::answer(&hello, &pins, binding, pake::os_rng()).map_err(bad_message)?;
+    offers.left = Some(crate::hub::lock(&hub.inner.limiter).left(ip, chrono::Utc::now()));
     socket
         .send(Message::Text(json!(offers).to_string().into()))
         .await
@@ -154,7 +155,7 @@ fn wrong_pin() -> ApiError {
 }
 
 /// A device's name as given: 1 to 60 printable characters.
-fn device_name(given: &str) -> ApiResult<String> {
+pub(super) fn device_name(given: &str) -> ApiResult<String> {
     let name = given.trim().to_string();
     if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(ApiError::new(
@@ -212,6 +213,19 @@ async fn redeem(
     name: String,
     ip: std::net::IpAddr,
 ) -> ApiResult<Value> {
+    // A waiting device's code pairs only that device, under the name the admin chose.
+    let waiting = crate::hub::lock(&hub.inner.waiting).redeem(&pin_hash, ip);
+    let (name, approved) = match waiting {
+        crate::hub::waiting::Redeem::Ordinary => (name, false),
+        crate::hub::waiting::Redeem::Approved { name } => (name, true),
+        crate::hub::waiting::Redeem::ElsewhereRefused => {
+            log::warn!(
+                "pairing: a waiting device's code was tried from {}, not from that device",
+                auth::address_bucket(ip)
+            );
+            return Err(wrong_pin());
+        }
+    };
     blocking(hub, move |hub| {
         let token = auth::new_token().map_err(ApiError::internal)?;
         let device = hub
@@ -226,6 +240,9 @@ async fn redeem(
         match device {
             Some(d) => {
                 crate::hub::lock(&hub.inner.limiter).succeeded(ip);
+                if approved {
+                    crate::hub::lock(&hub.inner.waiting).paired(&pin_hash);
+                }
                 log::info!("paired device {} '{}' as {}", d.id, d.name, d.role);
                 // The pairing is answered once the standby's copy holds it (bounded).
                 hub.inner

@@ -9,6 +9,9 @@ pub enum ClientError {
     Unreachable(String),
     /// The hub answered no (a PIN, a token), or what answered is not an Integra hub.
     Refused(String),
+    /// Pairing: the hub did not prove it knows this PIN (a wrong, used or expired PIN, or not
+    /// this center's hub); `left`: the attempts this address has left, as the hub said.
+    WrongPin { left: Option<usize> },
     /// The event stream broke or carried what does not read.
     Stream(String),
     /// This device's TLS side.
@@ -24,6 +27,13 @@ impl std::fmt::Display for ClientError {
             | ClientError::Refused(m)
             | ClientError::Stream(m) => f.write_str(m),
             ClientError::Tls(e) => e.fmt(f),
+            ClientError::WrongPin { left } => {
+                f.write_str("the hub did not prove it knows this PIN: the PIN is wrong, used or expired, or what answered is not this center's hub (nothing that reveals the PIN was sent). Ask for a new PIN with `integra pair --role ROLE` on the hub or on the admin page")?;
+                match left {
+                    Some(n) => write!(f, " ({n} attempts left from this address)"),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ mod pair;
 mod probe;
 pub mod standby;
 mod stream;
+mod waiting;
 
 pub use command::COMMAND_TRIES;
 use command::send_command;
@@ -29,6 +30,7 @@ pub use pair::Paired;
 pub use probe::{Probe, probe};
 pub(crate) use stream::connect_ws;
 use stream::*;
+pub use waiting::WaitingTicket;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hub's stream is dropped and reopened after this long without a word from it.

@@ -139,10 +139,10 @@ where
         Ok(proof) => proof,
         Err(e) => {
             let _ = ws.close(None).await;
-            return Err(ClientError::Refused(match e {
-                pake::PakeError::NoMatch => "the hub did not prove it knows this PIN: the PIN is wrong, used or expired, or what answered is not this center's hub (nothing that reveals the PIN was sent). Ask for a new PIN with `integra pair --role ROLE` on the hub or on the admin page".to_string(),
-                pake::PakeError::Malformed => not_a_hub(),
-            }));
+            return Err(match e {
+                pake::PakeError::NoMatch => ClientError::WrongPin { left: offers.left },
+                pake::PakeError::Malformed => ClientError::Refused(not_a_hub()),
+            });
         }
     };
     send(&mut ws, &proof).await?;
