@@ -234,6 +234,9 @@ impl From<EngineError> for CliError {
         match e {
             EngineError::Queue(q) => q.into(),
             EngineError::Store(s) => s.into(),
+            EngineError::Replaced(by) => {
+                CliError::new(exit::REFUSED, EngineError::Replaced(by).to_string())
+            }
         }
     }
 }

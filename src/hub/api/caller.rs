@@ -41,6 +41,13 @@ pub fn caller(
     query_token: Option<&str>,
     action: Action,
 ) -> ApiResult<Caller> {
+    // A device that saw a higher epoch than this hub's: this hub was replaced (`hub::epoch`).
+    if let Some(epoch) = crate::hub::epoch::header_epoch(headers) {
+        hub.saw_epoch(epoch);
+    }
+    if hub.replaced_by().is_some() {
+        return Err(ApiError::replaced(hub, request_lang(headers)));
+    }
     let token = bearer(headers)
         .or(query_token)
         .ok_or_else(ApiError::unauthorized)?;
@@ -87,6 +94,7 @@ fn execute_keyed(
     s.execute(cmd, now).map_err(|e| match e {
         EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
         EngineError::Store(e) => ApiError::storage(&e, lang),
+        EngineError::Replaced(_) => ApiError::replaced(hub, lang),
     })
 }
 
@@ -134,6 +142,9 @@ pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<V
                 ApiError::queue(&q, c.lang, hub)
             }
             crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
+            crate::hub::KioskError::Engine(EngineError::Replaced(_)) => {
+                ApiError::replaced(hub, c.lang)
+            }
         })
     })
 }

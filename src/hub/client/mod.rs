@@ -8,7 +8,7 @@ use crate::core::{Catalog, Command, Lang, Queue, Stamped, State};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 pub mod clock;
 mod command;
 mod error;
+mod fence;
 mod pair;
 mod probe;
 mod stream;
@@ -72,6 +73,12 @@ struct Inner {
     alerts: Mutex<Option<Vec<super::AlertKind>>>,
     /// The hub's time, from its answers on the stream.
     clock: Arc<clock::HubClock>,
+    /// The highest hub epoch seen (`fence`): a hub below it is refused.
+    epoch: AtomicU64,
+    /// The other address tried in a failed round: the hub's standby (as the hub told it).
+    other: Mutex<Option<String>>,
+    /// The data directory the fence is kept in.
+    keep: Mutex<Option<std::path::PathBuf>>,
 }
 /// A connection to a remote hub. Cheap to clone.
 #[derive(Clone)]
@@ -135,6 +142,9 @@ impl Remote {
             protection: Mutex::new(Vec::new()),
             alerts: Mutex::new(None),
             clock: Arc::default(),
+            epoch: AtomicU64::new(1),
+            other: Mutex::new(None),
+            keep: Mutex::new(None),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -249,6 +259,7 @@ impl Remote {
                 .post(format!("{}{path}", inner.base()))
                 .bearer_auth(&inner.token)
                 .header("accept-language", lang.code())
+                .header(crate::hub::epoch::HEADER, inner.epoch.load(Ordering::SeqCst))
                 .send()
                 .await
                 .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;
