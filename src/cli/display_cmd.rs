@@ -7,6 +7,10 @@ use crate::ui::display::Display;
 use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    // A promoted standby display runs the hub, headless.
+    if super::promote_cmd::is_promoted(ctx) {
+        return super::hub_cmd::serve(ctx);
+    }
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     let ui = DisplayWindow::new().map_err(|e| {
         CliError::new(

@@ -12,6 +12,7 @@ mod doctor_cmd;
 mod hub_cmd;
 mod kiosk_cmd;
 mod print_cmd;
+pub mod promote_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
@@ -179,6 +180,8 @@ pub enum Cmd {
         /// The backup file
         file: PathBuf,
     },
+    /// On the hub's standby, when the hub is dead: become the hub (deploy/README §7a)
+    Promote(promote_cmd::PromoteArgs),
     /// Measure committed ticket issues per second and call-next latency
     Bench(bench::BenchArgs),
     /// Run a short simulated morning at the embedded demo center
@@ -338,6 +341,11 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             | crate::device::settings::DeviceRole::Display => None,
         }),
     };
+    let promote = matches!(cli.command, Some(Cmd::Promote(_)));
+    let ctx = Context {
+        data: (!promote).then(|| promote_cmd::data_for(ctx.data_dir())).or(ctx.data),
+        ..ctx
+    };
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
         Some(Cmd::Kiosk { bench_tickets }) => {
@@ -389,6 +397,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
         Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
+        Some(Cmd::Promote(a)) => promote_cmd::run(&ctx, settings.as_ref(), &a),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
     }

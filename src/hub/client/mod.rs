@@ -25,6 +25,7 @@ mod stream;
 pub use command::COMMAND_TRIES;
 use command::send_command;
 pub use error::ClientError;
+pub use fence::{EPOCH_FILE, STANDBY_FILE};
 pub use pair::Paired;
 pub use probe::{Probe, probe};
 use stream::*;
