@@ -30,6 +30,7 @@ pub mod guard;
 pub mod http;
 pub mod idempotent;
 pub mod pake;
+pub mod replica;
 pub mod stream;
 pub mod tls;
 pub mod view;
@@ -119,6 +120,8 @@ pub(crate) struct Inner {
     history: String,
     /// Automatic backups: where the last went, or why it did not.
     pub(crate) backups: Mutex<backups::Status>,
+    /// The standby's link: the group commit waits for its acknowledgements (`replica`).
+    pub(crate) replica: replica::Link,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -259,6 +262,7 @@ impl Hub {
                 follow: Default::default(),
                 history,
                 backups: Mutex::new(backups::Status::default()),
+                replica: Default::default(),
             }),
         };
         let key = hub.auth_store().follow_key()?;
@@ -395,10 +399,14 @@ impl Hub {
             }
         });
         match done {
-            Ok(p) if p.events > 0 => log::info!(
-                "erased names and phones of {} appointments and sign-ups before {before}",
-                p.events
-            ),
+            Ok(p) if p.events > 0 => {
+                log::info!(
+                    "erased names and phones of {} appointments and sign-ups before {before}",
+                    p.events
+                );
+                // The erasure rewrote stored events: the standby's copy is sent again.
+                self.inner.replica.rebase();
+            }
             Ok(_) => {}
             Err(e) => log::error!("cannot erase old personal data: {e}"),
         }
