@@ -11,5 +11,6 @@ pub mod i18n;
 pub mod icons;
 pub mod printer;
 pub mod report;
+pub mod standby;
 pub mod store;
 pub mod ui;

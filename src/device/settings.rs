@@ -205,6 +205,11 @@ pub struct Settings {
     /// whichever runs the hub); on by default there (`BackupSettings::default`).
     #[serde(default)]
     pub backup: Option<BackupSettings>,
+    /// This device keeps a live copy of the hub (its log and identity, in `DATA/standby/`) and
+    /// acknowledges each commit once it is durable here (issue #32): a kiosk that is not the
+    /// hub, paired with it. See `standby` in ARCHITECTURE.md.
+    #[serde(default)]
+    pub standby: bool,
 }
 
 /// `[backup]`: where the hub writes its backups, how many it keeps, and what a new card
@@ -518,6 +523,29 @@ impl Settings {
             }
             DeviceRole::Kiosk => {}
         }
+        if let Some(why) = self.standby_problem() {
+            out.push((at("standby"), why.into()));
+        }
         out
+    }
+
+    /// Why `standby = true` cannot hold here, if it cannot: the standby is a second kiosk that
+    /// follows the hub (the hub itself, a counter or a display cannot be one).
+    fn standby_problem(&self) -> Option<&'static str> {
+        if !self.standby {
+            return None;
+        }
+        match (self.role, self.hub()) {
+            (DeviceRole::Kiosk, HubAddress::Auto | HubAddress::At(_)) => None,
+            (DeviceRole::Kiosk | DeviceRole::Hub, HubAddress::Local) => Some(
+                "this device runs the hub: the standby is a second kiosk; set `standby = true` in that kiosk's integra.toml (with `hub = \"auto\"` or the hub's address) and remove it here",
+            ),
+            (DeviceRole::Hub, HubAddress::Auto | HubAddress::At(_)) => Some(
+                "a hub is not a standby: the standby is a second kiosk; remove `standby` here",
+            ),
+            (DeviceRole::Counter | DeviceRole::Display, _) => Some(
+                "only a kiosk can be the hub's standby (it is paired as a kiosk): set `standby = true` in the second kiosk's integra.toml and remove it here",
+            ),
+        }
     }
 }

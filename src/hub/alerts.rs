@@ -57,8 +57,12 @@ pub enum AlertKind {
     /// … the hub is not sure of its clock (no time source, a jump, a boot behind its saved
     /// time): a coordinator sets or confirms it on the admin page, …
     ClockUnsure,
-    /// … the clock says a later day but cannot be trusted: a coordinator starts it.
+    /// … the clock says a later day but cannot be trusted: a coordinator starts it, …
     NewDay,
+    /// … the standby did not acknowledge a commit in time: the hub goes on alone, …
+    StandbyBehind,
+    /// … the standby's link is gone: the hub goes on alone.
+    StandbyOffline,
 }
 
 /// Who raises alerts of a kind.
@@ -73,7 +77,7 @@ pub enum RaisedBy {
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 13] = [
+    pub const ALL: [AlertKind; 15] = [
         AlertKind::PaperOut,
         AlertKind::PaperNearEnd,
         AlertKind::CoverOpen,
@@ -87,6 +91,8 @@ impl AlertKind {
         AlertKind::DeviceClock,
         AlertKind::ClockUnsure,
         AlertKind::NewDay,
+        AlertKind::StandbyBehind,
+        AlertKind::StandbyOffline,
     ];
 
     /// The stable code in the API and on the stream.
@@ -105,6 +111,8 @@ impl AlertKind {
             AlertKind::DeviceClock => "device-clock",
             AlertKind::ClockUnsure => "clock-unsure",
             AlertKind::NewDay => "new-day",
+            AlertKind::StandbyBehind => "standby-behind",
+            AlertKind::StandbyOffline => "standby-offline",
         }
     }
 
@@ -128,6 +136,8 @@ impl AlertKind {
             AlertKind::DeviceClock => "console-alert-device-clock",
             AlertKind::ClockUnsure => "console-alert-clock-unsure",
             AlertKind::NewDay => "console-alert-new-day",
+            AlertKind::StandbyBehind => "console-alert-standby-behind",
+            AlertKind::StandbyOffline => "console-alert-standby-offline",
         }
     }
 
@@ -145,7 +155,9 @@ impl AlertKind {
             | AlertKind::BackupMissing
             | AlertKind::DeviceClock
             | AlertKind::ClockUnsure
-            | AlertKind::NewDay => RaisedBy::Hub,
+            | AlertKind::NewDay
+            | AlertKind::StandbyBehind
+            | AlertKind::StandbyOffline => RaisedBy::Hub,
         }
     }
 

@@ -306,6 +306,8 @@ impl Hub {
             p.revoked = true;
         }
         self.set_offline(&super::AlertSource::device(id, &device.name), None);
+        // The standby's copy gets it too (the admin's answer waits for it: `api::devices`).
+        self.inner.replica.rebase();
         Ok(true)
     }
 

@@ -70,6 +70,8 @@ pub const FLUENT_IDS: &[&str] = &[
     "console-alert-storage-failed",
     "console-alert-city-link-down",
     "console-alert-backup-missing",
+    "console-alert-standby-behind",
+    "console-alert-standby-offline",
     "console-alert-device-clock",
     "console-alert-clock-unsure",
     "console-alert-audio-failed",

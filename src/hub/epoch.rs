@@ -159,6 +159,24 @@ pub async fn standby_epoch(client: &reqwest::Client, base: &str) -> Option<u64> 
     v["epoch"].as_u64()
 }
 
+/// The header the standby's link carries: the port its hub will listen on once promoted
+/// ([`super::DEFAULT_PORT`] without it).
+pub const STANDBY_PORT_HEADER: &str = "integra-standby-port";
+
+/// The standby connected from `peer`: record its address (`https://IP:PORT`) for devices and
+/// for this hub's own question at start.
+pub fn standby_connected(hub: &Hub, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) {
+    let port = headers
+        .get(STANDBY_PORT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u16>().ok())
+        .unwrap_or(super::DEFAULT_PORT);
+    let address = format!("https://{}", std::net::SocketAddr::new(peer.ip(), port));
+    if let Err(e) = hub.set_standby_address(Some(&address)) {
+        log::warn!("cannot record the standby's address {address}: {e}");
+    }
+}
+
 /// The epoch a request carries in [`HEADER`], if any and readable.
 pub fn header_epoch(headers: &axum::http::HeaderMap) -> Option<u64> {
     headers

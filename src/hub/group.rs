@@ -191,6 +191,8 @@ impl Inner {
                     writer.durable = events.last().map_or(durable, |e| e.seq);
                     self.durable_seq
                         .store(writer.durable, std::sync::atomic::Ordering::SeqCst);
+                    // Durable on both while the standby is connected (at most SYNC_WAIT).
+                    self.replica.await_ack(self, writer.durable);
                     // Most commits need only the pushes: the engine (busy with the next
                     // commands) is taken only for a catalog change or a protection request.
                     if super::needs_queue(self, &events) {

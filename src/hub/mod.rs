@@ -31,6 +31,7 @@ pub mod guard;
 pub mod http;
 pub mod idempotent;
 pub mod pake;
+pub mod replica;
 pub mod stream;
 pub mod tls;
 pub mod view;
@@ -122,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) backups: Mutex<backups::Status>,
     /// This hub's fencing epoch, whether it was replaced, its standby (`epoch`).
     pub(crate) fence: tokio::sync::watch::Sender<crate::store::epoch::Fence>,
+    /// The standby's link: the group commit waits for its acknowledgements (`replica`).
+    pub(crate) replica: replica::Link,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -264,6 +267,7 @@ impl Hub {
                 history,
                 backups: Mutex::new(backups::Status::default()),
                 fence: tokio::sync::watch::channel(fence).0,
+                replica: Default::default(),
             }),
         };
         let key = hub.auth_store().follow_key()?;
@@ -400,10 +404,14 @@ impl Hub {
             }
         });
         match done {
-            Ok(p) if p.events > 0 => log::info!(
-                "erased names and phones of {} appointments and sign-ups before {before}",
-                p.events
-            ),
+            Ok(p) if p.events > 0 => {
+                log::info!(
+                    "erased names and phones of {} appointments and sign-ups before {before}",
+                    p.events
+                );
+                // The erasure rewrote stored events: the standby's copy is sent again.
+                self.inner.replica.rebase();
+            }
             Ok(_) => {}
             Err(e) => log::error!("cannot erase old personal data: {e}"),
         }

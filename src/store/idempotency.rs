@@ -15,8 +15,8 @@ pub const KEEP_PER_DEVICE: i64 = 20_000;
 /// How often (in keys written) the count per device is checked.
 const PRUNE_EVERY: i64 = 512;
 
-/// One command's key, to be committed with its events.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One command's key, to be committed with its events (and sent so to the hub's standby).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyRecord {
     /// The device (token) that sent it: keys of different devices never meet.
     pub device: u64,

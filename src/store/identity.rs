@@ -88,7 +88,7 @@ pub(super) fn read(conn: &Connection) -> Result<Option<Files>, StoreError> {
 
 /// Take the identity out of a restored copy (`db`, not yet in place): its files, and the
 /// table dropped so the live database never holds the key.
-pub(super) fn take(db: &Path) -> Result<Option<Files>, StoreError> {
+pub(crate) fn take(db: &Path) -> Result<Option<Files>, StoreError> {
     let conn = Connection::open(db).map_err(|source| StoreError::Open {
         path: db.to_path_buf(),
         source,
@@ -100,7 +100,7 @@ pub(super) fn take(db: &Path) -> Result<Option<Files>, StoreError> {
 
 /// Write a restored identity into `data_dir`. An identity already there that differs is moved
 /// aside (`.before-restore-STAMP`), never overwritten; the paths kept are returned.
-pub(super) fn write(
+pub(crate) fn write(
     data_dir: &Path,
     files: &[(String, Vec<u8>)],
     stamp: &str,

@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod idempotency;
 pub mod identity;
 pub mod purge;
+pub mod replica;
 pub mod safeguarding;
 mod schema;
 

@@ -137,6 +137,15 @@ pub(super) async fn revoke(
             format!("no device {id}: see GET /api/v1/devices"),
         ));
     }
+    // Answered once the standby's copy holds the revocation (bounded; see `hub::replica`).
+    let h = hub.clone();
+    tokio::task::spawn_blocking(move || {
+        h.inner
+            .replica
+            .rebase_and_wait(crate::hub::replica::SYNC_WAIT)
+    })
+    .await
+    .map_err(ApiError::internal)?;
     Ok(Json(json!({"revoked": id})))
 }
 

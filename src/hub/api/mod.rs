@@ -58,6 +58,7 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/state",
     "GET /api/v1/queue",
     "GET /api/v1/events",
+    "GET /api/v1/replica",
     "GET /api/v1/strings",
     "POST /api/v1/commands",
     "POST /api/v1/tickets",
@@ -103,6 +104,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/state", get(state))
         .route("/api/v1/queue", get(queue))
         .route("/api/v1/events", get(stream::events))
+        .route("/api/v1/replica", get(crate::hub::replica::route))
         .route("/api/v1/strings", get(console::strings))
         .route("/api/v1/commands", post(command))
         .route("/api/v1/tickets", post(issue))
@@ -250,7 +252,12 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "center": hub.catalog().center.name,
         "seq": s.queue().seq(),
+<<<<<<< HEAD
         "epoch": hub.epoch(),
+=======
+        // The standby: none, synchronous, behind or offline (issue #32).
+        "standby": hub.standby_status(),
+>>>>>>> s12-replica
         // The hub's clock: a device's doctor compares its own.
         "now": hub.now().to_rfc3339(),
     }))

@@ -29,6 +29,7 @@ pub use fence::{EPOCH_FILE, STANDBY_FILE};
 pub use pair::Paired;
 pub use probe::{Probe, probe};
 use stream::*;
+pub(crate) use stream::connect_ws;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hub's stream is dropped and reopened after this long without a word from it.
@@ -305,7 +306,7 @@ fn why(e: &dyn std::error::Error) -> String {
 }
 
 /// A byte stream to the hub, plain or TLS.
-trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+pub(crate) trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
 
 /// An HTTP client for the hub at `base`: over HTTPS only the pinned hub (a device without a

@@ -9,7 +9,6 @@ pub(super) async fn open_stream(
     inner: &Inner,
     after: Option<u64>,
 ) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, ClientError> {
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let base = inner.base();
     let ws_base = base.replacen("http", "ws", 1);
     let mut url = format!("{ws_base}/api/v1/events");
@@ -20,15 +19,26 @@ pub(super) async fn open_stream(
             url.push_str(&format!("&history={h}"));
         }
     }
+    connect_ws(&base, &url, &inner.token, inner.pin.as_ref()).await
+}
+
+/// Open the WebSocket at `url` on the hub at `base` with the device's token in a header, over
+/// TLS to the pinned hub for `https://` (the event stream; the standby's replica link).
+pub(crate) async fn connect_ws(
+    base: &str,
+    url: &str,
+    token: &str,
+    pin: Option<&crate::hub::tls::Pin>,
+) -> Result<tokio_tungstenite::WebSocketStream<Box<dyn Io>>, ClientError> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = url
-        .as_str()
         .into_client_request()
         .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", base)))?;
-    let auth = format!("Bearer {}", inner.token).parse().map_err(|_| {
+    let auth = format!("Bearer {token}").parse().map_err(|_| {
         ClientError::Address("the device token is not valid in a header: pair again".to_string())
     })?;
     request.headers_mut().insert("authorization", auth);
-    let parsed = reqwest::Url::parse(&base)
+    let parsed = reqwest::Url::parse(base)
         .map_err(|e| ClientError::Address(format!("bad hub address {}: {e}", base)))?;
     let host = parsed
         .host_str()
@@ -49,7 +59,7 @@ pub(super) async fn open_stream(
     let _ = tcp.set_nodelay(true);
     keepalive(&tcp);
     let stream = if parsed.scheme() == "https" {
-        let pin = inner.pin.as_ref().ok_or_else(|| {
+        let pin = pin.ok_or_else(|| {
             ClientError::Address(
                 "no certificate fingerprint is recorded for the hub: pair again".to_string(),
             )
