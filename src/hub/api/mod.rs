@@ -252,12 +252,9 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "center": hub.catalog().center.name,
         "seq": s.queue().seq(),
-<<<<<<< HEAD
         "epoch": hub.epoch(),
-=======
         // The standby: none, synchronous, behind or offline (issue #32).
         "standby": hub.standby_status(),
->>>>>>> s12-replica
         // The hub's clock: a device's doctor compares its own.
         "now": hub.now().to_rfc3339(),
     }))
