@@ -334,6 +334,7 @@ impl Hub {
                 .map(|id| id.fingerprint()),
             (Some(_) | None, _) => None,
         };
+        self.ask_standby_at_start(fingerprint.as_deref()).await;
         tokio::spawn(self.clone().ask_standby_forever(fingerprint));
         // Devices unpaired by another program (`integra devices --revoke`) lose their streams
         // within a second too.

@@ -115,34 +115,59 @@ impl Hub {
     /// down when it answers with a higher epoch. Over HTTPS it must show this hub's own
     /// certificate (the standby holds the same identity), so no stranger can fence a hub.
     pub async fn ask_standby_forever(self, fingerprint: Option<String>) {
-        let client = match &fingerprint {
+        let Some(client) = standby_client(fingerprint.as_deref()) else {
+            return;
+        };
+        loop {
+            tokio::time::sleep(ASK_EVERY).await;
+            if self.replaced_by().is_some() {
+                return;
+            }
+            self.ask_standby_once(&client).await;
+        }
+    }
+
+    /// Ask the standby once (before this hub serves anything at start: a returning old hub
+    /// whose standby was promoted never issues).
+    pub async fn ask_standby_at_start(&self, fingerprint: Option<&str>) {
+        if self.replaced_by().is_some() || self.standby_address().is_none() {
+            return;
+        }
+        if let Some(client) = standby_client(fingerprint) {
+            self.ask_standby_once(&client).await;
+        }
+    }
+
+    async fn ask_standby_once(&self, client: &reqwest::Client) {
+        if let Some(standby) = self.standby_address()
+            && let Some(epoch) = standby_epoch(client, &standby).await
+        {
+            self.saw_epoch(epoch);
+        }
+    }
+}
+
+/// A client for the standby: pinned to this hub's own certificate (`fingerprint`), plain
+/// HTTP without one (a test hub).
+fn standby_client(fingerprint: Option<&str>) -> Option<reqwest::Client> {
+    {
+        let client = match fingerprint {
             Some(f) => super::tls::http_client(&super::tls::Pin::to(f)).map(|b| b.build()),
             None => {
                 super::tls::provider();
                 Ok(Ok(reqwest::Client::new()))
             }
         };
-        let client = match client {
-            Ok(Ok(c)) => c,
+        match client {
+            Ok(Ok(c)) => Some(c),
             Ok(Err(e)) => {
                 log::warn!("cannot make a client to ask the standby: {e}");
-                return;
+                None
             }
             Err(e) => {
                 log::warn!("cannot make a client to ask the standby: {e}");
-                return;
+                None
             }
-        };
-        loop {
-            if self.replaced_by().is_some() {
-                return;
-            }
-            if let Some(standby) = self.standby_address()
-                && let Some(epoch) = standby_epoch(&client, &standby).await
-            {
-                self.saw_epoch(epoch);
-            }
-            tokio::time::sleep(ASK_EVERY).await;
         }
     }
 }
