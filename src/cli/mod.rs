@@ -343,7 +343,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
     };
     let promote = matches!(cli.command, Some(Cmd::Promote(_)));
     let ctx = Context {
-        data: (!promote).then(|| promote_cmd::data_for(ctx.data_dir())).or(ctx.data),
+        data: (!promote)
+            .then(|| promote_cmd::data_for(ctx.data_dir()))
+            .or(ctx.data),
         ..ctx
     };
     match cli.command {

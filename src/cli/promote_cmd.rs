@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The standby's copy of the hub, in its data directory.
-pub const STANDBY_DIR: &str = "standby";
+pub const STANDBY_DIR: &str = crate::standby::DIR;
+/// A hub heard over the standby's link this recently is not dead (the stream's silence limit).
+pub const HEARD_LATELY: Duration = crate::hub::stream::STALE_AFTER;
 /// The mark of a promoted standby (its content: the new epoch).
 pub const PROMOTED_MARK: &str = "promoted";
 
@@ -44,6 +46,11 @@ pub enum PromoteError {
     )]
     HubAnswers { hub: String, ago: u64, epoch: u64 },
     #[error(
+        "the hub was heard {ago} s ago on this standby's link (up to #{seq}): it may not be dead. Wait until it has been silent for {} s and try again, or, if you are sure it is dead, `integra promote --force`",
+        HEARD_LATELY.as_secs()
+    )]
+    HeardLately { ago: u64, seq: u64 },
+    #[error(
         "this device does not know where the hub is, so it cannot check that the hub is dead: give its address with `--hub https://ADDRESS:7878`, or, if you are sure it is dead, `integra promote --force`"
     )]
     HubUnknown,
@@ -69,6 +76,8 @@ pub struct Promoted {
     pub seq: u64,
     /// When the newest event of the copy happened.
     pub last_event: Option<DateTime<Utc>>,
+    /// How long before the promotion the hub was last heard on the standby's link.
+    pub heard_ago: Option<u64>,
 }
 
 /// The data directory a process runs on: a promoted standby runs the hub from its copy.
@@ -126,7 +135,10 @@ fn probe(url: &str, fingerprint: &str) -> Option<(String, u64)> {
             .await
             .ok()?;
         let v: serde_json::Value = r.json().await.ok()?;
-        Some((v["status"].as_str()?.to_string(), v["epoch"].as_u64().unwrap_or(1)))
+        Some((
+            v["status"].as_str()?.to_string(),
+            v["epoch"].as_u64().unwrap_or(1),
+        ))
     })
 }
 
@@ -160,15 +172,26 @@ pub fn promote(base: &Path, hub: Option<&str>, force: bool) -> Result<Promoted, 
             dir: copy.clone(),
             missing: format!("a readable certificate ({e})"),
         })?;
+    let state = crate::standby::CopyState::read(base);
+    let heard_ago = state
+        .as_ref()
+        .map(|s| (Utc::now() - s.heard).num_seconds().max(0).unsigned_abs());
     if !force {
-        let hub = hub.ok_or(PromoteError::HubUnknown)?;
+        if let (Some(s), Some(ago)) = (&state, heard_ago)
+            && ago < HEARD_LATELY.as_secs()
+        {
+            return Err(PromoteError::HeardLately { ago, seq: s.seq });
+        }
+        let hub = hub
+            .or(state.as_ref().map(|s| s.hub.as_str()))
+            .ok_or(PromoteError::HubUnknown)?;
         // A hub that stepped down is no hub; any other answer is a live hub.
         if let Some((status, epoch)) = probe(hub, &fingerprint)
             && status != "replaced"
         {
             return Err(PromoteError::HubAnswers {
                 hub: hub.to_string(),
-                ago: 0,
+                ago: heard_ago.unwrap_or(0),
                 epoch,
             });
         }
@@ -198,6 +221,7 @@ pub fn promote(base: &Path, hub: Option<&str>, force: bool) -> Result<Promoted, 
         epoch,
         seq,
         last_event,
+        heard_ago,
     })
 }
 
@@ -218,6 +242,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>, a: &PromoteArgs) -> Resul
             PromoteError::NoCopy { .. }
             | PromoteError::HubAnswers { .. }
             | PromoteError::HubUnknown
+            | PromoteError::HeardLately { .. }
             | PromoteError::AlreadyPromoted { .. } => exit::REFUSED,
             PromoteError::Store(_) | PromoteError::Write { .. } => exit::FAILURE,
         };
@@ -234,5 +259,10 @@ pub fn run(ctx: &Context, settings: Option<&Settings>, a: &PromoteArgs) -> Resul
             .map(|t| format!(" (the last at {})", t.to_rfc3339()))
             .unwrap_or_default()
     );
+    if let Some(ago) = done.heard_ago {
+        println!(
+            "the hub was last heard on this standby's link {ago} s ago: if it went on alone before that (the console said the standby was behind or unreachable), up to {ago} s of tickets may be missing — ask in the lobby"
+        );
+    }
     Ok(())
 }

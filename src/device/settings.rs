@@ -540,9 +540,9 @@ impl Settings {
             (DeviceRole::Kiosk | DeviceRole::Hub, HubAddress::Local) => Some(
                 "this device runs the hub: the standby is a second kiosk; set `standby = true` in that kiosk's integra.toml (with `hub = \"auto\"` or the hub's address) and remove it here",
             ),
-            (DeviceRole::Hub, HubAddress::Auto | HubAddress::At(_)) => Some(
-                "a hub is not a standby: the standby is a second kiosk; remove `standby` here",
-            ),
+            (DeviceRole::Hub, HubAddress::Auto | HubAddress::At(_)) => {
+                Some("a hub is not a standby: the standby is a second kiosk; remove `standby` here")
+            }
             (DeviceRole::Counter | DeviceRole::Display, _) => Some(
                 "only a kiosk can be the hub's standby (it is paired as a kiosk): set `standby = true` in the second kiosk's integra.toml and remove it here",
             ),

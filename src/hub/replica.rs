@@ -312,7 +312,10 @@ async fn run(socket: WebSocket, hub: Hub, device: u64) {
                 Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return,
                 Ok(Some(Ok(_))) => {}
                 Err(_) => {
-                    log::warn!("the standby has been silent for {:?}", super::stream::STALE_AFTER);
+                    log::warn!(
+                        "the standby has been silent for {:?}",
+                        super::stream::STALE_AFTER
+                    );
                     return;
                 }
             }
@@ -377,8 +380,7 @@ async fn send(hub: &Hub, mut tx: Tx) -> Result<(), LinkError> {
                 snapshot: batch.snapshot.map(Box::new),
             };
             let text = serde_json::to_string(&msg)?;
-            tx.send(Message::Text(text.into()))
-                .await?;
+            tx.send(Message::Text(text.into())).await?;
             sent = last;
             continue;
         }
@@ -428,11 +430,9 @@ async fn send_base(
         bytes: bytes.len() as u64,
     };
     let text = serde_json::to_string(&msg)?;
-    tx.send(Message::Text(text.into()))
-        .await?;
+    tx.send(Message::Text(text.into())).await?;
     for chunk in bytes.chunks(CHUNK) {
-        tx.send(Message::Binary(chunk.to_vec().into()))
-            .await?;
+        tx.send(Message::Binary(chunk.to_vec().into())).await?;
     }
     log::info!(
         "sent the standby a base at seq {seq} ({} KiB)",

@@ -52,7 +52,14 @@ impl<'a> Session<'a> {
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
         // A hub that was replaced never issues again (`hub::epoch`).
-        if let Some(by) = self.inner.fence.borrow().replaced.as_ref().map(|r| r.by_epoch) {
+        if let Some(by) = self
+            .inner
+            .fence
+            .borrow()
+            .replaced
+            .as_ref()
+            .map(|r| r.by_epoch)
+        {
             return Err(EngineError::Replaced(by));
         }
         // Another program committed (a technician's command beside the hub): take it in first,

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 pub enum StandbyError {
     #[error("the standby's copy: {0}")]
     Store(#[from] StoreError),
-    #[error("cannot write {path}: {source}. Check that the data directory is writable and not full")]
+    #[error(
+        "cannot write {path}: {source}. Check that the data directory is writable and not full"
+    )]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -133,7 +135,10 @@ impl Copy {
         for ext in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(self.dir.join(format!("{DB_FILE}{ext}")));
         }
-        write_synced(&self.dir.join(crate::store::identity::HISTORY_FILE), history)?;
+        write_synced(
+            &self.dir.join(crate::store::identity::HISTORY_FILE),
+            history,
+        )?;
         sync_dir(&self.dir)?;
         let store = Store::open_file(&db)?;
         let found = store.last_seq()?;
@@ -178,7 +183,13 @@ impl Copy {
         Ok(())
     }
 
-    fn durable(&mut self, seq: u64, base: u64, history: &str, hub: &str) -> Result<(), StandbyError> {
+    fn durable(
+        &mut self,
+        seq: u64,
+        base: u64,
+        history: &str,
+        hub: &str,
+    ) -> Result<(), StandbyError> {
         let state = CopyState {
             seq,
             history: history.to_string(),

@@ -22,10 +22,8 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT seq, body FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
         )?;
-        let events = decode_rows(stmt.query_map(
-            [after as i64, upto as i64, limit as i64],
-            seq_body,
-        )?)?;
+        let events =
+            decode_rows(stmt.query_map([after as i64, upto as i64, limit as i64], seq_body)?)?;
         let last = events.last().map_or(after, |e| e.seq);
         let mut stmt = conn.prepare_cached(
             "SELECT device, key, fingerprint, first_seq, last_seq FROM idempotency_keys

@@ -144,8 +144,8 @@ fn twenty_kills_under_four_devices_promote_lose_nothing_and_never_give_a_number_
     let remotes: Vec<Remote> = (0..4)
         .map(|i| {
             let p = pin(&devices[0], "counter");
-            let paired = Remote::pair_pinned(&url(0), &p, &format!("desk {i}"), Some(&fp))
-                .expect("pair");
+            let paired =
+                Remote::pair_pinned(&url(0), &p, &format!("desk {i}"), Some(&fp)).expect("pair");
             let keep = dir.path().join(format!("client-{i}"));
             std::fs::create_dir_all(&keep).expect("dir");
             let r = Remote::start_pinned(&url(0), &paired.token, Some(&fp), catalog.clone())
@@ -190,9 +190,11 @@ fn twenty_kills_under_four_devices_promote_lose_nothing_and_never_give_a_number_
     for r in 0..ROUNDS {
         // The devices issue on this round's hub.
         let before = acks.load(Ordering::SeqCst);
-        wait("tickets issued on this round's hub", Duration::from_secs(60), &|| {
-            acks.load(Ordering::SeqCst) >= before + 8
-        });
+        wait(
+            "tickets issued on this round's hub",
+            Duration::from_secs(60),
+            &|| acks.load(Ordering::SeqCst) >= before + 8,
+        );
         // Power cut of the hub's process, mid-issue.
         drop(hub);
         copy_hub(&hub_dir(r), &devices[r + 1]);
@@ -238,7 +240,10 @@ fn twenty_kills_under_four_devices_promote_lose_nothing_and_never_give_a_number_
     // One old hub restarted with its standby gone: it stays down (durably replaced).
     let old = start_hub(&devices[0], ports[0]);
     let (status, body) = issue_raw(&rt, &devices[0], &url(0), &token, None, "pt");
-    assert_eq!(status, 409, "a replaced hub issued after its restart: {body}");
+    assert_eq!(
+        status, 409,
+        "a replaced hub issued after its restart: {body}"
+    );
     drop(old);
     let before = acks.load(Ordering::SeqCst);
     wait("tickets on the last hub", Duration::from_secs(30), &|| {
@@ -256,9 +261,18 @@ fn twenty_kills_under_four_devices_promote_lose_nothing_and_never_give_a_number_
         *twice.entry(l).or_insert(0) += 1;
     }
     let given_twice: Vec<_> = twice.iter().filter(|(_, n)| **n > 1).collect();
-    assert!(given_twice.is_empty(), "numbers given twice: {given_twice:?}");
-    let lost: Vec<_> = acked.iter().filter(|l| stored.get(*l) != Some(&1)).collect();
-    assert!(lost.is_empty(), "acknowledged but not on the last hub once: {lost:?}");
+    assert!(
+        given_twice.is_empty(),
+        "numbers given twice: {given_twice:?}"
+    );
+    let lost: Vec<_> = acked
+        .iter()
+        .filter(|l| stored.get(*l) != Some(&1))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged but not on the last hub once: {lost:?}"
+    );
     let slowest = follow_times.iter().max().copied().unwrap_or_default();
     eprintln!(
         "promote drill: {ROUNDS} rounds, {} tickets acknowledged, all on the last hub once; promote → every device following: max {} ms, median {} ms",
@@ -313,7 +327,11 @@ fn promote_refuses_while_the_hub_answers_and_without_a_copy() {
     drop(hub);
     // The hub is dead: promoted, epoch 2, the mark written.
     let out = promote(&standby, &["--hub", &url]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("epoch 2"));
     assert!(standby.join("promoted").exists());
     let out = promote(&standby, &["--hub", &url]);
@@ -346,15 +364,36 @@ fn a_device_refuses_a_lower_epoch_hub_and_its_command_makes_the_old_hub_step_dow
     let keep = dir.path().join("client");
     std::fs::create_dir_all(&keep).expect("dir");
     std::fs::write(keep.join("hub-epoch"), "2").expect("epoch file");
-    std::fs::write(keep.join("hub-standby-address"), format!("http://{new_addr}")).expect("file");
+    std::fs::write(
+        keep.join("hub-standby-address"),
+        format!("http://{new_addr}"),
+    )
+    .expect("file");
     let remote = Remote::start(&format!("http://{old_addr}"), &token, catalog()).expect("remote");
     remote.remember_in(&keep);
-    wait("the device follows the epoch-2 hub", Duration::from_secs(30), &|| {
-        remote.online() && remote.base() == format!("http://{new_addr}")
-    });
+    wait(
+        "the device follows the epoch-2 hub",
+        Duration::from_secs(30),
+        &|| remote.online() && remote.base() == format!("http://{new_addr}"),
+    );
     assert!(old.replaced_by().is_none(), "a health check fences nobody");
-    // A command carrying epoch 2 reaches the old hub: it steps down, and says where to go.
+    // A stranger's higher epoch (no token) fences nothing.
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let r = rt.block_on(async {
+        http()
+            .post(format!("http://{old_addr}/api/v1/tickets"))
+            .header("integra-epoch", "99")
+            .json(&serde_json::json!({"service": "info", "lang": "es"}))
+            .send()
+            .await
+            .expect("answer")
+    });
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(
+        old.replaced_by().is_none(),
+        "a stranger made the hub step down"
+    );
+    // A command carrying epoch 2 reaches the old hub: it steps down, and says where to go.
     old.set_standby_address(Some(&format!("http://{new_addr}")))
         .expect("standby");
     let r = rt.block_on(async {
@@ -396,8 +435,14 @@ fn a_device_refuses_a_lower_epoch_hub_and_its_command_makes_the_old_hub_step_dow
     drop(s);
     // The promoted hub issues; the device's command carried its epoch.
     let mut s = remote.session();
-    s.run(&issue_cmd(), monday_9(), Lang::Es).expect("the new hub issues");
+    s.run(&issue_cmd(), monday_9(), Lang::Es)
+        .expect("the new hub issues");
     drop(s);
     assert_eq!(new.replaced_by(), None);
-    assert_eq!(std::fs::read_to_string(keep.join("hub-epoch")).ok().as_deref(), Some("2"));
+    assert_eq!(
+        std::fs::read_to_string(keep.join("hub-epoch"))
+            .ok()
+            .as_deref(),
+        Some("2")
+    );
 }

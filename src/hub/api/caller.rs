@@ -41,10 +41,6 @@ pub fn caller(
     query_token: Option<&str>,
     action: Action,
 ) -> ApiResult<Caller> {
-    // A device that saw a higher epoch than this hub's: this hub was replaced (`hub::epoch`).
-    if let Some(epoch) = crate::hub::epoch::header_epoch(headers) {
-        hub.saw_epoch(epoch);
-    }
     if hub.replaced_by().is_some() {
         return Err(ApiError::replaced(hub, request_lang(headers)));
     }
@@ -55,6 +51,14 @@ pub fn caller(
         .device_by_token(&auth::token_hash(token))
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::unauthorized)?;
+    // A paired device that saw a higher epoch than this hub's (from a hub with this very
+    // certificate): this hub was replaced (`hub::epoch`). A stranger's header counts for
+    // nothing: it never gets this far.
+    if let Some(epoch) = crate::hub::epoch::header_epoch(headers)
+        && hub.saw_epoch(epoch)
+    {
+        return Err(ApiError::replaced(hub, request_lang(headers)));
+    }
     let role = Role::parse(&device.role).ok_or_else(ApiError::unauthorized)?;
     hub.seen(&device);
     if !role.may(action) {

@@ -228,7 +228,9 @@ async fn redeem(
                 crate::hub::lock(&hub.inner.limiter).succeeded(ip);
                 log::info!("paired device {} '{}' as {}", d.id, d.name, d.role);
                 // The pairing is answered once the standby's copy holds it (bounded).
-                hub.inner.replica.rebase_and_wait(crate::hub::replica::SYNC_WAIT);
+                hub.inner
+                    .replica
+                    .rebase_and_wait(crate::hub::replica::SYNC_WAIT);
                 Ok(json!({"token": token, "role": d.role, "device": d}))
             }
             None => Err(wrong_pin()),

@@ -28,8 +28,8 @@ pub use error::ClientError;
 pub use fence::{EPOCH_FILE, STANDBY_FILE};
 pub use pair::Paired;
 pub use probe::{Probe, probe};
-use stream::*;
 pub(crate) use stream::connect_ws;
+use stream::*;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// The hub's stream is dropped and reopened after this long without a word from it.
@@ -261,7 +261,10 @@ impl Remote {
                 .post(format!("{}{path}", inner.base()))
                 .bearer_auth(&inner.token)
                 .header("accept-language", lang.code())
-                .header(crate::hub::epoch::HEADER, inner.epoch.load(Ordering::SeqCst))
+                .header(
+                    crate::hub::epoch::HEADER,
+                    inner.epoch.load(Ordering::SeqCst),
+                )
                 .send()
                 .await
                 .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;
