@@ -325,6 +325,16 @@ fn promote_refuses_while_the_hub_answers_and_without_a_copy() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--hub"));
     drop(hub);
+    // Dead, but heard a moment ago on the standby's link: refused, the figure said.
+    let state = standby.join("standby").join("state");
+    let heard = serde_json::json!({"seq": 0, "history": "", "base": 0,
+        "heard": (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339(), "hub": url});
+    std::fs::write(&state, heard.to_string()).expect("state");
+    let out = promote(&standby, &[]);
+    assert_eq!(out.status.code(), Some(4));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("was heard 5 s ago") && said.contains("--force"), "{said}");
+    std::fs::remove_file(&state).expect("state");
     // The hub is dead: promoted, epoch 2, the mark written.
     let out = promote(&standby, &["--hub", &url]);
     assert!(
