@@ -469,3 +469,40 @@ fn the_replica_route_refuses_a_display_a_stranger_and_a_second_kiosk() {
         .expect("log");
     assert!(log.iter().any(|e| e.kind == "standby-granted"));
 }
+
+/// `standby = true` belongs on a kiosk that is not the hub; anywhere else the settings are
+/// refused with the line, the field and the fix. A standby that is not paired says how to pair.
+#[test]
+fn standby_is_set_only_on_a_second_kiosk_and_needs_a_pairing() {
+    use integra::device::settings::Settings;
+    let ok = "role = \"kiosk\"\nhub = \"https://192.168.1.10:7878\"\nstandby = true\n";
+    assert!(Settings::parse(ok, "integra.toml").expect("a second kiosk").standby);
+    for (text, words) in [
+        ("role = \"kiosk\"\nstandby = true\n", "this device runs the hub"),
+        ("role = \"hub\"\nstandby = true\n", "this device runs the hub"),
+        (
+            "role = \"display\"\nhub = \"auto\"\nstandby = true\n",
+            "only a kiosk",
+        ),
+        (
+            "role = \"counter\"\ncounter = \"1\"\nstandby = true\n",
+            "only a kiosk",
+        ),
+    ] {
+        let err = Settings::parse(text, "integra.toml").expect_err(text);
+        let shown = err.to_string();
+        assert!(shown.contains(words), "{text}: {shown}");
+        assert!(err.0.iter().any(|i| i.field == "standby"), "{shown}");
+        let line = text.lines().position(|l| l.starts_with("standby")).map(|i| i + 1);
+        assert!(err.0.iter().any(|i| i.line == line), "{shown}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = integra(dir.path())
+        .args(["standby", "--hub", "https://127.0.0.1:9"])
+        .output()
+        .expect("integra standby");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not paired") && err.contains("integra join"), "{err}");
+    assert!(!copy_dir(dir.path()).exists(), "an unpaired standby made a copy");
+}
