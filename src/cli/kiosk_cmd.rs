@@ -28,6 +28,8 @@ pub fn run(
             let fingerprint = super::hub_cmd::read_fingerprint(ctx);
             let url = super::hub_cmd::hub_url_pinned(None, settings, fingerprint.as_deref())?;
             let token = super::hub_cmd::read_token(ctx, &url)?;
+            // `standby = true`: this kiosk also keeps the hub's copy (issue #32).
+            super::standby_cmd::start_beside_kiosk(ctx, settings, &url)?;
             let remote =
                 Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
                     .map_err(|e| CliError::new(exit::FAILURE, e))?;

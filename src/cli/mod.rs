@@ -16,6 +16,7 @@ pub mod promote_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
+mod standby_cmd;
 
 use crate::core::{Catalog, CatalogError, QueueError};
 use crate::device::Settings;
@@ -99,6 +100,13 @@ pub enum Cmd {
     Run,
     /// Run the hub alone, headless: the API, the event stream and the staff console
     Hub,
+    /// Keep a live copy of the hub (this device paired as a kiosk) in DATA/standby and
+    /// acknowledge each of its commits: what a kiosk with `standby = true` does beside its screen
+    Standby {
+        /// The hub's address, e.g. https://192.168.1.10:7878 (default: the settings' `hub`)
+        #[arg(long, value_name = "URL")]
+        hub: Option<String>,
+    },
     /// The lobby display (full screen), following the hub set in the settings or found by mDNS
     Display,
     /// The counter terminal on a staff desk (touch; GPIO "next" button and call LED)
@@ -376,6 +384,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             )),
         },
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
+        Some(Cmd::Standby { hub }) => standby_cmd::run(&ctx, settings.as_ref(), hub),
         Some(Cmd::Display) => display_cmd::run(&ctx, settings.as_ref()),
         Some(Cmd::Counter) => counter_cmd::run(&ctx, settings.as_ref()),
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),

@@ -14,7 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 mod clock;
+mod standby;
 pub use clock::{TimeSource, clock_check, time_source};
+pub use standby::standby_check;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

@@ -11,7 +11,7 @@
 use super::api::{ApiError, caller};
 use super::auth::Action;
 use super::{AlertKind, Hub, Inner, Role, lock};
-use crate::standby::wire::{CHUNK, MAX_BATCH, ToHub, ToStandby};
+use crate::standby::wire::{Base, Batch, CHUNK, MAX_BATCH, ToHub, ToStandby};
 use crate::store::Store;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -373,12 +373,12 @@ async fn send(hub: &Hub, mut tx: Tx) -> Result<(), LinkError> {
         })
         .await??;
         if let Some(last) = batch.events.last().map(|e| e.seq) {
-            let msg = ToStandby::Batch {
+            let msg = ToStandby::Batch(Batch {
                 after: sent,
                 events: batch.events,
                 keys: batch.keys,
                 snapshot: batch.snapshot.map(Box::new),
-            };
+            });
             let text = serde_json::to_string(&msg)?;
             tx.send(Message::Text(text.into())).await?;
             sent = last;
@@ -423,12 +423,12 @@ async fn send_base(
         bytes
     })
     .await??;
-    let msg = ToStandby::Base {
+    let msg = ToStandby::Base(Base {
         base,
         seq,
         history: hub.history_id().to_string(),
         bytes: bytes.len() as u64,
-    };
+    });
     let text = serde_json::to_string(&msg)?;
     tx.send(Message::Text(text.into())).await?;
     for chunk in bytes.chunks(CHUNK) {

@@ -6,9 +6,11 @@
 //! [`wire`]. `standby/state` says how far the copy is durable and when the hub was last heard.
 
 pub mod copy;
+pub mod follow;
 pub mod wire;
 
 pub use copy::{CopyState, StandbyError};
+pub use follow::Standby;
 
 /// The copy's directory, under the standby device's data directory.
 pub const DIR: &str = "standby";

@@ -20,23 +20,48 @@ use crate::store::idempotency::KeyRecord;
 use serde::{Deserialize, Serialize};
 
 /// Messages from the hub.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum ToStandby {
-    Base {
-        base: u64,
-        seq: u64,
-        history: String,
-        bytes: u64,
-    },
-    Batch {
-        after: u64,
-        events: Vec<Stamped>,
-        #[serde(default)]
-        keys: Vec<KeyRecord>,
-        #[serde(default)]
-        snapshot: Option<Box<State>>,
-    },
+    Base(Base),
+    Batch(Batch),
+}
+
+/// A whole backup of the hub follows in `bytes` bytes of binary frames.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Base {
+    pub base: u64,
+    pub seq: u64,
+    pub history: String,
+    pub bytes: u64,
+}
+
+/// The events after `after`, their keys, the newest snapshot among them: one commit.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Batch {
+    pub after: u64,
+    pub events: Vec<Stamped>,
+    #[serde(default)]
+    pub keys: Vec<KeyRecord>,
+    #[serde(default)]
+    pub snapshot: Option<Box<State>>,
+}
+
+impl ToStandby {
+    /// Read a message. Not serde's internally tagged enum: it buffers the content and then
+    /// cannot read a map with number keys (the state's tickets by id) — through a JSON value
+    /// it can.
+    pub fn parse(text: &str) -> Result<ToStandby, serde_json::Error> {
+        use serde::de::Error;
+        let v: serde_json::Value = serde_json::from_str(text)?;
+        match v.get("type").and_then(serde_json::Value::as_str) {
+            Some("base") => Ok(ToStandby::Base(serde_json::from_value(v)?)),
+            Some("batch") => Ok(ToStandby::Batch(serde_json::from_value(v)?)),
+            other => Err(serde_json::Error::custom(format!(
+                "unknown message type {other:?}"
+            ))),
+        }
+    }
 }
 
 /// Messages from the standby.

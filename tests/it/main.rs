@@ -36,6 +36,7 @@ mod restore;
 mod retry;
 mod safeguarding;
 mod settings;
+mod standby;
 mod store;
 mod tidy;
 mod truth;
