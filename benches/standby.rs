@@ -106,10 +106,16 @@ fn main() {
     .expect("standby");
     let t = Instant::now();
     while hub_b.standby_status().state != "synchronous" {
-        assert!(t.elapsed() < Duration::from_secs(30), "the standby never caught up");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the standby never caught up"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    println!("ticket issues over HTTP on loopback, {} s per row", WINDOW.as_secs());
+    println!(
+        "ticket issues over HTTP on loopback, {} s per row",
+        WINDOW.as_secs()
+    );
     println!("| clients | standby | issued | p50 ms | p99 ms | failed |");
     println!("| --- | --- | --- | --- | --- | --- |");
     for clients in [1, 8] {

@@ -61,7 +61,11 @@ pub fn run(
         super::hub_cmd::read_fingerprint(ctx).as_deref(),
     ));
     // The copy a standby keeps wall-clock times of what it heard: the real clock, not --at.
-    checks.push(doctor::standby_check(ok_settings, &data, chrono::Utc::now()));
+    checks.push(doctor::standby_check(
+        ok_settings,
+        &data,
+        chrono::Utc::now(),
+    ));
     let printer = doctor::printer_check(ctx.printer.as_ref(), role);
     let printer_ok = printer.verdict != Verdict::Fail;
     checks.push(printer);

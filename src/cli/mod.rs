@@ -13,6 +13,7 @@ mod hub_cmd;
 mod kiosk_cmd;
 mod print_cmd;
 pub mod promote_cmd;
+mod purge_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
@@ -245,9 +246,7 @@ impl From<EngineError> for CliError {
         match e {
             EngineError::Queue(q) => q.into(),
             EngineError::Store(s) => s.into(),
-            EngineError::Replaced(by) => {
-                CliError::new(exit::REFUSED, EngineError::Replaced(by).to_string())
-            }
+            EngineError::Replaced(by) => CliError::new(exit::REFUSED, EngineError::Replaced(by)),
         }
     }
 }
@@ -349,13 +348,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             | crate::device::settings::DeviceRole::Display => None,
         }),
     };
-    let promote = matches!(cli.command, Some(Cmd::Promote(_)));
-    let ctx = Context {
-        data: (!promote)
-            .then(|| promote_cmd::data_for(ctx.data_dir()))
-            .or(ctx.data),
-        ..ctx
-    };
+    let ctx = promote_cmd::on_promoted(ctx, matches!(cli.command, Some(Cmd::Promote(_))));
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
         Some(Cmd::Kiosk { bench_tickets }) => {
@@ -403,7 +396,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Doctor { print, press_test }) => {
             doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
         }
-        Some(Cmd::Purge) => purge_cmd(&ctx),
+        Some(Cmd::Purge) => purge_cmd::purge_cmd(&ctx),
         Some(Cmd::Report(a)) => report_cmd::run(&ctx, &a),
         Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
         Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
@@ -542,23 +535,6 @@ fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
     if let Some(k) = kept {
         println!("the previous data is kept in {}", k.display());
     }
-    Ok(())
-}
-
-fn purge_cmd(ctx: &Context) -> Result<(), CliError> {
-    let mut store = crate::store::Store::open(&ctx.data_dir())?;
-    let catalog = ctx.current_catalog(&store)?;
-    let days = catalog.center.retention_days;
-    let today = ctx
-        .now()
-        .with_timezone(&catalog.center.timezone)
-        .date_naive();
-    let before = store.purge_before(today, days)?;
-    let done = store.purge_personal(before)?;
-    println!(
-        "erased names and phones of {} appointments and sign-ups dated before {before} (retention {days} days); {} snapshots rewritten; database vacuumed",
-        done.events, done.snapshots
-    );
     Ok(())
 }
 

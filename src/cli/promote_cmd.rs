@@ -89,6 +89,18 @@ pub fn data_for(base: PathBuf) -> PathBuf {
     }
 }
 
+/// The context a command runs in: on a promoted standby, the copy is its data directory
+/// (`integra promote` itself keeps the device's own, `promote`).
+pub fn on_promoted(ctx: Context, promote: bool) -> Context {
+    if promote {
+        return ctx;
+    }
+    Context {
+        data: Some(data_for(ctx.data_dir())),
+        ..ctx
+    }
+}
+
 /// Whether this process runs on a promoted standby's copy (it then runs the hub).
 pub fn is_promoted(ctx: &Context) -> bool {
     let dir = ctx.data_dir();

@@ -27,7 +27,11 @@ pub fn start_beside_kiosk(
 }
 
 /// `integra standby [--hub URL]`: in the foreground, forever.
-pub fn run(ctx: &Context, settings: Option<&Settings>, hub: Option<String>) -> Result<(), CliError> {
+pub fn run(
+    ctx: &Context,
+    settings: Option<&Settings>,
+    hub: Option<String>,
+) -> Result<(), CliError> {
     let fingerprint = super::hub_cmd::read_fingerprint(ctx);
     let url = super::hub_cmd::hub_url_pinned(hub, settings, fingerprint.as_deref())?;
     let standby = standby(ctx, &url)?;

@@ -184,8 +184,8 @@ pub async fn standby_epoch(client: &reqwest::Client, base: &str) -> Option<u64> 
     v["epoch"].as_u64()
 }
 
-/// The header the standby's link carries: the port its hub will listen on once promoted
-/// ([`super::DEFAULT_PORT`] without it).
+/// The header the standby's link may carry: the port its hub will listen on once promoted
+/// (without it, the port the standby reached this hub on: a center's devices share `listen`).
 pub const STANDBY_PORT_HEADER: &str = "integra-standby-port";
 
 /// The standby connected from `peer`: record its address (`https://IP:PORT`) for devices and
@@ -195,6 +195,10 @@ pub fn standby_connected(hub: &Hub, peer: std::net::SocketAddr, headers: &axum::
         .get(STANDBY_PORT_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u16>().ok())
+        .or_else(|| {
+            let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+            host.rsplit_once(':')?.1.parse().ok()
+        })
         .unwrap_or(super::DEFAULT_PORT);
     let address = format!("https://{}", std::net::SocketAddr::new(peer.ip(), port));
     if let Err(e) = hub.set_standby_address(Some(&address)) {

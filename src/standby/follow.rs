@@ -99,10 +99,7 @@ impl Standby {
     }
 
     async fn session(&self, copy: &mut Copy) -> Result<(), StandbyError> {
-        let pin = self
-            .fingerprint
-            .as_deref()
-            .map(crate::hub::tls::Pin::to);
+        let pin = self.fingerprint.as_deref().map(crate::hub::tls::Pin::to);
         let url = format!("{}{ROUTE}", self.hub.replacen("http", "ws", 1));
         let mut ws = crate::hub::client::connect_ws(&self.hub, &url, &self.token, pin.as_ref())
             .await
@@ -123,37 +120,37 @@ impl Standby {
                 None => return Err(StandbyError::Link("the hub closed the link".into())),
             };
             let ack = match msg {
-                Message::Text(t) => match ToStandby::parse(&t)
-                    .map_err(|e| StandbyError::Protocol(e.to_string()))?
-                {
-                    ToStandby::Base(Base {
-                        base,
-                        seq,
-                        history,
-                        bytes,
-                    }) => {
-                        let (path, file) = copy.incoming()?;
-                        incoming = Some(Incoming {
-                            path,
-                            file,
-                            left: bytes,
-                            seq,
+                Message::Text(t) => {
+                    match ToStandby::parse(&t).map_err(|e| StandbyError::Protocol(e.to_string()))? {
+                        ToStandby::Base(Base {
                             base,
+                            seq,
                             history,
-                        });
-                        None
+                            bytes,
+                        }) => {
+                            let (path, file) = copy.incoming()?;
+                            incoming = Some(Incoming {
+                                path,
+                                file,
+                                left: bytes,
+                                seq,
+                                base,
+                                history,
+                            });
+                            None
+                        }
+                        ToStandby::Batch(Batch {
+                            after,
+                            events,
+                            keys,
+                            snapshot,
+                        }) => {
+                            let seq = copy.commit(after, &events, &keys, snapshot.as_deref())?;
+                            let base = copy.state.as_ref().map_or(0, |s| s.base);
+                            Some(ToHub::Ack { seq, base })
+                        }
                     }
-                    ToStandby::Batch(Batch {
-                        after,
-                        events,
-                        keys,
-                        snapshot,
-                    }) => {
-                        let seq = copy.commit(after, &events, &keys, snapshot.as_deref())?;
-                        let base = copy.state.as_ref().map_or(0, |s| s.base);
-                        Some(ToHub::Ack { seq, base })
-                    }
-                },
+                }
                 Message::Binary(b) => {
                     let Some(mut inc) = incoming.take() else {
                         return Err(StandbyError::Protocol("base bytes without a base".into()));

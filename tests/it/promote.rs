@@ -333,7 +333,10 @@ fn promote_refuses_while_the_hub_answers_and_without_a_copy() {
     let out = promote(&standby, &[]);
     assert_eq!(out.status.code(), Some(4));
     let said = String::from_utf8_lossy(&out.stderr);
-    assert!(said.contains("was heard 5 s ago") && said.contains("--force"), "{said}");
+    assert!(
+        said.contains("was heard 5 s ago") && said.contains("--force"),
+        "{said}"
+    );
     std::fs::remove_file(&state).expect("state");
     // The hub is dead: promoted, epoch 2, the mark written.
     let out = promote(&standby, &["--hub", &url]);

@@ -173,7 +173,13 @@ impl Center {
     }
 }
 
-async fn pair_http(http: &reqwest::Client, base: &str, data: &Path, role: &str, name: &str) -> String {
+async fn pair_http(
+    http: &reqwest::Client,
+    base: &str,
+    data: &Path,
+    role: &str,
+    name: &str,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(r) = http.get(format!("{base}/api/v1/health")).send().await
@@ -236,8 +242,9 @@ async fn burst(http: &reqwest::Client, base: &str, token: &str, each: usize) -> 
 }
 
 fn rows(db: &Path, sql: &str) -> Vec<Vec<String>> {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .expect("open");
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
     let mut stmt = conn.prepare(sql).expect("prepare");
     let n = stmt.column_count();
     stmt.query_map([], |r| {
@@ -315,10 +322,14 @@ fn the_copy_equals_the_hubs_log_after_a_burst_and_holds_a_new_pairing() {
     assert_eq!(mode(copy.join("hub-key.pem")), 0o600);
     assert_eq!(mode(copy.clone()), 0o700);
     let state = integra::standby::CopyState::read(&c.spare).expect("standby/state");
-    let last = Store::open(&c.data).expect("store").last_seq().expect("seq");
+    let last = Store::open(&c.data)
+        .expect("store")
+        .last_seq()
+        .expect("seq");
     assert_eq!(state.seq, last);
     // A pairing: in the copy once answered.
-    let tv = c.rt.block_on(pair_http(&c.http, &c.base, &c.data, "display", "lobby tv"));
+    let tv =
+        c.rt.block_on(pair_http(&c.http, &c.base, &c.data, "display", "lobby tv"));
     assert!(!tv.is_empty());
     let names: Vec<String> = rows(&db(&copy), "SELECT name FROM devices ORDER BY id")
         .into_iter()
@@ -329,7 +340,10 @@ fn the_copy_equals_the_hubs_log_after_a_burst_and_holds_a_new_pairing() {
     c.wait_standby("synchronous", Duration::from_secs(5));
     let (label, _) = c.issue();
     let copy_labels = rows(&db(&copy), "SELECT label FROM tickets");
-    assert!(copy_labels.iter().any(|r| r[0] == label), "{label} not in the copy");
+    assert!(
+        copy_labels.iter().any(|r| r[0] == label),
+        "{label} not in the copy"
+    );
 }
 
 /// A standby that stops acknowledging (SIGSTOP): the next command waits SYNC_WAIT, then the hub
@@ -339,7 +353,10 @@ fn the_copy_equals_the_hubs_log_after_a_burst_and_holds_a_new_pairing() {
 fn a_standby_that_stops_acknowledging_delays_then_the_hub_goes_on_alone_and_says_so() {
     let c = Center::new();
     let (_, quick) = c.issue();
-    assert!(quick < Duration::from_millis(1000), "with the standby: {quick:?}");
+    assert!(
+        quick < Duration::from_millis(1000),
+        "with the standby: {quick:?}"
+    );
     assert!(!c.alert_kinds().contains("standby-behind"));
     signal(&c.standby.0, "STOP");
     let (stopped_label, waited) = c.issue();
@@ -360,7 +377,9 @@ fn a_standby_that_stops_acknowledging_delays_then_the_hub_goes_on_alone_and_says
     assert!(!c.alert_kinds().contains("standby-behind"));
     let copy_labels = rows(&db(&copy_dir(&c.spare)), "SELECT label FROM tickets");
     assert!(copy_labels.iter().any(|r| r[0] == stopped_label));
-    println!("standby stopped: a command waited {waited:?}, then {alone:?} alone (with it: {quick:?})");
+    println!(
+        "standby stopped: a command waited {waited:?}, then {alone:?} alone (with it: {quick:?})"
+    );
 }
 
 /// kill -9 of the hub while four clients issue: every acknowledged ticket is in the standby's
@@ -371,14 +390,17 @@ fn a_standby_that_stops_acknowledging_delays_then_the_hub_goes_on_alone_and_says
 fn every_acknowledged_ticket_survives_a_kill_of_the_hub_in_the_standbys_copy() {
     let mut c = Center::new();
     let (http, base, token) = (c.http.clone(), c.base.clone(), c.counter.clone());
-    let load = c
-        .rt
-        .spawn(async move { burst(&http, &base, &token, 10_000).await });
+    let load =
+        c.rt.spawn(async move { burst(&http, &base, &token, 10_000).await });
     std::thread::sleep(Duration::from_millis(600));
     let _ = c.hub.0.kill();
     let acked = c.rt.block_on(load).expect("load");
     let _ = c.hub.0.wait();
-    assert!(acked.len() >= 10, "too little issued to mean anything: {}", acked.len());
+    assert!(
+        acked.len() >= 10,
+        "too little issued to mean anything: {}",
+        acked.len()
+    );
     // The spare's process dies too (its copy must be durable on its own).
     let _ = c.standby.0.kill();
     let _ = c.standby.0.wait();
@@ -461,7 +483,11 @@ fn the_replica_route_refuses_a_display_a_stranger_and_a_second_kiosk() {
     }
     let first = super::common::pair(addr, dir.path(), Role::Kiosk, "spare");
     let second = super::common::pair(addr, dir.path(), Role::Kiosk, "lobby kiosk");
-    assert_eq!(status(Some(&first)), 101, "the first kiosk becomes the standby");
+    assert_eq!(
+        status(Some(&first)),
+        101,
+        "the first kiosk becomes the standby"
+    );
     assert_eq!(status(Some(&second)), 403, "a hub has one standby");
     let log = Store::open(dir.path())
         .expect("store")
@@ -476,10 +502,20 @@ fn the_replica_route_refuses_a_display_a_stranger_and_a_second_kiosk() {
 fn standby_is_set_only_on_a_second_kiosk_and_needs_a_pairing() {
     use integra::device::settings::Settings;
     let ok = "role = \"kiosk\"\nhub = \"https://192.168.1.10:7878\"\nstandby = true\n";
-    assert!(Settings::parse(ok, "integra.toml").expect("a second kiosk").standby);
+    assert!(
+        Settings::parse(ok, "integra.toml")
+            .expect("a second kiosk")
+            .standby
+    );
     for (text, words) in [
-        ("role = \"kiosk\"\nstandby = true\n", "this device runs the hub"),
-        ("role = \"hub\"\nstandby = true\n", "this device runs the hub"),
+        (
+            "role = \"kiosk\"\nstandby = true\n",
+            "this device runs the hub",
+        ),
+        (
+            "role = \"hub\"\nstandby = true\n",
+            "this device runs the hub",
+        ),
         (
             "role = \"display\"\nhub = \"auto\"\nstandby = true\n",
             "only a kiosk",
@@ -493,7 +529,10 @@ fn standby_is_set_only_on_a_second_kiosk_and_needs_a_pairing() {
         let shown = err.to_string();
         assert!(shown.contains(words), "{text}: {shown}");
         assert!(err.0.iter().any(|i| i.field == "standby"), "{shown}");
-        let line = text.lines().position(|l| l.starts_with("standby")).map(|i| i + 1);
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("standby"))
+            .map(|i| i + 1);
         assert!(err.0.iter().any(|i| i.line == line), "{shown}");
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -503,6 +542,12 @@ fn standby_is_set_only_on_a_second_kiosk_and_needs_a_pairing() {
         .expect("integra standby");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not paired") && err.contains("integra join"), "{err}");
-    assert!(!copy_dir(dir.path()).exists(), "an unpaired standby made a copy");
+    assert!(
+        err.contains("not paired") && err.contains("integra join"),
+        "{err}"
+    );
+    assert!(
+        !copy_dir(dir.path()).exists(),
+        "an unpaired standby made a copy"
+    );
 }
