@@ -123,37 +123,6 @@ pub fn restart_when_promoted(base: &Path) {
         });
 }
 
-/// The epoch the hub at `url` answers with (over TLS it must show `fingerprint`), with its
-/// status; None when nothing answers in 3 s.
-fn probe(url: &str, fingerprint: &str) -> Option<(String, u64)> {
-    let client = if url.starts_with("https://") {
-        crate::hub::tls::http_client(&crate::hub::tls::Pin::to(fingerprint))
-            .ok()?
-            .build()
-            .ok()?
-    } else {
-        crate::hub::tls::provider();
-        reqwest::Client::new()
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
-    rt.block_on(async {
-        let r = client
-            .get(format!("{}/api/v1/health", url.trim_end_matches('/')))
-            .timeout(Duration::from_secs(3))
-            .send()
-            .await
-            .ok()?;
-        let v: serde_json::Value = r.json().await.ok()?;
-        Some((
-            v["status"].as_str()?.to_string(),
-            v["epoch"].as_u64().unwrap_or(1),
-        ))
-    })
-}
-
 /// Promote the standby whose data directory is `base`. `hub`: where the hub is (to check it is
 /// dead); `force`: promote although it answered or its address is unknown.
 pub fn promote(base: &Path, hub: Option<&str>, force: bool) -> Result<Promoted, PromoteError> {
@@ -198,7 +167,7 @@ pub fn promote(base: &Path, hub: Option<&str>, force: bool) -> Result<Promoted, 
             .or(state.as_ref().map(|s| s.hub.as_str()))
             .ok_or(PromoteError::HubUnknown)?;
         // A hub that stepped down is no hub; any other answer is a live hub.
-        if let Some((status, epoch)) = probe(hub, &fingerprint)
+        if let Some((status, epoch)) = crate::hub::epoch::probe(hub, &fingerprint)
             && status != "replaced"
         {
             return Err(PromoteError::HubAnswers {

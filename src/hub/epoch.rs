@@ -227,3 +227,34 @@ pub fn replaced_text(hub: Option<String>, lang: Lang) -> String {
     });
     text.unwrap_or_else(|_| "This device is no longer the hub.".into())
 }
+
+/// The epoch the hub at `url` answers with (over TLS it must show `fingerprint`), with its
+/// status; None when nothing answers in 3 s.
+pub fn probe(url: &str, fingerprint: &str) -> Option<(String, u64)> {
+    let client = if url.starts_with("https://") {
+        super::tls::http_client(&super::tls::Pin::to(fingerprint))
+            .ok()?
+            .build()
+            .ok()?
+    } else {
+        super::tls::provider();
+        reqwest::Client::new()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async {
+        let r = client
+            .get(format!("{}/api/v1/health", url.trim_end_matches('/')))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+            .ok()?;
+        let v: serde_json::Value = r.json().await.ok()?;
+        Some((
+            v["status"].as_str()?.to_string(),
+            v["epoch"].as_u64().unwrap_or(1),
+        ))
+    })
+}
