@@ -5,7 +5,9 @@
 # the integra binary, fonts with every glyph of es/en/pt/fr/ht, espeak-ng, a dedicated `integra`
 # user, udev rules for printers/serial/GPIO, the systemd unit, a read-only root and a writable
 # data partition for /var/lib/integra, chrony (the hub's time for every device, no internet) and
-# the center's time zone. The role is set later in integra.toml on the boot partition.
+# the center's time zone; iwd for the Wi-Fi and sshd for an opt-in shell, both off until
+# integra.toml's [wifi] or an ssh.pub on the boot partition asks (deploy/field/). The role is set
+# later in integra.toml on the boot partition.
 #
 # Each step runs alone (and is tested alone by `cargo test`, on a small stand-in root):
 #   deploy/build-image.sh rootfs    ROOTFS_DIR            # mmdebstrap arm64 (+ kernel, firmware)
@@ -59,7 +61,8 @@ rootfs() {
     --essential-hook='printf "#!/bin/sh\nexit 0\n" > "$1/usr/sbin/update-initramfs" && chmod 755 "$1/usr/sbin/update-initramfs"' \
     --include=systemd,systemd-sysv,udev,kmod,iproute2,ifupdown,isc-dhcp-client,chrony,tzdata,\
 fonts-dejavu-core,fonts-noto-core,espeak-ng,alsa-utils,libinput10,libgbm1,libxkbcommon0,libfontconfig1,libseat1,\
-linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools,e2fsprogs,dosfstools \
+linux-image-arm64,raspi-firmware,firmware-brcm80211,initramfs-tools,e2fsprogs,dosfstools,\
+iwd,dbus,openssh-server \
     --customize-hook='echo integra > "$1/etc/hostname"' \
     --customize-hook='rm "$1/usr/sbin/update-initramfs" && chroot "$1" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs' \
     --customize-hook='chroot "$1" update-initramfs -c -k all' \
@@ -96,6 +99,23 @@ configure() {
   printf '[Match]\nName=e*\n\n[Network]\nDHCP=yes\n' > "$root/etc/systemd/network/20-wired.network"
   ln -sf /lib/systemd/system/systemd-networkd.service \
     "$root/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+  # At each boot, as root: [screen] → the touch matrix (udev), [wifi] → iwd, ssh.pub → sshd; all
+  # in /run (deploy/field/integra-boot.service, `integra boot-setup`).
+  install -D -m 0644 deploy/field/integra-boot.service "$root/etc/systemd/system/integra-boot.service"
+  mkdir -p "$root/etc/systemd/system/sysinit.target.wants"
+  ln -sf /etc/systemd/system/integra-boot.service \
+    "$root/etc/systemd/system/sysinit.target.wants/integra-boot.service"
+  # Wi-Fi: iwd joins the network of [wifi] (its files in /run/integra-wifi; without [wifi] it
+  # does not start), networkd gives the address.
+  install -D -m 0644 deploy/field/25-wireless.network "$root/etc/systemd/network/25-wireless.network"
+  install -D -m 0644 deploy/field/iwd.conf "$root/etc/systemd/system/iwd.service.d/integra.conf"
+  ln -sf /lib/systemd/system/iwd.service "$root/etc/systemd/system/multi-user.target.wants/iwd.service"
+  # The opt-in shell: sshd starts only when ssh.pub was on the boot partition, keys only. No host
+  # key in the image (every card would share it): made at each boot.
+  install -D -m 0644 deploy/field/ssh.conf "$root/etc/systemd/system/ssh.service.d/integra.conf"
+  install -D -m 0644 deploy/field/sshd-integra.conf "$root/etc/ssh/sshd_config.d/integra.conf"
+  rm -f "$root"/etc/ssh/ssh_host_*
+  ln -sf /lib/systemd/system/ssh.service "$root/etc/systemd/system/multi-user.target.wants/ssh.service"
   # Time: chrony serves the hub's clock to the LAN and sets every other device's from the hub
   # (deploy/time/chrony.conf: no internet source); the system time zone is the catalog's, kept
   # by integra in /run/integra-time (made at boot) where /etc/localtime points.

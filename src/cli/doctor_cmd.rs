@@ -98,6 +98,21 @@ pub fn run(
         ok_settings,
         press_test.then_some(Duration::from_secs(10)),
     ));
+    checks.push(doctor::wifi_check(
+        ok_settings.and_then(|s| s.wifi.as_ref()),
+        std::fs::read_to_string("/proc/net/wireless")
+            .ok()
+            .as_deref(),
+    ));
+    checks.push(doctor::boot_step_check(
+        ok_settings,
+        settings_path
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(".")),
+        std::fs::read_to_string(Path::new("/").join(crate::device::applied::APPLIED_PATH))
+            .ok()
+            .as_deref(),
+    ));
     checks.extend(doctor::display_check(role));
     checks.push(doctor::locales_check());
 

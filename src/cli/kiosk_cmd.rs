@@ -91,6 +91,7 @@ pub fn run(
     if ctx.printer.is_none() {
         log::warn!("no printer set: tickets go to the preview file {printer}");
     }
+    crate::device::screen::log_backend_env();
     let ui = KioskWindow::new().map_err(|e| {
         let why = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
         CliError::new(

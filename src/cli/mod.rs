@@ -2,6 +2,7 @@
 //! `main` → `try_main` → an exit code and a one-line message on every error.
 
 mod bench;
+mod boot_cmd;
 mod catalog_cmd;
 mod city_cmd;
 mod counter_cmd;
@@ -136,6 +137,12 @@ pub enum Cmd {
     },
     /// Look for hubs on the network (mDNS) and print their addresses
     Discover,
+    /// Apply the screen turn, touch matrix, Wi-Fi and ssh.pub to /run (as root, at each boot)
+    BootSetup {
+        /// Write under this directory instead of / (to check what would be written)
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
+    },
     /// List the paired devices, or revoke one
     Devices {
         /// Revoke this device's token (its number from the list)
@@ -296,6 +303,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         }
         _ => None,
     };
+    if let Some(s) = &settings {
+        crate::device::screen::turn_backend(&s.screen);
+    }
     let base = settings
         .as_ref()
         .map(Settings::print_format)
@@ -383,6 +393,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Pair { role }) => hub_cmd::pair(&ctx, role),
         Some(Cmd::Devices { revoke }) => hub_cmd::devices(&ctx, revoke),
         Some(Cmd::Discover) => hub_cmd::discover(),
+        Some(Cmd::BootSetup { root }) => {
+            boot_cmd::run(settings.as_ref(), cli.settings.as_deref(), &root)
+        }
         Some(Cmd::Catalog(c)) => catalog_cmd::run(&ctx, c),
         Some(Cmd::Settings(c)) => settings_cmd::run(c),
         Some(Cmd::Issue(a)) => queue_cmds::issue(&ctx, a),

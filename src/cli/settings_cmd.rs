@@ -39,5 +39,25 @@ pub fn run(cmd: SettingsCmd) -> Result<(), CliError> {
         ),
         _ => println!("printer: none (tickets on screen only)"),
     }
+    println!(
+        "screen: turned {}°{}",
+        s.screen.rotation,
+        if s.screen.touch_calibration.is_some() {
+            ", touch calibrated"
+        } else {
+            ""
+        }
+    );
+    match &s.wifi {
+        Some(w) => println!(
+            "network: Wi-Fi \"{}\"{} (and the cable when plugged in)",
+            w.ssid,
+            w.country
+                .as_deref()
+                .map(|c| format!(", country {}", c.to_ascii_uppercase()))
+                .unwrap_or_default()
+        ),
+        None => println!("network: the cable (no [wifi])"),
+    }
     Ok(())
 }

@@ -13,10 +13,14 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::time::Duration;
 
+mod boot;
 mod clock;
 mod standby;
+mod wifi;
+pub use boot::boot_step_check;
 pub use clock::{TimeSource, clock_check, time_source};
 pub use standby::standby_check;
+pub use wifi::wifi_check;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

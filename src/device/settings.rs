@@ -210,6 +210,9 @@ pub struct Settings {
     /// hub, paired with it. See `standby` in ARCHITECTURE.md.
     #[serde(default)]
     pub standby: bool,
+    /// The center's Wi-Fi, when the device is not on a cable (`wifi.rs`); applied at boot.
+    #[serde(default)]
+    pub wifi: Option<super::wifi::WifiSettings>,
 }
 
 /// `[backup]`: where the hub writes its backups, how many it keeps, and what a new card
@@ -309,7 +312,10 @@ impl std::error::Error for SettingsError {}
 impl Settings {
     /// Parse and validate a settings file. `origin` names it in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingsError> {
-        let s: Settings = from_toml(text, origin).map_err(|e| SettingsError(vec![e]))?;
+        let s: Settings = from_toml(text, origin).map_err(|mut e| {
+            super::wifi::redact_parse_error(text, &mut e);
+            SettingsError(vec![e])
+        })?;
         let problems = s.problems();
         if problems.is_empty() {
             Ok(s)
@@ -454,6 +460,9 @@ impl Settings {
                     m.len()
                 ),
             ));
+        }
+        if let Some(w) = &self.wifi {
+            out.extend(w.problems());
         }
         if !(10..=600).contains(&self.idle_timeout_seconds) {
             out.push((

@@ -17,6 +17,7 @@ mod devclock;
 mod doctor;
 mod drills;
 mod edge;
+mod field;
 mod follow;
 mod fuzz;
 mod hostile;
