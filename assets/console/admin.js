@@ -479,6 +479,42 @@ async function downloadBackup() {
   await loadAudit();
 }
 
+// Every paired device: its version, when it was last seen, and its doctor's lines (✘ first,
+// each with its fix), as it last sent them.
+async function loadDevices() {
+  const r = await api("GET", "/api/v1/devices");
+  const body = $("devices").tBodies[0];
+  body.innerHTML = "";
+  const when = (at) => new Date(at).toLocaleString(lang() || "es", { timeZone: centerZone() });
+  const MARKS = { fail: "✘", warn: "!", pass: "✔", skip: "–" };
+  const ORDER = { fail: 0, warn: 1, pass: 2, skip: 3 };
+  const hub = { name: t("admin-device-hub"), role: "hub", doctor: r.hub && r.hub.doctor };
+  for (const d of [hub, ...r.devices]) {
+    if (d.revoked_at) continue;
+    const row = body.insertRow();
+    cell(row, d === hub ? d.name : d.name + " (" + d.role + ")");
+    cell(row, d.doctor ? d.doctor.version : "–");
+    cell(row, d === hub ? "–" : d.last_seen ? when(d.last_seen) : t("admin-device-never"));
+    const checks = row.insertCell();
+    if (!d.doctor) {
+      checks.textContent = t("admin-device-no-report");
+      continue;
+    }
+    const lines = [...d.doctor.lines].sort((a, b) => ORDER[a.mark] - ORDER[b.mark]);
+    const list = document.createElement("ul");
+    for (const l of lines) {
+      const li = document.createElement("li");
+      li.textContent = MARKS[l.mark] + " " + l.what + ": " + l.detail + (l.fix ? " — " + l.fix : "");
+      if (l.mark === "fail") li.className = "error";
+      list.appendChild(li);
+    }
+    checks.appendChild(list);
+    const at = document.createElement("small");
+    at.textContent = t("admin-device-checked").replace("%1", when(d.doctor.at));
+    checks.appendChild(at);
+  }
+}
+
 async function loadAudit() {
   const r = await api("GET", "/api/v1/admin/audit?limit=200");
   const body = $("audit").tBodies[0];
@@ -547,6 +583,8 @@ async function start() {
   setInterval(loadClock, 60000);
   await loadAudit();
   await loadBackup();
+  await loadDevices();
+  setInterval(loadDevices, 60000);
 }
 
 $("lang").onchange = async () => {
@@ -557,6 +595,7 @@ $("lang").onchange = async () => {
     showClock();
     await loadAudit();
     await loadBackup();
+    await loadDevices();
   }
 };
 $("center-form").onsubmit = (ev) => {

@@ -21,6 +21,8 @@ const ALERT_IDS = {
   "storage-failed": "console-alert-storage-failed",
   "city-link-down": "console-alert-city-link-down",
   "backup-missing": "console-alert-backup-missing",
+  "standby-behind": "console-alert-standby-behind",
+  "standby-offline": "console-alert-standby-offline",
   "device-clock": "console-alert-device-clock",
   "clock-unsure": "console-alert-clock-unsure",
   "audio-failed": "console-alert-audio-failed",

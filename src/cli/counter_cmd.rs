@@ -19,6 +19,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
         ));
     };
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
+    super::tech_cmd::report_doctor(ctx, &remote);
     let ui = CounterWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,
@@ -37,6 +38,9 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
     };
     let _counter = Counter::start(&ui, remote, id, lang, ctx.at, led, false)
         .map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let _tech =
+        crate::ui::tech::Tech::attach(&ui, super::tech_cmd::tech_config(ctx, settings, lang, None))
+            .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if let Some(b) = button {
         crate::device::gpio::watch(b, crate::ui::counter::press_next);
     }

@@ -12,6 +12,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
         return super::hub_cmd::serve(ctx);
     }
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
+    super::tech_cmd::report_doctor(ctx, &remote);
     let ui = DisplayWindow::new().map_err(|e| {
         CliError::new(
             exit::FAILURE,

@@ -15,6 +15,42 @@ pub fn run(
     print: bool,
     press_test: bool,
 ) -> Result<(), CliError> {
+    let checks = checks(ctx, settings_path, settings, print, press_test);
+    for c in &checks {
+        println!("{}", c.line());
+    }
+    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
+    if failed > 0 {
+        return Err(CliError::new(
+            exit::FAILURE,
+            format!("{failed} check(s) failed: see the lines marked ✘ above"),
+        ));
+    }
+    println!("all checks passed");
+    Ok(())
+}
+
+/// Every check, in order (the command prints them; the technician screen and the "cannot
+/// start" screen show them). `database`: open the queue database and replay it (not from the
+/// hub's own process, which holds it and knows its state).
+pub fn checks(
+    ctx: &Context,
+    settings_path: Option<&Path>,
+    settings: Option<Result<Settings, CliError>>,
+    print: bool,
+    press_test: bool,
+) -> Vec<Check> {
+    checks_of(ctx, settings_path, settings, print, press_test, true)
+}
+
+pub fn checks_of(
+    ctx: &Context,
+    settings_path: Option<&Path>,
+    settings: Option<Result<Settings, CliError>>,
+    print: bool,
+    press_test: bool,
+    database: bool,
+) -> Vec<Check> {
     let mut checks: Vec<Check> = Vec::new();
     let ok_settings = match (&settings, settings_path) {
         (Some(s), Some(p)) => {
@@ -43,7 +79,7 @@ pub fn run(
     let data_checks = doctor::data_dir_check(&data);
     let writable = data_checks.iter().all(|c| c.verdict != Verdict::Fail);
     checks.extend(data_checks);
-    if writable {
+    if writable && database {
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
     }
     checks.push(doctor::clock_check(
@@ -73,26 +109,7 @@ pub fn run(
         && printer_ok
         && let (Some(uri), Ok(c)) = (ctx.printer.clone(), &catalog)
     {
-        let slip = Slip::TestPage {
-            center: c.center.name.clone(),
-            qr: format!("{} - doctor", c.center.name),
-        };
-        checks.push(
-            match super::print_cmd::print_slip(ctx, uri, "test page", &slip) {
-                Ok(line) => Check {
-                    verdict: Verdict::Pass,
-                    what: "test print",
-                    detail: line,
-                    fix: None,
-                },
-                Err(e) => Check {
-                    verdict: Verdict::Fail,
-                    what: "test print",
-                    detail: e.message,
-                    fix: Some("see the printer line above".into()),
-                },
-            },
-        );
+        checks.push(test_page(ctx, uri, c));
     }
     checks.push(doctor::gpio_check(
         ok_settings,
@@ -115,17 +132,27 @@ pub fn run(
     ));
     checks.extend(doctor::display_check(role));
     checks.push(doctor::locales_check());
+    checks
+}
 
-    for c in &checks {
-        println!("{}", c.line());
+/// A test page on `uri`, its outcome as a doctor line.
+pub fn test_page(ctx: &Context, uri: crate::printer::PrinterUri, c: &Catalog) -> Check {
+    let slip = Slip::TestPage {
+        center: c.center.name.clone(),
+        qr: format!("{} - doctor", c.center.name),
+    };
+    match super::print_cmd::print_slip(ctx, uri, "test page", &slip) {
+        Ok(line) => Check {
+            verdict: Verdict::Pass,
+            what: "test print",
+            detail: line,
+            fix: None,
+        },
+        Err(e) => Check {
+            verdict: Verdict::Fail,
+            what: "test print",
+            detail: e.message,
+            fix: Some("see the printer line above".into()),
+        },
     }
-    let failed = checks.iter().filter(|c| c.verdict == Verdict::Fail).count();
-    if failed > 0 {
-        return Err(CliError::new(
-            exit::FAILURE,
-            format!("{failed} check(s) failed: see the lines marked ✘ above"),
-        ));
-    }
-    println!("all checks passed");
-    Ok(())
 }

@@ -38,6 +38,7 @@ pub fn start_backups(ctx: &Context, hub: &Hub) -> Option<crate::hub::backups::Ru
 
 pub fn serve(ctx: &Context) -> Result<(), CliError> {
     let hub = open_hub(ctx)?;
+    super::tech_cmd::report_own_doctor(ctx, &hub);
     // The device's system time zone is the catalog's (chrony serves the clock to the LAN).
     crate::device::systime::serve(hub.catalog().center.timezone);
     if let Some(uri) = ctx.printer.clone() {

@@ -20,6 +20,7 @@ pub fn run(
     let mut announced = None;
     let mut city = None;
     let mut backups = None;
+    let mut own_fingerprint = None;
     // A promoted standby runs the hub from its copy, whatever `hub` says.
     let promoted = super::promote_cmd::is_promoted(ctx);
     let backend = match settings.map(Settings::hub).filter(|_| !promoted) {
@@ -37,6 +38,7 @@ pub fn run(
             // into the hub role once promoted.
             remote.remember_in(&ctx.data_dir());
             super::promote_cmd::restart_when_promoted(&ctx.data_dir());
+            super::tech_cmd::report_doctor(ctx, &remote);
             // The system clock from the hub, the system time zone from its catalog.
             remote.on_connected(|url, catalog| {
                 crate::device::systime::follow(url, catalog.center.timezone)
@@ -73,6 +75,8 @@ pub fn run(
                     hub.turn_days_on_a_thread();
                 }
             }
+            own_fingerprint = Some(fingerprint);
+            super::tech_cmd::report_own_doctor(ctx, &hub);
             city = super::hub_cmd::start_city_link(ctx, &hub);
             backups = super::hub_cmd::start_backups(ctx, &hub);
             Backend::Local(hub)
@@ -117,7 +121,13 @@ pub fn run(
             settings.and_then(|s| s.audio.device.clone()),
         )),
     };
+    let center_lang = cfg.catalog.center.default_language;
     let _kiosk = Kiosk::start(&ui, backend, cfg).map_err(|e| CliError::new(exit::FAILURE, e))?;
+    let _tech = crate::ui::tech::Tech::attach(
+        &ui,
+        super::tech_cmd::tech_config(ctx, settings, center_lang, own_fingerprint),
+    )
+    .map_err(|e| CliError::new(exit::FAILURE, e))?;
     if std::env::var_os("INTEGRA_WINDOWED").is_none() && bench_tickets.is_none() {
         crate::ui::fill_screen(&ui);
     }

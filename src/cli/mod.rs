@@ -6,6 +6,7 @@ mod boot_cmd;
 mod catalog_cmd;
 mod city_cmd;
 mod counter_cmd;
+mod data_cmd;
 mod day;
 mod demo;
 mod display_cmd;
@@ -14,11 +15,11 @@ mod hub_cmd;
 mod kiosk_cmd;
 mod print_cmd;
 pub mod promote_cmd;
-mod purge_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
 mod standby_cmd;
+mod tech_cmd;
 
 use crate::core::{Catalog, CatalogError, QueueError};
 use crate::device::Settings;
@@ -269,9 +270,7 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 
 pub fn main() -> ExitCode {
     let _ = STARTED.set(std::time::Instant::now());
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .format_timestamp(None)
-        .init();
+    crate::device::recent_log::init("warn");
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -297,8 +296,9 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
     let loaded = cli.settings.as_ref().map(|p| load_settings_file(p));
     let settings = match &loaded {
         Some(Ok(s)) => Some(s.clone()),
-        // The doctor reports a broken settings file instead of stopping at it.
-        Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. })) => {
+        // The doctor reports a broken settings file instead of stopping at it, and `run` shows
+        // it on the device's screen.
+        Some(Err(e)) if !matches!(cli.command, Some(Cmd::Doctor { .. } | Cmd::Run)) => {
             return Err(e.clone());
         }
         _ => None,
@@ -322,6 +322,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             std::net::SocketAddr::from((ip, crate::hub::DEFAULT_PORT))
         });
     let ctx = Context {
+        settings_path: cli.settings.clone(),
         listen,
         follow_url: settings
             .as_ref()
@@ -370,22 +371,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             name,
             fingerprint,
         }) => hub_cmd::join(&ctx, settings.as_ref(), &pin, hub, name, fingerprint),
-        Some(Cmd::Run) => match settings.as_ref().map(|s| s.role) {
-            Some(crate::device::settings::DeviceRole::Kiosk) => {
-                kiosk_cmd::run(&ctx, settings.as_ref(), None)
-            }
-            Some(crate::device::settings::DeviceRole::Hub) => hub_cmd::serve(&ctx),
-            Some(crate::device::settings::DeviceRole::Display) => {
-                display_cmd::run(&ctx, settings.as_ref())
-            }
-            Some(crate::device::settings::DeviceRole::Counter) => {
-                counter_cmd::run(&ctx, settings.as_ref())
-            }
-            None => Err(CliError::new(
-                exit::USAGE,
-                "`integra run` starts what a device's settings say: give --settings /boot/firmware/integra.toml",
-            )),
-        },
+        Some(Cmd::Run) => tech_cmd::run(&ctx, cli.settings.as_deref(), loaded),
         Some(Cmd::Hub) => hub_cmd::serve(&ctx),
         Some(Cmd::Standby { hub }) => standby_cmd::run(&ctx, settings.as_ref(), hub),
         Some(Cmd::Display) => display_cmd::run(&ctx, settings.as_ref()),
@@ -409,11 +395,11 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::Doctor { print, press_test }) => {
             doctor_cmd::run(&ctx, cli.settings.as_deref(), loaded, print, press_test)
         }
-        Some(Cmd::Purge) => purge_cmd::purge_cmd(&ctx),
+        Some(Cmd::Purge) => data_cmd::purge(&ctx),
         Some(Cmd::Report(a)) => report_cmd::run(&ctx, &a),
         Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
-        Some(Cmd::Backup { file }) => backup_cmd(&ctx, &file),
-        Some(Cmd::Restore { file }) => restore_cmd(&ctx, &file),
+        Some(Cmd::Backup { file }) => data_cmd::backup(&ctx, &file),
+        Some(Cmd::Restore { file }) => data_cmd::restore(&ctx, &file),
         Some(Cmd::Promote(a)) => promote_cmd::run(&ctx, settings.as_ref(), &a),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
@@ -445,7 +431,10 @@ pub(crate) fn write_report(
 }
 
 /// Global options every subcommand shares.
+#[derive(Clone)]
 pub struct Context {
+    /// The settings file given (the technician screens read it again).
+    pub settings_path: Option<PathBuf>,
     /// Where the hub listens (kiosk and hub roles).
     pub listen: std::net::SocketAddr,
     /// Where visitors' phones reach the hub (follow links); the hub's own address when `None`.
@@ -510,45 +499,6 @@ impl Context {
         day::turn_if_due(self, &mut engine)?;
         Ok(engine)
     }
-}
-
-fn backup_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
-    let store = crate::store::Store::open(&ctx.data_dir())?;
-    let info = store.backup_to(file)?;
-    println!(
-        "backup written to {}: {} events (up to seq {}), {} tickets, {}; it holds names and phones: keep it locked away",
-        file.display(),
-        info.events,
-        info.last_seq,
-        info.tickets,
-        if info.identity {
-            "with the hub's key and certificate"
-        } else {
-            "without a hub identity (none in the data directory)"
-        }
-    );
-    Ok(())
-}
-
-fn restore_cmd(ctx: &Context, file: &Path) -> Result<(), CliError> {
-    let stamp = ctx.now().format("%Y%m%dT%H%M%SZ").to_string();
-    let (info, kept) = crate::store::backup::restore(&ctx.data_dir(), file, &stamp)?;
-    println!(
-        "restored {}: {} events (up to seq {}), {} tickets; {}",
-        file.display(),
-        info.events,
-        info.last_seq,
-        info.tickets,
-        if info.identity {
-            "the hub's key and certificate too: paired devices and browsers carry on"
-        } else {
-            "the backup holds no hub identity (an older backup): pair every device again"
-        }
-    );
-    if let Some(k) = kept {
-        println!("the previous data is kept in {}", k.display());
-    }
-    Ok(())
 }
 
 pub fn load_settings_file(path: &Path) -> Result<Settings, CliError> {

@@ -4,11 +4,15 @@
 pub mod applied;
 pub mod doctor;
 pub mod gpio;
+pub mod recent_log;
 pub mod screen;
 pub mod settings;
+pub mod setup_code;
 pub mod shell;
 pub mod systime;
+pub mod tech;
 
 pub use settings::{DeviceRole, HubAddress, Settings, SettingsError};
+pub use setup_code::SetupCode;
 pub mod watchdog;
 pub mod wifi;

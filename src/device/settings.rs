@@ -4,6 +4,7 @@
 use crate::core::catalog::CatalogIssue;
 use crate::core::tomlpath::{Seg, from_toml, locate_all};
 use crate::core::{CounterId, Lang};
+use crate::device::setup_code::SetupCode;
 use crate::printer::{CodePage, Format, Paper, PrinterUri};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -205,14 +206,18 @@ pub struct Settings {
     /// whichever runs the hub); on by default there (`BackupSettings::default`).
     #[serde(default)]
     pub backup: Option<BackupSettings>,
+    /// The center's Wi-Fi, when the device is not on a cable (`wifi.rs`); applied at boot.
+    #[serde(default)]
+    pub wifi: Option<super::wifi::WifiSettings>,
+    /// The technician's code (digits): pairs the first admin browser on the hub's `/setup`
+    /// page once, and opens the technician screen on every device.
+    #[serde(default, skip_serializing)]
+    pub setup_code: Option<SetupCode>,
     /// This device keeps a live copy of the hub (its log and identity, in `DATA/standby/`) and
     /// acknowledges each commit once it is durable here (issue #32): a kiosk that is not the
     /// hub, paired with it. See `standby` in ARCHITECTURE.md.
     #[serde(default)]
     pub standby: bool,
-    /// The center's Wi-Fi, when the device is not on a cable (`wifi.rs`); applied at boot.
-    #[serde(default)]
-    pub wifi: Option<super::wifi::WifiSettings>,
 }
 
 /// `[backup]`: where the hub writes its backups, how many it keeps, and what a new card
@@ -440,6 +445,9 @@ impl Settings {
                     "only the hub makes backups: move [backup] to the settings of the device that runs the hub (role hub or kiosk)".into(),
                 ));
             }
+        }
+        if let Some(problem) = self.setup_code.as_ref().and_then(SetupCode::problem) {
+            out.push((at("setup_code"), problem));
         }
         if ![0, 90, 180, 270].contains(&self.screen.rotation) {
             out.push((

@@ -99,6 +99,16 @@ pub const FLUENT_IDS: &[&str] = &[
 /// Every Fluent id the admin pages use (a test checks `admin.html` and `admin.js` use exactly
 /// these); the pages also get the weekday names.
 pub const ADMIN_IDS: &[&str] = &[
+    "admin-devices",
+    "admin-devices-help",
+    "admin-device",
+    "admin-device-version",
+    "admin-device-seen",
+    "admin-device-checks",
+    "admin-device-never",
+    "admin-device-no-report",
+    "admin-device-checked",
+    "admin-device-hub",
     "admin-clock",
     "admin-clock-hub",
     "admin-clock-computer",

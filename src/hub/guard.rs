@@ -163,6 +163,8 @@ impl Hub {
             .map_err(|e| AckError::Store(e.to_string()))?;
         lock(&self.inner.acknowledged).insert(t.id.0);
         log::info!("protection request {} acknowledged by {by}", ack.label);
+        // Kept beside the log: the standby's copy gets it with a new base.
+        self.inner.replica.rebase();
         self.inner.refresh_protection(q);
         Ok(ack)
     }

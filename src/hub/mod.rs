@@ -24,6 +24,7 @@ pub mod auth;
 pub mod client;
 pub mod console;
 pub mod discovery;
+pub mod doctor_reports;
 pub mod epoch;
 pub mod follow;
 pub mod group;
@@ -79,6 +80,10 @@ pub(crate) struct Inner {
     catalog: std::sync::RwLock<Arc<Catalog>>,
     pushes: broadcast::Sender<Push>,
     alerts: Mutex<BTreeMap<(String, AlertKind), DeviceAlert>>,
+    /// Each device's last doctor report (`doctor_reports`).
+    pub(crate) doctor: Mutex<BTreeMap<u64, doctor_reports::Received>>,
+    /// The doctor report of the device this hub runs on.
+    pub(crate) own_doctor: Mutex<Option<doctor_reports::Received>>,
     /// The hub's time: a fixed training clock, or the system clock with its corrections.
     pub(crate) keeper: clock::Keeper,
     printer: Mutex<Option<Arc<HubPrinter>>>,
@@ -247,6 +252,8 @@ impl Hub {
                 catalog: std::sync::RwLock::new(catalog),
                 pushes,
                 alerts: Mutex::new(BTreeMap::new()),
+                doctor: Mutex::new(BTreeMap::new()),
+                own_doctor: Mutex::new(None),
                 keeper,
                 printer: Mutex::new(None),
                 limiter: Mutex::new(auth::PairLimiter::default()),

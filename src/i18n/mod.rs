@@ -51,6 +51,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     concat!("locales/", $l, "/city.ftl"),
                     include_str!(concat!("../../locales/", $l, "/city.ftl")),
                 ),
+                (
+                    concat!("locales/", $l, "/tech.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/tech.ftl")),
+                ),
             ]
         };
     }

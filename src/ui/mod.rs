@@ -44,8 +44,10 @@ pub fn fill_screen<C: slint::ComponentHandle + 'static>(ui: &C) {
     });
 }
 
+pub mod cannot_start;
 pub mod counter;
 pub mod display;
 pub mod icons;
 pub mod kiosk;
 pub mod qr;
+pub mod tech;

@@ -107,7 +107,18 @@ try {
   if (!/^[0-9]{8}$/.test(newPin)) throw new Error("PIN: " + newPin);
   const paired = await admin.evaluate(async (pin) => {
     const r = await fetch("/api/v1/pair", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ pin, name: "Lobby TV" }) });
-    return (await r.json()).role;
+    const p = await r.json();
+    // The display sends its doctor's lines (as `integra run` does on the device).
+    const d = await fetch("/api/v1/devices/doctor", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer " + p.token },
+      body: JSON.stringify({ version: "9.8.7", lines: [
+        { mark: "pass", what: "settings", detail: "integra.toml is valid (role display)" },
+        { mark: "fail", what: "display", detail: "no graphics device and no desktop session", fix: "check the HDMI cable" },
+      ] }),
+    });
+    if (!d.ok) throw new Error("doctor report: " + d.status);
+    return p.role;
   }, newPin);
   if (paired !== "display") throw new Error("paired as " + paired);
   step("the admin pages: retention, a service renamed, a bad change refused, report, audit");
@@ -125,6 +136,12 @@ try {
     throw e;
   });
   await adm.waitForFunction(() => document.querySelector("#pages h2").textContent === "Centro");
+  // The devices panel: the display's version and its ✘ line with the fix, first.
+  await adm.waitForFunction(() => {
+    const row = [...document.querySelectorAll("#devices tbody tr")].find((r) => r.textContent.includes("Lobby TV"));
+    return row && row.textContent.includes("9.8.7") && row.querySelector("li.error") &&
+      row.querySelector("li").textContent === "✘ display: no graphics device and no desktop session — check the HDMI cable";
+  }, null, { timeout: 5000 });
   await adm.fill("#retention", "45");
   await adm.click("#center-form button[type=submit]");
   await adm.waitForFunction(() => document.querySelector("#ok").textContent.startsWith("Guardado"));

@@ -515,7 +515,7 @@ fn the_image_steps_make_a_read_only_root_a_data_partition_and_the_settings_file(
 
 /// An X server on a free display with one screen of `w`×`h` (Xvfb picks the display and says
 /// which); the server stops when the returned child is dropped.
-fn xvfb(w: u32, h: u32) -> (Child, String) {
+pub(super) fn xvfb(w: u32, h: u32) -> (Child, String) {
     use std::io::BufRead;
     let mut xvfb = Child(
         Command::new("Xvfb")
@@ -534,7 +534,7 @@ fn xvfb(w: u32, h: u32) -> (Child, String) {
 }
 
 /// Kills a child process when dropped.
-struct Child(std::process::Child);
+pub(super) struct Child(pub(super) std::process::Child);
 
 impl Drop for Child {
     fn drop(&mut self) {

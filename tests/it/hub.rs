@@ -263,6 +263,14 @@ async fn every_endpoint_for_every_role() {
             body: None,
             expect: [401, 426, 426, 426, 426],
         },
+        // The standby's link: a kiosk only (here without a WebSocket: 426, and it is not made
+        // the standby); every other role 403.
+        Case {
+            method: "GET",
+            path: "/api/v1/replica",
+            body: None,
+            expect: [401, 426, 403, 403, 403],
+        },
         Case {
             method: "GET",
             path: "/api/v1/tickets/A-001",
@@ -353,6 +361,12 @@ async fn every_endpoint_for_every_role() {
             method: "POST",
             path: "/api/v1/alerts",
             body: Some(json!({"alerts": []})),
+            expect: [401, 200, 200, 200, 200],
+        },
+        Case {
+            method: "POST",
+            path: "/api/v1/devices/doctor",
+            body: Some(json!({"version": "1.0.0", "lines": []})),
             expect: [401, 200, 200, 200, 200],
         },
         Case {

@@ -39,5 +39,6 @@ mod safeguarding;
 mod settings;
 mod standby;
 mod store;
+mod tech;
 mod tidy;
 mod truth;

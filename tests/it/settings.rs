@@ -1,7 +1,7 @@
 //! Device settings: the example file of every role is valid; each broken file is refused with
 //! its line, field and the fix.
 
-use integra::device::{DeviceRole, HubAddress, Settings};
+use integra::device::{DeviceRole, HubAddress, Settings, SetupCode};
 use integra::printer::{CodePage, Paper, PrinterUri};
 use std::path::PathBuf;
 
@@ -135,6 +135,38 @@ const BROKEN: &[(&str, &str, &str, &str, &str, &str)] = &[
         "this device is the hub",
         "",
     ),
+    (
+        "hub",
+        "role = \"hub\"",
+        "role = \"hub\"\nsetup_code = \"2024 11\"",
+        "setup_code",
+        "6 digits is too short to resist guessing: give at least 10",
+        "",
+    ),
+    (
+        "hub",
+        "role = \"hub\"",
+        "role = \"hub\"\nsetup_code = \"centro-bogota-1\"",
+        "setup_code",
+        "'c' is not a digit: a setup code is digits only",
+        "",
+    ),
+    (
+        "kiosk",
+        "role = \"kiosk\"",
+        "role = \"kiosk\"\nsetup_code = \"0987 6543 21\"",
+        "setup_code",
+        "a run like 1234567890 is the first thing tried",
+        "",
+    ),
+    (
+        "counter",
+        "role = \"counter\"",
+        "role = \"counter\"\nsetup_code = \"4071-5930-2816\"",
+        "setup_code",
+        "the example from the instructions",
+        "",
+    ),
     ("display", "chime = true", "chime = yes", "", "chime", ""),
     (
         "display",
@@ -242,4 +274,35 @@ fn a_settings_file_with_a_timezone_is_told_to_drop_it_and_works_on() {
             && stderr.contains("delete this line"),
         "{stderr}"
     );
+}
+
+/// A setup code is typed on a keypad or a page: spaces and dashes only group the digits, and a
+/// near miss is no match. It is never printed in a log line by accident.
+#[test]
+fn a_setup_code_matches_its_digits_and_nothing_else() {
+    let text = "role = \"hub\"\nsetup_code = \"5830 2719 4406\"\n";
+    let s = Settings::parse(text, "integra.toml").expect("a good code");
+    let code = s.setup_code.expect("the code is read");
+    for typed in ["583027194406", "5830-2719-4406", " 5830 2719 4406 "] {
+        assert!(code.matches(typed), "{typed}");
+    }
+    for typed in [
+        "583027194407",
+        "58302719440",
+        "5830271944066",
+        "",
+        "x583027194406",
+    ] {
+        assert!(!code.matches(typed), "{typed}");
+    }
+    assert!(!format!("{code:?}").contains("5830"), "{code:?}");
+    assert_eq!(
+        code.fingerprint(),
+        SetupCode::new("5830-2719-4406").fingerprint()
+    );
+    assert_ne!(
+        code.fingerprint(),
+        SetupCode::new("5830-2719-4407").fingerprint()
+    );
+    assert!(SetupCode::new("5830-2719-4406").problem().is_none());
 }

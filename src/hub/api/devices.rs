@@ -110,9 +110,42 @@ pub(super) async fn report_alerts(
     Ok(Json(json!({"alerts": own})))
 }
 
+/// Every paired device, with its last-seen time and its last doctor report (when it sent one
+/// since the hub started).
 pub(super) async fn devices(State(hub): State<Hub>, _c: Who<ToAdmin>) -> ApiResult<Json<Value>> {
     let list = hub.auth_store().devices().map_err(ApiError::internal)?;
-    Ok(Json(json!({"devices": list})))
+    let list: Vec<Value> = list
+        .into_iter()
+        .map(|d| {
+            let doctor = hub.doctor_report(d.id);
+            let mut v = json!(d);
+            if let (Some(obj), Some(r)) = (v.as_object_mut(), doctor) {
+                obj.insert("doctor".into(), json!(r));
+            }
+            v
+        })
+        .collect();
+    Ok(Json(
+        json!({"devices": list, "hub": {"doctor": hub.own_doctor_report()}}),
+    ))
+}
+
+/// A device sends its doctor's lines and its version (no personal data: checks of the device).
+pub(super) async fn report_doctor(
+    State(hub): State<Hub>,
+    c: Who<ToRead>,
+    Body(report): Body<crate::hub::doctor_reports::DoctorReport>,
+) -> ApiResult<Json<Value>> {
+    if let Some(problem) = report.problem() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-field",
+            problem,
+        ));
+    }
+    let lines = report.lines.len();
+    hub.set_doctor_report(c.device.id, report);
+    Ok(Json(json!({"lines": lines})))
 }
 
 pub(super) async fn revoke(

@@ -77,6 +77,7 @@ pub const ROUTES: &[&str] = &[
     "POST /api/v1/alerts",
     "GET /api/v1/devices",
     "POST /api/v1/devices/{id}/revoke",
+    "POST /api/v1/devices/doctor",
     "POST /api/v1/pairing-pins",
     "POST /api/v1/admin/catalog",
     "GET /api/v1/admin/audit",
@@ -124,6 +125,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/alerts", get(alerts).post(report_alerts))
         .route("/api/v1/devices", get(devices))
         .route("/api/v1/devices/{id}/revoke", post(revoke))
+        .route("/api/v1/devices/doctor", post(report_doctor))
         .route("/api/v1/pairing-pins", post(new_pin))
         .route("/api/v1/admin/catalog", post(edit_catalog))
         .route("/api/v1/admin/audit", get(audit))

@@ -20,6 +20,7 @@ mod error;
 mod fence;
 mod pair;
 mod probe;
+pub mod standby;
 mod stream;
 
 pub use command::COMMAND_TRIES;
@@ -73,6 +74,8 @@ struct Inner {
     /// This device's alerts as last reported: sent again at every (re)connection, so a hub
     /// that restarted (alerts live in its memory) or was unreachable still hears of them.
     alerts: Mutex<Option<Vec<super::AlertKind>>>,
+    /// This device's doctor report as last sent (sent again at every connection, like alerts).
+    doctor: Mutex<Option<super::doctor_reports::DoctorReport>>,
     /// The hub's time, from its answers on the stream.
     clock: Arc<clock::HubClock>,
     /// The highest hub epoch seen (`fence`): a hub below it is refused.
@@ -143,6 +146,7 @@ impl Remote {
             on_event: Mutex::new(None),
             protection: Mutex::new(Vec::new()),
             alerts: Mutex::new(None),
+            doctor: Mutex::new(None),
             clock: Arc::default(),
             epoch: AtomicU64::new(1),
             other: Mutex::new(None),
@@ -290,6 +294,15 @@ impl Remote {
             *a = Some(alerts.clone());
         }
         send_alerts(self.inner.clone(), alerts);
+    }
+
+    /// Tell the hub this device's doctor lines and version, in the background; told again
+    /// whenever the link comes back (the hub keeps them in memory only).
+    pub fn report_doctor(&self, report: super::doctor_reports::DoctorReport) {
+        if let Ok(mut d) = self.inner.doctor.lock() {
+            *d = Some(report.clone());
+        }
+        send_doctor(self.inner.clone(), report);
     }
 }
 

@@ -190,6 +190,32 @@ pub(super) fn send_alerts(inner: Arc<Inner>, alerts: Vec<crate::hub::AlertKind>)
     });
 }
 
+/// Send this device's doctor report to its hub, in the background (a failure is logged; it is
+/// sent again at the next connection).
+pub(super) fn send_doctor(inner: Arc<Inner>, report: crate::hub::doctor_reports::DoctorReport) {
+    let runtime = inner.rt.handle().clone();
+    runtime.spawn(async move {
+        let r = inner
+            .http
+            .post(format!("{}/api/v1/devices/doctor", inner.base()))
+            .bearer_auth(&inner.token)
+            .json(&report)
+            .send()
+            .await;
+        match r {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => log::warn!(
+                "the hub refused this device's doctor report ({}): {}",
+                r.status(),
+                r.text().await.unwrap_or_default()
+            ),
+            Err(e) => log::warn!(
+                "cannot send the hub this device's doctor report (sent again when the link is back): {e}"
+            ),
+        }
+    });
+}
+
 pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     // Never an old hub (a lower epoch), nor one that stepped down.
     fence::check_hub(inner).await?;
@@ -223,6 +249,10 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
     let alerts = inner.alerts.lock().ok().and_then(|a| a.clone());
     if let Some(alerts) = alerts {
         send_alerts(inner.clone(), alerts);
+    }
+    let doctor = inner.doctor.lock().ok().and_then(|d| d.clone());
+    if let Some(doctor) = doctor {
+        send_doctor(inner.clone(), doctor);
     }
     // The hub's time: asked now and at each of its pings (one question out at a time).
     let mut asked = ask_time(&mut ws, 0).await?;

@@ -1,10 +1,10 @@
-//! The standby's side of the link: connect to the hub's `/api/v1/replica` (pinned TLS, the
+//! The standby's side of the link (`crate::standby` keeps the copy on disk): connect to the hub's `/api/v1/replica` (pinned TLS, the
 //! device's token), install each base, commit each batch, and acknowledge only after its own
 //! durable commit. Reconnects by itself with backoff, forever, like every device link.
 
-use super::copy::Copy;
-use super::wire::{Base, Batch, ROUTE, ToHub, ToStandby};
-use super::{StandbyError, copy_dir};
+use crate::standby::copy::Copy;
+use crate::standby::wire::{Base, Batch, ROUTE, ToHub, ToStandby};
+use crate::standby::{StandbyError, copy_dir};
 use futures_util::{SinkExt, StreamExt};
 use std::io::Write;
 use std::path::{Path, PathBuf};
