@@ -74,6 +74,8 @@ kiosk-confirm-attended = You are checked in. Welcome!
 kiosk-status-open-plain = Open now
 kiosk-ticket-discreet = A staff member will come for you.
 kiosk-too-many = One moment, please. Try again in a minute or ask at reception.
+kiosk-code-wrong-wait = That code did not work. You can try again in { $seconds } seconds, or ask at reception.
+kiosk-too-many-wait = One moment, please. The kiosk takes codes again in { $seconds } seconds, or ask at reception.
 kiosk-follow = Follow your turn on your phone
 kiosk-follow-booking = See or cancel it on your phone
 kiosk-idle-warning = Are you still there? Going back to the start in { $seconds } seconds.
@@ -90,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Previous page
 kiosk-page-next = Next page
+kiosk-today = Today
+kiosk-tomorrow = Tomorrow
+kiosk-ticket-priority = You will be called first: { $class }

@@ -74,6 +74,8 @@ kiosk-confirm-attended = Ya está registrada su llegada. ¡Bienvenida, bienvenid
 kiosk-status-open-plain = Abierto ahora
 kiosk-ticket-discreet = Un miembro del equipo vendrá a buscarle.
 kiosk-too-many = Un momento, por favor. Inténtelo de nuevo en un minuto o pregunte en recepción.
+kiosk-code-wrong-wait = Ese código no funcionó. Puede intentarlo de nuevo en { $seconds } segundos, o pregunte en recepción.
+kiosk-too-many-wait = Un momento, por favor. El quiosco acepta códigos de nuevo en { $seconds } segundos, o pregunte en recepción.
 kiosk-follow = Siga su turno en su teléfono
 kiosk-follow-booking = Véala o cancélela en su teléfono
 kiosk-idle-warning = ¿Sigue ahí? Volvemos al inicio en { $seconds } segundos.
@@ -90,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Página anterior
 kiosk-page-next = Página siguiente
+kiosk-today = Hoy
+kiosk-tomorrow = Mañana
+kiosk-ticket-priority = Le llamaremos con prioridad: { $class }

@@ -74,6 +74,8 @@ kiosk-confirm-attended = Votre arrivée est enregistrée. Bienvenue !
 kiosk-status-open-plain = Ouvert maintenant
 kiosk-ticket-discreet = Un membre de l’équipe viendra vous chercher.
 kiosk-too-many = Un instant, s’il vous plaît. Réessayez dans une minute ou demandez à l’accueil.
+kiosk-code-wrong-wait = Ce code n’a pas marché. Vous pourrez réessayer dans { $seconds } secondes, ou demandez à l’accueil.
+kiosk-too-many-wait = Un instant, s’il vous plaît. La borne accepte à nouveau les codes dans { $seconds } secondes, ou demandez à l’accueil.
 kiosk-follow = Suivez votre tour sur votre téléphone
 kiosk-follow-booking = Voir ou annuler sur votre téléphone
 kiosk-idle-warning = Êtes-vous toujours là ? Retour à l’accueil dans { $seconds } secondes.
@@ -90,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Page précédente
 kiosk-page-next = Page suivante
+kiosk-today = Aujourd’hui
+kiosk-tomorrow = Demain
+kiosk-ticket-priority = Vous serez appelé en priorité : { $class }

@@ -74,6 +74,8 @@ kiosk-confirm-attended = Nou anrejistre ou prezan. Byenveni!
 kiosk-status-open-plain = Louvri kounye a
 kiosk-ticket-discreet = Yon moun nan ekip la ap vin chèche ou.
 kiosk-too-many = Tann yon ti moman, tanpri. Eseye ankò nan yon minit oswa mande nan resepsyon an.
+kiosk-code-wrong-wait = Kòd sa a pa mache. Ou ka eseye ankò nan { $seconds } segonn, oswa mande nan resepsyon an.
+kiosk-too-many-wait = Tann yon ti moman, tanpri. Kyòs la ap aksepte kòd ankò nan { $seconds } segonn, oswa mande nan resepsyon an.
 kiosk-follow = Swiv tou pa w sou telefòn ou
 kiosk-follow-booking = Gade l oswa anile l sou telefòn ou
 kiosk-idle-warning = Ou la toujou? N ap retounen nan kòmansman an nan { $seconds } segonn.
@@ -90,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Paj anvan an
 kiosk-page-next = Paj apre a
+kiosk-today = Jodi a
+kiosk-tomorrow = Demen
+kiosk-ticket-priority = Y ap rele w an premye: { $class }

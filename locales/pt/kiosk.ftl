@@ -74,6 +74,8 @@ kiosk-confirm-attended = A sua chegada está registada. Bem-vindo!
 kiosk-status-open-plain = Aberto agora
 kiosk-ticket-discreet = Uma pessoa da equipe virá buscar você.
 kiosk-too-many = Um momento, por favor. Tente de novo em um minuto ou pergunte na recepção.
+kiosk-code-wrong-wait = Esse código não funcionou. Você pode tentar de novo em { $seconds } segundos, ou pergunte na recepção.
+kiosk-too-many-wait = Um momento, por favor. O quiosque aceita códigos de novo em { $seconds } segundos, ou pergunte na recepção.
 kiosk-follow = Acompanhe a sua vez no telefone
 kiosk-follow-booking = Veja ou cancele no telefone
 kiosk-idle-warning = Você ainda está aí? Voltamos ao início em { $seconds } segundos.
@@ -90,3 +92,6 @@ kiosk-status-short = { $count ->
 }
 kiosk-page-previous = Página anterior
 kiosk-page-next = Próxima página
+kiosk-today = Hoje
+kiosk-tomorrow = Amanhã
+kiosk-ticket-priority = Você será chamado com prioridade: { $class }

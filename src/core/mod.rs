@@ -1,6 +1,7 @@
 //! The pure core: catalog model, queue state machine, events and errors.
 //! No IO, no clock, no threads: time comes in as `now`, randomness as a `nonce`.
 
+pub mod attempts;
 pub mod catalog;
 pub mod clock;
 pub mod edit;

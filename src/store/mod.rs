@@ -232,8 +232,13 @@ impl Store {
             });
         }
         migrations().to_latest(&mut conn)?;
-        conn.pragma_update(None, "application_id", APPLICATION_ID)
-            .map_err(open_err)?;
+        // Written once, when the file is new: setting it takes the write lock even to the same
+        // value, and a second program opening the store beside a busy writer (a backup while
+        // the kiosk issues) could then wait out its busy timeout and fail to open.
+        if app_id != APPLICATION_ID {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(open_err)?;
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),

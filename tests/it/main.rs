@@ -42,3 +42,4 @@ mod store;
 mod tech;
 mod tidy;
 mod truth;
+mod visitor;

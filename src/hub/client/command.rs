@@ -88,6 +88,12 @@ pub(super) async fn send_command(
             }
         };
         let status = r.status();
+        // How long the hub's per-kiosk limit makes this kiosk wait (a 429's Retry-After).
+        let retry_after = r
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
         let v: Value = match r.json().await {
             Ok(v) => v,
             // The answer was cut in the middle: the command may be done, ask again.
@@ -105,12 +111,16 @@ pub(super) async fn send_command(
                 )));
             }
         };
-        return answer(status, &v);
+        return answer(status, &v, retry_after);
     }
 }
 
 /// The hub's answer to a command: its events, or why not.
-fn answer(status: reqwest::StatusCode, v: &Value) -> Result<Answered, Refusal> {
+fn answer(
+    status: reqwest::StatusCode,
+    v: &Value,
+    retry_after: Option<i64>,
+) -> Result<Answered, Refusal> {
     if status.is_success() {
         let follow = v["follow_url"].as_str().map(str::to_string);
         return serde_json::from_value::<Vec<Stamped>>(v["events"].clone())
@@ -119,6 +129,10 @@ fn answer(status: reqwest::StatusCode, v: &Value) -> Result<Answered, Refusal> {
     }
     let code = v["error"]["code"].as_str().unwrap_or("").to_string();
     let message = v["error"]["message"].as_str().unwrap_or("").to_string();
+    if status == reqwest::StatusCode::TOO_MANY_REQUESTS && code == "too-many-attempts" {
+        // The kiosk says how long, counting down (as for the hub in its own process).
+        return Err(Refusal::Limited(retry_after.unwrap_or(60).max(1)));
+    }
     if status.is_server_error() || status.as_u16() == 401 || status.as_u16() == 403 {
         Err(Refusal::Unavailable(format!(
             "the hub answered {status}: {message}"

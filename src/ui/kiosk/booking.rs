@@ -11,12 +11,28 @@ impl Kiosk {
         self.show_choice();
     }
 
+    /// A day as a visitor reads it: "Today · Monday 05/01", "Tomorrow · …", "Wednesday 07/01".
     pub(super) fn date_label(&self, date: NaiveDate) -> String {
-        format!(
+        let day = format!(
             "{} {}",
             self.l().text(weekday_id(date.weekday()), None),
             date.format("%d/%m")
-        )
+        );
+        let today = self
+            .now()
+            .with_timezone(&self.catalog().center.timezone)
+            .date_naive();
+        let near = if date == today {
+            Some("kiosk-today")
+        } else if today.succ_opt() == Some(date) {
+            Some("kiosk-tomorrow")
+        } else {
+            None
+        };
+        match near {
+            Some(id) => format!("{} · {day}", self.l().text(id, None)),
+            None => day,
+        }
     }
 
     /// Fill the choice screen for the current booking step (slot counts come from the hub).
@@ -182,6 +198,9 @@ impl Kiosk {
         c.set_next_label(self.t("kiosk-next"));
         c.set_delete_label(self.t("kiosk-delete"));
         c.set_space_label(self.t("kiosk-space"));
+        c.set_previous_label(self.t("kiosk-page-previous"));
+        c.set_next_label_page(self.t("kiosk-page-next"));
+        c.set_page(0);
         c.set_error(SharedString::new());
         self.flow.borrow_mut().accents = false;
         self.sync_contact();
@@ -213,6 +232,9 @@ impl Kiosk {
     pub(super) fn contact_key(&self, key: &str) {
         if key == TO_ACCENTS || key == TO_LETTERS {
             self.flow.borrow_mut().accents = key == TO_ACCENTS;
+            if let Some(ui) = self.ui() {
+                ui.global::<ContactAdapter>().set_page(0);
+            }
             self.sync_contact();
             return self.touched();
         }

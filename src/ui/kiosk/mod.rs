@@ -119,6 +119,12 @@ struct Flow {
     sessions: Vec<(ActivityCode, NaiveDate)>,
     /// The ticket number or code on screen (to match printer failures).
     shown: String,
+    /// This visitor's wrong check-in codes, and the seconds left before the next may be sent
+    /// (by this visitor's count, or by the hub's limit when `code_wait_hub`).
+    wrong_codes: u32,
+    /// The seconds left before the next code may be sent (0: no wait).
+    code_wait: u32,
+    code_wait_hub: bool,
 }
 
 /// Tile data computed on the hub thread (no UI types: those are not `Send`).
@@ -148,6 +154,12 @@ pub struct Kiosk {
     flow: RefCell<Flow>,
     locales: BTreeMap<Lang, Localizer>,
     idle: slint::Timer,
+    /// The seconds of "Are you still there?" counting down, and the seconds left.
+    idle_tick: slint::Timer,
+    idle_left: Cell<u64>,
+    /// Ends a wait before the next check-in code, and counts it down on screen.
+    code_end: slint::Timer,
+    code_tick: slint::Timer,
     printing_failed: Cell<bool>,
     /// The catalog in use: the configured one, then whatever the hub says (live admin changes).
     catalog: RefCell<Arc<Catalog>>,
@@ -233,6 +245,10 @@ impl Kiosk {
             flow: RefCell::new(Flow::default()),
             locales,
             idle: slint::Timer::default(),
+            idle_tick: slint::Timer::default(),
+            idle_left: Cell::new(0),
+            code_end: slint::Timer::default(),
+            code_tick: slint::Timer::default(),
             printing_failed: Cell::new(false),
             follow: RefCell::new(None),
             link,
@@ -301,22 +317,36 @@ impl Kiosk {
     /// Any touch: the idle countdown starts again.
     fn touched(&self) {
         let screen = self.ui().map(|u| u.global::<KioskAdapter>().get_screen());
-        let wait = match screen {
-            Some(Screen::Ticket) | Some(Screen::Confirm) => {
-                if self.printing_failed.get() {
-                    self.cfg.ticket_screen * 3
-                } else {
-                    self.cfg.ticket_screen
-                }
-            }
-            Some(Screen::Welcome) | None => return self.idle.stop(),
-            _ => self.cfg.idle,
-        };
+        self.idle_tick.stop();
         if let Some(ui) = self.ui() {
             ui.global::<KioskAdapter>().set_idle_warning(false);
         }
-        // Ten seconds before going back, ask "Are you still there?" (a visitor scanning the QR
-        // code or reading the screen is not thrown out without a word).
+        let wait = match screen {
+            // The ticket and the confirmation go back quietly: nothing covers the number, the
+            // code or the QR a visitor is copying or scanning, and "Done" always answers.
+            Some(Screen::Ticket) | Some(Screen::Confirm) => {
+                let wait = if self.printing_failed.get() {
+                    self.cfg.ticket_screen * 3
+                } else {
+                    self.cfg.ticket_screen
+                };
+                self.idle
+                    .start(slint::TimerMode::SingleShot, wait, go_home_idle);
+                return;
+            }
+            Some(Screen::Welcome) | None => return self.idle.stop(),
+            Some(
+                Screen::Services
+                | Screen::Priority
+                | Screen::Checkin
+                | Screen::Choice
+                | Screen::Contact
+                | Screen::Activities
+                | Screen::Busy,
+            ) => self.cfg.idle,
+        };
+        // Ten seconds before going back, ask "Are you still there?" (a visitor reading the
+        // screen is not thrown out without a word).
         let warn_at = wait.saturating_sub(IDLE_WARNING);
         if warn_at.is_zero() {
             self.idle
@@ -328,19 +358,38 @@ impl Kiosk {
         });
     }
 
-    /// "Are you still there?" over the screen, and the return in ten seconds unless touched.
+    /// "Are you still there?" over the screen, counting down the seconds left, and the return
+    /// when they are over unless touched.
     fn warn_idle(&self) {
+        self.idle_left.set(IDLE_WARNING.as_secs());
+        self.show_idle_left();
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
-            a.set_idle_text(self.t_args(
-                "kiosk-idle-warning",
-                &[("seconds", FluentValue::from(IDLE_WARNING.as_secs()))],
-            ));
             a.set_continue_label(self.t("kiosk-idle-continue"));
             a.set_idle_warning(true);
         }
         self.idle
             .start(slint::TimerMode::SingleShot, IDLE_WARNING, go_home_idle);
+        self.idle_tick.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(1),
+            || {
+                with_kiosk(|k| {
+                    // Down to 1; the return itself comes with `idle`.
+                    k.idle_left.set(k.idle_left.get().saturating_sub(1).max(1));
+                    k.show_idle_left();
+                })
+            },
+        );
+    }
+
+    fn show_idle_left(&self) {
+        if let Some(ui) = self.ui() {
+            ui.global::<KioskAdapter>().set_idle_text(self.t_args(
+                "kiosk-idle-warning",
+                &[("seconds", FluentValue::from(self.idle_left.get()))],
+            ));
+        }
     }
 
     fn go(&self, screen: Screen) {
@@ -369,6 +418,7 @@ impl Kiosk {
             let checkin = ui.global::<CheckinAdapter>();
             checkin.set_code(SharedString::new());
             checkin.set_error(SharedString::new());
+            checkin.set_waiting(false);
             ui.global::<Theme>().set_large_text(false);
             let a = ui.global::<KioskAdapter>();
             a.set_screen(Screen::Welcome);
@@ -378,6 +428,9 @@ impl Kiosk {
         self.stop_reading();
         self.fill_welcome();
         self.idle.stop();
+        self.idle_tick.stop();
+        self.code_end.stop();
+        self.code_tick.stop();
     }
 
     fn back(&self) {

@@ -347,6 +347,22 @@ impl Kiosk {
                 .unwrap_or_default()
                 .into(),
         );
+        // A priority the visitor chose is confirmed in words (never a discreet one: that
+        // ticket looks ordinary).
+        let catalog = self.catalog();
+        let class = shown
+            .priority
+            .as_ref()
+            .and_then(|c| catalog.priority_class(c))
+            .filter(|c| !c.discreet)
+            .map(|c| pick(&c.name, lang, catalog.center.default_language).to_string());
+        t.set_priority_line(match class {
+            Some(class) => self.t_args(
+                "kiosk-ticket-priority",
+                &[("class", FluentValue::from(class))],
+            ),
+            None => SharedString::new(),
+        });
         t.set_ahead(self.t_args("kiosk-ticket-ahead", &[("count", FluentValue::from(ahead))]));
         // Nobody ahead: no "about 0 min".
         t.set_wait(if ahead == 0 {
