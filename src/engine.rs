@@ -33,6 +33,11 @@ pub enum EngineError {
     Queue(#[from] QueueError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// This hub stepped down: a hub of this higher epoch replaced it (`hub::epoch`).
+    #[error(
+        "this device is no longer the hub: a promoted hub (epoch {0}) replaced it; use the new hub"
+    )]
+    Replaced(u64),
 }
 
 pub struct Engine {

@@ -34,3 +34,5 @@ error-unknown-label = No ticket { $ticket } in the queue's day. Check the number
 error-ambiguous-label = Two tickets are { $ticket } (one from the day before is still at a counter). Use the counter's buttons, which know which visitor is meant.
 error-day-not-after = The queue is already on { $queue_day }. A new day must come after it, not { $day }.
 error-day-not-clock = The hub's clock says { $clock_says }, not { $day }. Set the hub's clock first, then start the day.
+error-replaced = This device is no longer the hub: use { $hub }. Numbers are given there now.
+error-replaced-unknown = This device is no longer the hub: use the new hub (ask the technician where it is).

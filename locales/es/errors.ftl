@@ -34,3 +34,5 @@ error-unknown-label = No hay ningún turno { $ticket } en el día de la cola. Re
 error-ambiguous-label = Hay dos turnos { $ticket } (uno del día anterior sigue en una ventanilla). Use los botones de la ventanilla, que saben de qué persona se trata.
 error-day-not-after = La cola ya está en el { $queue_day }. Un día nuevo debe ser posterior, no el { $day }.
 error-day-not-clock = El reloj del hub dice { $clock_says }, no { $day }. Ajuste primero el reloj del hub y luego empiece el día.
+error-replaced = Este equipo ya no es el hub: use { $hub }. Los números se dan ahora allí.
+error-replaced-unknown = Este equipo ya no es el hub: use el nuevo hub (pregunte al técnico dónde está).

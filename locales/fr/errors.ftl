@@ -34,3 +34,5 @@ error-unknown-label = Aucun ticket { $ticket } dans la journée de la file. Vér
 error-ambiguous-label = Deux tickets portent le numéro { $ticket } (celui de la veille est encore à un guichet). Utilisez les boutons du guichet, qui savent de quelle personne il s'agit.
 error-day-not-after = La file est déjà au { $queue_day }. Une nouvelle journée doit venir après, pas le { $day }.
 error-day-not-clock = L'horloge du hub indique le { $clock_says }, pas le { $day }. Réglez d'abord l'horloge du hub, puis commencez la journée.
+error-replaced = Cet appareil n'est plus le hub : utilisez { $hub }. Les numéros sont donnés là-bas maintenant.
+error-replaced-unknown = Cet appareil n'est plus le hub : utilisez le nouveau hub (demandez au technicien où il se trouve).

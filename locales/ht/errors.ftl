@@ -34,3 +34,5 @@ error-unknown-label = Pa gen okenn tikè { $ticket } nan jou fil la. Verifye nim
 error-ambiguous-label = Gen de tikè { $ticket } (youn nan jou anvan an toujou nan yon gichè). Sèvi ak bouton gichè a, li konnen ki moun li ye.
 error-day-not-after = Fil la deja nan { $queue_day }. Yon nouvo jou dwe vini apre li, pa { $day }.
 error-day-not-clock = Revèy hub la di { $clock_says }, pa { $day }. Regle revèy hub la anvan, epi kòmanse jou a.
+error-replaced = Aparèy sa a pa hub la ankò: sèvi ak { $hub }. Se la yo bay nimewo kounye a.
+error-replaced-unknown = Aparèy sa a pa hub la ankò: sèvi ak nouvo hub la (mande teknisyen an ki kote li ye).

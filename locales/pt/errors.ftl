@@ -34,3 +34,5 @@ error-unknown-label = Não há nenhuma senha { $ticket } no dia da fila. Confira
 error-ambiguous-label = Há duas senhas { $ticket } (uma do dia anterior ainda está num guichê). Use os botões do guichê, que sabem de qual pessoa se trata.
 error-day-not-after = A fila já está no dia { $queue_day }. Um novo dia tem de vir depois dele, não { $day }.
 error-day-not-clock = O relógio do hub marca { $clock_says }, não { $day }. Acerte primeiro o relógio do hub e depois comece o dia.
+error-replaced = Este aparelho já não é o hub: use { $hub }. Os números são dados lá agora.
+error-replaced-unknown = Este aparelho já não é o hub: use o novo hub (pergunte ao técnico onde ele está).

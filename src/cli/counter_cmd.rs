@@ -8,6 +8,10 @@ use crate::ui::counter::Counter;
 use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    // A promoted standby counter runs the hub, headless.
+    if super::promote_cmd::is_promoted(ctx) {
+        return super::hub_cmd::serve(ctx);
+    }
     let Some(id) = settings.and_then(|s| s.counter.clone()) else {
         return Err(CliError::new(
             exit::INVALID_CONFIG,

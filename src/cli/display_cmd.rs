@@ -7,6 +7,10 @@ use crate::ui::display::Display;
 use slint::ComponentHandle;
 
 pub fn run(ctx: &Context, settings: Option<&Settings>) -> Result<(), CliError> {
+    // A promoted standby display runs the hub, headless.
+    if super::promote_cmd::is_promoted(ctx) {
+        return super::hub_cmd::serve(ctx);
+    }
     super::pair_screen::ensure_paired(ctx, settings, crate::device::pairing::Mode::Code)?;
     let (remote, lang) = super::hub_cmd::follow_hub(ctx, settings)?;
     super::tech_cmd::report_doctor(ctx, &remote);

@@ -95,7 +95,8 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 "no printer on this hub: every kiosk prints its own visitors' slips; a reprint asked from a console answers that there is no printer here (give one with --printer)"
             ),
         }
-        let _announced = announce_on_lan(&hub, addr, &fingerprint);
+        let mut announced = announce_on_lan(&hub, addr, &fingerprint);
+        withdraw_when_replaced(&hub, &mut announced);
         let _city = start_city_link(ctx, &hub);
         let _backups = start_backups(ctx, &hub);
         crate::device::watchdog::beat("hub");
@@ -380,6 +381,25 @@ pub fn announce_on_lan(
     }
 }
 
+/// A hub that steps down stops announcing itself (`hub::epoch`): the announcement moves to a
+/// thread that drops it once the hub is replaced (at once for a hub replaced before).
+pub fn withdraw_when_replaced(
+    hub: &Hub,
+    announced: &mut Option<crate::hub::discovery::Announcement>,
+) {
+    let Some(a) = announced.take() else { return };
+    let hub = hub.clone();
+    let _ = std::thread::Builder::new()
+        .name("mdns-fence".into())
+        .spawn(move || {
+            while hub.replaced_by().is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+            }
+            log::warn!("this hub was replaced: it no longer announces itself on the LAN");
+            drop(a);
+        });
+}
+
 /// The hubs `join` may pair with: the address given or set, or with `hub = "auto"` every hub
 /// that answers over mDNS (each must then prove it knows the PIN).
 fn join_candidates(
@@ -497,6 +517,8 @@ pub fn follow_hub(
         let pinned = fingerprint.clone();
         remote.keep_looking(move || look_for_hub(pinned.as_deref()));
     }
+    remote.remember_in(&ctx.data_dir());
+    super::promote_cmd::restart_when_promoted(&ctx.data_dir());
     let last = auto.then(|| last_hub_path(ctx));
     remote.on_connected(move |url, catalog| {
         if let Some(last) = &last

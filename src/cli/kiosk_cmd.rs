@@ -21,7 +21,9 @@ pub fn run(
     let mut city = None;
     let mut backups = None;
     let mut own_fingerprint = None;
-    let backend = match settings.map(Settings::hub) {
+    // A promoted standby runs the hub from its copy, whatever `hub` says.
+    let promoted = super::promote_cmd::is_promoted(ctx);
+    let backend = match settings.map(Settings::hub).filter(|_| !promoted) {
         // A second kiosk: the hub is on another device (at an address, or found by mDNS).
         Some(HubAddress::At(_) | HubAddress::Auto) => {
             super::pair_screen::ensure_paired(ctx, settings, crate::device::pairing::Mode::Keypad)?;
@@ -33,6 +35,10 @@ pub fn run(
             let remote =
                 Remote::start_pinned(&url, &token, fingerprint.as_deref(), ctx.load_catalog()?)
                     .map_err(|e| CliError::new(exit::FAILURE, e))?;
+            // The fence (highest epoch, the standby's address) and, on the standby, a restart
+            // into the hub role once promoted.
+            remote.remember_in(&ctx.data_dir());
+            super::promote_cmd::restart_when_promoted(&ctx.data_dir());
             super::tech_cmd::report_doctor(ctx, &remote);
             // The system clock from the hub, the system time zone from its catalog.
             remote.on_connected(|url, catalog| {
@@ -63,6 +69,7 @@ pub fn run(
                         crate::hub::tls::grouped(&fingerprint)
                     );
                     announced = super::hub_cmd::announce_on_lan(&hub, addr, &fingerprint);
+                    super::hub_cmd::withdraw_when_replaced(&hub, &mut announced);
                 }
                 Err(e) => {
                     log::error!("{e}; this kiosk works alone until that is fixed");

@@ -15,6 +15,7 @@ mod hub_cmd;
 mod kiosk_cmd;
 mod pair_screen;
 mod print_cmd;
+pub mod promote_cmd;
 mod queue_cmds;
 mod report_cmd;
 mod settings_cmd;
@@ -197,6 +198,8 @@ pub enum Cmd {
         /// The backup file
         file: PathBuf,
     },
+    /// On the hub's standby, when the hub is dead: become the hub (deploy/README §7a)
+    Promote(promote_cmd::PromoteArgs),
     /// Measure committed ticket issues per second and call-next latency
     Bench(bench::BenchArgs),
     /// Run a short simulated morning at the embedded demo center
@@ -252,6 +255,7 @@ impl From<EngineError> for CliError {
         match e {
             EngineError::Queue(q) => q.into(),
             EngineError::Store(s) => s.into(),
+            EngineError::Replaced(by) => CliError::new(exit::REFUSED, EngineError::Replaced(by)),
         }
     }
 }
@@ -356,6 +360,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             | crate::device::settings::DeviceRole::Display => None,
         }),
     };
+    let ctx = promote_cmd::on_promoted(ctx, matches!(cli.command, Some(Cmd::Promote(_))));
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
         Some(Cmd::Kiosk { bench_tickets }) => {
@@ -396,6 +401,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
         Some(Cmd::City(c)) => city_cmd::run(&ctx, c),
         Some(Cmd::Backup { file }) => data_cmd::backup(&ctx, &file),
         Some(Cmd::Restore { file }) => data_cmd::restore(&ctx, &file),
+        Some(Cmd::Promote(a)) => promote_cmd::run(&ctx, settings.as_ref(), &a),
         Some(Cmd::Bench(a)) => bench::run(&ctx, a),
         Some(Cmd::Demo(a)) => demo::run(&ctx, &a),
     }

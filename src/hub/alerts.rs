@@ -326,6 +326,16 @@ impl Hub {
         let app = api::router(self.clone());
         let hub = self.clone();
         tokio::spawn(async move { auth::watch_presence(hub).await });
+        // A returning hub asks its standby whether it was promoted meanwhile (`hub::epoch`),
+        // over TLS pinned to its own identity (the standby holds the same one).
+        let fingerprint = match (&tls, self.inner.db_path.parent()) {
+            (Some(_), Some(dir)) => super::tls::Identity::load_or_create(dir)
+                .ok()
+                .map(|id| id.fingerprint()),
+            (Some(_) | None, _) => None,
+        };
+        self.ask_standby_at_start(fingerprint.as_deref()).await;
+        tokio::spawn(self.clone().ask_standby_forever(fingerprint));
         // Devices unpaired by another program (`integra devices --revoke`) lose their streams
         // within a second too.
         let watching = self.clone();

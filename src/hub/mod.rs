@@ -25,6 +25,7 @@ pub mod client;
 pub mod console;
 pub mod discovery;
 pub mod doctor_reports;
+pub mod epoch;
 pub mod follow;
 pub mod group;
 pub mod guard;
@@ -128,6 +129,8 @@ pub(crate) struct Inner {
     history: String,
     /// Automatic backups: where the last went, or why it did not.
     pub(crate) backups: Mutex<backups::Status>,
+    /// This hub's fencing epoch, whether it was replaced, its standby (`epoch`).
+    pub(crate) fence: tokio::sync::watch::Sender<crate::store::epoch::Fence>,
     /// The standby's link: the group commit waits for its acknowledgements (`replica`).
     pub(crate) replica: replica::Link,
 }
@@ -240,6 +243,7 @@ impl Hub {
         let applied_seq = std::sync::atomic::AtomicU64::new(engine.queue().seq());
         let keeper = clock::Keeper::new(clock, db_path.parent(), newest_event(&engine)?);
         let (pushes, _) = broadcast::channel(STREAM_BUFFER);
+        let fence = auth.fence()?;
         let history = match db_path.parent() {
             Some(dir) => crate::store::identity::history_id(dir)?,
             None => String::new(),
@@ -273,6 +277,7 @@ impl Hub {
                 follow: Default::default(),
                 history,
                 backups: Mutex::new(backups::Status::default()),
+                fence: tokio::sync::watch::channel(fence).0,
                 replica: Default::default(),
             }),
         };

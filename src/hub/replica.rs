@@ -255,6 +255,7 @@ impl Hub {
 /// [`GRANT_FILE`]); the token in `Authorization`, checked before the upgrade.
 pub async fn route(
     State(hub): State<Hub>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
@@ -286,6 +287,8 @@ pub async fn route(
             .await
             .map_err(ApiError::internal)??;
     }
+    // Where devices go when this hub is gone (`hub::epoch`).
+    crate::hub::epoch::standby_connected(&hub, peer, &headers);
     let id = c.device.id;
     Ok(ws.on_upgrade(move |socket| async move { run(socket, hub, id).await }))
 }

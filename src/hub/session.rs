@@ -51,6 +51,17 @@ impl<'a> Session<'a> {
         cmd: &Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<Stamped>, EngineError> {
+        // A hub that was replaced never issues again (`hub::epoch`).
+        if let Some(by) = self
+            .inner
+            .fence
+            .borrow()
+            .replaced
+            .as_ref()
+            .map(|r| r.by_epoch)
+        {
+            return Err(EngineError::Replaced(by));
+        }
         // Another program committed (a technician's command beside the hub): take it in first,
         // so this command is decided on everything stored. Only a sequence number beyond what
         // this hub has applied is certainly another program's: one between the durable and the
@@ -220,7 +231,7 @@ impl Session<'_> {
             let outcome = match &result {
                 Ok(_) => guard::Outcome::Done,
                 Err(EngineError::Queue(q)) => guard::Outcome::Refused(q),
-                Err(EngineError::Store(_)) => guard::Outcome::Failed,
+                Err(EngineError::Store(_) | EngineError::Replaced(_)) => guard::Outcome::Failed,
             };
             lock(&self.inner.kiosk_limits).settle(r, outcome);
         }
@@ -326,7 +337,7 @@ impl QueueAccess for Session<'_> {
         &mut self,
         cmd: &Command,
         now: DateTime<Utc>,
-        _lang: crate::core::Lang,
+        lang: crate::core::Lang,
     ) -> Result<Vec<Stamped>, Refusal> {
         self.execute_for_kiosk(LOCAL_KIOSK, cmd, now)
             .map_err(|e| match e {
@@ -336,6 +347,13 @@ impl QueueAccess for Session<'_> {
                     log::error!("the engine failed: {e}");
                     Refusal::Unavailable(e.to_string())
                 }
+                KioskError::Engine(EngineError::Replaced(_)) => Refusal::Remote {
+                    code: "replaced".into(),
+                    message: super::epoch::replaced_text(
+                        self.inner.fence.borrow().standby.clone(),
+                        lang,
+                    ),
+                },
             })
     }
 

@@ -5,6 +5,8 @@
 //!   client has no position (`after` absent or 0), is ahead of the hub, too far behind, or
 //!   resumes another history than the hub's (`history=H'`: the hub was restored from a backup);
 //!   the client replaces what it had and keeps H to resume with.
+//! - `{"type":"hub","epoch":E,"standby":"https://…"|null}` — first, and again when it changes:
+//!   the hub's fencing epoch and where its standby is (devices try it when this hub is gone).
 //! - `{"type":"event","seq":…,"at":…,"event":{…}}` — each event after N (or M), in order, once.
 //! - `{"type":"alerts","alerts":[…],"protection":[…]}` — to staff devices only (counter,
 //!   admin): the current device alerts and the unacknowledged urgent protection requests, after
@@ -238,7 +240,7 @@ fn catch_up(
         )),
         Err(state) => {
             let state = redact_state(&state, role, &catalog);
-            let msg = json!({"type": "snapshot", "seq": seq, "history": hub.history_id(), "state": state});
+            let msg = json!({"type": "snapshot", "seq": seq, "history": hub.history_id(), "epoch": hub.epoch(), "state": state});
             Ok((vec![msg.to_string()], seq))
         }
     }
@@ -248,6 +250,14 @@ fn catch_up(
 fn clock_msg(trust: crate::core::ClockTrust) -> String {
     json!({"type": "clock-trust", "trust": super::clock::trust_code(trust)}).to_string()
 }
+
+/// The hub message (every role): its fencing epoch and where its standby is (`hub::epoch`).
+fn hub_msg(hub: &Hub) -> String {
+    json!({"type": "hub", "epoch": hub.epoch(), "standby": hub.standby_address()}).to_string()
+}
+
+/// Close code for "this hub was replaced by a promoted one": look for the new hub.
+pub const CLOSE_HUB_REPLACED: u16 = 4003;
 
 /// The alerts message for a staff stream.
 fn alerts_msg(hub: &Hub) -> String {
@@ -318,7 +328,12 @@ async fn run(
         crate::core::ClockTrust::Unsure => Some(clock_msg(trust)),
         crate::core::ClockTrust::Synced | crate::core::ClockTrust::Confirmed => None,
     };
-    for m in first.into_iter().chain(alerts).chain(clock) {
+    let mut said = hub_msg(hub);
+    for m in std::iter::once(said.clone())
+        .chain(first)
+        .chain(alerts)
+        .chain(clock)
+    {
         if socket.send(Message::Text(m.into())).await.is_err() {
             return;
         }
@@ -349,6 +364,21 @@ async fn run(
                     }
                 }
                 Ok(Push::Alerts(_)) => {
+                    if hub.replaced_by().is_some() {
+                        let close = socket.send(Message::Close(Some(CloseFrame {
+                            code: CLOSE_HUB_REPLACED,
+                            reason: "this hub was replaced by a promoted one".into(),
+                        })));
+                        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+                        return;
+                    }
+                    let now_said = hub_msg(hub);
+                    if now_said != said {
+                        said = now_said;
+                        if socket.send(Message::Text(said.clone().into())).await.is_err() {
+                            return;
+                        }
+                    }
                     // The clock's trust changes with its alert; a lobby device hears of that
                     // change only, never of other alerts or their timing.
                     let now = hub.clock_trust();

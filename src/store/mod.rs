@@ -7,6 +7,7 @@
 pub mod backup;
 pub mod city;
 pub mod devices;
+pub mod epoch;
 pub mod facts;
 pub mod feedback;
 pub mod idempotency;

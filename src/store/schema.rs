@@ -134,10 +134,23 @@ pub(super) fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX idempotency_created ON idempotency_keys(created);",
         ),
+        // The fencing epoch (`store::epoch`): this hub's generation (1 for every existing
+        // hub), the higher one that replaced it (it stepped down for good), and where its
+        // standby is.
+        M::up(
+            "CREATE TABLE hub_epoch (
+            id           INTEGER PRIMARY KEY CHECK (id = 1),
+            epoch        INTEGER NOT NULL,
+            replaced_by  INTEGER,
+            replaced_at  TEXT,
+            standby      TEXT
+        );
+        INSERT INTO hub_epoch (id, epoch) VALUES (1, 1);",
+        ),
     ])
 }
 
 /// Number of schema versions this program knows.
 pub fn schema_version() -> usize {
-    8
+    9
 }

@@ -30,6 +30,7 @@ mod pairing;
 mod pg;
 mod printer;
 mod privacy;
+mod promote;
 mod props;
 mod queue;
 mod report;

@@ -62,6 +62,7 @@ pub(super) async fn start_day(
             .map_err(|e| match e {
                 EngineError::Queue(q) => ApiError::queue(&q, c.lang, hub),
                 EngineError::Store(e) => ApiError::storage(&e, c.lang),
+                EngineError::Replaced(_) => ApiError::replaced(hub, c.lang),
             })?;
         let seq = events.last().map_or(0, |e| e.seq);
         Ok(Json(json!({"seq": seq, "day": body.day})))

@@ -41,6 +41,9 @@ pub fn caller(
     query_token: Option<&str>,
     action: Action,
 ) -> ApiResult<Caller> {
+    if hub.replaced_by().is_some() {
+        return Err(ApiError::replaced(hub, request_lang(headers)));
+    }
     let token = bearer(headers)
         .or(query_token)
         .ok_or_else(ApiError::unauthorized)?;
@@ -48,6 +51,14 @@ pub fn caller(
         .device_by_token(&auth::token_hash(token))
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::unauthorized)?;
+    // A paired device that saw a higher epoch than this hub's (from a hub with this very
+    // certificate): this hub was replaced (`hub::epoch`). A stranger's header counts for
+    // nothing: it never gets this far.
+    if let Some(epoch) = crate::hub::epoch::header_epoch(headers)
+        && hub.saw_epoch(epoch)
+    {
+        return Err(ApiError::replaced(hub, request_lang(headers)));
+    }
     let role = Role::parse(&device.role).ok_or_else(ApiError::unauthorized)?;
     hub.seen(&device);
     if !role.may(action) {
@@ -87,6 +98,7 @@ fn execute_keyed(
     s.execute(cmd, now).map_err(|e| match e {
         EngineError::Queue(q) => ApiError::queue(&q, lang, hub),
         EngineError::Store(e) => ApiError::storage(&e, lang),
+        EngineError::Replaced(_) => ApiError::replaced(hub, lang),
     })
 }
 
@@ -134,6 +146,9 @@ pub(super) fn execute_visit(hub: &Hub, c: &Caller, cmd: &Command) -> ApiResult<V
                 ApiError::queue(&q, c.lang, hub)
             }
             crate::hub::KioskError::Engine(EngineError::Store(e)) => ApiError::storage(&e, c.lang),
+            crate::hub::KioskError::Engine(EngineError::Replaced(_)) => {
+                ApiError::replaced(hub, c.lang)
+            }
         })
     })
 }

@@ -49,6 +49,12 @@ impl ApiError {
         e
     }
 
+    /// This hub stepped down (a promoted hub of a higher epoch replaced it): 409 `replaced`,
+    /// saying where the hub is now, in the caller's language; nothing was done.
+    pub(crate) fn replaced(hub: &Hub, lang: Lang) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, "replaced", hub.replaced_message(lang))
+    }
+
     /// An `Idempotency-Key` that cannot be used: malformed (400), or already used for another
     /// command (422, as the IETF draft says).
     pub(crate) fn idempotency(e: crate::hub::idempotent::KeyError) -> ApiError {

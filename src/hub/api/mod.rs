@@ -215,6 +215,16 @@ async fn not_found() -> ApiError {
 /// version, center, position in the log, the hub's clock (`now`) and how far it trusts it
 /// (`clock`: trust, hub time, why unsure).
 async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
+    // A hub that stepped down says so, with the epoch that replaced it and where the hub is
+    // (every device and a returning hub read `epoch`: see `hub::epoch`).
+    if let Some(by) = hub.replaced_by() {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"status": "replaced", "epoch": hub.epoch(), "replaced_by": by,
+                "hub": hub.standby_address(), "message": hub.replaced_message(request_lang(&headers))})),
+        )
+            .into_response();
+    }
     if !hub.is_ready() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -227,7 +237,7 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
-            Json(json!({"status": "degraded"})),
+            Json(json!({"status": "degraded", "epoch": hub.epoch()})),
         )
             .into_response();
     }
@@ -244,7 +254,7 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
             .is_some()
     });
     if !paired {
-        return Json(json!({"status": status})).into_response();
+        return Json(json!({"status": status, "epoch": hub.epoch()})).into_response();
     }
     let s = hub.session();
     Json(json!({
@@ -254,6 +264,7 @@ async fn health(State(hub): State<Hub>, headers: HeaderMap) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "center": hub.catalog().center.name,
         "seq": s.queue().seq(),
+        "epoch": hub.epoch(),
         // The standby: none, synchronous, behind or offline (issue #32).
         "standby": hub.standby_status(),
         // The hub's clock: a device's doctor compares its own.

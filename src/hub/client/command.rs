@@ -61,6 +61,10 @@ pub(super) async fn send_command(
             .bearer_auth(&inner.token)
             .header("accept-language", lang.code())
             .header(crate::hub::idempotent::HEADER, &key)
+            .header(
+                crate::hub::epoch::HEADER,
+                inner.epoch.load(Ordering::SeqCst),
+            )
             .json(cmd)
             .send()
             .await;

@@ -8,7 +8,7 @@ use crate::core::{Catalog, Command, Lang, Queue, Stamped, State};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,6 +17,7 @@ use tokio_tungstenite::tungstenite::Message;
 pub mod clock;
 mod command;
 mod error;
+mod fence;
 mod pair;
 mod probe;
 pub mod standby;
@@ -26,6 +27,7 @@ mod waiting;
 pub use command::COMMAND_TRIES;
 use command::send_command;
 pub use error::ClientError;
+pub use fence::{EPOCH_FILE, STANDBY_FILE};
 pub use pair::Paired;
 pub use probe::{Probe, probe};
 pub(crate) use stream::connect_ws;
@@ -78,6 +80,12 @@ struct Inner {
     doctor: Mutex<Option<super::doctor_reports::DoctorReport>>,
     /// The hub's time, from its answers on the stream.
     clock: Arc<clock::HubClock>,
+    /// The highest hub epoch seen (`fence`): a hub below it is refused.
+    epoch: AtomicU64,
+    /// The other address tried in a failed round: the hub's standby (as the hub told it).
+    other: Mutex<Option<String>>,
+    /// The data directory the fence is kept in.
+    keep: Mutex<Option<std::path::PathBuf>>,
 }
 /// A connection to a remote hub. Cheap to clone.
 #[derive(Clone)]
@@ -142,6 +150,9 @@ impl Remote {
             alerts: Mutex::new(None),
             doctor: Mutex::new(None),
             clock: Arc::default(),
+            epoch: AtomicU64::new(1),
+            other: Mutex::new(None),
+            keep: Mutex::new(None),
         });
         let follower = inner.clone();
         inner.rt.spawn(async move { follow(follower).await });
@@ -256,6 +267,10 @@ impl Remote {
                 .post(format!("{}{path}", inner.base()))
                 .bearer_auth(&inner.token)
                 .header("accept-language", lang.code())
+                .header(
+                    crate::hub::epoch::HEADER,
+                    inner.epoch.load(Ordering::SeqCst),
+                )
                 .send()
                 .await
                 .map_err(|e| Refusal::Unavailable(format!("cannot reach the hub: {}", why(&e))))?;

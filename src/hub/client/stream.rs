@@ -141,7 +141,11 @@ pub(super) async fn follow(inner: Arc<Inner>) {
 /// address that worked last.
 async fn look_again(inner: &Arc<Inner>) {
     let finder = inner.finder.lock().ok().and_then(|f| f.clone());
-    let Some(finder) = finder else { return };
+    let Some(finder) = finder else {
+        // A fixed address: its standby, then back.
+        fence::try_other(inner);
+        return;
+    };
     let found = tokio::task::spawn_blocking(move || finder()).await;
     if let Ok(Some(url)) = found {
         let url = url.trim_end_matches('/').to_string();
@@ -150,8 +154,11 @@ async fn look_again(inner: &Arc<Inner>) {
         {
             log::warn!("the hub answers at {url} now (was {base}): following it there");
             *base = url;
+            return;
         }
     }
+    // Nobody new answered mDNS: the hub's standby (promoted, perhaps), then back.
+    fence::try_other(inner);
 }
 
 /// Send a device's alerts to its hub, in the background (a failure is logged; the next
@@ -210,6 +217,8 @@ pub(super) fn send_doctor(inner: Arc<Inner>, report: crate::hub::doctor_reports:
 }
 
 pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
+    // Never an old hub (a lower epoch), nor one that stepped down.
+    fence::check_hub(inner).await?;
     let base = inner.base();
     let catalog: Catalog = inner
         .http
@@ -287,6 +296,18 @@ pub(super) async fn stream_once(inner: &Arc<Inner>) -> Result<(), ClientError> {
         let applied = tokio::task::block_in_place(|| -> Result<(), ClientError> {
             let mut q = lock(&inner.mirror);
             match v["type"].as_str() {
+                Some("hub") => {
+                    if let Some(epoch) = v["epoch"].as_u64() {
+                        let seen = inner.epoch.load(Ordering::SeqCst);
+                        if epoch < seen {
+                            return Err(ClientError::Refused(format!(
+                                "the hub at {base} is an old hub (epoch {epoch}; this device has seen epoch {seen}): refused"
+                            )));
+                        }
+                        fence::saw_epoch(inner, epoch);
+                    }
+                    fence::saw_standby(inner, v["standby"].as_str());
+                }
                 Some("snapshot") => {
                     let state: State = serde_json::from_value(v["state"].clone())
                         .map_err(|e| ClientError::Stream(format!("snapshot does not read: {e}")))?;

@@ -492,6 +492,9 @@ async fn cancel(
         Ok(Err(crate::engine::EngineError::Store(e))) => {
             ApiError::storage(&e, lang).into_response()
         }
+        Ok(Err(crate::engine::EngineError::Replaced(_))) => {
+            ApiError::replaced(&hub, lang).into_response()
+        }
         Err(e) => ApiError::internal(e).into_response(),
     }
 }
