@@ -79,8 +79,17 @@ pub fn checks_of(
     let data_checks = doctor::data_dir_check(&data);
     let writable = data_checks.iter().all(|c| c.verdict != Verdict::Fail);
     checks.extend(data_checks);
-    if writable && database {
+    // A device without the hub keeps no queue database: it says what it keeps instead.
+    let runs_the_hub = doctor::runs_the_hub(ok_settings);
+    if writable && database && runs_the_hub {
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
+    } else if writable && !runs_the_hub {
+        checks.push(doctor::client_data_check(ok_settings, &data));
+    }
+    // (The hub's own process does not reopen its database for the setup code's line.)
+    if writable && (database || !runs_the_hub) {
+        let port = super::hub_cmd::listening_port(ctx);
+        checks.push(doctor::setup_code_check(ok_settings, &data, port));
     }
     checks.push(doctor::clock_check(
         ctx.now(),

@@ -19,6 +19,7 @@ pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
     let engine = Engine::open(&ctx.data_dir(), catalog)?;
     let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
     hub.set_follow_base(ctx.follow_url.clone());
+    hub.set_setup_code(ctx.setup_code.clone());
     if let Some(b) = &ctx.backup {
         hub.backups_found(b, restored);
     }
@@ -76,6 +77,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 ),
             )
         })?;
+        remember_listening(ctx, addr);
         println!(
             "hub of {} listening on https://{addr}/ (staff console; plain HTTP only redirects there); API at /api/v1, described at /api/v1/openapi.json",
             hub.catalog().center.name
@@ -157,15 +159,20 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     let (_, fingerprint) = hub_identity(ctx)?;
     let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
         .map_err(|e| CliError::new(exit::FAILURE, e))?;
-    let local = expires.with_timezone(&chrono::Local);
+    // In the center's time, as the console shows it (the catalog in use names the zone).
+    let zone = ctx.current_catalog(&store)?.center.timezone;
+    let article = match role {
+        Role::Admin => "an",
+        Role::Kiosk | Role::Counter | Role::Display => "a",
+    };
     println!(
-        "Pairing PIN for a {} device, valid until {} (once):",
+        "Pairing PIN for {article} {} device, valid until {} (once):",
         role.as_str(),
-        local.format("%H:%M")
+        expires.with_timezone(&zone).format("%H:%M")
     );
     println!(
         "On the device, open the hub's page (https://HUB:{}/) or run `integra join --pin PIN`, and type the PIN.",
-        ctx.listen.port()
+        listening_port(ctx)
     );
     println!(
         "The hub's certificate fingerprint (compare it on the device, or give it to `integra join --fingerprint`):"
@@ -173,6 +180,31 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     println!("  {}", crate::hub::tls::grouped(&fingerprint));
     println!("{pin}");
     Ok(())
+}
+
+/// Where a running hub writes the address it listens on, so that `integra pair` and the
+/// doctor name the port it really uses (`--listen` or `listen` may have moved it from 7878).
+fn listening_path(ctx: &Context) -> std::path::PathBuf {
+    ctx.data_dir().join("hub-listening")
+}
+
+/// Record where this hub listens (see [`listening_port`]).
+pub fn remember_listening(ctx: &Context, addr: std::net::SocketAddr) {
+    if let Err(e) = std::fs::write(listening_path(ctx), addr.to_string()) {
+        log::warn!(
+            "cannot note the hub's address in {}: {e}",
+            listening_path(ctx).display()
+        );
+    }
+}
+
+/// The port the hub on this data directory listens on: as its last start recorded it, else
+/// this program's `--listen` / `listen`.
+pub fn listening_port(ctx: &Context) -> u16 {
+    std::fs::read_to_string(listening_path(ctx))
+        .ok()
+        .and_then(|a| a.trim().parse::<std::net::SocketAddr>().ok())
+        .map_or(ctx.listen.port(), |a| a.port())
 }
 
 pub fn devices(ctx: &Context, revoke: Option<u64>) -> Result<(), CliError> {

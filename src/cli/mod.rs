@@ -13,6 +13,7 @@ mod display_cmd;
 mod doctor_cmd;
 mod hub_cmd;
 mod kiosk_cmd;
+mod pipe;
 mod print_cmd;
 mod queue_cmds;
 mod report_cmd;
@@ -289,6 +290,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn try_main(cli: Cli) -> Result<(), CliError> {
+    pipe::end_quietly_on_closed_pipe(cli.command.as_ref());
     let loaded = cli.settings.as_ref().map(|p| load_settings_file(p));
     let settings = match &loaded {
         Some(Ok(s)) => Some(s.clone()),
@@ -354,6 +356,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             crate::device::settings::DeviceRole::Counter
             | crate::device::settings::DeviceRole::Display => None,
         }),
+        setup_code: settings.as_ref().and_then(|s| s.setup_code.clone()),
     };
     match cli.command {
         None => kiosk_cmd::run(&ctx, settings.as_ref(), None),
@@ -442,6 +445,8 @@ pub struct Context {
     pub city: Option<crate::device::settings::CitySettings>,
     /// Automatic backups and the restore of a new card (`[backup]`; None: off).
     pub backup: Option<crate::device::settings::BackupSettings>,
+    /// The technician's code (the hub's `/setup` page; the doctor says whether it is spent).
+    pub setup_code: Option<crate::device::SetupCode>,
 }
 
 impl Context {

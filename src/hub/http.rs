@@ -15,6 +15,7 @@ const OPEN: &[&str] = &[
     "/api/v1/openapi.json",
     "/api/v1/pair",
     "/api/v1/pair/spake2",
+    "/api/v1/setup",
     "/api/v1/strings",
 ];
 

@@ -32,6 +32,7 @@ pub mod http;
 pub mod idempotent;
 pub mod pake;
 pub mod replica;
+pub mod setup;
 pub mod stream;
 pub mod tls;
 pub mod view;
@@ -127,6 +128,8 @@ pub(crate) struct Inner {
     pub(crate) backups: Mutex<backups::Status>,
     /// The standby's link: the group commit waits for its acknowledgements (`replica`).
     pub(crate) replica: replica::Link,
+    /// The technician's setup code from the settings (`setup::SetupState`).
+    pub(crate) setup_code: Mutex<Option<crate::device::SetupCode>>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -270,6 +273,7 @@ impl Hub {
                 history,
                 backups: Mutex::new(backups::Status::default()),
                 replica: Default::default(),
+                setup_code: Mutex::new(None),
             }),
         };
         let key = hub.auth_store().follow_key()?;

@@ -37,6 +37,7 @@ mod retry;
 mod safeguarding;
 mod settings;
 mod standby;
+mod setup;
 mod store;
 mod tech;
 mod tidy;

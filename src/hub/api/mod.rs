@@ -17,7 +17,7 @@ use crate::store::devices::Device;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{NaiveDate, NaiveTime};
@@ -31,6 +31,7 @@ mod caller;
 mod devices;
 mod error;
 mod pairing;
+mod setup;
 mod tickets;
 
 use admin::*;
@@ -41,6 +42,7 @@ use devices::*;
 use error::*;
 pub use error::{ApiError, Body};
 use pairing::*;
+use setup::*;
 use tickets::*;
 
 /// Request bodies larger than this are refused (413) before they are read.
@@ -52,6 +54,8 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/openapi.json",
     "POST /api/v1/pair",
     "GET /api/v1/pair/spake2",
+    "GET /api/v1/setup",
+    "POST /api/v1/setup",
     "GET /api/v1/me",
     "POST /api/v1/me/unpair",
     "GET /api/v1/catalog",
@@ -99,6 +103,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/pair", post(pair))
         .route("/api/v1/pair/spake2", get(pair_spake2))
+        .route("/api/v1/setup", get(setup_status).post(setup_pair))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/unpair", post(unpair))
         .route("/api/v1/catalog", get(catalog))
@@ -141,6 +146,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/console.css", get(console::style))
         .route("/admin", get(console::admin))
         .route("/admin.js", get(console::admin_script))
+        .route("/setup", get(setup::page))
+        .route("/setup.js", get(setup::script))
         .route("/icons/{name}", get(icon))
         .route("/hub-certificate.pem", get(certificate))
         .fallback(not_found)

@@ -154,7 +154,7 @@ fn wrong_pin() -> ApiError {
 }
 
 /// A device's name as given: 1 to 60 printable characters.
-fn device_name(given: &str) -> ApiResult<String> {
+pub(super) fn device_name(given: &str) -> ApiResult<String> {
     let name = given.trim().to_string();
     if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
         return Err(ApiError::new(
@@ -168,7 +168,7 @@ fn device_name(given: &str) -> ApiResult<String> {
 
 /// Count a pairing attempt from `ip` (before its PIN is checked, so parallel attempts cannot
 /// slip past the limit); refused when the address has used its attempts.
-fn count_attempt(
+pub(super) fn count_attempt(
     hub: &Hub,
     ip: std::net::IpAddr,
     now: chrono::DateTime<chrono::Utc>,
