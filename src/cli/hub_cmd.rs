@@ -77,7 +77,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 ),
             )
         })?;
-        remember_listening(ctx, addr);
+        super::addresses::remember_listening(ctx, addr);
         println!(
             "hub of {} listening on https://{addr}/ (staff console; plain HTTP only redirects there); API at /api/v1, described at /api/v1/openapi.json",
             hub.catalog().center.name
@@ -172,7 +172,7 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     );
     println!(
         "On the device, open the hub's page (https://HUB:{}/) or run `integra join --pin PIN`, and type the PIN.",
-        listening_port(ctx)
+        super::addresses::listening_port(ctx)
     );
     println!(
         "The hub's certificate fingerprint (compare it on the device, or give it to `integra join --fingerprint`):"
@@ -180,31 +180,6 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     println!("  {}", crate::hub::tls::grouped(&fingerprint));
     println!("{pin}");
     Ok(())
-}
-
-/// Where a running hub writes the address it listens on, so that `integra pair` and the
-/// doctor name the port it really uses (`--listen` or `listen` may have moved it from 7878).
-fn listening_path(ctx: &Context) -> std::path::PathBuf {
-    ctx.data_dir().join("hub-listening")
-}
-
-/// Record where this hub listens (see [`listening_port`]).
-pub fn remember_listening(ctx: &Context, addr: std::net::SocketAddr) {
-    if let Err(e) = std::fs::write(listening_path(ctx), addr.to_string()) {
-        log::warn!(
-            "cannot note the hub's address in {}: {e}",
-            listening_path(ctx).display()
-        );
-    }
-}
-
-/// The port the hub on this data directory listens on: as its last start recorded it, else
-/// this program's `--listen` / `listen`.
-pub fn listening_port(ctx: &Context) -> u16 {
-    std::fs::read_to_string(listening_path(ctx))
-        .ok()
-        .and_then(|a| a.trim().parse::<std::net::SocketAddr>().ok())
-        .map_or(ctx.listen.port(), |a| a.port())
 }
 
 pub fn devices(ctx: &Context, revoke: Option<u64>) -> Result<(), CliError> {
@@ -332,6 +307,8 @@ pub fn join(
     std::fs::create_dir_all(ctx.data_dir())?;
     write_private(&fingerprint_path(ctx), &seen)?;
     write_private(&path, &paired.token)?;
+    // A device with `hub = "auto"` starts here next time, without waiting for mDNS.
+    super::addresses::remember_hub(ctx, &url);
     println!(
         "paired with the hub at {url} as a {} device named \"{name}\"; token kept in {}",
         paired.role,
@@ -513,7 +490,7 @@ pub fn follow_hub(
         let pinned = fingerprint.clone();
         remote.keep_looking(move || look_for_hub(pinned.as_deref()));
     }
-    let last = auto.then(|| last_hub_path(ctx));
+    let last = auto.then(|| super::addresses::last_hub_path(ctx));
     remote.on_connected(move |url, catalog| {
         if let Some(last) = &last
             && std::fs::read_to_string(last).ok().as_deref() != Some(url)
@@ -528,11 +505,6 @@ pub fn follow_hub(
         crate::device::systime::follow(url, catalog.center.timezone);
     });
     Ok((remote, lang))
-}
-
-/// Where a device with `hub = "auto"` keeps the hub's address that worked last.
-fn last_hub_path(ctx: &Context) -> std::path::PathBuf {
-    ctx.data_dir().join("hub-last-address")
 }
 
 /// One mDNS look for this device's hub (the one whose certificate it pinned): its address.
@@ -560,21 +532,17 @@ fn look_for_hub(pinned: Option<&str>) -> Option<String> {
 }
 
 /// The hub for a device with `hub = "auto"`, never giving up (a device that exits stays dark
-/// once systemd stops restarting it): the one that answers over mDNS, else the address that
-/// worked last (the stream keeps looking while it reconnects), else look again.
+/// once systemd stops restarting it): the address it paired with or last reached, at once — no
+/// mDNS needed to start (guest Wi-Fi with client isolation and switches that drop multicast are
+/// common), the stream looking again over mDNS whenever that address does not answer —; else
+/// the hub that answers over mDNS, looking again until one does.
 fn find_hub_forever(ctx: &Context, pinned: Option<&str>) -> String {
+    if let Some(url) = super::addresses::remembered_hub(ctx) {
+        log::info!("hub = \"auto\": starting at {url}, where this device last reached it");
+        return url;
+    }
     loop {
         if let Some(url) = look_for_hub(pinned) {
-            return url;
-        }
-        let last = std::fs::read_to_string(last_hub_path(ctx))
-            .ok()
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty());
-        if let Some(url) = last {
-            log::warn!(
-                "no hub answered over mDNS: trying {url}, where it was last, and looking again"
-            );
             return url;
         }
         log::warn!(

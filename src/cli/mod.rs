@@ -1,6 +1,7 @@
 //! The `integra` command: one subcommand per file, dispatched from here.
 //! `main` → `try_main` → an exit code and a one-line message on every error.
 
+mod addresses;
 mod bench;
 mod boot_cmd;
 mod catalog_cmd;

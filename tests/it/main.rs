@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod city;
 mod cli;
+mod clipolish;
 mod common;
 mod counter;
 mod days;

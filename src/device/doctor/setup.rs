@@ -81,7 +81,7 @@ pub fn client_data_check(settings: Option<&Settings>, data: &Path) -> Check {
     let hub = match settings.map(Settings::hub) {
         Some(HubAddress::At(url)) => format!("the hub at {url}"),
         Some(HubAddress::Auto | HubAddress::Local) | None => {
-            "the hub (found on the network)".to_string()
+            "the hub (at the address it was last reached, else found on the network)".to_string()
         }
     };
     let detail = format!(
