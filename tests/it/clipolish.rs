@@ -164,7 +164,10 @@ fn a_display_paired_by_address_finds_its_hub_without_mdns() {
         !h.starts_with('✘') && h.contains(&url) && h.contains("paired as display"),
         "{h}\n{out}{err}"
     );
-    assert!(!out.contains("queue database:"), "no queue database line: {out}");
+    assert!(
+        !out.contains("queue database:"),
+        "no queue database line: {out}"
+    );
     let d = line(&out, "device data");
     assert!(
         d.starts_with('✔')

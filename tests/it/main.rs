@@ -31,6 +31,7 @@ mod pg;
 mod printer;
 mod privacy;
 mod props;
+mod qemubox;
 mod queue;
 mod report;
 mod restore;
