@@ -292,3 +292,37 @@ fn the_setup_page_uses_exactly_its_fluent_ids() {
         .collect();
     assert_eq!(used, known, "ids in the setup page vs setup::SETUP_IDS");
 }
+
+/// The page as a technician uses it, in headless Chromium (tests/e2e/setup.mjs): the form in
+/// the center's language, a wrong code refused in it, the right one landing on the admin page
+/// as an admin, then `/setup` saying the code is used.
+#[test]
+fn the_setup_page_in_headless_chromium() {
+    let (e2e, chromium) = super::browser::playwright();
+    assert!(
+        Path::new(&chromium).exists(),
+        "the browser test needs Chromium at {chromium}: `apt-get install chromium` (or set CHROMIUM)"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let settings = settings_file(dir.path(), port, Some(CODE));
+    let data = dir.path().join("data");
+    let _hub = start_hub_with_settings(&settings, port);
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screens");
+    std::fs::create_dir_all(&shot).expect("screens dir");
+    let out = Command::new("node")
+        .arg(e2e.join("setup.mjs"))
+        .env("HUB_URL", format!("https://127.0.0.1:{port}"))
+        .env("SETUP_CODE", CODE)
+        .env("CHROMIUM", &chromium)
+        .env("SPKI", super::browser::spki(&data))
+        .env("SHOT", shot.join("setup-1280x800-es.png"))
+        .output()
+        .expect("node (apt-get install nodejs)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("ok"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
