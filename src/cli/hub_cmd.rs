@@ -88,6 +88,9 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             crate::hub::tls::grouped(&fingerprint)
         );
         println!("pair a staff browser or device with: integra pair --role counter");
+        if let Ok(crate::hub::setup::SetupState::Ready) = hub.setup_state() {
+            println!("the first admin: open https://{addr}/setup in a browser and type the setup code from integra.toml (once)");
+        }
         // Who prints what, in plain words.
         match &ctx.printer {
             Some(uri) => println!(
