@@ -37,6 +37,7 @@ pub fn end_quietly_on_closed_pipe(cmd: Option<&Cmd>) {
             | Cmd::City(_)
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
+            | Cmd::BootSetup { .. }
             | Cmd::Demo(_),
         ) => true,
     };
