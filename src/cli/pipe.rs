@@ -15,6 +15,7 @@ pub fn end_quietly_on_closed_pipe(cmd: Option<&Cmd>) {
         | Some(Cmd::Hub)
         | Some(Cmd::Display)
         | Some(Cmd::Counter)
+        | Some(Cmd::Standby { .. })
         | Some(Cmd::Bench(_)) => false,
         Some(
             Cmd::Join { .. }
