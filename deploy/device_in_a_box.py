@@ -30,6 +30,10 @@ TAP_ESPANOL = (400, 126)
 TAP_FIRST_SERVICE = (84, 180)
 TAP_NO_PRIORITY = (400, 142)
 GUEST_PORT = 7878
+QEMU = "qemu-system-aarch64"
+# The virtual network card, without a boot ROM (the kernel is given directly): a QEMU installed
+# without its recommended packages (no ipxe-qemu, so no efi-virtio.rom) starts all the same.
+NIC = "virtio-net-pci,netdev=lan,romfile="
 BOX = Path(os.environ.get("BOX_DIR", Path.home() / ".cache" / "integra" / "box"))
 
 
@@ -234,7 +238,7 @@ class Box:
                    "console=ttyAMA0 systemd.show_status=1 systemd.journald.forward_to_kmsg=1 printk.devkmsg=on systemd.journald.forward_to_console=1 "
                    "loglevel=7 " + extra_cmdline)
         return [
-            "qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", "1024",
+            QEMU, "-M", "virt", "-cpu", "cortex-a72", "-smp", "2", "-m", "1024",
             "-accel", "tcg,thread=multi",
             "-kernel", str(self.kernel), "-initrd", str(self.initrd), "-append", cmdline.strip(),
             "-drive", f"file={self.disk},format=raw,if=none,id=system,cache=writeback",
@@ -244,7 +248,7 @@ class Box:
             "-device", f"virtio-gpu-pci,xres={WIDTH},yres={HEIGHT}",
             "-device", "virtio-tablet-pci",
             "-netdev", f"user,id=lan,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:{GUEST_PORT}",
-            "-device", "virtio-net-pci,netdev=lan",
+            "-device", NIC,
             "-chardev", f"file,id=printer,path={self.printer}",
             "-device", "pci-serial,chardev=printer",
             "-serial", f"file:{self.serial}",
@@ -284,6 +288,51 @@ def stop_leftover(box):
         pass
 
 
+def qemu_failure(detail, err_path=None):
+    """One sentence for a QEMU that would not start: what it said, and the fix."""
+    said = next((l.strip() for l in reversed(detail.strip().splitlines()) if l.strip()), "no message")
+    if "romfile" in detail:
+        fix = ("a device's boot ROM is missing: install QEMU's recommended packages "
+               "(apt-get install ipxe-qemu qemu-system-data), or give that device romfile= "
+               "as this script does for its network card")
+    elif "lock" in detail:
+        fix = (f"another QEMU still uses the box's disks: stop it (its process id is in "
+               f"{BOX / 'qemu.pid'}) and run the step again")
+    elif "kernel" in detail or "initrd" in detail:
+        fix = f"the kernel taken from the image is missing: delete {BOX} and run the step again"
+    else:
+        fix = (f"check that `{QEMU} --version` runs (apt-get install qemu-system-arm)"
+               + (f", and read {err_path}" if err_path else ""))
+    return f"QEMU did not start ({said}): {fix}"
+
+
+def start_qemu(args, err_path):
+    """Start QEMU, its messages to `err_path`; a QEMU that cannot run is one sentence."""
+    try:
+        return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=open(err_path, "w"))
+    except OSError as e:
+        raise Broken(f"QEMU cannot be run ({args[0]}: {e.strerror}): "
+                     f"install it with `apt-get install qemu-system-arm` (as root)") from None
+
+
+def check_qemu():
+    """Start QEMU paused with the box's machine and network card for 2 s: a QEMU that cannot
+    (a missing boot ROM, no QEMU at all) is told before any disk is copied."""
+    with tempfile.TemporaryDirectory() as d:
+        err = Path(d) / "qemu.err"
+        proc = start_qemu([QEMU, "-M", "virt", "-cpu", "cortex-a72", "-m", "128", "-S",
+                           "-nodefaults", "-display", "none", "-monitor", "none",
+                           "-netdev", "user,id=lan,restrict=on", "-device", NIC], err)
+        try:
+            code = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return
+        if code != 0:
+            raise Broken(qemu_failure(err.read_text(errors="replace")))
+
+
 class Vm:
     def __init__(self, box, extra_cmdline=""):
         self.box = box
@@ -291,8 +340,7 @@ class Vm:
         stop_leftover(box)
         box.qmp_path.unlink(missing_ok=True)
         self.started = time.monotonic()
-        self.proc = subprocess.Popen(box.qemu_args(self.port, extra_cmdline),
-                                     stdout=subprocess.DEVNULL, stderr=open(box.dir / "qemu.err", "w"))
+        self.proc = start_qemu(box.qemu_args(self.port, extra_cmdline), box.dir / "qemu.err")
         (box.dir / "qemu.pid").write_text(str(self.proc.pid))
         RUNNING.append(self)
         self.qmp = None
@@ -310,11 +358,20 @@ class Vm:
                 break
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise Broken(f"QEMU did not start: {(self.box.dir / 'qemu.err').read_text()[-2000:]}")
+                    raise Broken(self.failure())
                 time.sleep(0.1)
         self.qmp = s.makefile("rwb", buffering=0)
-        json.loads(self.qmp.readline())  # greeting
+        greeting = self.qmp.readline()
+        if not greeting:
+            # QEMU opened its control socket, then stopped (e.g. a device it could not make).
+            self.proc.wait(timeout=10)
+            raise Broken(self.failure())
+        json.loads(greeting)
         self.execute("qmp_capabilities")
+
+    def failure(self):
+        err = self.box.dir / "qemu.err"
+        return qemu_failure(err.read_text(errors="replace") if err.exists() else "", err)
 
     def execute(self, cmd, args=None):
         if self.qmp is None:
@@ -923,11 +980,20 @@ def main(argv):
             print(f"selftest: BROKEN — {e}")
             return 1
         return 0
+    if argv == ["--check-qemu"]:
+        try:
+            check_qemu()
+        except Broken as e:
+            print(f"qemu: BROKEN — {e}")
+            return 1
+        print(f"qemu: {QEMU} starts with the box's machine and network card")
+        return 0
     if len(argv) < 2:
         raise SystemExit("usage: device-in-a-box.sh IMAGE boot | tap | powercut N | hang")
     image = Image(argv[0])
     step = argv[1]
     try:
+        check_qemu()
         if step == "boot":
             step_boot(image)
         elif step == "tap":

@@ -29,6 +29,8 @@ const OPS = {
   "backup-downloaded": "admin-op-backup-downloaded",
   "clock-set": "admin-op-clock-set",
   "clock-confirmed": "admin-op-clock-confirmed",
+  "setup-code": "admin-op-setup-code",
+  "setup-code-wrong": "admin-op-setup-code-wrong",
 };
 const TRUSTS = {
   synced: "admin-clock-synced",

@@ -123,3 +123,5 @@ admin-device-never = never
 admin-device-no-report = no report since the hub started
 admin-device-hub = This hub
 admin-device-checked = checked %1
+admin-op-setup-code = Admin paired with the setup code: %1
+admin-op-setup-code-wrong = Wrong setup code from %1

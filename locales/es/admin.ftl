@@ -123,3 +123,5 @@ admin-device-never = nunca
 admin-device-no-report = ningún informe desde que arrancó la central
 admin-device-hub = Esta central
 admin-device-checked = comprobado %1
+admin-op-setup-code = Administrador emparejado con el código de configuración: %1
+admin-op-setup-code-wrong = Código de configuración equivocado desde %1

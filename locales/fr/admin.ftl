@@ -123,3 +123,5 @@ admin-device-never = jamais
 admin-device-no-report = aucun rapport depuis le démarrage de la centrale
 admin-device-hub = Cette centrale
 admin-device-checked = vérifié %1
+admin-op-setup-code = Administrateur associé avec le code de configuration : %1
+admin-op-setup-code-wrong = Mauvais code de configuration depuis %1

@@ -123,3 +123,5 @@ admin-device-never = janmè
 admin-device-no-report = okenn rapò depi santral la demare
 admin-device-hub = Santral sa a
 admin-device-checked = verifye %1
+admin-op-setup-code = Administratè konekte ak kòd konfigirasyon an: %1
+admin-op-setup-code-wrong = Move kòd konfigirasyon soti nan %1

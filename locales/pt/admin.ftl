@@ -123,3 +123,5 @@ admin-device-never = nunca
 admin-device-no-report = nenhum relatório desde que a central iniciou
 admin-device-hub = Este aparelho central
 admin-device-checked = verificado %1
+admin-op-setup-code = Administrador emparelhado com o código de configuração: %1
+admin-op-setup-code-wrong = Código de configuração errado vindo de %1

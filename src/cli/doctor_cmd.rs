@@ -2,8 +2,8 @@
 
 use super::{CliError, Context, exit, load_catalog_file};
 use crate::core::Catalog;
-use crate::device::Settings;
 use crate::device::doctor::{self, Check, Verdict};
+use crate::device::{HubAddress, Settings};
 use crate::printer::Slip;
 use std::path::Path;
 use std::time::Duration;
@@ -79,8 +79,17 @@ pub fn checks_of(
     let data_checks = doctor::data_dir_check(&data);
     let writable = data_checks.iter().all(|c| c.verdict != Verdict::Fail);
     checks.extend(data_checks);
-    if writable && database {
+    // A device without the hub keeps no queue database: it says what it keeps instead.
+    let runs_the_hub = doctor::runs_the_hub(ok_settings);
+    if writable && database && runs_the_hub {
         checks.push(doctor::database_check(&data, catalog.as_ref().ok()));
+    } else if writable && !runs_the_hub {
+        checks.push(doctor::client_data_check(ok_settings, &data));
+    }
+    // (The hub's own process does not reopen its database for the setup code's line.)
+    if writable && (database || !runs_the_hub) {
+        let port = super::addresses::listening_port(ctx);
+        checks.push(doctor::setup_code_check(ok_settings, &data, port));
     }
     checks.push(doctor::clock_check(
         ctx.now(),
@@ -88,8 +97,18 @@ pub fn checks_of(
         &doctor::time_source(&data),
     ));
     checks.push(doctor::city_check(ctx.city.as_ref(), &data, ctx.now()));
+    // A device with `hub = "auto"` starts at the address it paired with or last reached
+    // (no mDNS needed): that is the one to check, when there is one.
+    let at_remembered = ok_settings
+        .filter(|s| s.hub() == HubAddress::Auto)
+        .zip(super::addresses::remembered_hub(ctx))
+        .map(|(s, url)| {
+            let mut s = s.clone();
+            s.hub = Some(HubAddress::At(url));
+            s
+        });
     checks.push(doctor::hub_check(
-        ok_settings,
+        at_remembered.as_ref().or(ok_settings),
         std::fs::read_to_string(ctx.data_dir().join("hub-token"))
             .ok()
             .map(|t| t.trim().to_string())

@@ -19,6 +19,7 @@ pub fn open_hub(ctx: &Context) -> Result<Hub, CliError> {
     let engine = Engine::open(&ctx.data_dir(), catalog)?;
     let hub = Hub::new(engine, ctx.at).map_err(|e| CliError::new(exit::FAILURE, e))?;
     hub.set_follow_base(ctx.follow_url.clone());
+    hub.set_setup_code(ctx.setup_code.clone());
     if let Some(b) = &ctx.backup {
         hub.backups_found(b, restored);
     }
@@ -76,6 +77,7 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
                 ),
             )
         })?;
+        super::addresses::remember_listening(ctx, addr);
         println!(
             "hub of {} listening on https://{addr}/ (staff console; plain HTTP only redirects there); API at /api/v1, described at /api/v1/openapi.json",
             hub.catalog().center.name
@@ -86,6 +88,9 @@ pub fn serve(ctx: &Context) -> Result<(), CliError> {
             crate::hub::tls::grouped(&fingerprint)
         );
         println!("pair a staff browser or device with: integra pair --role counter");
+        if let Ok(crate::hub::setup::SetupState::Ready) = hub.setup_state() {
+            println!("the first admin: open https://{addr}/setup in a browser and type the setup code from integra.toml (once)");
+        }
         // Who prints what, in plain words.
         match &ctx.printer {
             Some(uri) => println!(
@@ -158,15 +163,20 @@ pub fn pair(ctx: &Context, role: Role) -> Result<(), CliError> {
     let (_, fingerprint) = hub_identity(ctx)?;
     let (pin, expires) = auth::new_pin(&store, role, chrono::Utc::now())
         .map_err(|e| CliError::new(exit::FAILURE, e))?;
-    let local = expires.with_timezone(&chrono::Local);
+    // In the center's time, as the console shows it (the catalog in use names the zone).
+    let zone = ctx.current_catalog(&store)?.center.timezone;
+    let article = match role {
+        Role::Admin => "an",
+        Role::Kiosk | Role::Counter | Role::Display => "a",
+    };
     println!(
-        "Pairing PIN for a {} device, valid until {} (once):",
+        "Pairing PIN for {article} {} device, valid until {} (once):",
         role.as_str(),
-        local.format("%H:%M")
+        expires.with_timezone(&zone).format("%H:%M")
     );
     println!(
         "On the device, open the hub's page (https://HUB:{}/) or run `integra join --pin PIN`, and type the PIN.",
-        ctx.listen.port()
+        super::addresses::listening_port(ctx)
     );
     println!(
         "The hub's certificate fingerprint (compare it on the device, or give it to `integra join --fingerprint`):"
@@ -299,6 +309,8 @@ pub fn join(
     };
     let path = token_path(ctx);
     keep_paired(&ctx.data_dir(), &paired)?;
+    // A device with `hub = "auto"` starts here next time, without waiting for mDNS.
+    super::addresses::remember_hub(ctx, &url);
     println!(
         "paired with the hub at {url} as a {} device named \"{name}\"; token kept in {}",
         paired.role,
@@ -519,7 +531,7 @@ pub fn follow_hub(
     }
     remote.remember_in(&ctx.data_dir());
     super::promote_cmd::restart_when_promoted(&ctx.data_dir());
-    let last = auto.then(|| last_hub_path(ctx));
+    let last = auto.then(|| super::addresses::last_hub_path(ctx));
     remote.on_connected(move |url, catalog| {
         if let Some(last) = &last
             && std::fs::read_to_string(last).ok().as_deref() != Some(url)
@@ -534,11 +546,6 @@ pub fn follow_hub(
         crate::device::systime::follow(url, catalog.center.timezone);
     });
     Ok((remote, lang))
-}
-
-/// Where a device with `hub = "auto"` keeps the hub's address that worked last.
-fn last_hub_path(ctx: &Context) -> std::path::PathBuf {
-    ctx.data_dir().join("hub-last-address")
 }
 
 /// One mDNS look for this device's hub (the one whose certificate it pinned): its address.
@@ -566,21 +573,17 @@ fn look_for_hub(pinned: Option<&str>) -> Option<String> {
 }
 
 /// The hub for a device with `hub = "auto"`, never giving up (a device that exits stays dark
-/// once systemd stops restarting it): the one that answers over mDNS, else the address that
-/// worked last (the stream keeps looking while it reconnects), else look again.
+/// once systemd stops restarting it): the address it paired with or last reached, at once — no
+/// mDNS needed to start (guest Wi-Fi with client isolation and switches that drop multicast are
+/// common), the stream looking again over mDNS whenever that address does not answer —; else
+/// the hub that answers over mDNS, looking again until one does.
 fn find_hub_forever(ctx: &Context, pinned: Option<&str>) -> String {
+    if let Some(url) = super::addresses::remembered_hub(ctx) {
+        log::info!("hub = \"auto\": starting at {url}, where this device last reached it");
+        return url;
+    }
     loop {
         if let Some(url) = look_for_hub(pinned) {
-            return url;
-        }
-        let last = std::fs::read_to_string(last_hub_path(ctx))
-            .ok()
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty());
-        if let Some(url) = last {
-            log::warn!(
-                "no hub answered over mDNS: trying {url}, where it was last, and looking again"
-            );
             return url;
         }
         log::warn!(

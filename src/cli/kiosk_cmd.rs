@@ -64,6 +64,7 @@ pub fn run(
             let (tls, fingerprint) = super::hub_cmd::hub_identity(ctx)?;
             match hub.serve_in_background(ctx.listen, Some(tls)) {
                 Ok(addr) => {
+                    super::addresses::remember_listening(ctx, addr);
                     log::warn!(
                         "hub listening on https://{addr}/ (staff console; certificate fingerprint {}); pair devices with `integra pair --role ROLE`",
                         crate::hub::tls::grouped(&fingerprint)

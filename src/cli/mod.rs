@@ -1,6 +1,7 @@
 //! The `integra` command: one subcommand per file, dispatched from here.
 //! `main` → `try_main` → an exit code and a one-line message on every error.
 
+mod addresses;
 mod bench;
 mod boot_cmd;
 mod catalog_cmd;
@@ -14,6 +15,7 @@ mod doctor_cmd;
 mod hub_cmd;
 mod kiosk_cmd;
 mod pair_screen;
+mod pipe;
 mod print_cmd;
 pub mod promote_cmd;
 mod queue_cmds;
@@ -294,6 +296,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn try_main(cli: Cli) -> Result<(), CliError> {
+    pipe::end_quietly_on_closed_pipe(cli.command.as_ref());
     let loaded = cli.settings.as_ref().map(|p| load_settings_file(p));
     let settings = match &loaded {
         Some(Ok(s)) => Some(s.clone()),
@@ -359,6 +362,7 @@ pub fn try_main(cli: Cli) -> Result<(), CliError> {
             crate::device::settings::DeviceRole::Counter
             | crate::device::settings::DeviceRole::Display => None,
         }),
+        setup_code: settings.as_ref().and_then(|s| s.setup_code.clone()),
     };
     let ctx = promote_cmd::on_promoted(ctx, matches!(cli.command, Some(Cmd::Promote(_))));
     match cli.command {
@@ -449,6 +453,8 @@ pub struct Context {
     pub city: Option<crate::device::settings::CitySettings>,
     /// Automatic backups and the restore of a new card (`[backup]`; None: off).
     pub backup: Option<crate::device::settings::BackupSettings>,
+    /// The technician's code (the hub's `/setup` page; the doctor says whether it is spent).
+    pub setup_code: Option<crate::device::SetupCode>,
 }
 
 impl Context {

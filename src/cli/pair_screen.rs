@@ -76,7 +76,11 @@ fn screen(ctx: &Context, settings: Option<&Settings>, mode: Mode) -> Result<(), 
     })?;
     // The window first: a device that cannot draw registers nowhere.
     let data = ctx.data_dir();
-    let keep: pairing::Keep = Box::new(move |_, p| super::hub_cmd::keep_paired(&data, p));
+    // Kept like `integra join` keeps it, with the address an `auto` device starts at next time.
+    let keep: pairing::Keep = Box::new(move |url, p| {
+        super::hub_cmd::keep_paired(&data, p)?;
+        std::fs::write(data.join("hub-last-address"), url)
+    });
     let worker = Worker::start(mode, hub, device_name(mode), keep);
     log::warn!("this device is not paired: showing the pairing screen");
     let weak = ui.as_weak();

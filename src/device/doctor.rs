@@ -16,11 +16,13 @@ use std::time::Duration;
 mod boot;
 mod clock;
 mod pairing;
+mod setup;
 mod standby;
 mod wifi;
 pub use boot::boot_step_check;
 pub use clock::{TimeSource, clock_check, time_source};
 pub use pairing::pair_pin_check;
+pub use setup::{client_data_check, runs_the_hub, setup_code_check};
 pub use standby::standby_check;
 pub use wifi::wifi_check;
 

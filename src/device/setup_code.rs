@@ -89,12 +89,16 @@ impl SetupCode {
             == 0
     }
 
-    /// A digest that names this code without revealing it: the hub records which code was
-    /// spent, so that a new code written in the file later is a new one to spend.
-    pub fn fingerprint(&self) -> String {
+    /// Three hex digits (12 bits) of a digest of the code: enough for the hub to tell a new
+    /// code written in the file from the one it spent (1 chance in 4096 of taking a new code
+    /// for the spent one), too few to give the code away to whoever reads the database or a
+    /// backup of it — the code still opens every device's technician screen.
+    pub fn mark(&self) -> String {
         Sha256::digest(format!("integra setup code {}", digits(&self.0)).as_bytes())
             .iter()
+            .take(2)
             .map(|b| format!("{b:02x}"))
-            .collect()
+            .collect::<String>()[..3]
+            .to_string()
     }
 }

@@ -223,6 +223,8 @@ pub const ADMIN_IDS: &[&str] = &[
     "admin-backup-restored",
     "admin-backup-download",
     "admin-op-backup-downloaded",
+    "admin-op-setup-code",
+    "admin-op-setup-code-wrong",
 ];
 
 pub async fn admin() -> Html<&'static str> {
@@ -290,6 +292,7 @@ pub async fn strings(State(hub): State<Hub>, Query(q): Query<LangQuery>) -> Json
             .copied()
             .chain(ADMIN_IDS.iter().copied())
             .chain(crate::hub::waiting::CONSOLE_IDS.iter().copied())
+            .chain(super::setup::SETUP_IDS.iter().copied())
             .chain(weekdays)
         {
             out.insert(id.to_string(), Value::String(l.text(id, None)));

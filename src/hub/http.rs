@@ -16,6 +16,7 @@ const OPEN: &[&str] = &[
     "/api/v1/pair",
     "/api/v1/pair/spake2",
     "/api/v1/pair/waiting",
+    "/api/v1/setup",
     "/api/v1/strings",
 ];
 /// Open too: a waiting device asks whether it is approved (`/api/v1/pair/waiting/{id}`).

@@ -33,6 +33,7 @@ pub mod http;
 pub mod idempotent;
 pub mod pake;
 pub mod replica;
+pub mod setup;
 pub mod stream;
 pub mod tls;
 pub mod view;
@@ -133,6 +134,8 @@ pub(crate) struct Inner {
     pub(crate) fence: tokio::sync::watch::Sender<crate::store::epoch::Fence>,
     /// The standby's link: the group commit waits for its acknowledgements (`replica`).
     pub(crate) replica: replica::Link,
+    /// The technician's setup code from the settings (`setup::SetupState`).
+    pub(crate) setup_code: Mutex<Option<crate::device::SetupCode>>,
 }
 
 /// The hub, cheap to clone: every clone is the same hub.
@@ -279,6 +282,7 @@ impl Hub {
                 backups: Mutex::new(backups::Status::default()),
                 fence: tokio::sync::watch::channel(fence).0,
                 replica: Default::default(),
+                setup_code: Mutex::new(None),
             }),
         };
         let key = hub.auth_store().follow_key()?;

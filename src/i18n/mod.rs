@@ -28,6 +28,10 @@ pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
                     include_str!(concat!("../../locales/", $l, "/console.ftl")),
                 ),
                 (
+                    concat!("locales/", $l, "/setup.ftl"),
+                    include_str!(concat!("../../locales/", $l, "/setup.ftl")),
+                ),
+                (
                     concat!("locales/", $l, "/display.ftl"),
                     include_str!(concat!("../../locales/", $l, "/display.ftl")),
                 ),

@@ -213,4 +213,73 @@ impl Store {
         )?;
         Ok(n > 0)
     }
+
+    /// Whether the setup code named by `mark` was spent (`security_log` keeps the spending,
+    /// kind "setup-code", by "setup code MARK": the audit line is the durable record).
+    pub fn setup_code_spent(&self, mark: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM security_log WHERE kind = 'setup-code' AND by = ?1 LIMIT 1",
+                [format!("setup code {mark}")],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// How many admin devices can reach the hub now (not revoked).
+    pub fn admins(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM devices WHERE role = 'admin' AND revoked_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize)
+    }
+
+    /// Spend the setup code named by `mark` for a new admin device: register it and record the
+    /// spending in the audit log, in one transaction. `None` when the code was spent already.
+    pub fn redeem_setup_code(
+        &mut self,
+        mark: &str,
+        device_name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Device>, StoreError> {
+        let by = format!("setup code {mark}");
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let spent = tx
+            .query_row(
+                "SELECT 1 FROM security_log WHERE kind = 'setup-code' AND by = ?1 LIMIT 1",
+                [&by],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if spent {
+            return Ok(None);
+        }
+        tx.execute(
+            "INSERT INTO devices (name, role, token_hash, created_at) VALUES (?1, 'admin', ?2, ?3)",
+            params![device_name, token_hash, now.to_rfc3339()],
+        )?;
+        let id = tx.last_insert_rowid();
+        let device = tx.query_row(
+            &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE id = ?1"),
+            [id],
+            row_device,
+        )?;
+        tx.execute(
+            "INSERT INTO security_log (at, kind, target, by) VALUES (?1, 'setup-code', ?2, ?3)",
+            params![
+                now.to_rfc3339(),
+                format!("{} ({}) #{}", device.name, device.role, device.id),
+                by
+            ],
+        )?;
+        tx.commit()?;
+        Ok(Some(device))
+    }
 }

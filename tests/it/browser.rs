@@ -67,7 +67,7 @@ pub fn client(data: &Path) -> reqwest::Client {
 }
 
 /// What a staff browser is told to trust: the hub's key (Chromium's SPKI list).
-fn spki(data: &Path) -> String {
+pub fn spki(data: &Path) -> String {
     integra::hub::tls::Identity::load_or_create(data)
         .and_then(|id| id.spki_sha256())
         .expect("the hub's key")
@@ -95,7 +95,7 @@ fn post(
 }
 
 /// Where the Playwright scripts are and which Chromium they drive (`tests/run` installs both).
-fn playwright() -> (PathBuf, String) {
+pub fn playwright() -> (PathBuf, String) {
     let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e");
     assert!(
         e2e.join("node_modules/playwright-core").exists(),

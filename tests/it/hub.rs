@@ -252,6 +252,19 @@ async fn every_endpoint_for_every_role() {
             body: Some(json!({"code": "1234 5678", "role": "display", "name": "Lobby TV"})),
             expect: [401, 403, 403, 403, 404],
         },
+        // The setup page's state is public; a hub without a setup code pairs nobody with it.
+        Case {
+            method: "GET",
+            path: "/api/v1/setup",
+            body: None,
+            expect: [200, 200, 200, 200, 200],
+        },
+        Case {
+            method: "POST",
+            path: "/api/v1/setup",
+            body: Some(json!({"code": "5830 2719 4406", "name": "x"})),
+            expect: [409, 409, 409, 409, 409],
+        },
         Case {
             method: "GET",
             path: "/api/v1/me",
@@ -1154,6 +1167,8 @@ async fn openapi_lists_exactly_the_routes_and_the_console_is_served() {
         ("/console.css", "text/css"),
         ("/admin", "text/html"),
         ("/admin.js", "text/javascript"),
+        ("/setup", "text/html"),
+        ("/setup.js", "text/javascript"),
     ] {
         let r = h.http.get(h.url(path)).send().await.expect("get");
         assert_eq!(r.status(), StatusCode::OK);

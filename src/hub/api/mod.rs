@@ -17,7 +17,7 @@ use crate::store::devices::Device;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{NaiveDate, NaiveTime};
@@ -31,6 +31,7 @@ mod caller;
 mod devices;
 mod error;
 mod pairing;
+mod setup;
 mod tickets;
 mod waiting;
 
@@ -42,6 +43,7 @@ use devices::*;
 use error::*;
 pub use error::{ApiError, Body};
 use pairing::*;
+use setup::*;
 use tickets::*;
 use waiting::*;
 
@@ -56,6 +58,8 @@ pub const ROUTES: &[&str] = &[
     "GET /api/v1/pair/spake2",
     "POST /api/v1/pair/waiting",
     "GET /api/v1/pair/waiting/{id}",
+    "GET /api/v1/setup",
+    "POST /api/v1/setup",
     "GET /api/v1/me",
     "POST /api/v1/me/unpair",
     "GET /api/v1/catalog",
@@ -107,6 +111,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/pair/spake2", get(pair_spake2))
         .route("/api/v1/pair/waiting", post(wait_for_approval))
         .route("/api/v1/pair/waiting/{id}", get(waiting_state))
+        .route("/api/v1/setup", get(setup_status).post(setup_pair))
         .route("/api/v1/me", get(me))
         .route("/api/v1/me/unpair", post(unpair))
         .route("/api/v1/catalog", get(catalog))
@@ -151,6 +156,8 @@ pub fn router(hub: Hub) -> Router {
         .route("/console.css", get(console::style))
         .route("/admin", get(console::admin))
         .route("/admin.js", get(console::admin_script))
+        .route("/setup", get(setup::page))
+        .route("/setup.js", get(setup::script))
         .route("/icons/{name}", get(icon))
         .route("/hub-certificate.pem", get(certificate))
         .fallback(not_found)

@@ -169,7 +169,7 @@ pub(super) fn device_name(given: &str) -> ApiResult<String> {
 
 /// Count a pairing attempt from `ip` (before its PIN is checked, so parallel attempts cannot
 /// slip past the limit); refused when the address has used its attempts.
-fn count_attempt(
+pub(super) fn count_attempt(
     hub: &Hub,
     ip: std::net::IpAddr,
     now: chrono::DateTime<chrono::Utc>,
