@@ -39,6 +39,7 @@ pub fn end_quietly_on_closed_pipe(cmd: Option<&Cmd>) {
             | Cmd::Backup { .. }
             | Cmd::Restore { .. }
             | Cmd::BootSetup { .. }
+            | Cmd::Promote(_)
             | Cmd::Demo(_),
         ) => true,
     };
