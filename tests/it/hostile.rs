@@ -640,10 +640,11 @@ async fn the_edge_refuses_strangers_and_tells_them_nothing() {
             assert_eq!(r.status(), StatusCode::MISDIRECTED_REQUEST);
         }
     }
-    // /health: only "ok" for strangers; more for a paired device.
+    // /health: only "ok" and the fencing epoch for strangers (a returning old hub has no token
+    // and must still learn it was replaced: issue #32); more for a paired device.
     let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(v, json!({"status": "ok"}));
+    assert_eq!(v, json!({"status": "ok", "epoch": 1}));
     let (_, v) = h.call("GET", "/api/v1/health", Some(&counter), None).await;
     assert_eq!(v["program"], "integra");
     assert!(v["center"].is_string());

@@ -124,12 +124,15 @@ pub async fn try_msg(ws: &mut Ws, wait: std::time::Duration) -> Option<Value> {
     loop {
         let m = tokio::time::timeout(wait, ws.next()).await.ok()?;
         if let Message::Text(t) = m.expect("stream open").expect("frame") {
-            return Some(serde_json::from_str(t.as_str()).expect("json message"));
+            let v: Value = serde_json::from_str(t.as_str()).expect("json message");
+            if !is_fence_note(&v) {
+                return Some(v);
+            }
         }
     }
 }
 
-/// The next JSON message (skipping pings), within 5 s.
+/// The next JSON message (skipping pings and the hub's fence note), within 5 s.
 pub async fn next_msg(ws: &mut Ws) -> Value {
     loop {
         let m = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
@@ -138,9 +141,19 @@ pub async fn next_msg(ws: &mut Ws) -> Value {
             .expect("stream open")
             .expect("frame");
         if let Message::Text(t) = m {
-            return serde_json::from_str(t.as_str()).expect("json message");
+            let v: Value = serde_json::from_str(t.as_str()).expect("json message");
+            if !is_fence_note(&v) {
+                return v;
+            }
         }
     }
+}
+
+/// The hub's `{"type":"hub","epoch":…,"standby":…}` note (first on every stream, again when it
+/// changes) is about which hub this is, not the queue: the readers here skip it, as they skip
+/// pings; `promote.rs` tests it.
+fn is_fence_note(v: &Value) -> bool {
+    v["type"] == "hub"
 }
 
 /// Which statuses each role gets: [no token, kiosk, counter, display, admin].

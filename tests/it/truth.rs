@@ -150,7 +150,7 @@ async fn health_says_starting_until_a_ticket_can_be_issued() {
         .expect("serve");
     assert!(hub.wait_ready(std::time::Duration::from_secs(10)).await);
     let (s, body) = ask(hub.clone()).await;
-    assert_eq!((s, body.as_str()), (200, r#"{"status":"ok"}"#));
+    assert_eq!((s, body.as_str()), (200, r#"{"epoch":1,"status":"ok"}"#));
 }
 
 /// A reprint waits for the printer: printed → 200; out of paper → 409 saying so (before, it
@@ -434,7 +434,7 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
     let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
     assert_eq!(
         (s.as_u16(), v),
-        (503, serde_json::json!({"status": "degraded"}))
+        (503, serde_json::json!({"status": "degraded", "epoch": 1}))
     );
     // The disk works again: the next ticket goes through and everything clears.
     h.hub.set_read_only(false).expect("writable");
@@ -449,7 +449,7 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
     };
     assert_eq!(cleared["alerts"], serde_json::json!([]));
     let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
-    assert_eq!((s.as_u16(), v), (200, serde_json::json!({"status": "ok"})));
+    assert_eq!((s.as_u16(), v), (200, serde_json::json!({"status": "ok", "epoch": 1})));
 }
 
 /// Four programs started together on a new data directory (the service and a technician's
