@@ -449,7 +449,10 @@ async fn a_failing_disk_is_told_to_staff_and_visitors_and_clears_by_itself() {
     };
     assert_eq!(cleared["alerts"], serde_json::json!([]));
     let (s, v) = h.call("GET", "/api/v1/health", None, None).await;
-    assert_eq!((s.as_u16(), v), (200, serde_json::json!({"status": "ok", "epoch": 1})));
+    assert_eq!(
+        (s.as_u16(), v),
+        (200, serde_json::json!({"status": "ok", "epoch": 1}))
+    );
 }
 
 /// Four programs started together on a new data directory (the service and a technician's
