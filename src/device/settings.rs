@@ -323,6 +323,7 @@ impl Settings {
     pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingsError> {
         let s: Settings = from_toml(text, origin).map_err(|mut e| {
             super::wifi::redact_parse_error(text, &mut e);
+            super::setup_code::redact_parse_error(text, &mut e);
             SettingsError(vec![e])
         })?;
         let problems = s.problems();
@@ -401,7 +402,7 @@ impl Settings {
                 out.push((
                     at("pair_pin"),
                     format!(
-                        "'{pin}' is not a pairing PIN: give the {} digits the admin page made, e.g. pair_pin = \"12345678\", or remove the line",
+                        "this is not a pairing PIN (not shown here: it is a secret): give the {} digits the admin page made, e.g. pair_pin = \"12345678\", or remove the line",
                         crate::hub::auth::PIN_DIGITS
                     ),
                 ));

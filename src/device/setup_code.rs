@@ -102,3 +102,71 @@ impl SetupCode {
             .to_string()
     }
 }
+/// The top-level settings whose value is a secret: the setup code, and the one-time pairing PIN.
+const SECRET_KEYS: [&str; 2] = ["setup_code", "pair_pin"];
+
+/// A parse error on a `setup_code` or `pair_pin` line shows neither the line nor its value
+/// (toml's own words quote both, and the message reaches the journal and the cannot-start
+/// screen): the setting's name and how to write it only.
+pub fn redact_parse_error(text: &str, issue: &mut crate::core::catalog::CatalogIssue) {
+    let Some(line) = issue.line else {
+        return;
+    };
+    let mut in_table = false;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        in_table |= t.starts_with('[');
+        if i + 1 != line {
+            continue;
+        }
+        let key = t
+            .split(['=', ' ', '\t'])
+            .next()
+            .unwrap_or_default()
+            .trim_matches(['"', '\'']);
+        if let Some(k) = SECRET_KEYS.iter().find(|k| **k == key)
+            && !in_table
+        {
+            issue.message = format!(
+                "this line cannot be read: write it as {k} = \"digits\", the digits in straight double quotes (the line is not shown: it holds a secret code)"
+            );
+        }
+        return;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A setup code or pairing PIN written wrong never reaches the journal or the screen in the
+    /// parse error (toml's words quote the line); the other settings' lines still do.
+    #[test]
+    fn a_parse_error_on_a_secret_line_shows_neither_the_line_nor_its_value() {
+        for (bad, key) in [
+            ("setup_code = 5830271944", "setup_code"),
+            ("setup_code = \"5830271944", "setup_code"),
+            ("setup_code = '5830271944", "setup_code"),
+            ("pair_pin = 58302719", "pair_pin"),
+            ("pair_pin = \"58302719\" x", "pair_pin"),
+        ] {
+            let text = format!("role = \"display\"\nhub = \"https://10.0.0.2:7878\"\n{bad}\n");
+            let err = crate::device::Settings::parse(&text, "integra.toml").expect_err(bad);
+            let shown = err.to_string();
+            assert!(shown.starts_with("integra.toml:3:"), "{bad}: {shown}");
+            assert!(
+                !shown.contains("5830271944") && !shown.contains("58302719"),
+                "{bad}: {shown}"
+            );
+            assert!(shown.contains(key), "{bad}: names the setting: {shown}");
+        }
+        // A PIN that is no PIN is refused without repeating it.
+        let err = crate::device::Settings::parse(
+            "role = \"display\"\nhub = \"https://10.0.0.2:7878\"\npair_pin = \"58ab2719\"\n",
+            "integra.toml",
+        )
+        .expect_err("letters");
+        assert!(!err.to_string().contains("58ab2719"), "{err}");
+        // Elsewhere the line is still shown, as for every other file.
+        let err = crate::device::Settings::parse("role = 7\n", "integra.toml").expect_err("role");
+        assert!(err.to_string().contains("in: role = 7"), "{err}");
+    }
+}
