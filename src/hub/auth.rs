@@ -485,6 +485,7 @@ impl Hub {
     /// The presence check as if it were `now` (the tests' way to let 30 s pass).
     #[doc(hidden)]
     pub fn check_presence_at(&self, now: DateTime<Utc>) {
+        self.check_standby_at(now);
         let entries: Vec<(u64, Presence)> = super::lock(&self.inner.presence)
             .iter()
             .map(|(id, p)| (*id, p.clone()))

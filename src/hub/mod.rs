@@ -291,6 +291,7 @@ impl Hub {
         hub.inner.revoked.send_replace(revoked);
         // Real time, even when the queue runs on a fixed training clock.
         hub.expect_paired_devices(Utc::now())?;
+        hub.expect_standby(Utc::now())?;
         let acks = hub.auth_store().acknowledgements(100_000)?;
         lock(&hub.inner.acknowledged).extend(acks.iter().map(|a| a.ticket));
         hub.adopt_changed_catalog_file()?;

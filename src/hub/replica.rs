@@ -43,8 +43,12 @@ struct LinkState {
     /// The connection open now (each gets a new number).
     open: Option<u64>,
     opened: u64,
-    /// A standby connected since this hub started (so its absence is news).
+    /// A standby connected since this hub started, or recorded on it (so its absence is news).
     known: bool,
+    /// A recorded standby this hub expects back since it started (issue #32: a hub that
+    /// restarts after a power cut must notice the standby that does not return); `None` once it
+    /// is back or reported.
+    expected_since: Option<chrono::DateTime<chrono::Utc>>,
     /// Commits wait for its acknowledgement.
     synchronous: bool,
     acked: u64,
@@ -130,6 +134,7 @@ impl Link {
         st.opened += 1;
         st.open = Some(st.opened);
         st.known = true;
+        st.expected_since = None;
         st.synchronous = false;
         st.acked = 0;
         st.base_wanted += 1;
@@ -184,6 +189,25 @@ impl Link {
         );
     }
 
+    /// At the start: a standby recorded on this hub is expected back (`Hub::check_standby_at`).
+    pub(crate) fn expect_back(&self, started: chrono::DateTime<chrono::Utc>) {
+        let mut st = lock(&self.state);
+        st.known = true;
+        st.expected_since = Some(started);
+    }
+
+    /// Whether the expected standby has now been away for `after` since the start (told once).
+    fn overdue(&self, now: chrono::DateTime<chrono::Utc>, after: chrono::Duration) -> bool {
+        let mut st = lock(&self.state);
+        match (st.open, st.expected_since) {
+            (None, Some(since)) if now - since >= after => {
+                st.expected_since = None;
+                true
+            }
+            (None, Some(_) | None) | (Some(_), _) => false,
+        }
+    }
+
     pub(crate) fn status(&self) -> StandbyStatus {
         let st = lock(&self.state);
         let state = match (st.known, st.open.is_some(), st.synchronous) {
@@ -203,6 +227,36 @@ impl Hub {
     /// What the hub knows of its standby now.
     pub fn standby_status(&self) -> StandbyStatus {
         self.inner.replica.status()
+    }
+
+    /// At the start: the standby recorded on this hub, still paired, is expected back.
+    pub(crate) fn expect_standby(
+        &self,
+        started: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), crate::store::StoreError> {
+        if let Some(id) = self.standby_grant()
+            && self
+                .auth_store()
+                .devices()?
+                .iter()
+                .any(|d| d.id == id && d.revoked_at.is_none())
+        {
+            self.inner.replica.expect_back(started);
+        }
+        Ok(())
+    }
+
+    /// "standby-offline" for a recorded standby that has not come back within
+    /// `auth::EXPECTED_BACK_SECONDS` of the hub's start (its link closing says so by itself).
+    pub(crate) fn check_standby_at(&self, now: chrono::DateTime<chrono::Utc>) {
+        let after = chrono::Duration::seconds(super::auth::EXPECTED_BACK_SECONDS);
+        if self.inner.replica.overdue(now, after) {
+            log::warn!("the standby has not come back since the hub started");
+            self.inner.hub_alert(
+                AlertKind::StandbyOffline,
+                Some("the standby has not come back since the hub started: tickets are saved on the hub only".into()),
+            );
+        }
     }
 
     /// The standby device recorded on this hub, if any (its id).

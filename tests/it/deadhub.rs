@@ -230,6 +230,46 @@ fn a_restarted_hub_raises_device_offline_for_a_paired_device_that_does_not_come_
     assert_eq!(offline(&hub2), ["lobby tv"]);
 }
 
+/// A hub that restarts after a power cut expects its recorded standby back too: a minute after
+/// the start without it, staff are told tickets are saved on the hub only (before, only a link
+/// that closed while the hub ran said so).
+#[test]
+fn a_restarted_hub_raises_standby_offline_for_a_standby_that_does_not_come_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rt, hub, addr) = serve(dir.path());
+    let _token = pair(addr, dir.path(), Role::Kiosk, "spare kiosk");
+    let spare = Store::open(dir.path())
+        .expect("store")
+        .devices()
+        .expect("devices")
+        .into_iter()
+        .find(|d| d.name == "spare kiosk")
+        .expect("the kiosk")
+        .id;
+    let standby_offline = |h: &Hub| {
+        h.alerts()
+            .into_iter()
+            .any(|a| a.kind == integra::hub::AlertKind::StandbyOffline)
+    };
+    // No standby recorded: nothing is expected, nothing is said.
+    hub.check_presence_at(chrono::Utc::now() + chrono::Duration::seconds(120));
+    assert!(!standby_offline(&hub));
+    // The spare was the hub's standby (the hub records it at its first link).
+    std::fs::write(
+        dir.path().join(integra::hub::replica::GRANT_FILE),
+        spare.to_string(),
+    )
+    .expect("grant");
+    rt.shutdown_background();
+    drop(hub);
+    let started = chrono::Utc::now();
+    let (_rt2, hub2, _addr2) = serve(dir.path());
+    hub2.check_presence_at(started + chrono::Duration::seconds(30));
+    assert!(!standby_offline(&hub2), "{:?}", hub2.alerts());
+    hub2.check_presence_at(started + chrono::Duration::seconds(auth::EXPECTED_BACK_SECONDS + 1));
+    assert!(standby_offline(&hub2), "{:?}", hub2.alerts());
+}
+
 #[test]
 fn a_device_that_looks_again_follows_its_hub_to_a_new_address_and_remembers_it() {
     let dir = tempfile::tempdir().expect("tempdir");
