@@ -584,6 +584,35 @@ fn second_kiosk_issues_through_the_hub() {
     kiosk::stop();
 }
 
+/// The hub-kiosk whose hub stepped down for a promoted standby (issue #32) issues nothing: the
+/// visitor's tap is refused, they are sent to reception, and from then on the welcome screen
+/// says so in every language with no language button — as a network kiosk with no hub does.
+fn a_hub_kiosk_that_stepped_down_sends_visitors_to_reception() {
+    let s = start(
+        Arc::new(Catalog::demo().expect("demo")),
+        monday_9(),
+        None,
+        |_| {},
+    );
+    assert!(has(&s.ui, "Português"), "the languages are offered");
+    tap(&s.ui, "Kreyòl ayisyen");
+    tap(&s.ui, "Konsèy legal ak regilarizasyon");
+    // Meanwhile the spare was promoted and a device told this hub: it steps down for good.
+    assert!(s.hub.saw_epoch(s.hub.epoch() + 1), "the hub steps down");
+    tap(&s.ui, "Non, kontinye");
+    wait_for("the welcome screen to send visitors to reception", || {
+        kiosk::pump();
+        screen(&s.ui) == Screen::Welcome && !has(&s.ui, "Português")
+    });
+    let pt = integra::i18n::Localizer::new(Lang::Pt).expect("pt");
+    assert!(has(&s.ui, &pt.text("kiosk-offline-welcome", None)));
+    let day = monday_9()
+        .with_timezone(&chrono_tz::America::Bogota)
+        .date_naive();
+    assert!(stored_labels(&s.data, day).is_empty(), "no number issued");
+    kiosk::stop();
+}
+
 /// A network kiosk whose hub cannot be reached says so on its welcome screen at once, in all
 /// five languages, with no language button to start a flow that needs the hub; a visitor in
 /// the middle of one is taken back there. It comes back by itself when the hub's stream does.
@@ -1888,6 +1917,7 @@ scenarios!(
     every_priority_class_is_reachable_on_every_screen,
     second_kiosk_issues_through_the_hub,
     a_network_kiosk_says_at_once_when_its_hub_is_unreachable,
+    a_hub_kiosk_that_stepped_down_sends_visitors_to_reception,
     an_admin_change_reaches_a_kiosk_on_screen,
     an_admin_change_reaches_the_hubs_own_kiosk,
     lobby_display_follows_the_hub,

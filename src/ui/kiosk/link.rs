@@ -15,6 +15,9 @@ pub const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(20
 pub(super) struct Link {
     /// `None` for the hub in this process (always reachable).
     remote: Option<Remote>,
+    /// The hub in this process: down for visitors once it stepped down for a promoted standby
+    /// (issue #32) — it issues nothing any more.
+    local: Option<Hub>,
     /// A command failed for want of the hub (until the hub is seen at work again).
     failed: Cell<bool>,
     /// The mirror's sequence number as last reported by the stream.
@@ -28,13 +31,14 @@ pub(super) struct Link {
 
 impl Link {
     pub(super) fn new(backend: &Backend) -> Link {
-        let remote = match backend {
-            Backend::Local(_) => None,
-            Backend::Remote(r) => Some(r.clone()),
+        let (remote, local) = match backend {
+            Backend::Local(h) => (None, Some(h.clone())),
+            Backend::Remote(r) => (Some(r.clone()), None),
         };
         Link {
             was_online: Cell::new(remote.as_ref().is_some_and(|r| r.online())),
             remote,
+            local,
             failed: Cell::new(false),
             seen_seq: Cell::new(0),
             shown_down: Cell::new(false),
@@ -44,10 +48,15 @@ impl Link {
 }
 
 impl Kiosk {
-    /// Whether the hub cannot be reached now (never for the hub in this process).
+    /// Whether the hub cannot be reached now (for the hub in this process: whether it stepped
+    /// down for a promoted standby).
     pub fn hub_down(&self) -> bool {
         match &self.link.remote {
-            None => false,
+            None => self
+                .link
+                .local
+                .as_ref()
+                .is_some_and(|h| h.replaced_by().is_some()),
             Some(remote) => !remote.online() || self.link.failed.get(),
         }
     }
@@ -56,7 +65,8 @@ impl Kiosk {
     /// screen until the link shows the hub back.
     pub(super) fn command_failed(&self) {
         if self.link.remote.is_none() {
-            return;
+            // The hub in this process: down only when it stepped down, which it says itself.
+            return self.link_changed();
         }
         self.link.failed.set(true);
         self.link
@@ -81,14 +91,13 @@ impl Kiosk {
 
     /// Show what the link is now.
     pub(super) fn link_changed(&self) {
-        let Some(remote) = &self.link.remote else {
-            return;
-        };
-        let online = remote.online();
-        // The stream came back: so is the hub.
-        let was_online = self.link.was_online.replace(online);
-        if online && !was_online {
-            self.link.failed.set(false);
+        if let Some(remote) = &self.link.remote {
+            let online = remote.online();
+            // The stream came back: so is the hub.
+            let was_online = self.link.was_online.replace(online);
+            if online && !was_online {
+                self.link.failed.set(false);
+            }
         }
         let down = self.hub_down();
         if down == self.link.shown_down.get() {

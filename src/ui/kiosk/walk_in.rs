@@ -245,6 +245,14 @@ impl Kiosk {
             log::error!("the hub cannot do it: {why}");
             return self.hub_failed();
         }
+        // A hub that stepped down for a promoted standby issues nothing: the visitor goes to
+        // reception, and the welcome screen says so from now on (issue #32).
+        if let Refusal::Remote { code, message } = err
+            && code == "replaced"
+        {
+            log::error!("the hub cannot do it: {message}");
+            return self.hub_failed();
+        }
         let text = err.text(self.l(), &self.catalog());
         if let Some(ui) = self.ui() {
             let a = ui.global::<KioskAdapter>();
