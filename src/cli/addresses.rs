@@ -28,25 +28,25 @@ pub fn listening_port(ctx: &Context) -> u16 {
         .map_or(ctx.listen.port(), |a| a.port())
 }
 
-/// Where a device with `hub = "auto"` keeps the hub's address that worked last.
-pub fn last_hub_path(ctx: &Context) -> PathBuf {
-    ctx.data_dir().join("hub-last-address")
-}
-
 /// The hub's address this device paired with or last reached, if any.
 pub fn remembered_hub(ctx: &Context) -> Option<String> {
-    std::fs::read_to_string(last_hub_path(ctx))
-        .ok()
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
+    crate::hub::client::remembered_address(&ctx.data_dir())
 }
 
 /// Remember the hub's address (at `integra join`; the stream updates it at each connection).
 pub fn remember_hub(ctx: &Context, url: &str) {
-    if let Err(e) = std::fs::write(last_hub_path(ctx), url) {
+    warn_unremembered(
+        &ctx.data_dir(),
+        crate::hub::client::remember_address(&ctx.data_dir(), url),
+    );
+}
+
+/// Log a failed [`crate::hub::client::remember_address`] (the device works on without it).
+pub fn warn_unremembered(data: &std::path::Path, written: std::io::Result<()>) {
+    if let Err(e) = written {
         log::warn!(
             "cannot remember the hub's address in {}: {e}",
-            last_hub_path(ctx).display()
+            data.join(crate::hub::client::LAST_ADDRESS_FILE).display()
         );
     }
 }

@@ -341,9 +341,9 @@ pub fn keep_paired(
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(data)?;
     if let Some(f) = &paired.fingerprint {
-        write_private(&data.join("hub-fingerprint"), f)?;
+        write_private(&data.join(crate::hub::client::FINGERPRINT_FILE), f)?;
     }
-    write_private(&data.join("hub-token"), &paired.token)
+    write_private(&data.join(crate::hub::client::TOKEN_FILE), &paired.token)
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
@@ -531,15 +531,12 @@ pub fn follow_hub(
     }
     remote.remember_in(&ctx.data_dir());
     super::promote_cmd::restart_when_promoted(&ctx.data_dir());
-    let last = auto.then(|| super::addresses::last_hub_path(ctx));
+    let last = auto.then(|| ctx.data_dir());
     remote.on_connected(move |url, catalog| {
-        if let Some(last) = &last
-            && std::fs::read_to_string(last).ok().as_deref() != Some(url)
-            && let Err(e) = std::fs::write(last, url)
-        {
-            log::warn!(
-                "cannot remember the hub's address in {}: {e}",
-                last.display()
+        if let Some(data) = &last {
+            super::addresses::warn_unremembered(
+                data,
+                crate::hub::client::remember_address(data, url),
             );
         }
         // The system clock from the hub, the system time zone from its catalog.

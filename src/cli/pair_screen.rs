@@ -79,7 +79,7 @@ fn screen(ctx: &Context, settings: Option<&Settings>, mode: Mode) -> Result<(), 
     // Kept like `integra join` keeps it, with the address an `auto` device starts at next time.
     let keep: pairing::Keep = Box::new(move |url, p| {
         super::hub_cmd::keep_paired(&data, p)?;
-        std::fs::write(data.join("hub-last-address"), url)
+        crate::hub::client::remember_address(&data, url)
     });
     let worker = Worker::start(mode, hub, device_name(mode), keep);
     log::warn!("this device is not paired: showing the pairing screen");

@@ -212,10 +212,7 @@ pub fn run(ctx: &Context, settings: Option<&Settings>, a: &PromoteArgs) -> Resul
     let hub = a.hub.clone().or_else(|| match settings.map(Settings::hub) {
         Some(HubAddress::At(u)) => Some(super::hub_cmd::https_url(&u)),
         Some(HubAddress::Auto | HubAddress::Local) | None => {
-            std::fs::read_to_string(base.join("hub-last-address"))
-                .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
+            crate::hub::client::remembered_address(&base)
         }
     });
     let done = promote(&base, hub.as_deref(), a.force).map_err(|e| {

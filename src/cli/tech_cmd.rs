@@ -172,9 +172,7 @@ pub fn tech_config(
         let hub_url = match &hub {
             HubAddress::Local => None,
             HubAddress::At(url) => Some(url.clone()),
-            HubAddress::Auto => std::fs::read_to_string(facts_data.join("hub-last-address"))
-                .ok()
-                .map(|s| s.trim().to_string()),
+            HubAddress::Auto => crate::hub::client::remembered_address(&facts_data),
         };
         let toward = hub_url
             .as_deref()

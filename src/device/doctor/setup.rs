@@ -71,11 +71,11 @@ pub fn client_data_check(settings: Option<&Settings>, data: &Path) -> Check {
             .filter(|t| !t.is_empty())
     };
     let mut kept = Vec::new();
-    let paired = read("hub-token").is_some();
+    let paired = read(crate::hub::client::TOKEN_FILE).is_some();
     if paired {
         kept.push("its pairing with the hub (token and certificate fingerprint)".to_string());
     }
-    if let Some(last) = read("hub-last-address") {
+    if let Some(last) = crate::hub::client::remembered_address(data) {
         kept.push(format!("the hub's last address {last}"));
     }
     let hub = match settings.map(Settings::hub) {

@@ -35,6 +35,30 @@ use stream::*;
 pub use waiting::WaitingTicket;
 
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The files a device keeps in its data directory about its hub: the token `integra join` or
+/// the pairing screen got, the pinned certificate's fingerprint, and the address that worked
+/// last (where a device with `hub = "auto"` starts, without mDNS).
+pub const TOKEN_FILE: &str = "hub-token";
+pub const FINGERPRINT_FILE: &str = "hub-fingerprint";
+pub const LAST_ADDRESS_FILE: &str = "hub-last-address";
+
+/// The hub's address this device paired with or last reached, if any.
+pub fn remembered_address(data: &std::path::Path) -> Option<String> {
+    std::fs::read_to_string(data.join(LAST_ADDRESS_FILE))
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+}
+
+/// Remember the hub's address (at pairing, and at each connection: written only when it
+/// changed).
+pub fn remember_address(data: &std::path::Path, url: &str) -> std::io::Result<()> {
+    if remembered_address(data).as_deref() == Some(url) {
+        return Ok(());
+    }
+    std::fs::write(data.join(LAST_ADDRESS_FILE), url)
+}
 /// The hub's stream is dropped and reopened after this long without a word from it.
 pub use crate::hub::stream::STALE_AFTER;
 /// Idle time before the kernel probes a device's TCP connection to the hub, and between probes.

@@ -36,7 +36,7 @@ impl Standby {
     /// This device as the standby of the hub at `hub`, with the pairing `integra join` left in
     /// `data_dir` (`hub-token`, `hub-fingerprint`).
     pub fn paired(data_dir: &Path, hub: &str) -> Result<Standby, StandbyError> {
-        let token_path = data_dir.join("hub-token");
+        let token_path = data_dir.join(super::TOKEN_FILE);
         let token = std::fs::read_to_string(&token_path)
             .map(|t| t.trim().to_string())
             .ok()
@@ -44,7 +44,7 @@ impl Standby {
             .ok_or(StandbyError::NotPaired {
                 token: token_path.clone(),
             })?;
-        let fingerprint = std::fs::read_to_string(data_dir.join("hub-fingerprint"))
+        let fingerprint = std::fs::read_to_string(data_dir.join(super::FINGERPRINT_FILE))
             .ok()
             .and_then(|f| crate::hub::tls::parse_fingerprint(f.trim()).ok());
         Ok(Standby {
